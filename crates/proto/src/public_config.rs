@@ -1,0 +1,131 @@
+//! The public projection of Latchkey's configuration: `/latchkey.json`.
+//!
+//! The companion writes it from `latchkey.toml` (`latchkey config export`), a static site's
+//! author may write it by hand, and the app reads it from its own origin. It never holds a
+//! secret: only what a public client may know.
+
+use serde::{Deserialize, Serialize};
+
+/// The whole of `/latchkey.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicConfig {
+    /// The origin the browser sees (`[server] public_url`); the redirect URI is
+    /// `<public_url>/callback`. Absent on a hand-written file: the app uses its own origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// The providers offered, in the order the buttons appear.
+    #[serde(default)]
+    pub providers: Vec<PublicProvider>,
+}
+
+/// Which protocol a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// OAuth 2.0 authorization code with PKCE, in the browser.
+    Oauth2,
+    /// OAuth 2.0 plus OpenID Connect (ID token, discovery, userinfo), in the browser.
+    Oidc,
+    /// OAuth 1.0a, through the companion (the consumer secret stays on the server).
+    Oauth1,
+}
+
+/// Where the browser keeps a refresh token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStorage {
+    /// Only in memory: a reload ends the session.
+    Memory,
+    /// `sessionStorage`: a reload keeps the session, other tabs do not share it.
+    #[default]
+    Tab,
+    /// `localStorage`, shared by every tab of the origin; refreshes are serialised with the
+    /// Web Locks API and announced over `BroadcastChannel`.
+    Browser,
+}
+
+/// One provider as the app sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicProvider {
+    /// URL-safe identifier, unique in the file.
+    pub id: String,
+    /// Display name: the button reads "Sign in with <name>".
+    pub name: String,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The issuer, for discovery (OAuth 2.0 / OIDC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The public client's id (OAuth 2.0 / OIDC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Scopes to request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// Explicit endpoints; each one given overrides discovery.
+    #[serde(default, skip_serializing_if = "Endpoints::is_empty")]
+    pub endpoints: Endpoints,
+    /// Base URL the API console may call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_base: Option<String>,
+    /// Where the refresh token lives.
+    #[serde(default)]
+    pub session_storage: SessionStorage,
+}
+
+/// Endpoints a provider may set explicitly instead of (or on top of) discovery.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    /// RFC 6749 §3.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_endpoint: Option<String>,
+    /// RFC 6749 §3.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+    /// OIDC Core §5.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
+    /// RFC 7009.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    /// OIDC RP-Initiated Logout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
+    /// RFC 7517 key set of the ID token signer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+}
+
+impl Endpoints {
+    /// True when no endpoint is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_provider_defaults_to_tab_storage() {
+        let cfg: PublicConfig = serde_json::from_str(
+            r#"{"providers":[{"id":"dot","name":"DOT","protocol":"oidc","issuer":"http://127.0.0.1:9000/o","client_id":"spa"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.providers[0].session_storage, SessionStorage::Tab);
+        assert!(cfg.providers[0].endpoints.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_so_a_secret_cannot_slip_in() {
+        let err = serde_json::from_str::<PublicConfig>(
+            r#"{"providers":[{"id":"x","name":"X","protocol":"oauth2","client_secret":"s"}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("client_secret"));
+    }
+}
