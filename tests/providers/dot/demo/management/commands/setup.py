@@ -1,0 +1,83 @@
+"""`manage.py setup`: migrate, then make the demo user, the public client and the OIDC key.
+
+Idempotent: running it again updates the user's password and the client's redirect URIs
+from the environment and keeps the signing key.
+"""
+
+import os
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from oauth2_provider.models import get_application_model
+
+DEMO_USER = "demo"
+DEFAULT_PASSWORD = "latchkey-demo-pw"
+CLIENT_ID = "spa-demo"
+
+
+def _list(name, default):
+    raw = os.environ.get(name, default)
+    return [item for item in raw.replace(",", " ").split() if item]
+
+
+class Command(BaseCommand):
+    help = "Create the database, the demo user, the public client spa-demo and the RS256 key."
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self._key()
+        password = os.environ.get("DOT_DEMO_PASSWORD", DEFAULT_PASSWORD)
+        self._user(password)
+        origins = settings.APP_ORIGINS
+        redirects = _list("DOT_REDIRECT_URIS", " ".join(f"{o}/callback" for o in origins))
+        post_logout = _list("DOT_POST_LOGOUT_REDIRECT_URIS", " ".join(f"{o}/" for o in origins))
+        self._client(redirects, post_logout)
+        self.stdout.write(
+            f"DOT fixture ready: issuer {settings.ISSUER}, user {DEMO_USER} / {password}, "
+            f"client {CLIENT_ID}, redirect URIs {' '.join(redirects)}"
+        )
+
+    def _key(self):
+        path = settings.OIDC_KEY_FILE
+        if path.exists():
+            return
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path.write_bytes(pem)
+        path.chmod(0o600)
+
+    def _user(self, password):
+        user, _ = get_user_model().objects.get_or_create(username=DEMO_USER)
+        user.email = "demo@example.test"
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        return user
+
+    def _client(self, redirects, post_logout):
+        Application = get_application_model()
+        app, _ = Application.objects.get_or_create(
+            client_id=CLIENT_ID,
+            defaults={
+                "client_type": Application.CLIENT_PUBLIC,
+                "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
+            },
+        )
+        app.name = "Latchkey demo"
+        app.client_type = Application.CLIENT_PUBLIC
+        app.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
+        app.client_secret = ""
+        app.hash_client_secret = False
+        app.redirect_uris = " ".join(redirects)
+        app.post_logout_redirect_uris = " ".join(post_logout)
+        app.skip_authorization = False
+        app.algorithm = Application.RS256_ALGORITHM
+        app.save()
