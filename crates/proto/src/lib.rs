@@ -7,3 +7,12 @@
 
 pub mod public_config;
 pub mod secret;
+pub mod authorize;
+pub mod callback;
+pub mod discovery;
+pub mod form;
+pub mod logout;
+pub mod oidc;
+pub mod pkce;
+pub mod revocation;
+pub mod token;

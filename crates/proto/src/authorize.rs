@@ -1,0 +1,458 @@
+//! The authorization request: RFC 6749 §4.1.1 with PKCE (RFC 7636 §4.3) and the OpenID
+//! Connect parameters (OIDC Core §3.1.2.1).
+//!
+//! # Starting a sign-in (what the app does)
+//!
+//! ```
+//! use latchkey_proto::authorize::{begin, FlowRandomness, FlowStart};
+//! let scopes = ["openid".to_owned(), "profile".to_owned()];
+//! let start = FlowStart {
+//!     provider_id: "dot",
+//!     issuer: Some("http://127.0.0.1:9000/o"),
+//!     authorization_endpoint: "http://127.0.0.1:9000/o/authorize/",
+//!     client_id: "spa",
+//!     redirect_uri: "http://127.0.0.1:8080/callback",
+//!     scopes: &scopes,
+//!     return_to: "/",
+//!     extra: &[("prompt", "login")],
+//! };
+//! // 32+ bytes each, from getrandom / crypto.getRandomValues.
+//! let random = FlowRandomness { state: &[1; 32], nonce: &[2; 32], verifier: &[3; 32] };
+//! let (url, pending) = begin(&start, &random, 1_700_000_000).unwrap();
+//! assert!(url.starts_with("http://127.0.0.1:9000/o/authorize/?response_type=code&client_id=spa"));
+//! // Store `pending` (serde JSON) in sessionStorage under `pending.state.secret()`,
+//! // then navigate to `url`.
+//! let stored = serde_json::to_string(&pending).unwrap();
+//! # let _ = stored;
+//! ```
+//!
+//! After the redirect back, [`crate::callback::validate_callback`] checks the response against
+//! the [`PendingFlow`] and [`crate::token::build_code_request`] consumes its verifier.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use crate::form::{self, EndpointProblem};
+use crate::pkce::{Challenge, PkceError, Verifier};
+use crate::secret::{Nonce, State};
+
+/// Fewest random bytes for `state` and `nonce` (128 bits; RFC 6749 §10.10 asks for a
+/// probability of guessing below 2^-128).
+pub const MIN_STATE_BYTES: usize = 16;
+
+/// How long a pending flow stays redeemable: ten minutes, as RFC 6749 §4.1.2 recommends for
+/// the code lifetime.
+pub const PENDING_FLOW_MAX_AGE_SECS: u64 = 600;
+
+/// Parameters this module sets itself; an extra parameter may not override them.
+const RESERVED: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// Why an authorization request could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorizeError {
+    /// The authorization endpoint is unusable.
+    #[error("authorization request: authorization_endpoint {0}")]
+    Endpoint(EndpointProblem),
+    /// The redirect URI is unusable (RFC 6749 §3.1.2: absolute, no fragment).
+    #[error("authorization request: redirect_uri {0}")]
+    RedirectUri(EndpointProblem),
+    /// `client_id` is empty.
+    #[error("authorization request: client_id is empty")]
+    EmptyClientId,
+    /// An extra parameter would replace one the protocol sets.
+    #[error("authorization request: extra parameter {0:?} is set by the protocol and cannot be overridden")]
+    ReservedParameter(String),
+    /// Too few random bytes for `state` or `nonce`.
+    #[error(
+        "authorization request: {field} needs at least {MIN_STATE_BYTES} random bytes, got {got}"
+    )]
+    NotEnoughRandomness {
+        /// `state` or `nonce`.
+        field: &'static str,
+        /// Bytes supplied.
+        got: usize,
+    },
+    /// The PKCE verifier could not be made.
+    #[error("authorization request: {0}")]
+    Pkce(#[from] PkceError),
+    /// `return_to` is not a same-origin absolute path (`/…`, not `//…`): anything else would
+    /// make the callback an open redirector.
+    #[error("authorization request: return_to must be a path starting with a single '/'")]
+    ReturnTo,
+}
+
+/// Makes a `state` value from at least [`MIN_STATE_BYTES`] random bytes (base64url).
+pub fn state_from_random(bytes: &[u8]) -> Result<State, AuthorizeError> {
+    random_token("state", bytes).map(State::new)
+}
+
+/// Makes a `nonce` value from at least [`MIN_STATE_BYTES`] random bytes (base64url).
+pub fn nonce_from_random(bytes: &[u8]) -> Result<Nonce, AuthorizeError> {
+    random_token("nonce", bytes).map(Nonce::new)
+}
+
+fn random_token(field: &'static str, bytes: &[u8]) -> Result<String, AuthorizeError> {
+    if bytes.len() < MIN_STATE_BYTES {
+        return Err(AuthorizeError::NotEnoughRandomness {
+            field,
+            got: bytes.len(),
+        });
+    }
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Everything the authorization URL carries (RFC 6749 §4.1.1, OIDC Core §3.1.2.1).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthorizationRequest<'a> {
+    /// The provider's authorization endpoint; its own query is kept.
+    pub authorization_endpoint: &'a str,
+    /// The public client's id.
+    pub client_id: &'a str,
+    /// Where the provider sends the browser back.
+    pub redirect_uri: &'a str,
+    /// Scopes, joined with spaces; omitted when empty.
+    pub scopes: &'a [String],
+    /// The CSRF binding (RFC 6749 §10.12).
+    pub state: &'a State,
+    /// The ID token binding (OIDC Core §3.1.2.1); sent when present. A plain OAuth 2.0
+    /// provider ignores it (RFC 6749 §3.1: unknown parameters are ignored).
+    pub nonce: Option<&'a Nonce>,
+    /// The PKCE challenge (always `S256`).
+    pub challenge: &'a Challenge,
+    /// Further parameters (`prompt`, `login_hint`, `max_age`, `audience`, …), in order.
+    pub extra: &'a [(&'a str, &'a str)],
+}
+
+/// Builds the authorization URL the browser navigates to.
+pub fn authorization_url(req: &AuthorizationRequest<'_>) -> Result<String, AuthorizeError> {
+    form::check_endpoint(req.authorization_endpoint).map_err(AuthorizeError::Endpoint)?;
+    form::check_endpoint(req.redirect_uri).map_err(AuthorizeError::RedirectUri)?;
+    if req.client_id.is_empty() {
+        return Err(AuthorizeError::EmptyClientId);
+    }
+    if let Some((name, _)) = req.extra.iter().find(|(name, _)| RESERVED.contains(name)) {
+        return Err(AuthorizeError::ReservedParameter((*name).to_owned()));
+    }
+    let scope = req.scopes.join(" ");
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", req.client_id),
+        ("redirect_uri", req.redirect_uri),
+    ];
+    if !scope.is_empty() {
+        pairs.push(("scope", &scope));
+    }
+    pairs.push(("state", req.state.secret()));
+    if let Some(nonce) = req.nonce {
+        pairs.push(("nonce", nonce.secret()));
+    }
+    pairs.push(("code_challenge", req.challenge.as_str()));
+    pairs.push(("code_challenge_method", req.challenge.method()));
+    pairs.extend_from_slice(req.extra);
+    Ok(form::append_query(req.authorization_endpoint, &pairs))
+}
+
+/// A sign-in in progress, kept by the app across the redirect to the provider.
+///
+/// It holds secrets (`state`, `nonce`, the PKCE verifier) and is nevertheless serialisable:
+/// the browser must survive a full page navigation between the authorization request and the
+/// callback, and `sessionStorage` (per tab, per origin, cleared when the tab closes) is the
+/// only place that does so without sending anything to a server. Serialise it for that
+/// storage and nothing else; delete the entry as soon as the callback is handled.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct PendingFlow {
+    /// Which configured provider this flow is for.
+    pub provider_id: String,
+    /// The `state` sent; the storage key.
+    pub state: State,
+    /// The `nonce` sent.
+    pub nonce: Nonce,
+    /// The PKCE verifier, consumed by the token request.
+    pub verifier: Verifier,
+    /// The `redirect_uri` sent; the token request must repeat it (RFC 6749 §4.1.3).
+    pub redirect_uri: String,
+    /// The same-origin path to return to after sign-in.
+    pub return_to: String,
+    /// The issuer expected in the callback's `iss` (RFC 9207) and the ID token's `iss`.
+    pub issuer: Option<String>,
+    /// When the flow began (seconds since the Unix epoch).
+    pub created_at: u64,
+}
+
+impl PendingFlow {
+    /// True once the flow is older than [`PENDING_FLOW_MAX_AGE_SECS`] (or dated in the future,
+    /// which means the clock or the storage is not to be trusted).
+    pub fn is_expired(&self, now: u64) -> bool {
+        now < self.created_at || now - self.created_at > PENDING_FLOW_MAX_AGE_SECS
+    }
+}
+
+/// The random bytes one sign-in needs, drawn by the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowRandomness<'a> {
+    /// ≥ 16 bytes for `state`.
+    pub state: &'a [u8],
+    /// ≥ 16 bytes for `nonce`.
+    pub nonce: &'a [u8],
+    /// 32–96 bytes for the PKCE verifier.
+    pub verifier: &'a [u8],
+}
+
+/// What the app knows about the provider when the user clicks "Sign in".
+#[derive(Debug, Clone, Copy)]
+pub struct FlowStart<'a> {
+    /// The provider's id in the configuration.
+    pub provider_id: &'a str,
+    /// The issuer (from configuration / discovery), if the provider has one.
+    pub issuer: Option<&'a str>,
+    /// The authorization endpoint.
+    pub authorization_endpoint: &'a str,
+    /// The public client's id.
+    pub client_id: &'a str,
+    /// The redirect URI registered with the provider.
+    pub redirect_uri: &'a str,
+    /// Scopes to request.
+    pub scopes: &'a [String],
+    /// Same-origin path to land on afterwards.
+    pub return_to: &'a str,
+    /// Extra authorization parameters.
+    pub extra: &'a [(&'a str, &'a str)],
+}
+
+/// Starts a sign-in: makes state, nonce and PKCE verifier from the caller's randomness, and
+/// returns the authorization URL with the [`PendingFlow`] to store.
+pub fn begin(
+    start: &FlowStart<'_>,
+    random: &FlowRandomness<'_>,
+    now: u64,
+) -> Result<(String, PendingFlow), AuthorizeError> {
+    if !start.return_to.starts_with('/')
+        || start.return_to.starts_with("//")
+        || start.return_to.contains('\\')
+    {
+        return Err(AuthorizeError::ReturnTo);
+    }
+    let state = state_from_random(random.state)?;
+    let nonce = nonce_from_random(random.nonce)?;
+    let verifier = Verifier::from_random_bytes(random.verifier)?;
+    let url = authorization_url(&AuthorizationRequest {
+        authorization_endpoint: start.authorization_endpoint,
+        client_id: start.client_id,
+        redirect_uri: start.redirect_uri,
+        scopes: start.scopes,
+        state: &state,
+        nonce: Some(&nonce),
+        challenge: &verifier.challenge(),
+        extra: start.extra,
+    })?;
+    let pending = PendingFlow {
+        provider_id: start.provider_id.to_owned(),
+        state,
+        nonce,
+        verifier,
+        redirect_uri: start.redirect_uri.to_owned(),
+        return_to: start.return_to.to_owned(),
+        issuer: start.issuer.map(str::to_owned),
+        created_at: now,
+    };
+    Ok((url, pending))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scopes() -> Vec<String> {
+        vec!["openid".into(), "profile email".into()]
+    }
+
+    fn start<'a>(
+        scopes: &'a [String],
+        endpoint: &'a str,
+        extra: &'a [(&'a str, &'a str)],
+    ) -> FlowStart<'a> {
+        FlowStart {
+            provider_id: "dot",
+            issuer: Some("https://idp.example"),
+            authorization_endpoint: endpoint,
+            client_id: "spa client",
+            redirect_uri: "http://127.0.0.1:8080/callback",
+            scopes,
+            return_to: "/account?tab=1",
+            extra,
+        }
+    }
+
+    const RANDOM: FlowRandomness<'static> = FlowRandomness {
+        state: &[0xAA; 16],
+        nonce: &[0xBB; 16],
+        verifier: &[3; 32],
+    };
+
+    #[test]
+    fn builds_the_full_url_in_order() {
+        let s = scopes();
+        let (url, pending) = begin(
+            &start(&s, "https://idp.example/authorize", &[("prompt", "login")]),
+            &RANDOM,
+            100,
+        )
+        .unwrap();
+        let challenge = Verifier::from_random_bytes(&[3; 32]).unwrap().challenge();
+        assert_eq!(
+            url,
+            format!(
+                "https://idp.example/authorize?response_type=code&client_id=spa+client\
+                 &redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fcallback&scope=openid+profile+email\
+                 &state=qqqqqqqqqqqqqqqqqqqqqg&nonce=u7u7u7u7u7u7u7u7u7u7uw\
+                 &code_challenge={}&code_challenge_method=S256&prompt=login",
+                challenge.as_str()
+            )
+        );
+        assert_eq!(pending.state.secret(), "qqqqqqqqqqqqqqqqqqqqqg");
+        assert_eq!(pending.redirect_uri, "http://127.0.0.1:8080/callback");
+        assert_eq!(pending.created_at, 100);
+    }
+
+    #[test]
+    fn keeps_the_endpoint_query() {
+        let s = scopes();
+        let (url, _) = begin(
+            &start(&s, "https://idp.example/authorize?tenant=acme", &[]),
+            &RANDOM,
+            0,
+        )
+        .unwrap();
+        assert!(
+            url.starts_with("https://idp.example/authorize?tenant=acme&response_type=code&"),
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn refuses_an_endpoint_with_a_fragment() {
+        let s = scopes();
+        let err = begin(
+            &start(&s, "https://idp.example/authorize#x", &[]),
+            &RANDOM,
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(err, AuthorizeError::Endpoint(EndpointProblem::Fragment));
+        assert_eq!(
+            err.to_string(),
+            "authorization request: authorization_endpoint has a fragment"
+        );
+    }
+
+    #[test]
+    fn refuses_a_relative_redirect_uri() {
+        let s = scopes();
+        let mut st = start(&s, "https://idp.example/authorize", &[]);
+        st.redirect_uri = "/callback";
+        assert_eq!(
+            begin(&st, &RANDOM, 0).unwrap_err(),
+            AuthorizeError::RedirectUri(EndpointProblem::NotHttp)
+        );
+    }
+
+    #[test]
+    fn extras_cannot_override_protocol_parameters() {
+        let s = scopes();
+        let err = begin(
+            &start(
+                &s,
+                "https://idp.example/a",
+                &[("code_challenge_method", "plain")],
+            ),
+            &RANDOM,
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            AuthorizeError::ReservedParameter("code_challenge_method".into())
+        );
+    }
+
+    #[test]
+    fn return_to_must_be_a_local_path() {
+        let s = scopes();
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "account",
+        ] {
+            let mut st = start(&s, "https://idp.example/a", &[]);
+            st.return_to = bad;
+            assert_eq!(
+                begin(&st, &RANDOM, 0).unwrap_err(),
+                AuthorizeError::ReturnTo,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_short_randomness() {
+        let s = scopes();
+        let mut r = RANDOM;
+        r.state = &[1; 15];
+        assert_eq!(
+            begin(&start(&s, "https://idp.example/a", &[]), &r, 0).unwrap_err(),
+            AuthorizeError::NotEnoughRandomness {
+                field: "state",
+                got: 15
+            }
+        );
+        let mut r = RANDOM;
+        r.verifier = &[1; 8];
+        assert_eq!(
+            begin(&start(&s, "https://idp.example/a", &[]), &r, 0).unwrap_err(),
+            AuthorizeError::Pkce(PkceError::RandomLength(8))
+        );
+    }
+
+    #[test]
+    fn empty_scopes_and_no_nonce_are_omitted() {
+        let state = State::new("st");
+        let challenge = Verifier::from_random_bytes(&[3; 32]).unwrap().challenge();
+        let url = authorization_url(&AuthorizationRequest {
+            authorization_endpoint: "https://gh.example/login/oauth/authorize",
+            client_id: "c",
+            redirect_uri: "https://app.example/callback",
+            scopes: &[],
+            state: &state,
+            nonce: None,
+            challenge: &challenge,
+            extra: &[],
+        })
+        .unwrap();
+        assert!(!url.contains("scope=") && !url.contains("nonce="), "{url}");
+    }
+
+    #[test]
+    fn pending_flow_survives_storage_and_expires() {
+        let s = scopes();
+        let (_, pending) = begin(&start(&s, "https://idp.example/a", &[]), &RANDOM, 1000).unwrap();
+        let json = serde_json::to_string(&pending).unwrap();
+        let back: PendingFlow = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.verifier.secret(), pending.verifier.secret());
+        assert_eq!(back.issuer.as_deref(), Some("https://idp.example"));
+        assert!(!back.is_expired(1000 + PENDING_FLOW_MAX_AGE_SECS));
+        assert!(back.is_expired(1001 + PENDING_FLOW_MAX_AGE_SECS));
+        assert!(back.is_expired(999));
+        assert!(!format!("{back:?}").contains(back.verifier.secret()));
+    }
+}

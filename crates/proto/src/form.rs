@@ -1,0 +1,336 @@
+//! `application/x-www-form-urlencoded` encoding and the small response-reading helpers the
+//! OAuth 2.0 modules share.
+//!
+//! OAuth 2.0 puts request parameters in query strings and request bodies with the
+//! `application/x-www-form-urlencoded` encoding (RFC 6749 Appendix B, WHATWG URL §5), which is
+//! what the `form_urlencoded` crate implements (space becomes `+`). That is **not** the RFC 3986
+//! percent-encoding OAuth 1.0a signs with (RFC 5849 §3.6, `oauth1::percent`); the two must not
+//! be mixed.
+
+use serde_json::{Map, Value};
+
+/// The most bytes of a response body an error keeps, so a huge or hostile body cannot bloat
+/// logs or error messages.
+pub const MAX_KEPT_BODY: usize = 512;
+
+/// Encodes `pairs` as `application/x-www-form-urlencoded`, in the given order.
+pub fn encode(pairs: &[(&str, &str)]) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(k, v);
+    }
+    ser.finish()
+}
+
+/// Appends `pairs` to `url`'s query, keeping any query it already has (RFC 6749 §3.1: the
+/// endpoint URI "MAY include a query component, which MUST be retained").
+///
+/// `url` must not carry a fragment; callers check that with [`check_endpoint`] first.
+pub fn append_query(url: &str, pairs: &[(&str, &str)]) -> String {
+    let encoded = encode(pairs);
+    if encoded.is_empty() {
+        return url.to_owned();
+    }
+    let sep = match url.find('?') {
+        None => "?",
+        Some(_) if url.ends_with('?') || url.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{url}{sep}{encoded}")
+}
+
+/// A parameter appeared more than once where the protocol allows it once (RFC 6749 §3.1,
+/// "Request and response parameters MUST NOT be included more than once").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateParameter(pub String);
+
+/// Decodes a form-encoded string, refusing any parameter name that appears twice.
+pub fn parse_unique(input: &str) -> Result<Vec<(String, String)>, DuplicateParameter> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(input.as_bytes()) {
+        if out.iter().any(|(seen, _)| *seen == k) {
+            return Err(DuplicateParameter(k.into_owned()));
+        }
+        out.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(out)
+}
+
+/// Why a URL cannot serve as an OAuth endpoint or redirect URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EndpointProblem {
+    /// Not an absolute `http://` or `https://` URL.
+    #[error("is not an absolute http(s) URL")]
+    NotHttp,
+    /// No host after the scheme.
+    #[error("has no host")]
+    NoHost,
+    /// Carries a `#fragment` (RFC 6749 §3.1: "The endpoint URI MUST NOT include a fragment").
+    #[error("has a fragment")]
+    Fragment,
+    /// Contains whitespace or control characters.
+    #[error("contains whitespace or control characters")]
+    BadCharacter,
+}
+
+/// Checks that `url` is an absolute `http(s)` URL with a host and no fragment.
+///
+/// Plain `http` is accepted because the local reference providers run on loopback; requiring
+/// TLS for remote hosts is configuration policy, not protocol.
+pub fn check_endpoint(url: &str) -> Result<(), EndpointProblem> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(EndpointProblem::BadCharacter);
+    }
+    let rest = strip_prefix_ignore_case(url, "https://")
+        .or_else(|| strip_prefix_ignore_case(url, "http://"))
+        .ok_or(EndpointProblem::NotHttp)?;
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..host_end];
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    if host.is_empty() || host.starts_with(':') {
+        return Err(EndpointProblem::NoHost);
+    }
+    if url.contains('#') {
+        return Err(EndpointProblem::Fragment);
+    }
+    Ok(())
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// Keeps at most [`MAX_KEPT_BODY`] bytes of `body` for an error message, cut on a character
+/// boundary (invalid UTF-8 is replaced, never split).
+pub fn truncate_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if text.len() <= MAX_KEPT_BODY {
+        return text.into_owned();
+    }
+    let mut end = MAX_KEPT_BODY;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// Whether a `Content-Type` value names the given media type (parameters and case ignored).
+pub(crate) fn media_type_is(content_type: Option<&http::HeaderValue>, wanted: &str) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case(wanted))
+}
+
+/// Reads a response body as a JSON object, or, when the server says (or the body looks like)
+/// it is form-encoded, as form fields turned into JSON strings. `None` when it is neither.
+pub(crate) fn body_fields(
+    content_type: Option<&http::HeaderValue>,
+    body: &[u8],
+) -> Option<Map<String, Value>> {
+    let is_form = media_type_is(content_type, "application/x-www-form-urlencoded");
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if !is_form {
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            return Some(map);
+        }
+        if first == Some(&b'{') || first.is_none() {
+            return None;
+        }
+    }
+    let text = core::str::from_utf8(body).ok()?;
+    if !text.contains('=') {
+        return None;
+    }
+    let mut map = Map::new();
+    for (k, v) in form_urlencoded::parse(text.trim().as_bytes()) {
+        map.insert(k.into_owned(), Value::String(v.into_owned()));
+    }
+    Some(map)
+}
+
+/// What is wrong with one field of a JSON document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldProblem {
+    Missing,
+    NotAString,
+    NotANumber,
+    NotABoolean,
+    NotAStringList,
+    NotAUrl,
+}
+
+impl FieldProblem {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            FieldProblem::Missing => "is missing",
+            FieldProblem::NotAString => "is not a string",
+            FieldProblem::NotANumber => "is not a number",
+            FieldProblem::NotABoolean => "is not a boolean",
+            FieldProblem::NotAStringList => "is not a list of strings",
+            FieldProblem::NotAUrl => "is not an absolute http(s) URL without fragment",
+        }
+    }
+}
+
+/// An optional string field.
+pub(crate) fn opt_str(
+    map: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<String>, (&'static str, FieldProblem)> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err((field, FieldProblem::NotAString)),
+    }
+}
+
+/// A required string field.
+pub(crate) fn req_str(
+    map: &Map<String, Value>,
+    field: &'static str,
+) -> Result<String, (&'static str, FieldProblem)> {
+    opt_str(map, field)?.ok_or((field, FieldProblem::Missing))
+}
+
+/// An optional list of strings.
+pub(crate) fn opt_str_list(
+    map: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<Vec<String>>, (&'static str, FieldProblem)> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or((field, FieldProblem::NotAStringList)),
+        Some(_) => Err((field, FieldProblem::NotAStringList)),
+    }
+}
+
+/// An optional boolean (absent means `false`).
+pub(crate) fn opt_bool(
+    map: &Map<String, Value>,
+    field: &'static str,
+) -> Result<bool, (&'static str, FieldProblem)> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err((field, FieldProblem::NotABoolean)),
+    }
+}
+
+/// An optional endpoint URL.
+pub(crate) fn opt_url(
+    map: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<String>, (&'static str, FieldProblem)> {
+    let url = opt_str(map, field)?;
+    if let Some(u) = &url {
+        check_endpoint(u).map_err(|_| (field, FieldProblem::NotAUrl))?;
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn encode_uses_plus_for_space_and_escapes_reserved() {
+        assert_eq!(
+            encode(&[("scope", "openid profile"), ("x", "a&b=c/d")]),
+            "scope=openid+profile&x=a%26b%3Dc%2Fd"
+        );
+    }
+
+    #[test]
+    fn append_query_keeps_existing_query() {
+        assert_eq!(
+            append_query("https://a.example/auth", &[("a", "1")]),
+            "https://a.example/auth?a=1"
+        );
+        assert_eq!(
+            append_query("https://a.example/auth?tenant=x", &[("a", "1")]),
+            "https://a.example/auth?tenant=x&a=1"
+        );
+        assert_eq!(
+            append_query("https://a.example/auth?", &[("a", "1")]),
+            "https://a.example/auth?a=1"
+        );
+    }
+
+    #[test]
+    fn parse_unique_rejects_duplicates() {
+        assert_eq!(
+            parse_unique("a=1&b=2&a=3"),
+            Err(DuplicateParameter("a".into()))
+        );
+        assert_eq!(
+            parse_unique("a=1+2&b=%2F").unwrap(),
+            vec![("a".into(), "1 2".into()), ("b".into(), "/".into())]
+        );
+    }
+
+    #[test]
+    fn endpoint_checks() {
+        assert_eq!(check_endpoint("https://idp.example/authorize?x=1"), Ok(()));
+        assert_eq!(check_endpoint("HTTP://127.0.0.1:9000/o/authorize/"), Ok(()));
+        assert_eq!(
+            check_endpoint("https://idp.example/a#frag"),
+            Err(EndpointProblem::Fragment)
+        );
+        assert_eq!(
+            check_endpoint("ftp://idp.example/"),
+            Err(EndpointProblem::NotHttp)
+        );
+        assert_eq!(check_endpoint("/authorize"), Err(EndpointProblem::NotHttp));
+        assert_eq!(
+            check_endpoint("https:///authorize"),
+            Err(EndpointProblem::NoHost)
+        );
+        assert_eq!(
+            check_endpoint("https://idp.example/a b"),
+            Err(EndpointProblem::BadCharacter)
+        );
+    }
+
+    #[test]
+    fn truncate_body_cuts_on_a_char_boundary() {
+        let body = "é".repeat(400); // 800 bytes, 2 per char
+        let kept = truncate_body(body.as_bytes());
+        assert_eq!(kept.len(), 512);
+        let odd = format!("a{}", "é".repeat(400));
+        let kept = truncate_body(odd.as_bytes());
+        assert_eq!(kept.len(), 511, "must not split the two-byte é at byte 512");
+        assert_eq!(truncate_body(b"short"), "short");
+    }
+
+    #[test]
+    fn body_fields_reads_json_and_form() {
+        let json = body_fields(None, br#"{"a":1}"#).unwrap();
+        assert_eq!(json["a"], 1);
+        let ct = http::HeaderValue::from_static("application/x-www-form-urlencoded; charset=utf-8");
+        let form = body_fields(Some(&ct), b"a=1&b=x+y").unwrap();
+        assert_eq!(form["b"], "x y");
+        assert!(body_fields(None, b"<html>oops</html>").is_none());
+        assert!(body_fields(None, b"{not json").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn form_round_trip(pairs in proptest::collection::vec(("\\PC{0,12}", "\\PC{0,24}"), 0..8)) {
+            let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let decoded: Vec<(String, String)> = form_urlencoded::parse(encode(&borrowed).as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            prop_assert_eq!(decoded, pairs);
+        }
+    }
+}

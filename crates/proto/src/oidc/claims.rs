@@ -1,0 +1,427 @@
+//! ID token claims (OIDC Core §2) and their validation (§3.1.3.7, §12.2 for refreshes).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use super::jws::{HashKind, JwsAlg};
+use super::IdTokenError;
+use crate::secret::{ct_eq_str, AccessToken, Nonce};
+
+/// The claims of an ID token. Built only by this crate: from a verified token
+/// ([`super::VerifiedIdToken::claims`]) or, for display only, from
+/// [`super::decode_unverified_claims`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdTokenClaims {
+    iss: String,
+    sub: String,
+    aud: Vec<String>,
+    exp: u64,
+    iat: u64,
+    all: Map<String, Value>,
+}
+
+fn numeric_date(
+    all: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<u64>, IdTokenError> {
+    match all.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        // NumericDate may carry a fraction (RFC 7519 §2); whole seconds are enough here.
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1e15)
+                    .map(|f| f as u64)
+            })
+            .map(Some)
+            .ok_or(IdTokenError::InvalidClaim(field)),
+        Some(_) => Err(IdTokenError::InvalidClaim(field)),
+    }
+}
+
+impl IdTokenClaims {
+    /// Reads the claims, requiring `iss`, `sub`, `aud`, `exp`, `iat` (OIDC Core §2).
+    pub(crate) fn from_map(all: Map<String, Value>) -> Result<Self, IdTokenError> {
+        let string = |f: &'static str| match all.get(f) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            None => Err(IdTokenError::MissingClaim(f)),
+            Some(_) => Err(IdTokenError::InvalidClaim(f)),
+        };
+        let aud = match all.get("aud") {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(a)) if !a.is_empty() => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(IdTokenError::InvalidClaim("aud"))?,
+            None => return Err(IdTokenError::MissingClaim("aud")),
+            Some(_) => return Err(IdTokenError::InvalidClaim("aud")),
+        };
+        Ok(Self {
+            iss: string("iss")?,
+            sub: string("sub")?,
+            aud,
+            exp: numeric_date(&all, "exp")?.ok_or(IdTokenError::MissingClaim("exp"))?,
+            iat: numeric_date(&all, "iat")?.ok_or(IdTokenError::MissingClaim("iat"))?,
+            all,
+        })
+    }
+
+    fn opt_str(&self, name: &str) -> Option<&str> {
+        self.all.get(name).and_then(Value::as_str)
+    }
+
+    /// `iss`.
+    pub fn iss(&self) -> &str {
+        &self.iss
+    }
+    /// `sub`: the stable user identifier at this issuer.
+    pub fn sub(&self) -> &str {
+        &self.sub
+    }
+    /// `aud`, always as a list.
+    pub fn aud(&self) -> &[String] {
+        &self.aud
+    }
+    /// `exp`.
+    pub fn exp(&self) -> u64 {
+        self.exp
+    }
+    /// `iat`.
+    pub fn iat(&self) -> u64 {
+        self.iat
+    }
+    /// `nonce`.
+    pub fn nonce(&self) -> Option<&str> {
+        self.opt_str("nonce")
+    }
+    /// `azp`.
+    pub fn azp(&self) -> Option<&str> {
+        self.opt_str("azp")
+    }
+    /// `name`.
+    pub fn name(&self) -> Option<&str> {
+        self.opt_str("name")
+    }
+    /// `preferred_username`.
+    pub fn preferred_username(&self) -> Option<&str> {
+        self.opt_str("preferred_username")
+    }
+    /// `email`.
+    pub fn email(&self) -> Option<&str> {
+        self.opt_str("email")
+    }
+    /// `picture`.
+    pub fn picture(&self) -> Option<&str> {
+        self.opt_str("picture")
+    }
+    /// Every claim, for the token inspector.
+    pub fn all(&self) -> &Map<String, Value> {
+        &self.all
+    }
+}
+
+/// How the `nonce` claim is checked.
+#[derive(Debug, Clone, Copy)]
+pub enum NonceCheck<'a> {
+    /// An ID token from the code exchange: `nonce` is required and must equal the one sent
+    /// (OIDC Core §3.1.3.7 step 11).
+    Expect(&'a Nonce),
+    /// An ID token from a refresh (OIDC Core §12.2): `nonce` is usually absent; when present
+    /// it must equal the original sign-in's nonce (`None`: no nonce is then acceptable).
+    Refreshed(Option<&'a Nonce>),
+}
+
+/// Which signing algorithms are acceptable.
+#[derive(Debug, Clone, Copy)]
+pub enum AlgPolicy<'a> {
+    /// Any asymmetric algorithm [`JwsAlg`] names.
+    AnySupported,
+    /// Only these (e.g. from `id_token_signing_alg_values_supported` or registration).
+    OneOf(&'a [JwsAlg]),
+}
+
+/// What an ID token is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct IdTokenChecks<'a> {
+    /// The expected `iss`, compared exactly.
+    pub issuer: &'a str,
+    /// This client's id: must be in `aud` (and equal `azp` when present or when there are
+    /// several audiences).
+    pub client_id: &'a str,
+    /// The `nonce` rule.
+    pub nonce: NonceCheck<'a>,
+    /// Allowed clock skew in seconds for `exp`, `iat` and `nbf`.
+    pub leeway_secs: u64,
+    /// The access token issued alongside, to check `at_hash` when the token carries one.
+    pub access_token: Option<&'a AccessToken>,
+    /// For a refreshed ID token, the original `sub`, which must not change (OIDC Core §12.2).
+    pub expected_sub: Option<&'a str>,
+    /// The acceptable algorithms.
+    pub algs: AlgPolicy<'a>,
+}
+
+/// `at_hash`: base64url of the left half of the hash of the access token, with the hash of
+/// the signing algorithm (OIDC Core §3.1.3.6).
+pub fn at_hash(alg: JwsAlg, access_token: &str) -> String {
+    let digest: Vec<u8> = match alg.hash() {
+        HashKind::Sha256 => Sha256::digest(access_token.as_bytes()).to_vec(),
+        HashKind::Sha384 => Sha384::digest(access_token.as_bytes()).to_vec(),
+        HashKind::Sha512 => Sha512::digest(access_token.as_bytes()).to_vec(),
+    };
+    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+}
+
+/// Applies every claim check (OIDC Core §3.1.3.7 steps 2–3, 9–11, §3.1.3.6, §12.2).
+pub(crate) fn check(
+    claims: &IdTokenClaims,
+    alg: JwsAlg,
+    checks: &IdTokenChecks<'_>,
+    now: u64,
+) -> Result<(), IdTokenError> {
+    if claims.iss != checks.issuer {
+        return Err(IdTokenError::Issuer {
+            expected: checks.issuer.to_owned(),
+            got: claims.iss.clone(),
+        });
+    }
+    if !claims.aud.iter().any(|a| a == checks.client_id) {
+        return Err(IdTokenError::Audience);
+    }
+    match claims.azp() {
+        Some(azp) if azp != checks.client_id => return Err(IdTokenError::AuthorizedParty),
+        None if claims.aud.len() > 1 => return Err(IdTokenError::AuthorizedParty),
+        _ => {}
+    }
+    if claims.all.contains_key("azp") && claims.azp().is_none() {
+        return Err(IdTokenError::InvalidClaim("azp"));
+    }
+    let leeway = checks.leeway_secs;
+    if now > claims.exp.saturating_add(leeway) {
+        return Err(IdTokenError::Expired {
+            exp: claims.exp,
+            now,
+        });
+    }
+    if claims.iat > now.saturating_add(leeway) {
+        return Err(IdTokenError::IssuedInTheFuture {
+            iat: claims.iat,
+            now,
+        });
+    }
+    if let Some(nbf) = numeric_date(&claims.all, "nbf")? {
+        if nbf > now.saturating_add(leeway) {
+            return Err(IdTokenError::NotYetValid { nbf, now });
+        }
+    }
+    if claims.all.contains_key("nonce") && claims.nonce().is_none() {
+        return Err(IdTokenError::InvalidClaim("nonce"));
+    }
+    match (checks.nonce, claims.nonce()) {
+        (NonceCheck::Expect(_), None) => return Err(IdTokenError::MissingClaim("nonce")),
+        (NonceCheck::Expect(n), Some(got)) | (NonceCheck::Refreshed(Some(n)), Some(got)) => {
+            if !ct_eq_str(n.secret(), got) {
+                return Err(IdTokenError::NonceMismatch);
+            }
+        }
+        (NonceCheck::Refreshed(None), Some(_)) => return Err(IdTokenError::NonceMismatch),
+        (NonceCheck::Refreshed(_), None) => {}
+    }
+    if let Some(sub) = checks.expected_sub {
+        if sub != claims.sub {
+            return Err(IdTokenError::SubjectChanged);
+        }
+    }
+    if let (Some(token), Some(claimed)) = (checks.access_token, claims.all.get("at_hash")) {
+        let claimed = claimed
+            .as_str()
+            .ok_or(IdTokenError::InvalidClaim("at_hash"))?;
+        if !ct_eq_str(&at_hash(alg, token.secret()), claimed) {
+            return Err(IdTokenError::AccessTokenHash);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn claims(v: Value) -> IdTokenClaims {
+        IdTokenClaims::from_map(v.as_object().unwrap().clone()).unwrap()
+    }
+
+    fn base() -> Value {
+        json!({"iss":"https://idp.example","sub":"u1","aud":"spa","exp":NOW + 300,"iat":NOW,"nonce":"n-1","name":"Ada","email":"ada@example.org"})
+    }
+
+    fn run<'a>(v: Value, f: impl FnOnce(&mut IdTokenChecks<'a>)) -> Result<(), IdTokenError> {
+        let nonce: &'static Nonce = Box::leak(Box::new(Nonce::new("n-1")));
+        let mut c = IdTokenChecks {
+            issuer: "https://idp.example",
+            client_id: "spa",
+            nonce: NonceCheck::Expect(nonce),
+            leeway_secs: 60,
+            access_token: None,
+            expected_sub: None,
+            algs: AlgPolicy::AnySupported,
+        };
+        f(&mut c);
+        check(
+            &IdTokenClaims::from_map(v.as_object().unwrap().clone())?,
+            JwsAlg::RS256,
+            &c,
+            NOW,
+        )
+    }
+
+    fn with(mut v: Value, key: &str, value: Value) -> Value {
+        v[key] = value;
+        v
+    }
+
+    #[test]
+    fn accepts_good_claims_and_exposes_profile() {
+        assert_eq!(run(base(), |_| {}), Ok(()));
+        let c = claims(base());
+        assert_eq!(
+            (c.sub(), c.name(), c.email(), c.picture()),
+            ("u1", Some("Ada"), Some("ada@example.org"), None)
+        );
+        assert_eq!(c.aud(), ["spa"]);
+    }
+
+    #[test]
+    fn required_claims() {
+        for f in ["iss", "sub", "aud", "exp", "iat"] {
+            let mut v = base();
+            v.as_object_mut().unwrap().remove(f);
+            assert_eq!(run(v, |_| {}), Err(IdTokenError::MissingClaim(f)), "{f}");
+        }
+        assert_eq!(
+            run(with(base(), "exp", json!("soon")), |_| {}),
+            Err(IdTokenError::InvalidClaim("exp"))
+        );
+        assert_eq!(
+            run(with(base(), "aud", json!([])), |_| {}),
+            Err(IdTokenError::InvalidClaim("aud"))
+        );
+    }
+
+    #[test]
+    fn issuer_must_match_exactly() {
+        let r = run(with(base(), "iss", json!("https://idp.example/")), |_| {});
+        assert!(matches!(r, Err(IdTokenError::Issuer { .. })));
+    }
+
+    #[test]
+    fn audience_and_azp() {
+        assert_eq!(
+            run(with(base(), "aud", json!("other")), |_| {}),
+            Err(IdTokenError::Audience)
+        );
+        assert_eq!(
+            run(with(base(), "aud", json!(["spa", "api"])), |_| {}),
+            Err(IdTokenError::AuthorizedParty)
+        );
+        let v = with(
+            with(base(), "aud", json!(["spa", "api"])),
+            "azp",
+            json!("spa"),
+        );
+        assert_eq!(run(v, |_| {}), Ok(()));
+        let v = with(
+            with(base(), "aud", json!(["spa", "api"])),
+            "azp",
+            json!("api"),
+        );
+        assert_eq!(run(v, |_| {}), Err(IdTokenError::AuthorizedParty));
+    }
+
+    #[test]
+    fn time_checks_use_the_leeway() {
+        assert_eq!(run(with(base(), "exp", json!(NOW - 60)), |_| {}), Ok(()));
+        assert!(matches!(
+            run(with(base(), "exp", json!(NOW - 61)), |_| {}),
+            Err(IdTokenError::Expired { .. })
+        ));
+        assert!(matches!(
+            run(with(base(), "iat", json!(NOW + 61)), |_| {}),
+            Err(IdTokenError::IssuedInTheFuture { .. })
+        ));
+        assert_eq!(run(with(base(), "nbf", json!(NOW + 60)), |_| {}), Ok(()));
+        assert!(matches!(
+            run(with(base(), "nbf", json!(NOW + 61)), |_| {}),
+            Err(IdTokenError::NotYetValid { .. })
+        ));
+        assert_eq!(
+            run(with(base(), "exp", json!((NOW + 10) as f64 + 0.5)), |_| {}),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn nonce_rules() {
+        assert_eq!(
+            run(with(base(), "nonce", json!("n-2")), |_| {}),
+            Err(IdTokenError::NonceMismatch)
+        );
+        let mut v = base();
+        v.as_object_mut().unwrap().remove("nonce");
+        assert_eq!(
+            run(v.clone(), |_| {}),
+            Err(IdTokenError::MissingClaim("nonce"))
+        );
+        assert_eq!(run(v, |c| c.nonce = NonceCheck::Refreshed(None)), Ok(()));
+        assert_eq!(
+            run(base(), |c| c.nonce = NonceCheck::Refreshed(None)),
+            Err(IdTokenError::NonceMismatch)
+        );
+        assert_eq!(
+            run(with(base(), "nonce", json!(5)), |_| {}),
+            Err(IdTokenError::InvalidClaim("nonce"))
+        );
+    }
+
+    #[test]
+    fn refreshed_token_must_keep_the_subject() {
+        assert_eq!(
+            run(base(), |c| c.expected_sub = Some("u2")),
+            Err(IdTokenError::SubjectChanged)
+        );
+        assert_eq!(run(base(), |c| c.expected_sub = Some("u1")), Ok(()));
+    }
+
+    /// OIDC Core §A.3 example: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y" with
+    /// RS256 has at_hash "77QmUPtjPfzWtF2AnpK9RQ".
+    #[test]
+    fn at_hash_matches_the_oidc_core_example() {
+        assert_eq!(
+            at_hash(JwsAlg::RS256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+        assert_eq!(at_hash(JwsAlg::RS384, "x").len(), 32);
+        assert_eq!(at_hash(JwsAlg::EdDSA, "x").len(), 43);
+        let token = AccessToken::new("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y");
+        assert_eq!(
+            run(
+                with(base(), "at_hash", json!("77QmUPtjPfzWtF2AnpK9RQ")),
+                |c| c.access_token = Some(&token)
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            run(
+                with(base(), "at_hash", json!("77QmUPtjPfzWtF2AnpK9RR")),
+                |c| c.access_token = Some(&token)
+            ),
+            Err(IdTokenError::AccessTokenHash)
+        );
+    }
+}

@@ -1,0 +1,821 @@
+//! The token endpoint: requests (RFC 6749 §4.1.3 code exchange, §6 refresh, §2.3.1 client
+//! authentication) and responses (§5.1 success, §5.2 error).
+//!
+//! ```
+//! # use latchkey_proto::token::*;
+//! let auth = ClientAuth::Public { client_id: "spa" };
+//! # let refresh = latchkey_proto::secret::RefreshToken::new("r");
+//! let request = build_refresh_request("https://idp.example/token", &auth, &refresh, None).unwrap();
+//! // … send it, then:
+//! let response = http::Response::builder()
+//!     .status(200)
+//!     .header("content-type", "application/json")
+//!     .body(br#"{"access_token":"a","token_type":"Bearer","expires_in":3600}"#.to_vec())
+//!     .unwrap();
+//! let tokens = parse_token_response(&response).unwrap();
+//! assert_eq!(tokens.expires_in, Some(3600));
+//! # let _ = request;
+//! ```
+//!
+//! The parser is strict where RFC 6749 §5.1 is (`access_token` and `token_type` required,
+//! `token_type` must be `Bearer`, compared case-insensitively per §5.1) and tolerant of these
+//! provider quirks, each tested: `expires_in` sent as a string; `scope` as a JSON array
+//! (Twitch); an error body with HTTP 200 (GitHub); a form-encoded body (GitHub without
+//! `Accept: application/json`).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use crate::callback::ValidatedCallback;
+use crate::form::{self, EndpointProblem, FieldProblem};
+use crate::pkce::Verifier;
+use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3).
+#[derive(Debug, Clone, Copy)]
+pub enum ClientAuth<'a> {
+    /// A public client (the browser): only `client_id`, in the body (§3.2.1).
+    Public {
+        /// The client id.
+        client_id: &'a str,
+    },
+    /// `client_secret_basic`: HTTP Basic with the form-encoded id and secret (§2.3.1).
+    SecretBasic {
+        /// The client id.
+        client_id: &'a str,
+        /// The client secret.
+        secret: &'a ClientSecret,
+    },
+    /// `client_secret_post`: id and secret in the body (§2.3.1, "NOT RECOMMENDED" but some
+    /// providers accept nothing else).
+    SecretPost {
+        /// The client id.
+        client_id: &'a str,
+        /// The client secret.
+        secret: &'a ClientSecret,
+    },
+}
+
+impl ClientAuth<'_> {
+    /// Adds this authentication to a form body and, for Basic, returns the header value.
+    pub(crate) fn apply<'b>(&'b self, pairs: &mut Vec<(&'b str, &'b str)>) -> Option<String> {
+        match self {
+            ClientAuth::Public { client_id } => {
+                pairs.push(("client_id", client_id));
+                None
+            }
+            ClientAuth::SecretPost { client_id, secret } => {
+                pairs.push(("client_id", client_id));
+                pairs.push(("client_secret", secret.secret()));
+                None
+            }
+            ClientAuth::SecretBasic { client_id, secret } => {
+                // §2.3.1: each part is form-encoded before joining, so a ':' in the id survives.
+                let id: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+                let pw: String =
+                    form_urlencoded::byte_serialize(secret.secret().as_bytes()).collect();
+                Some(format!("Basic {}", STANDARD.encode(format!("{id}:{pw}"))))
+            }
+        }
+    }
+}
+
+/// Why a token request could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenRequestError {
+    /// The token endpoint is unusable.
+    #[error("token request: token_endpoint {0}")]
+    Endpoint(EndpointProblem),
+    /// The endpoint is not a URI the HTTP layer accepts.
+    #[error("token request: token_endpoint is not a valid URI")]
+    InvalidUri,
+}
+
+/// Builds the authorization-code exchange (RFC 6749 §4.1.3 with RFC 7636 §4.5): consumes the
+/// validated callback and the PKCE verifier, so neither can be used twice.
+pub fn build_code_request(
+    token_endpoint: &str,
+    auth: &ClientAuth<'_>,
+    callback: ValidatedCallback,
+    verifier: Verifier,
+) -> Result<http::Request<Vec<u8>>, TokenRequestError> {
+    build_relayed_code_request(
+        token_endpoint,
+        auth,
+        callback.code(),
+        callback.redirect_uri(),
+        verifier,
+    )
+}
+
+/// The code exchange for the companion's token mediation: the browser validated the callback
+/// (with [`crate::callback::validate_callback`]) and relayed `code`, `redirect_uri` and the
+/// verifier; the companion adds its client secret through `auth`.
+pub fn build_relayed_code_request(
+    token_endpoint: &str,
+    auth: &ClientAuth<'_>,
+    code: &str,
+    redirect_uri: &str,
+    verifier: Verifier,
+) -> Result<http::Request<Vec<u8>>, TokenRequestError> {
+    let mut pairs = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", verifier.secret()),
+    ];
+    let basic = auth.apply(&mut pairs);
+    post_form(token_endpoint, &pairs, basic)
+}
+
+/// Builds a refresh request (RFC 6749 §6). `scopes`, when given, must not exceed the original
+/// grant.
+pub fn build_refresh_request(
+    token_endpoint: &str,
+    auth: &ClientAuth<'_>,
+    refresh_token: &RefreshToken,
+    scopes: Option<&[String]>,
+) -> Result<http::Request<Vec<u8>>, TokenRequestError> {
+    let scope = scopes.map(|s| s.join(" "));
+    let mut pairs = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.secret()),
+    ];
+    if let Some(scope) = &scope {
+        pairs.push(("scope", scope));
+    }
+    let basic = auth.apply(&mut pairs);
+    post_form(token_endpoint, &pairs, basic)
+}
+
+/// A form POST with `Accept: application/json` (which makes GitHub answer in JSON).
+pub(crate) fn post_form(
+    endpoint: &str,
+    pairs: &[(&str, &str)],
+    authorization: Option<String>,
+) -> Result<http::Request<Vec<u8>>, TokenRequestError> {
+    form::check_endpoint(endpoint).map_err(TokenRequestError::Endpoint)?;
+    let mut builder = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(endpoint)
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(http::header::ACCEPT, "application/json");
+    if let Some(value) = authorization {
+        builder = builder.header(http::header::AUTHORIZATION, value);
+    }
+    builder
+        .body(form::encode(pairs).into_bytes())
+        .map_err(|_| TokenRequestError::InvalidUri)
+}
+
+/// An OAuth 2.0 error code (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6, RFC 7009 §2.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client`
+    InvalidClient,
+    /// `invalid_grant` (an expired or revoked refresh token, a reused code)
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// `access_denied`
+    AccessDenied,
+    /// `unsupported_response_type`
+    UnsupportedResponseType,
+    /// `server_error`
+    ServerError,
+    /// `temporarily_unavailable`
+    TemporarilyUnavailable,
+    /// `interaction_required`
+    InteractionRequired,
+    /// `login_required`
+    LoginRequired,
+    /// `account_selection_required`
+    AccountSelectionRequired,
+    /// `consent_required`
+    ConsentRequired,
+    /// `unsupported_token_type` (revocation)
+    UnsupportedTokenType,
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl ErrorCode {
+    const KNOWN: &'static [(&'static str, ErrorCode)] = &[
+        ("invalid_request", ErrorCode::InvalidRequest),
+        ("invalid_client", ErrorCode::InvalidClient),
+        ("invalid_grant", ErrorCode::InvalidGrant),
+        ("unauthorized_client", ErrorCode::UnauthorizedClient),
+        ("unsupported_grant_type", ErrorCode::UnsupportedGrantType),
+        ("invalid_scope", ErrorCode::InvalidScope),
+        ("access_denied", ErrorCode::AccessDenied),
+        (
+            "unsupported_response_type",
+            ErrorCode::UnsupportedResponseType,
+        ),
+        ("server_error", ErrorCode::ServerError),
+        ("temporarily_unavailable", ErrorCode::TemporarilyUnavailable),
+        ("interaction_required", ErrorCode::InteractionRequired),
+        ("login_required", ErrorCode::LoginRequired),
+        (
+            "account_selection_required",
+            ErrorCode::AccountSelectionRequired,
+        ),
+        ("consent_required", ErrorCode::ConsentRequired),
+        ("unsupported_token_type", ErrorCode::UnsupportedTokenType),
+    ];
+
+    /// Reads an `error` value.
+    pub fn parse(code: &str) -> Self {
+        Self::KNOWN
+            .iter()
+            .find(|(name, _)| *name == code)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| ErrorCode::Other(code.to_owned()))
+    }
+
+    /// The code as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::Other(s) => s,
+            known => Self::KNOWN
+                .iter()
+                .find(|(_, c)| c == known)
+                .map_or("", |(name, _)| name),
+        }
+    }
+}
+
+/// The server's own error response (RFC 6749 §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorResponse {
+    /// The HTTP status it came with (GitHub uses 200).
+    pub status: u16,
+    /// `error`.
+    pub error: ErrorCode,
+    /// `error_description` (untrusted text).
+    pub description: Option<String>,
+    /// `error_uri` (untrusted).
+    pub uri: Option<String>,
+}
+
+impl core::fmt::Display for ErrorResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.error.as_str())?;
+        if let Some(d) = &self.description {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads an error response out of already-decoded fields: `Some` when `error` is present.
+pub(crate) fn error_from_fields(status: u16, fields: &Map<String, Value>) -> Option<ErrorResponse> {
+    let error = fields.get("error")?.as_str()?;
+    Some(ErrorResponse {
+        status,
+        error: ErrorCode::parse(error),
+        description: fields
+            .get("error_description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        uri: fields
+            .get("error_uri")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
+/// The `token_type` (RFC 6749 §7.1). Only `Bearer` (RFC 6750) is accepted: a client must not
+/// use a token whose type it does not understand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum TokenType {
+    /// RFC 6750 bearer token.
+    Bearer,
+}
+
+/// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// Always [`TokenType::Bearer`].
+    pub token_type: TokenType,
+    /// Lifetime in seconds from the response, if given.
+    pub expires_in: Option<u64>,
+    /// The refresh token, if issued.
+    pub refresh_token: Option<RefreshToken>,
+    /// Granted scopes, if the server said (absent means "as requested", §5.1).
+    pub scope: Option<Vec<String>>,
+    /// The OpenID Connect ID token (compact JWS), unverified: pass it to
+    /// [`crate::oidc::verify_id_token`].
+    pub id_token: Option<String>,
+    /// Every other member of the response.
+    pub extra: Map<String, Value>,
+}
+
+impl core::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token)
+            .field("scope", &self.scope)
+            .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Why a token response was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The server's error response (RFC 6749 §5.2), whatever its HTTP status.
+    #[error("token endpoint error: {0}")]
+    Server(ErrorResponse),
+    /// A non-success status without an OAuth error body.
+    #[error("token response: HTTP {status}")]
+    HttpStatus {
+        /// The status.
+        status: u16,
+        /// The body, truncated.
+        body: String,
+    },
+    /// The body is neither a JSON object nor a form.
+    #[error("token response: the body is not a JSON object")]
+    NotAnObject {
+        /// The body, truncated.
+        body: String,
+    },
+    /// A field is missing or of the wrong type.
+    #[error("token response: {field:?} {problem}")]
+    InvalidField {
+        /// The field's name.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+        /// The body, truncated.
+        body: String,
+    },
+    /// A `token_type` other than `Bearer`.
+    #[error("token response: unsupported token_type {0:?}")]
+    UnsupportedTokenType(String),
+}
+
+/// Parses a token endpoint response (RFC 6749 §5.1 / §5.2).
+pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenSet, TokenError> {
+    let body = response.body();
+    let status = response.status().as_u16();
+    let fields = form::body_fields(response.headers().get(http::header::CONTENT_TYPE), body);
+    let Some(mut fields) = fields else {
+        return Err(if response.status().is_success() {
+            TokenError::NotAnObject {
+                body: form::truncate_body(body),
+            }
+        } else {
+            TokenError::HttpStatus {
+                status,
+                body: form::truncate_body(body),
+            }
+        });
+    };
+    // GitHub answers errors with HTTP 200, so the body decides, not the status.
+    if let Some(err) = error_from_fields(status, &fields) {
+        return Err(TokenError::Server(err));
+    }
+    if !response.status().is_success() {
+        return Err(TokenError::HttpStatus {
+            status,
+            body: form::truncate_body(body),
+        });
+    }
+    let bad = |(field, problem): (&'static str, FieldProblem)| TokenError::InvalidField {
+        field,
+        problem: problem.describe(),
+        body: form::truncate_body(body),
+    };
+
+    let access_token = form::req_str(&fields, "access_token").map_err(bad)?;
+    if access_token.is_empty() {
+        return Err(bad(("access_token", FieldProblem::Missing)));
+    }
+    let token_type = form::req_str(&fields, "token_type").map_err(bad)?;
+    if !token_type.eq_ignore_ascii_case("bearer") {
+        return Err(TokenError::UnsupportedTokenType(token_type));
+    }
+    let expires_in = match fields.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            n.as_u64()
+                .ok_or(("expires_in", FieldProblem::NotANumber))
+                .map_err(bad)?,
+        ),
+        // Quirk: some providers (and every form-encoded body) send it as a string.
+        Some(Value::String(s)) => Some(
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| bad(("expires_in", FieldProblem::NotANumber)))?,
+        ),
+        Some(_) => return Err(bad(("expires_in", FieldProblem::NotANumber))),
+    };
+    let refresh_token = form::opt_str(&fields, "refresh_token")
+        .map_err(bad)?
+        .filter(|s| !s.is_empty());
+    let scope = match fields.get("scope") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(
+            s.split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+        // Quirk: Twitch sends an array.
+        Some(Value::Array(_)) => form::opt_str_list(&fields, "scope").map_err(bad)?,
+        Some(_) => return Err(bad(("scope", FieldProblem::NotAStringList))),
+    };
+    let id_token = form::opt_str(&fields, "id_token").map_err(bad)?;
+    for known in [
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "scope",
+        "id_token",
+    ] {
+        fields.remove(known);
+    }
+    Ok(TokenSet {
+        access_token: AccessToken::new(access_token),
+        token_type: TokenType::Bearer,
+        expires_in,
+        refresh_token: refresh_token.map(RefreshToken::new),
+        scope,
+        id_token,
+        extra: fields,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn response(status: u16, content_type: &str, body: &str) -> http::Response<Vec<u8>> {
+        http::Response::builder()
+            .status(status)
+            .header("content-type", content_type)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    fn json(status: u16, body: &str) -> http::Response<Vec<u8>> {
+        response(status, "application/json", body)
+    }
+
+    fn body_str(req: &http::Request<Vec<u8>>) -> &str {
+        core::str::from_utf8(req.body()).unwrap()
+    }
+
+    fn validated() -> ValidatedCallback {
+        use crate::authorize::{begin, FlowRandomness, FlowStart};
+        let scopes = ["openid".to_owned()];
+        let start = FlowStart {
+            provider_id: "p",
+            issuer: None,
+            authorization_endpoint: "https://idp.example/authorize",
+            client_id: "spa",
+            redirect_uri: "https://app.example/callback",
+            scopes: &scopes,
+            return_to: "/",
+            extra: &[],
+        };
+        let (_, pending) = begin(
+            &start,
+            &FlowRandomness {
+                state: &[1; 16],
+                nonce: &[2; 16],
+                verifier: &[3; 32],
+            },
+            0,
+        )
+        .unwrap();
+        let url = format!(
+            "https://app.example/callback?code=the+code&state={}",
+            pending.state.secret()
+        );
+        crate::callback::validate_callback(
+            &url,
+            &pending,
+            crate::callback::IssParameter::NotAdvertised,
+            1,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn code_request_for_a_public_client() {
+        let verifier = Verifier::from_random_bytes(&[3; 32]).unwrap();
+        let expected_verifier = verifier.secret().to_owned();
+        let req = build_code_request(
+            "https://idp.example/token?x=1",
+            &ClientAuth::Public { client_id: "spa" },
+            validated(),
+            verifier,
+        )
+        .unwrap();
+        assert_eq!(req.method(), http::Method::POST);
+        assert_eq!(req.uri(), "https://idp.example/token?x=1");
+        assert_eq!(
+            req.headers()["content-type"],
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(req.headers()["accept"], "application/json");
+        assert!(req.headers().get("authorization").is_none());
+        assert_eq!(
+            body_str(&req),
+            format!(
+                "grant_type=authorization_code&code=the+code&redirect_uri=https%3A%2F%2Fapp.example%2Fcallback\
+                 &code_verifier={expected_verifier}&client_id=spa"
+            )
+        );
+    }
+
+    #[test]
+    fn client_secret_basic_form_encodes_before_base64() {
+        let secret = ClientSecret::new("s3cr:t /+");
+        let req = build_refresh_request(
+            "https://idp.example/token",
+            &ClientAuth::SecretBasic {
+                client_id: "my:client",
+                secret: &secret,
+            },
+            &RefreshToken::new("rt"),
+            Some(&["a".to_owned(), "b".to_owned()]),
+        )
+        .unwrap();
+        // "my%3Aclient:s3cr%3At+%2F%2B"
+        let expected = format!("Basic {}", STANDARD.encode("my%3Aclient:s3cr%3At+%2F%2B"));
+        assert_eq!(req.headers()["authorization"], expected.as_str());
+        assert_eq!(
+            body_str(&req),
+            "grant_type=refresh_token&refresh_token=rt&scope=a+b"
+        );
+    }
+
+    #[test]
+    fn client_secret_post_puts_the_secret_in_the_body() {
+        let secret = ClientSecret::new("sec ret");
+        let req = build_relayed_code_request(
+            "https://idp.example/token",
+            &ClientAuth::SecretPost {
+                client_id: "c",
+                secret: &secret,
+            },
+            "code",
+            "https://app.example/callback",
+            Verifier::from_random_bytes(&[3; 32]).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            body_str(&req).ends_with("&client_id=c&client_secret=sec+ret"),
+            "{}",
+            body_str(&req)
+        );
+        assert!(req.headers().get("authorization").is_none());
+    }
+
+    #[test]
+    fn refuses_a_bad_endpoint() {
+        let err = build_refresh_request(
+            "https://idp.example/token#x",
+            &ClientAuth::Public { client_id: "c" },
+            &RefreshToken::new("r"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err, TokenRequestError::Endpoint(EndpointProblem::Fragment));
+    }
+
+    #[test]
+    fn parses_a_full_response() {
+        let t = parse_token_response(&json(
+            200,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":3600,"refresh_token":"rt","scope":"openid profile","id_token":"a.b.c","x":1}"#,
+        ))
+        .unwrap();
+        assert_eq!(t.access_token.secret(), "at");
+        assert_eq!(t.expires_in, Some(3600));
+        assert_eq!(t.refresh_token.as_ref().unwrap().secret(), "rt");
+        assert_eq!(
+            t.scope,
+            Some(vec!["openid".to_owned(), "profile".to_owned()])
+        );
+        assert_eq!(t.id_token.as_deref(), Some("a.b.c"));
+        assert_eq!(t.extra["x"], 1);
+        assert!(!format!("{t:?}").contains("at\""));
+    }
+
+    #[test]
+    fn token_type_is_case_insensitive() {
+        assert!(
+            parse_token_response(&json(200, r#"{"access_token":"a","token_type":"bearer"}"#))
+                .is_ok()
+        );
+        assert!(
+            parse_token_response(&json(200, r#"{"access_token":"a","token_type":"BEARER"}"#))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn access_token_and_token_type_are_required() {
+        let err = parse_token_response(&json(200, r#"{"token_type":"Bearer"}"#)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"token response: "access_token" is missing"#
+        );
+        let err = parse_token_response(&json(200, r#"{"access_token":"a"}"#)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"token response: "token_type" is missing"#
+        );
+        let err = parse_token_response(&json(200, r#"{"access_token":5,"token_type":"Bearer"}"#))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"token response: "access_token" is not a string"#
+        );
+    }
+
+    #[test]
+    fn refuses_other_token_types() {
+        let err = parse_token_response(&json(200, r#"{"access_token":"a","token_type":"mac"}"#))
+            .unwrap_err();
+        assert_eq!(err, TokenError::UnsupportedTokenType("mac".into()));
+    }
+
+    #[test]
+    fn quirk_expires_in_as_a_string() {
+        let t = parse_token_response(&json(
+            200,
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":"7200"}"#,
+        ))
+        .unwrap();
+        assert_eq!(t.expires_in, Some(7200));
+    }
+
+    #[test]
+    fn expires_in_that_is_not_a_number_names_the_field_and_keeps_the_body() {
+        let body = r#"{"access_token":"a","token_type":"Bearer","expires_in":"soon"}"#;
+        let err = parse_token_response(&json(200, body)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"token response: "expires_in" is not a number"#
+        );
+        assert!(
+            matches!(err, TokenError::InvalidField { field: "expires_in", body: ref b, .. } if b == body)
+        );
+        let err = parse_token_response(&json(
+            200,
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#,
+        ))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            TokenError::InvalidField {
+                field: "expires_in",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn quirk_twitch_scope_as_an_array() {
+        let t = parse_token_response(&json(
+            200,
+            r#"{"access_token":"a","token_type":"bearer","scope":["user:read:email","chat:read"]}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            t.scope,
+            Some(vec!["user:read:email".to_owned(), "chat:read".to_owned()])
+        );
+        let err = parse_token_response(&json(
+            200,
+            r#"{"access_token":"a","token_type":"bearer","scope":[1]}"#,
+        ))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            TokenError::InvalidField { field: "scope", .. }
+        ));
+    }
+
+    #[test]
+    fn quirk_github_error_with_http_200() {
+        let err = parse_token_response(&json(
+            200,
+            r#"{"error":"bad_verification_code","error_description":"The code passed is incorrect or expired.","error_uri":"https://docs.github.com/x"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err,
+            TokenError::Server(ErrorResponse {
+                status: 200,
+                error: ErrorCode::Other("bad_verification_code".into()),
+                description: Some("The code passed is incorrect or expired.".into()),
+                uri: Some("https://docs.github.com/x".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn quirk_github_form_encoded_body() {
+        let t = parse_token_response(&response(
+            200,
+            "application/x-www-form-urlencoded; charset=utf-8",
+            "access_token=gho_abc&scope=repo%2Cuser&token_type=bearer",
+        ))
+        .unwrap();
+        assert_eq!(t.access_token.secret(), "gho_abc");
+        assert_eq!(t.scope, Some(vec!["repo".to_owned(), "user".to_owned()]));
+        let err = parse_token_response(&response(
+            200,
+            "application/x-www-form-urlencoded",
+            "error=bad_verification_code",
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(err, TokenError::Server(ErrorResponse { ref error, .. }) if error.as_str() == "bad_verification_code")
+        );
+    }
+
+    #[test]
+    fn standard_error_response() {
+        let err = parse_token_response(&json(400, r#"{"error":"invalid_grant"}"#)).unwrap_err();
+        assert!(matches!(
+            err,
+            TokenError::Server(ErrorResponse {
+                status: 400,
+                error: ErrorCode::InvalidGrant,
+                ..
+            })
+        ));
+        assert_eq!(err.to_string(), "token endpoint error: invalid_grant");
+    }
+
+    #[test]
+    fn non_oauth_failures_keep_status_and_truncated_body() {
+        let page = format!("<html>{}</html>", "x".repeat(2000));
+        let err = parse_token_response(&response(502, "text/html", &page)).unwrap_err();
+        assert!(
+            matches!(err, TokenError::HttpStatus { status: 502, ref body } if body.len() == 512)
+        );
+        let err = parse_token_response(&json(500, r#"{"message":"boom"}"#)).unwrap_err();
+        assert!(matches!(err, TokenError::HttpStatus { status: 500, .. }));
+        let err = parse_token_response(&json(200, "[1,2]")).unwrap_err();
+        assert!(matches!(err, TokenError::NotAnObject { .. }));
+    }
+
+    #[test]
+    fn error_codes_round_trip() {
+        for code in [
+            "invalid_request",
+            "invalid_grant",
+            "login_required",
+            "unsupported_token_type",
+            "custom",
+        ] {
+            assert_eq!(ErrorCode::parse(code).as_str(), code);
+        }
+        assert_eq!(ErrorCode::parse("invalid_client"), ErrorCode::InvalidClient);
+    }
+
+    proptest! {
+        #[test]
+        fn parser_never_panics(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..300), form in any::<bool>()) {
+            let ct = if form { "application/x-www-form-urlencoded" } else { "application/json" };
+            let resp = http::Response::builder().status(status).header("content-type", ct).body(body).unwrap();
+            let _ = parse_token_response(&resp);
+        }
+
+        #[test]
+        fn parser_never_panics_on_json_shaped_input(s in r#"\{("[a-z_]{1,12}":("[^"]{0,10}"|-?[0-9]{1,25}|\[\]|null|true),?){0,6}\}"#) {
+            let _ = parse_token_response(&json(200, &s));
+        }
+    }
+}
