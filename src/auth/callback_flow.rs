@@ -1,0 +1,159 @@
+//! The `/callback` page: one-time pending flow, validation, code exchange, ID token, profile.
+
+use std::rc::Rc;
+
+use latchkey_proto::callback::{self, IssParameter};
+use latchkey_proto::oidc::NonceCheck;
+use latchkey_proto::public_config::Protocol;
+use latchkey_proto::token::{self, ClientAuth};
+
+use super::engine::{Engine, Navigate};
+use super::exchange::{self, Expect, IdTokenFailure, TokenFailure, UserinfoFailure};
+use super::session::Session;
+use super::{pending, return_to, schedule, words, CallbackError};
+use crate::browser::page;
+
+/// The provider a failure is about, once known: `(name, id)`.
+type Who = Option<(String, String)>;
+
+impl Engine {
+    pub(super) async fn finish_callback(self: Rc<Self>, navigate: Navigate) {
+        match self.run_callback().await {
+            Ok(target) => navigate(&target),
+            Err((error, who)) => {
+                let who = who.as_ref().map(|(n, i)| (n.as_str(), i.as_str()));
+                self.fail(error.failure(who));
+            }
+        }
+    }
+
+    async fn run_callback(&self) -> Result<String, (CallbackError, Who)> {
+        let anon = |e: CallbackError| (e, None);
+        let href = page::href().map_err(|e| anon(e.into()))?;
+        let state = callback::callback_state(&href).ok_or_else(|| anon(CallbackError::NotACallback))?;
+        // Taken, so deleted: whatever happens next, this state cannot be used again.
+        let flow = pending::take(&state)
+            .map_err(|e| anon(e.into()))?
+            .ok_or_else(|| anon(CallbackError::UnknownState))?;
+        // The code and state leave the address bar (and the history entry) at once.
+        let _ = page::replace_url("/callback");
+
+        let p = self
+            .provider(&flow.provider_id)
+            .cloned()
+            .ok_or_else(|| anon(CallbackError::UnknownState))?;
+        let who: Who = Some((p.name.clone(), p.id.clone()));
+        let fail = |e: CallbackError| (e, who.clone());
+        self.step(words::step_checking(&p.name));
+
+        let endpoints = self
+            .endpoints_for(&p)
+            .await
+            .map_err(|detail| fail(CallbackError::Invalid { detail }))?;
+        let iss_parameter = IssParameter::from_metadata(endpoints.metadata.as_ref());
+        let validated =
+            callback::validate_callback(&href, &flow, iss_parameter, page::now_s()).map_err(|e| {
+                fail(match e {
+                    callback::CallbackError::Authorization(a) => CallbackError::Provider {
+                        error: a.error.as_str().to_owned(),
+                        description: a.description,
+                    },
+                    other => CallbackError::Invalid {
+                        detail: other.to_string(),
+                    },
+                })
+            })?;
+
+        self.step(words::STEP_EXCHANGING);
+        let client_id = p.client_id.clone().unwrap_or_default();
+        let token_endpoint = endpoints.token_endpoint.clone().ok_or_else(|| {
+            fail(CallbackError::Invalid {
+                detail: "the provider has no token_endpoint".into(),
+            })
+        })?;
+        let nonce = flow.nonce.clone();
+        let target = return_to::sanitize(&flow.return_to);
+        let request = token::build_code_request(
+            &token_endpoint,
+            &ClientAuth::Public { client_id: &client_id },
+            validated,
+            flow.verifier,
+        )
+        .map_err(|e| fail(CallbackError::Token { detail: e.to_string() }))?;
+        let issued_at_ms = page::now_ms();
+        let tokens = exchange::token_round_trip(request).await.map_err(|e| {
+            fail(match e {
+                TokenFailure::Network { url, reason } => CallbackError::Network { url, reason },
+                TokenFailure::Server { error, description } => CallbackError::TokenServer { error, description },
+                TokenFailure::Invalid(detail) => CallbackError::Token { detail },
+            })
+        })?;
+
+        let mut id_claims = None;
+        let mut id_token = None;
+        if p.protocol == Protocol::Oidc {
+            let compact = tokens.id_token.as_deref().ok_or_else(|| {
+                fail(CallbackError::Token {
+                    detail: "the token response has no id_token".into(),
+                })
+            })?;
+            self.step(words::STEP_VERIFYING);
+            let verified = exchange::verify_id_token(
+                &endpoints,
+                compact,
+                &Expect {
+                    client_id: &client_id,
+                    nonce: NonceCheck::Expect(&nonce),
+                    access_token: Some(&tokens.access_token),
+                    expected_sub: None,
+                },
+            )
+            .await
+            .map_err(|e| {
+                fail(match e {
+                    IdTokenFailure::Signature(detail) => CallbackError::Signature { detail },
+                    IdTokenFailure::Claims(detail) => CallbackError::Claims { detail },
+                })
+            })?;
+            id_claims = Some(verified.claims().all().clone());
+            id_token = Some(verified.raw().to_owned());
+        }
+
+        let sub = id_claims
+            .as_ref()
+            .and_then(|c| c.get("sub").and_then(|v| v.as_str()))
+            .map(str::to_owned);
+        let mut userinfo = None;
+        if let (Some(endpoint), Some(sub)) = (endpoints.userinfo_endpoint.as_deref(), sub.as_deref()) {
+            self.step(words::STEP_PROFILE);
+            match exchange::userinfo(endpoint, &tokens.access_token, sub).await {
+                Ok(claims) => userinfo = Some(claims),
+                Err(UserinfoFailure::SubjectMismatch) => {
+                    return Err(fail(CallbackError::Userinfo {
+                        detail: "its sub is not the ID token's".into(),
+                    }))
+                }
+                // The ID token already says who this is; the profile is shown without extras.
+                Err(UserinfoFailure::Unavailable(_)) => {}
+            }
+        }
+
+        let session = Session {
+            provider_id: p.id.clone(),
+            provider_name: p.name.clone(),
+            protocol: p.protocol,
+            storage: p.session_storage,
+            access_token: Some(tokens.access_token),
+            id_token,
+            refresh_token: tokens.refresh_token,
+            nonce: Some(nonce),
+            issued_at_ms,
+            expires_at_ms: schedule::expires_at_ms(issued_at_ms, tokens.expires_in),
+            scopes: tokens.scope.unwrap_or_else(|| p.scopes.clone()),
+            id_claims,
+            userinfo,
+        };
+        self.install(session, true);
+        Ok(target)
+    }
+}

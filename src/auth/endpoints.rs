@@ -1,0 +1,101 @@
+//! A provider's endpoints: the ones `/latchkey.json` names, over the ones discovery finds.
+//!
+//! Discovery (OIDC Discovery for `oidc`, RFC 8414 for `oauth2` with an issuer) runs at most
+//! once per tab session: the metadata document is kept in `sessionStorage` and re-checked
+//! by the protocol core when read back, so the `/callback` page after the redirect needs no
+//! second round trip.
+
+use latchkey_proto::discovery::{self, ProviderMetadata};
+use latchkey_proto::public_config::{Protocol, PublicProvider};
+
+use super::storage_mode::Area;
+use crate::browser::fetch::{self, Peer};
+use crate::browser::storage;
+
+/// Where a provider's endpoints ended up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The issuer (configured; discovery checked the document names the same one).
+    pub issuer: Option<String>,
+    /// RFC 6749 §3.1.
+    pub authorization_endpoint: Option<String>,
+    /// RFC 6749 §3.2.
+    pub token_endpoint: Option<String>,
+    /// OIDC Core §5.3.
+    pub userinfo_endpoint: Option<String>,
+    /// RFC 7009.
+    pub revocation_endpoint: Option<String>,
+    /// OIDC RP-Initiated Logout.
+    pub end_session_endpoint: Option<String>,
+    /// RFC 7517 key set.
+    pub jwks_uri: Option<String>,
+    /// The discovered document, when discovery ran.
+    pub metadata: Option<ProviderMetadata>,
+}
+
+fn cache_key(provider_id: &str) -> String {
+    format!("latchkey.meta.{provider_id}")
+}
+
+/// Whether discovery is needed: OIDC always (the `iss` response parameter support, the
+/// logout endpoint and the key set come from it) unless every endpoint that matters is
+/// configured; OAuth 2.0 only to fill a missing authorization or token endpoint.
+fn needs_discovery(p: &PublicProvider) -> bool {
+    let e = &p.endpoints;
+    let core_known = e.authorization_endpoint.is_some() && e.token_endpoint.is_some();
+    match p.protocol {
+        Protocol::Oidc => !(core_known && e.jwks_uri.is_some()),
+        Protocol::Oauth2 => !core_known,
+        Protocol::Oauth1 => false,
+    }
+}
+
+/// The endpoints of `p`, discovering when needed. `Err` holds words naming what failed.
+pub async fn resolve(p: &PublicProvider) -> Result<Resolved, String> {
+    let metadata = if needs_discovery(p) {
+        let issuer = p
+            .issuer
+            .as_deref()
+            .ok_or_else(|| "no issuer is configured, and endpoints are missing".to_owned())?;
+        Some(discover(p, issuer).await?)
+    } else {
+        None
+    };
+    let pick = |explicit: &Option<String>, found: Option<&Option<String>>| {
+        explicit.clone().or_else(|| found.cloned().flatten())
+    };
+    let m = metadata.as_ref();
+    let e = &p.endpoints;
+    Ok(Resolved {
+        issuer: p.issuer.clone(),
+        authorization_endpoint: pick(&e.authorization_endpoint, m.map(|m| &m.authorization_endpoint)),
+        token_endpoint: pick(&e.token_endpoint, m.map(|m| &m.token_endpoint)),
+        userinfo_endpoint: pick(&e.userinfo_endpoint, m.map(|m| &m.userinfo_endpoint)),
+        revocation_endpoint: pick(&e.revocation_endpoint, m.map(|m| &m.revocation_endpoint)),
+        end_session_endpoint: pick(&e.end_session_endpoint, m.map(|m| &m.end_session_endpoint)),
+        jwks_uri: pick(&e.jwks_uri, m.map(|m| &m.jwks_uri)),
+        metadata,
+    })
+}
+
+async fn discover(p: &PublicProvider, issuer: &str) -> Result<ProviderMetadata, String> {
+    let key = cache_key(&p.id);
+    if let Ok(Some(cached)) = storage::get(Area::Session, &key) {
+        if let Ok(m) = discovery::parse_metadata(cached.as_bytes(), issuer) {
+            return Ok(m);
+        }
+    }
+    let url = match p.protocol {
+        Protocol::Oauth2 => discovery::authorization_server_metadata_url(issuer),
+        _ => discovery::openid_configuration_url(issuer),
+    }
+    .map_err(|e| e.to_string())?;
+    let request = discovery::build_metadata_request(&url).map_err(|e| e.to_string())?;
+    let response = fetch::send(request, Peer::Provider)
+        .await
+        .map_err(|e| e.to_string())?;
+    let metadata = discovery::parse_metadata_response(&response, issuer).map_err(|e| e.to_string())?;
+    // A failed write only costs a second discovery on the callback page.
+    let _ = storage::set(Area::Session, &key, &String::from_utf8_lossy(response.body()));
+    Ok(metadata)
+}

@@ -1,0 +1,319 @@
+//! The engine behind [`Auth`](super::Auth): owns the in-memory session, runs the flows as
+//! local tasks, and publishes [`AuthStatus`] changes.
+//!
+//! Each flow lives in its own module (`signin`, `callback_flow`, `refresh`, `signout`,
+//! `api_call`, `oauth1`); this file holds the shared state, status updates, the refresh
+//! timer and the cross-tab channel.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use latchkey_proto::public_config::{Protocol, PublicConfig, PublicProvider};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::endpoints::Resolved;
+use super::session::{Broadcast, Session};
+use super::{schedule, storage_mode, words, ApiError, ApiMethod, ApiResult, AuthFailure, AuthStatus};
+use crate::browser::channel::Channel;
+use crate::browser::timer::Timeout;
+use crate::browser::{page, BrowserError};
+
+/// The callback the `/callback` page hands in to move to the return path.
+pub type Navigate = Box<dyn Fn(&str)>;
+
+/// Shared state of the auth context. Lives in an `Rc`; tasks hold a clone.
+pub struct Engine {
+    pub(super) config: PublicConfig,
+    set_status: WriteSignal<AuthStatus>,
+    /// The one session, if signed in.
+    pub(super) session: RefCell<Option<Session>>,
+    /// Endpoints per provider, resolved once per page (and cached in sessionStorage).
+    pub(super) endpoints: RefCell<HashMap<String, Rc<Resolved>>>,
+    /// Set when `complete_callback` ran for this page load.
+    callback_claimed: Cell<bool>,
+    refresh_timer: RefCell<Option<Timeout>>,
+    channel: RefCell<Option<Channel>>,
+    /// Bumped whenever the session's tokens change (here or from another tab), so a task
+    /// waiting for a lock can tell that someone else already refreshed.
+    pub(super) generation: Cell<u64>,
+    me: Weak<Engine>,
+}
+
+impl Engine {
+    /// A new engine; call [`Engine::start`] next.
+    pub fn new(config: PublicConfig, set_status: WriteSignal<AuthStatus>) -> Rc<Engine> {
+        Rc::new_cyclic(|me| Engine {
+            config,
+            set_status,
+            session: RefCell::new(None),
+            endpoints: RefCell::new(HashMap::new()),
+            callback_claimed: Cell::new(false),
+            refresh_timer: RefCell::new(None),
+            channel: RefCell::new(None),
+            generation: Cell::new(0),
+            me: me.clone(),
+        })
+    }
+
+    /// Listens to the other tabs and restores a stored session (except on `/callback`).
+    pub fn start(self: Rc<Self>) {
+        let weak = self.me.clone();
+        let channel = Channel::open(storage_mode::CHANNEL, move |text| {
+            if let Some(engine) = weak.upgrade() {
+                engine.on_broadcast(&text);
+            }
+        });
+        // Without BroadcastChannel a tab still works; it just will not hear the others.
+        *self.channel.borrow_mut() = channel.ok();
+        let on_callback = page::pathname().map(|p| p == "/callback").unwrap_or(false);
+        if on_callback {
+            self.set(AuthStatus::Working {
+                step: words::step_checking("the provider"),
+            });
+            return;
+        }
+        spawn_local(async move {
+            self.restore().await;
+        });
+    }
+
+    /// Publishes a status.
+    pub(super) fn set(&self, status: AuthStatus) {
+        self.set_status.set(status);
+    }
+
+    /// Publishes a progress step.
+    pub(super) fn step(&self, step: impl Into<String>) {
+        self.set(AuthStatus::Working { step: step.into() });
+    }
+
+    /// Publishes a failure.
+    pub(super) fn fail(&self, failure: AuthFailure) {
+        self.set(AuthStatus::Failed(failure));
+    }
+
+    /// The configured provider with this id.
+    pub fn provider(&self, id: &str) -> Option<&PublicProvider> {
+        self.config.providers.iter().find(|p| p.id == id)
+    }
+
+    /// The provider's display name, or the id when unknown.
+    pub(super) fn name_of(&self, id: &str) -> String {
+        self.provider(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_owned())
+    }
+
+    /// A strong handle for a task.
+    pub(super) fn rc(&self) -> Option<Rc<Engine>> {
+        self.me.upgrade()
+    }
+
+    /// Starts sign-in (see [`Auth::sign_in`](super::Auth::sign_in)).
+    pub fn sign_in(self: Rc<Self>, provider_id: String) {
+        spawn_local(async move {
+            if let Err(e) = self.start_sign_in(&provider_id).await {
+                let name = self.name_of(&provider_id);
+                self.fail(e.failure(&name, &provider_id));
+            }
+        });
+    }
+
+    /// Finishes sign-in on `/callback` (once per page load).
+    pub fn complete_callback(self: Rc<Self>, navigate: Navigate) {
+        if self.callback_claimed.replace(true) {
+            return;
+        }
+        spawn_local(async move {
+            self.finish_callback(navigate).await;
+        });
+    }
+
+    /// Signs out (see [`Auth::sign_out`](super::Auth::sign_out)).
+    pub fn sign_out(self: Rc<Self>) {
+        spawn_local(async move {
+            self.run_sign_out().await;
+        });
+    }
+
+    /// Clears a failure.
+    pub fn dismiss(self: Rc<Self>) {
+        let view = self.session.borrow().as_ref().map(Session::view);
+        self.set(match view {
+            Some(v) => AuthStatus::SignedIn(v),
+            None => AuthStatus::SignedOut,
+        });
+    }
+
+    /// Calls the API (see [`Auth::call_api`](super::Auth::call_api)).
+    pub async fn call_api(self: Rc<Self>, method: ApiMethod, path: String, body: Option<String>) -> Result<ApiResult, ApiError> {
+        self.run_api_call(method, path, body).await
+    }
+
+    /// Installs a new session (or new tokens for the current one): publishes it, stores the
+    /// refresh token where its provider says, arms the refresh timer and, for `browser`
+    /// storage, tells the other tabs.
+    pub(super) fn install(&self, session: Session, announce: bool) {
+        let view = session.view();
+        let provider = self.provider(&session.provider_id).cloned();
+        if let Some(p) = &provider {
+            if let Err(e) = session.persist(p.session_storage) {
+                // The session still works in this page; only a reload will lose it.
+                web_sys::console::warn_1(&format!("latchkey: could not keep the session: {e}").into());
+            }
+            if announce && storage_mode::plan(p.session_storage).broadcast {
+                self.post(&Broadcast::Tokens(session.clone()));
+            }
+        }
+        self.forget_other_providers(&session.provider_id);
+        self.arm_refresh_timer(&session);
+        *self.session.borrow_mut() = Some(session);
+        self.generation.set(self.generation.get().wrapping_add(1));
+        self.set(AuthStatus::SignedIn(view));
+    }
+
+    /// Drops the session here (memory and storage) and shows the provider list or `failure`.
+    pub(super) fn clear(&self, failure: Option<AuthFailure>) {
+        if let Some(old) = self.session.borrow_mut().take() {
+            if let Some(p) = self.provider(&old.provider_id) {
+                Session::forget(&old.provider_id, p.session_storage);
+            }
+        }
+        *self.refresh_timer.borrow_mut() = None;
+        self.generation.set(self.generation.get().wrapping_add(1));
+        self.set(match failure {
+            Some(f) => AuthStatus::Failed(f),
+            None => AuthStatus::SignedOut,
+        });
+    }
+
+    /// One session at a time: signing in with one provider drops stored sessions of others.
+    fn forget_other_providers(&self, keep: &str) {
+        for p in &self.config.providers {
+            if p.id != keep && p.protocol != Protocol::Oauth1 {
+                Session::forget(&p.id, p.session_storage);
+            }
+        }
+    }
+
+    /// Posts a message to the other tabs (best effort).
+    pub(super) fn post(&self, message: &Broadcast) {
+        if let (Some(channel), Ok(text)) = (self.channel.borrow().as_ref(), serde_json::to_string(message)) {
+            let _ = channel.post(&text);
+        }
+    }
+
+    fn on_broadcast(&self, text: &str) {
+        let Ok(message) = serde_json::from_str::<Broadcast>(text) else {
+            return;
+        };
+        match message {
+            Broadcast::Tokens(session) => {
+                // Only sessions kept in the shared store are shared.
+                let shared = self
+                    .provider(&session.provider_id)
+                    .map(|p| storage_mode::plan(p.session_storage).broadcast)
+                    .unwrap_or(false);
+                if shared {
+                    self.install(session, false);
+                }
+            }
+            Broadcast::SignedOut { provider_id } => {
+                let ours = self
+                    .session
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|s| s.provider_id == provider_id);
+                if ours {
+                    // The other tab already revoked and cleared storage.
+                    *self.session.borrow_mut() = None;
+                    self.clear(None);
+                }
+            }
+        }
+    }
+
+    fn arm_refresh_timer(&self, session: &Session) {
+        *self.refresh_timer.borrow_mut() = None;
+        if !session.can_refresh() {
+            return;
+        }
+        let Some(delay) = schedule::refresh_delay_ms(page::now_ms(), session.issued_at_ms, session.expires_at_ms) else {
+            return;
+        };
+        let weak = self.me.clone();
+        let provider_id = session.provider_id.clone();
+        let timer = Timeout::new(delay, move || {
+            if let Some(engine) = weak.upgrade() {
+                spawn_local(async move {
+                    engine.refresh_on_timer(provider_id).await;
+                });
+            }
+        });
+        *self.refresh_timer.borrow_mut() = timer.ok();
+    }
+
+    async fn refresh_on_timer(self: Rc<Self>, provider_id: String) {
+        let current = self.session.borrow().as_ref().map(|s| s.provider_id.clone());
+        if current.as_deref() != Some(provider_id.as_str()) {
+            return;
+        }
+        if let Err(e) = self.refresh(&provider_id).await {
+            let name = self.name_of(&provider_id);
+            self.clear(Some(e.failure(&name, &provider_id)));
+        }
+    }
+
+    /// On load: a stored OAuth 2.0 session (renewed with its refresh token), else a
+    /// companion session for an OAuth 1.0a provider, else signed out.
+    async fn restore(self: Rc<Self>) {
+        let stored = self.config.providers.iter().find_map(|p| {
+            (p.protocol != Protocol::Oauth1)
+                .then(|| Session::stored(&p.id, p.session_storage))
+                .flatten()
+                .map(|stored| (p.id.clone(), stored))
+        });
+        if let Some((provider_id, stored)) = stored {
+            self.step(words::STEP_RENEWING);
+            match self.restore_with(&provider_id, stored).await {
+                Ok(()) => return,
+                Err(e) => {
+                    let name = self.name_of(&provider_id);
+                    self.clear(Some(e.failure(&name, &provider_id)));
+                    return;
+                }
+            }
+        }
+        for p in self.config.providers.iter().filter(|p| p.protocol == Protocol::Oauth1) {
+            if let Some(session) = super::oauth1::current_session(p).await {
+                self.install(session, false);
+                return;
+            }
+        }
+        self.set(AuthStatus::SignedOut);
+    }
+}
+
+impl Engine {
+    /// The provider's endpoints, resolved once per page.
+    pub(super) async fn endpoints_for(&self, p: &PublicProvider) -> Result<Rc<Resolved>, String> {
+        if let Some(found) = self.endpoints.borrow().get(&p.id) {
+            return Ok(found.clone());
+        }
+        let resolved = Rc::new(super::endpoints::resolve(p).await?);
+        self.endpoints.borrow_mut().insert(p.id.clone(), resolved.clone());
+        Ok(resolved)
+    }
+}
+
+impl From<BrowserError> for super::StartError {
+    fn from(e: BrowserError) -> Self {
+        super::StartError::Browser { reason: e.0 }
+    }
+}
+
+impl From<BrowserError> for super::CallbackError {
+    fn from(e: BrowserError) -> Self {
+        super::CallbackError::Browser { reason: e.0 }
+    }
+}

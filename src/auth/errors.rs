@@ -1,0 +1,356 @@
+//! One error enum per operation, each turned into words ([`AuthFailure`]) for the UI.
+//!
+//! Protocol failures carry the protocol core's own message (`detail`), which names the field
+//! that failed; the UI shows a sentence first and that detail second.
+
+use super::words;
+use super::{AuthFailure, RetryAction};
+
+/// Why sign-in could not start (before leaving for the provider).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// No provider with this `id` in `/latchkey.json`.
+    #[error("there is no provider {id:?} in /latchkey.json")]
+    UnknownProvider {
+        /// The id asked for.
+        id: String,
+    },
+    /// The provider entry lacks something the protocol needs.
+    #[error("the provider entry has no {field}")]
+    Misconfigured {
+        /// The missing or bad field, e.g. `client_id`.
+        field: String,
+    },
+    /// Discovery failed (network, status or document).
+    #[error("discovery failed: {detail}")]
+    Discovery {
+        /// What went wrong, naming the field or URL.
+        detail: String,
+    },
+    /// The browser could not give random bytes or keep the pending flow.
+    #[error("the browser refused: {reason}")]
+    Browser {
+        /// What the browser reported.
+        reason: String,
+    },
+    /// The protocol core refused to build the authorization request.
+    #[error("the authorization request could not be built: {detail}")]
+    Request {
+        /// The core's message.
+        detail: String,
+    },
+}
+
+impl StartError {
+    /// Words for the UI.
+    pub fn failure(&self, provider: &str, provider_id: &str) -> AuthFailure {
+        let (title, retry) = match self {
+            StartError::UnknownProvider { .. } | StartError::Misconfigured { .. } => {
+                (words::TITLE_CONFIG, RetryAction::ShowProviders)
+            }
+            _ => (
+                words::TITLE_SIGN_IN_FAILED,
+                RetryAction::SignIn {
+                    provider_id: provider_id.to_owned(),
+                },
+            ),
+        };
+        let message = match self {
+            StartError::Discovery { detail } => {
+                format!("Could not reach {provider}'s sign-in service ({detail}).")
+            }
+            other => format!("Could not start sign-in with {provider}: {other}."),
+        };
+        AuthFailure {
+            title: title.into(),
+            message,
+            retry,
+        }
+    }
+}
+
+/// Why the `/callback` page could not finish sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// No pending sign-in matches the `state` in the address: the link was used already,
+    /// was opened in another browser, or was tampered with. Nothing was stored.
+    #[error("this sign-in link was already used, has expired, or was not started in this tab")]
+    UnknownState,
+    /// The address has no `state` (someone opened `/callback` by hand).
+    #[error("the address has no sign-in response in it")]
+    NotACallback,
+    /// The provider answered with an OAuth error (RFC 6749 §4.1.2.1).
+    #[error("{}", provider_error_text(error, description.as_deref()))]
+    Provider {
+        /// The `error` code.
+        error: String,
+        /// `error_description`, if given.
+        description: Option<String>,
+    },
+    /// The response broke a protocol rule (wrong `iss`, missing `code`, …).
+    #[error("the response was not valid: {detail}")]
+    Invalid {
+        /// The core's message.
+        detail: String,
+    },
+    /// A request to the provider failed before an answer (offline, CORS, …).
+    #[error("could not reach {url}: {reason}")]
+    Network {
+        /// Which URL.
+        url: String,
+        /// What the browser reported.
+        reason: String,
+    },
+    /// The token endpoint refused the code (its own OAuth error, RFC 6749 §5.2).
+    #[error("the token endpoint refused: {}", provider_error_text(error, description.as_deref()))]
+    TokenServer {
+        /// The `error` code.
+        error: String,
+        /// `error_description`, if given.
+        description: Option<String>,
+    },
+    /// The token response could not be used.
+    #[error("the token response was not valid: {detail}")]
+    Token {
+        /// The core's message.
+        detail: String,
+    },
+    /// The ID token's signature did not verify, or no key fits it.
+    #[error("the ID token's signature could not be verified: {detail}")]
+    Signature {
+        /// What failed.
+        detail: String,
+    },
+    /// The ID token's claims were refused (nonce, issuer, audience, time, at_hash).
+    #[error("the ID token was refused: {detail}")]
+    Claims {
+        /// The core's message.
+        detail: String,
+    },
+    /// The userinfo response could not be used (or its `sub` differs from the ID token's).
+    #[error("the profile could not be loaded: {detail}")]
+    Userinfo {
+        /// What failed.
+        detail: String,
+    },
+    /// The browser refused storage or crypto.
+    #[error("the browser refused: {reason}")]
+    Browser {
+        /// What the browser reported.
+        reason: String,
+    },
+}
+
+fn provider_error_text(error: &str, description: Option<&str>) -> String {
+    match description {
+        Some(d) if !d.is_empty() => format!("{d} ({error})"),
+        _ => format!("error code {error}"),
+    }
+}
+
+impl CallbackError {
+    /// Words for the UI. `provider` is `None` when the state matched no pending flow (so
+    /// the provider is unknown).
+    pub fn failure(&self, provider: Option<(&str, &str)>) -> AuthFailure {
+        let name = provider.map(|(n, _)| n).unwrap_or("the provider");
+        let retry = match provider {
+            Some((_, id)) => RetryAction::SignIn {
+                provider_id: id.to_owned(),
+            },
+            None => RetryAction::ShowProviders,
+        };
+        match self {
+            CallbackError::Provider { error, description } => {
+                let cancelled = error == "access_denied";
+                let message = match words::provider_error_sentence(name, error) {
+                    Some(s) if cancelled => s,
+                    Some(s) => match description {
+                        Some(d) if !d.is_empty() => format!("{s} {name} said: “{d}”."),
+                        _ => s,
+                    },
+                    None => format!("{name} refused the sign-in: {}.", self),
+                };
+                AuthFailure {
+                    title: if cancelled {
+                        words::TITLE_CANCELLED
+                    } else {
+                        words::TITLE_SIGN_IN_FAILED
+                    }
+                    .into(),
+                    message,
+                    retry,
+                }
+            }
+            CallbackError::UnknownState | CallbackError::NotACallback => AuthFailure {
+                title: words::TITLE_SIGN_IN_FAILED.into(),
+                message: format!("Nothing was signed in: {self}. Start again from the sign-in page."),
+                retry: RetryAction::ShowProviders,
+            },
+            other => AuthFailure {
+                title: words::TITLE_SIGN_IN_FAILED.into(),
+                message: format!("Signing in with {name} failed: {other}."),
+                retry,
+            },
+        }
+    }
+}
+
+/// Why the session could not be renewed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefreshError {
+    /// No refresh token is held.
+    #[error("there is no refresh token")]
+    NoRefreshToken,
+    /// Another tab signed out, or the stored session disappeared.
+    #[error("you were signed out in another tab")]
+    SignedOutElsewhere,
+    /// The token endpoint refused (its own OAuth error; `invalid_grant` means the session
+    /// ended at the provider).
+    #[error("the provider refused: {}", provider_error_text(error, description.as_deref()))]
+    Server {
+        /// The `error` code.
+        error: String,
+        /// `error_description`, if given.
+        description: Option<String>,
+    },
+    /// The network failed.
+    #[error("could not reach {url}: {reason}")]
+    Network {
+        /// Which URL.
+        url: String,
+        /// What the browser reported.
+        reason: String,
+    },
+    /// The answer could not be used (token response, ID token).
+    #[error("the answer was not valid: {detail}")]
+    Invalid {
+        /// The core's message.
+        detail: String,
+    },
+    /// Discovery failed while restoring.
+    #[error("discovery failed: {detail}")]
+    Discovery {
+        /// What failed.
+        detail: String,
+    },
+}
+
+impl RefreshError {
+    /// Words for the UI.
+    pub fn failure(&self, provider: &str, provider_id: &str) -> AuthFailure {
+        AuthFailure {
+            title: words::TITLE_SESSION_ENDED.into(),
+            message: format!("Your session with {provider} could not be renewed: {self}. Sign in again to continue."),
+            retry: RetryAction::SignIn {
+                provider_id: provider_id.to_owned(),
+            },
+        }
+    }
+}
+
+/// What went wrong while signing out. The local session is cleared in every case; this
+/// only reports what could not be done at the provider.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignOutError {
+    /// The revocation endpoint refused or failed (RFC 7009 §2.2.1).
+    #[error("{provider} did not confirm that the tokens were revoked: {detail}")]
+    Revocation {
+        /// The provider's name.
+        provider: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The companion's logout failed (OAuth 1.0a).
+    #[error("the sign-in server did not end the session: {detail}")]
+    Companion {
+        /// What failed.
+        detail: String,
+    },
+}
+
+impl SignOutError {
+    /// Words for the UI.
+    pub fn failure(&self) -> AuthFailure {
+        AuthFailure {
+            title: words::TITLE_SIGN_OUT.into(),
+            message: format!("You are signed out here, but {self}."),
+            retry: RetryAction::ShowProviders,
+        }
+    }
+}
+
+/// Why an API console call could not be made (any HTTP answer is not an error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// Nobody is signed in.
+    #[error("sign in first")]
+    NotSignedIn,
+    /// The provider has no `api_base` in `/latchkey.json`.
+    #[error("{provider} has no api_base configured, so the console cannot call it")]
+    NoApiBase {
+        /// The provider's name.
+        provider: String,
+    },
+    /// The URL is not under the provider's `api_base`: the access token is only sent there.
+    #[error("{url} is not under {api_base}; the access token is only sent to the provider's API")]
+    OutsideApiBase {
+        /// The URL asked for.
+        url: String,
+        /// The configured base.
+        api_base: String,
+    },
+    /// The request never got an answer (offline, CORS).
+    #[error("the request failed before an answer: {reason}")]
+    Network {
+        /// What the browser reported.
+        reason: String,
+    },
+    /// A 401 came back and renewing the session failed.
+    #[error("the access token was refused and the session could not be renewed: {0}")]
+    Refresh(RefreshError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_callback_says_so_in_words_without_the_code() {
+        let f = CallbackError::Provider {
+            error: "access_denied".into(),
+            description: Some("The resource owner or authorization server denied the request.".into()),
+        }
+        .failure(Some(("Django", "dot")));
+        assert_eq!(f.title, words::TITLE_CANCELLED);
+        assert_eq!(f.message, "You cancelled sign-in at Django.");
+        assert!(!f.message.contains("access_denied"));
+        assert_eq!(
+            f.retry,
+            RetryAction::SignIn {
+                provider_id: "dot".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_replayed_state_offers_the_provider_list_not_a_retry_of_an_unknown_provider() {
+        let f = CallbackError::UnknownState.failure(None);
+        assert_eq!(f.retry, RetryAction::ShowProviders);
+        assert!(f.message.contains("already used"));
+    }
+
+    #[test]
+    fn an_unknown_provider_error_keeps_its_description() {
+        let f = CallbackError::Provider {
+            error: "odd".into(),
+            description: Some("Quota exceeded".into()),
+        }
+        .failure(Some(("X", "x")));
+        assert!(f.message.contains("Quota exceeded"), "{}", f.message);
+    }
+}

@@ -1,0 +1,146 @@
+//! The round trips shared by sign-in and refresh: the token endpoint, the ID token's key set
+//! and signature, and userinfo. Each takes the protocol core's request and parser and only
+//! adds the fetch.
+
+use latchkey_proto::discovery::ProviderMetadata;
+use latchkey_proto::oidc::{
+    self, AlgPolicy, IdTokenChecks, IdTokenError, JwkSet, JwsAlg, NonceCheck, UserInfoError, VerifiedIdToken,
+};
+use latchkey_proto::secret::AccessToken;
+use latchkey_proto::token::{self, TokenError, TokenSet};
+use serde_json::{Map, Value};
+
+use super::endpoints::Resolved;
+use super::webcrypto::WebCryptoVerifier;
+use crate::browser::fetch::{self, Peer};
+use crate::browser::page;
+
+/// Allowed clock skew for `exp`, `iat` and `nbf`, in seconds.
+pub const LEEWAY_SECS: u64 = 60;
+
+/// Why a token request failed.
+#[derive(Debug)]
+pub enum TokenFailure {
+    /// No answer.
+    Network {
+        /// The endpoint.
+        url: String,
+        /// What the browser said.
+        reason: String,
+    },
+    /// The server's OAuth error (RFC 6749 §5.2).
+    Server {
+        /// `error`.
+        error: String,
+        /// `error_description`.
+        description: Option<String>,
+    },
+    /// An unusable answer.
+    Invalid(String),
+}
+
+/// Sends a request built by the protocol core to the token endpoint and parses the answer.
+pub async fn token_round_trip(request: http::Request<Vec<u8>>) -> Result<TokenSet, TokenFailure> {
+    let url = request.uri().to_string();
+    let response = fetch::send(request, Peer::Provider)
+        .await
+        .map_err(|e| TokenFailure::Network { url, reason: e.0 })?;
+    token::parse_token_response(&response).map_err(|e| match e {
+        TokenError::Server(server) => TokenFailure::Server {
+            error: server.error.as_str().to_owned(),
+            description: server.description,
+        },
+        other => TokenFailure::Invalid(other.to_string()),
+    })
+}
+
+/// Why an ID token was not accepted: the signature side or the claims side.
+#[derive(Debug)]
+pub enum IdTokenFailure {
+    /// Key set, algorithm or signature.
+    Signature(String),
+    /// Claims (nonce, iss, aud, azp, times, at_hash, sub).
+    Claims(String),
+}
+
+/// The algorithms the provider says it signs ID tokens with, when it says.
+fn alg_list(metadata: Option<&ProviderMetadata>) -> Vec<JwsAlg> {
+    metadata
+        .and_then(|m| m.id_token_signing_alg_values_supported.as_ref())
+        .map(|names| names.iter().filter_map(|n| JwsAlg::parse(n).ok()).collect())
+        .unwrap_or_default()
+}
+
+/// What to check an ID token against, beyond the provider's endpoints.
+pub struct Expect<'a> {
+    /// This client's id.
+    pub client_id: &'a str,
+    /// The nonce rule.
+    pub nonce: NonceCheck<'a>,
+    /// The access token issued with it (for `at_hash`).
+    pub access_token: Option<&'a AccessToken>,
+    /// For a refresh: the original `sub`.
+    pub expected_sub: Option<&'a str>,
+}
+
+/// Fetches the key set and verifies the ID token (signature with WebCrypto, then claims),
+/// with the browser clock.
+pub async fn verify_id_token(endpoints: &Resolved, compact: &str, expect: &Expect<'_>) -> Result<VerifiedIdToken, IdTokenFailure> {
+    let issuer = endpoints
+        .issuer
+        .as_deref()
+        .ok_or_else(|| IdTokenFailure::Claims("no issuer is configured to check the ID token against".into()))?;
+    let jwks_uri = endpoints
+        .jwks_uri
+        .as_deref()
+        .ok_or_else(|| IdTokenFailure::Signature("the provider publishes no jwks_uri".into()))?;
+    let response = fetch::get_json(jwks_uri, Peer::Provider)
+        .await
+        .map_err(|e| IdTokenFailure::Signature(e.0))?;
+    let jwks = JwkSet::parse_response(&response).map_err(|e| IdTokenFailure::Signature(e.to_string()))?;
+    let algs = alg_list(endpoints.metadata.as_ref());
+    let checks = IdTokenChecks {
+        issuer,
+        client_id: expect.client_id,
+        nonce: expect.nonce,
+        leeway_secs: LEEWAY_SECS,
+        access_token: expect.access_token,
+        expected_sub: expect.expected_sub,
+        algs: if algs.is_empty() {
+            AlgPolicy::AnySupported
+        } else {
+            AlgPolicy::OneOf(&algs)
+        },
+    };
+    oidc::verify_id_token(compact, &jwks, &WebCryptoVerifier, &checks, page::now_s())
+        .await
+        .map_err(|e| match e {
+            IdTokenError::Malformed(_)
+            | IdTokenError::AlgNotAllowed(_)
+            | IdTokenError::NoMatchingKey { .. }
+            | IdTokenError::Signature(_) => IdTokenFailure::Signature(e.to_string()),
+            other => IdTokenFailure::Claims(other.to_string()),
+        })
+}
+
+/// Why userinfo could not be used.
+#[derive(Debug)]
+pub enum UserinfoFailure {
+    /// The answer is for another user: sign-in must fail.
+    SubjectMismatch,
+    /// Anything else (network, status, body): the profile is shown without it.
+    Unavailable(String),
+}
+
+/// Loads userinfo and checks its `sub` against `expected_sub` (OIDC Core §5.3.2).
+pub async fn userinfo(endpoint: &str, access_token: &AccessToken, expected_sub: &str) -> Result<Map<String, Value>, UserinfoFailure> {
+    let request = oidc::build_userinfo_request(endpoint, access_token).map_err(|e| UserinfoFailure::Unavailable(e.to_string()))?;
+    let response = fetch::send(request, Peer::Provider)
+        .await
+        .map_err(|e| UserinfoFailure::Unavailable(e.0))?;
+    match oidc::parse_userinfo_response(&response, expected_sub) {
+        Ok(info) => Ok(info.all),
+        Err(UserInfoError::SubjectMismatch) => Err(UserinfoFailure::SubjectMismatch),
+        Err(other) => Err(UserinfoFailure::Unavailable(other.to_string())),
+    }
+}

@@ -1,0 +1,199 @@
+//! Renewing the session with the refresh token (RFC 6749 §6): on a timer shortly before the
+//! access token expires, once after a 401 from the API console, and on load (`tab` and
+//! `browser` storage).
+//!
+//! With `browser` storage every tab of the origin shares one rotating refresh token, so a
+//! renewal runs under a Web Lock. Inside the lock the stored token is read again: if
+//! another tab rotated it meanwhile, its broadcast brings the new tokens and no request is
+//! made here (if the broadcast does not come, the stored token, now current, is used).
+
+use std::rc::Rc;
+
+use latchkey_proto::oidc::NonceCheck;
+use latchkey_proto::public_config::{Protocol, PublicProvider};
+use latchkey_proto::secret::{Nonce, RefreshToken};
+use latchkey_proto::token::{self, ClientAuth};
+
+use super::engine::Engine;
+use super::exchange::{self, Expect, IdTokenFailure, TokenFailure};
+use super::session::{Session, StoredSession};
+use super::storage_mode::{lock_name, plan};
+use super::{schedule, RefreshError};
+use crate::browser::{locks, page, timer};
+
+/// How long a tab that finds the token rotated waits for the other tab's broadcast.
+const BROADCAST_WAIT_MS: u64 = 2_000;
+const BROADCAST_POLL_MS: u64 = 50;
+
+/// What a renewal starts from.
+#[derive(Clone)]
+struct Basis {
+    token: RefreshToken,
+    /// The session being renewed; `None` on load.
+    previous: Option<Session>,
+    sub: Option<String>,
+    nonce: Option<Nonce>,
+}
+
+impl Engine {
+    /// Renews the current session of `provider_id`.
+    pub(super) async fn refresh(&self, provider_id: &str) -> Result<(), RefreshError> {
+        let previous = self
+            .session
+            .borrow()
+            .as_ref()
+            .filter(|s| s.provider_id == provider_id)
+            .cloned()
+            .ok_or(RefreshError::NoRefreshToken)?;
+        let token = previous.refresh_token.clone().ok_or(RefreshError::NoRefreshToken)?;
+        let basis = Basis {
+            token,
+            sub: previous.sub(),
+            nonce: previous.nonce.clone(),
+            previous: Some(previous),
+        };
+        self.renew(provider_id, basis).await
+    }
+
+    /// Restores a session on load from its stored refresh token.
+    pub(super) async fn restore_with(&self, provider_id: &str, stored: StoredSession) -> Result<(), RefreshError> {
+        let basis = Basis {
+            token: stored.refresh_token,
+            previous: None,
+            sub: stored.sub,
+            nonce: stored.nonce,
+        };
+        self.renew(provider_id, basis).await
+    }
+
+    async fn renew(&self, provider_id: &str, basis: Basis) -> Result<(), RefreshError> {
+        let p = self.provider(provider_id).cloned().ok_or(RefreshError::SignedOutElsewhere)?;
+        let me = self.rc().ok_or(RefreshError::SignedOutElsewhere)?;
+        if !(plan(p.session_storage).lock && locks::available()) {
+            return me.renew_now(&p, basis).await;
+        }
+        let generation = self.generation.get();
+        let name = lock_name(&p.id);
+        locks::with_lock(&name, move || async move {
+            let stored = Session::stored(&p.id, p.session_storage).ok_or(RefreshError::SignedOutElsewhere)?;
+            if stored.refresh_token.ct_eq(&basis.token) {
+                return me.renew_now(&p, basis).await;
+            }
+            // Another tab rotated the token while this one waited for the lock.
+            if me.wait_for_new_tokens(generation).await {
+                return Ok(());
+            }
+            let basis = Basis {
+                token: stored.refresh_token,
+                sub: basis.sub.or(stored.sub),
+                nonce: basis.nonce.or(stored.nonce),
+                previous: basis.previous,
+            };
+            me.renew_now(&p, basis).await
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(RefreshError::Network {
+                url: "navigator.locks".into(),
+                reason: e.0,
+            })
+        })
+    }
+
+    /// True once this tab's tokens changed since `generation` (a broadcast arrived).
+    async fn wait_for_new_tokens(&self, generation: u64) -> bool {
+        let mut waited = 0;
+        while waited < BROADCAST_WAIT_MS {
+            if self.generation.get() != generation {
+                return true;
+            }
+            timer::sleep(BROADCAST_POLL_MS).await;
+            waited += BROADCAST_POLL_MS;
+        }
+        self.generation.get() != generation
+    }
+
+    /// The refresh request itself, then the new session is installed (stored, broadcast).
+    async fn renew_now(self: Rc<Self>, p: &PublicProvider, basis: Basis) -> Result<(), RefreshError> {
+        let endpoints = self
+            .endpoints_for(p)
+            .await
+            .map_err(|detail| RefreshError::Discovery { detail })?;
+        let token_endpoint = endpoints.token_endpoint.clone().ok_or_else(|| RefreshError::Invalid {
+            detail: "the provider has no token_endpoint".into(),
+        })?;
+        let client_id = p.client_id.clone().unwrap_or_default();
+        let request = token::build_refresh_request(&token_endpoint, &ClientAuth::Public { client_id: &client_id }, &basis.token, None)
+            .map_err(|e| RefreshError::Invalid { detail: e.to_string() })?;
+        let issued_at_ms = page::now_ms();
+        let tokens = exchange::token_round_trip(request).await.map_err(|e| match e {
+            TokenFailure::Network { url, reason } => RefreshError::Network { url, reason },
+            TokenFailure::Server { error, description } => RefreshError::Server { error, description },
+            TokenFailure::Invalid(detail) => RefreshError::Invalid { detail },
+        })?;
+
+        let previous = basis.previous.as_ref();
+        let mut id_claims = previous.and_then(|s| s.id_claims.clone());
+        let mut id_token = previous.and_then(|s| s.id_token.clone());
+        if let (Protocol::Oidc, Some(compact)) = (p.protocol, tokens.id_token.as_deref()) {
+            let verified = exchange::verify_id_token(
+                &endpoints,
+                compact,
+                &Expect {
+                    client_id: &client_id,
+                    nonce: NonceCheck::Refreshed(basis.nonce.as_ref()),
+                    access_token: Some(&tokens.access_token),
+                    expected_sub: basis.sub.as_deref(),
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                IdTokenFailure::Signature(d) | IdTokenFailure::Claims(d) => RefreshError::Invalid { detail: d },
+            })?;
+            id_claims = Some(verified.claims().all().clone());
+            id_token = Some(verified.raw().to_owned());
+        }
+        let sub = id_claims
+            .as_ref()
+            .and_then(|c| c.get("sub").and_then(|v| v.as_str()).map(str::to_owned))
+            .or(basis.sub.clone());
+
+        // A restored session has no profile yet: load it (the sub check still applies).
+        let mut userinfo = previous.and_then(|s| s.userinfo.clone());
+        if userinfo.is_none() {
+            if let (Some(endpoint), Some(sub)) = (endpoints.userinfo_endpoint.as_deref(), sub.as_deref()) {
+                match exchange::userinfo(endpoint, &tokens.access_token, sub).await {
+                    Ok(claims) => userinfo = Some(claims),
+                    Err(exchange::UserinfoFailure::SubjectMismatch) => {
+                        return Err(RefreshError::Invalid {
+                            detail: "userinfo's sub is not this session's".into(),
+                        })
+                    }
+                    Err(exchange::UserinfoFailure::Unavailable(_)) => {}
+                }
+            }
+        }
+
+        let session = Session {
+            provider_id: p.id.clone(),
+            provider_name: p.name.clone(),
+            protocol: p.protocol,
+            storage: p.session_storage,
+            access_token: Some(tokens.access_token),
+            id_token,
+            // RFC 6749 §6: without a new refresh token, the old one stays valid.
+            refresh_token: tokens.refresh_token.or(Some(basis.token)),
+            nonce: basis.nonce,
+            issued_at_ms,
+            expires_at_ms: schedule::expires_at_ms(issued_at_ms, tokens.expires_in),
+            scopes: tokens
+                .scope
+                .or_else(|| previous.map(|s| s.scopes.clone()))
+                .unwrap_or_else(|| p.scopes.clone()),
+            id_claims,
+            userinfo,
+        };
+        self.install(session, true);
+        Ok(())
+    }
+}

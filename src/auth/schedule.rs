@@ -1,0 +1,70 @@
+//! When to renew an access token.
+//!
+//! A refresh starts shortly before expiry: a quarter of the token's lifetime early, but at
+//! most a minute and at least five seconds, so a 30-second token is renewed after ~22 s and
+//! an hour-long one after 59 minutes.
+
+/// The most a refresh is moved ahead of expiry.
+const MAX_MARGIN_MS: u64 = 60_000;
+/// The least.
+const MIN_MARGIN_MS: u64 = 5_000;
+/// `setTimeout` treats delays above 2³¹−1 ms as 0; longer waits are re-armed later.
+pub const MAX_TIMER_MS: u64 = i32::MAX as u64;
+
+/// Milliseconds from `now` until the refresh should run, or `None` when the token has no
+/// known expiry (the API console's 401 handling covers that case).
+pub fn refresh_delay_ms(now_ms: u64, issued_at_ms: u64, expires_at_ms: Option<u64>) -> Option<u64> {
+    let expires = expires_at_ms?;
+    let lifetime = expires.saturating_sub(issued_at_ms);
+    let margin = (lifetime / 4).clamp(MIN_MARGIN_MS, MAX_MARGIN_MS);
+    let at = expires.saturating_sub(margin);
+    Some(at.saturating_sub(now_ms).min(MAX_TIMER_MS))
+}
+
+/// The access-token expiry from a token response's `expires_in` (seconds), received at `now`.
+pub fn expires_at_ms(now_ms: u64, expires_in_s: Option<u64>) -> Option<u64> {
+    expires_in_s.map(|s| now_ms.saturating_add(s.saturating_mul(1000)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_hour_long_token_is_renewed_a_minute_early() {
+        let now = 1_000_000;
+        assert_eq!(refresh_delay_ms(now, now, Some(now + 3_600_000)), Some(3_540_000));
+    }
+
+    #[test]
+    fn a_short_token_is_renewed_a_quarter_early() {
+        let now = 0;
+        assert_eq!(refresh_delay_ms(now, now, Some(40_000)), Some(30_000));
+    }
+
+    #[test]
+    fn a_very_short_token_still_gets_five_seconds() {
+        assert_eq!(refresh_delay_ms(0, 0, Some(8_000)), Some(3_000));
+    }
+
+    #[test]
+    fn an_expired_token_is_renewed_now() {
+        assert_eq!(refresh_delay_ms(100_000, 0, Some(50_000)), Some(0));
+    }
+
+    #[test]
+    fn no_expiry_means_no_timer() {
+        assert_eq!(refresh_delay_ms(0, 0, None), None);
+    }
+
+    #[test]
+    fn delays_fit_set_timeout() {
+        assert_eq!(refresh_delay_ms(0, 0, Some(u64::MAX / 2)), Some(MAX_TIMER_MS));
+    }
+
+    #[test]
+    fn expires_in_is_seconds() {
+        assert_eq!(expires_at_ms(1_000, Some(60)), Some(61_000));
+        assert_eq!(expires_at_ms(1_000, None), None);
+    }
+}

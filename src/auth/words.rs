@@ -1,0 +1,97 @@
+//! Every sentence the sign-in flows show, as data: the views render these and never make
+//! up their own wording for an auth state.
+
+/// Shown while a stored session is looked for on load.
+pub const RESTORING: &str = "Checking whether you are signed in…";
+/// The retry button after a failed sign-in.
+pub const RETRY_SIGN_IN: &str = "Try again";
+/// The button that goes back to the provider list.
+pub const RETRY_SHOW_PROVIDERS: &str = "Back to sign-in";
+/// The API console keeps at most this many characters of a response body.
+pub const API_BODY_LIMIT: usize = 64 * 1024;
+/// Appended when a response body was cut at [`API_BODY_LIMIT`].
+pub const API_BODY_CUT: &str = "\n… (cut: the body is longer than the console shows)";
+
+/// Progress: discovery.
+pub fn step_discovering(provider: &str) -> String {
+    format!("Looking up {provider}'s sign-in endpoints…")
+}
+
+/// Progress: leaving for the provider.
+pub fn step_redirecting(provider: &str) -> String {
+    format!("Taking you to {provider}…")
+}
+
+/// Progress: reading the callback.
+pub fn step_checking(provider: &str) -> String {
+    format!("Checking {provider}'s answer…")
+}
+
+/// Progress: the code exchange.
+pub const STEP_EXCHANGING: &str = "Exchanging the authorization code for tokens…";
+/// Progress: JWKS and signature.
+pub const STEP_VERIFYING: &str = "Checking the ID token's signature…";
+/// Progress: userinfo.
+pub const STEP_PROFILE: &str = "Loading your profile…";
+/// Progress: refresh on load.
+pub const STEP_RENEWING: &str = "Renewing your session…";
+
+/// Progress: sign-out.
+pub fn step_signing_out(provider: &str) -> String {
+    format!("Signing you out of {provider}…")
+}
+
+/// The user pressed "cancel" / "deny" at the provider (`access_denied`).
+pub fn cancelled_at(provider: &str) -> String {
+    format!("You cancelled sign-in at {provider}.")
+}
+
+/// Heading for a cancelled sign-in.
+pub const TITLE_CANCELLED: &str = "Sign-in was cancelled";
+/// Heading for a failed sign-in.
+pub const TITLE_SIGN_IN_FAILED: &str = "Sign-in did not work";
+/// Heading for a session that could not be renewed.
+pub const TITLE_SESSION_ENDED: &str = "Your session ended";
+/// Heading for a sign-out that could not finish everything.
+pub const TITLE_SIGN_OUT: &str = "Sign-out was incomplete";
+/// Heading for a configuration problem.
+pub const TITLE_CONFIG: &str = "This provider is not set up correctly";
+
+/// What an OAuth error code means, in words (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6).
+/// `None` for codes without a sentence of their own.
+pub fn provider_error_sentence(provider: &str, code: &str) -> Option<String> {
+    let s = match code {
+        "access_denied" => return Some(cancelled_at(provider)),
+        "login_required" | "interaction_required" | "consent_required" => {
+            format!("{provider} needs you to sign in and approve the request again.")
+        }
+        "invalid_scope" => format!("{provider} refused the permissions this site asked for."),
+        "unauthorized_client" | "invalid_client" | "unsupported_response_type" => {
+            format!("{provider} does not accept this site's sign-in requests (its client registration does not match).")
+        }
+        "invalid_request" => format!("{provider} said the sign-in request was malformed."),
+        "server_error" => format!("{provider} had an internal error."),
+        "temporarily_unavailable" => format!("{provider} is busy or down for maintenance right now."),
+        "invalid_grant" => format!("{provider} no longer accepts this sign-in (the code or session expired or was used already)."),
+        _ => return None,
+    };
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_reads_as_a_cancellation_naming_the_provider() {
+        assert_eq!(
+            provider_error_sentence("Django", "access_denied").as_deref(),
+            Some("You cancelled sign-in at Django.")
+        );
+    }
+
+    #[test]
+    fn unknown_codes_have_no_sentence_so_the_caller_shows_the_description() {
+        assert_eq!(provider_error_sentence("X", "weird_thing"), None);
+    }
+}

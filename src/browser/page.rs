@@ -1,0 +1,71 @@
+//! The address bar, navigation and the clock.
+
+use super::{window, BrowserError};
+
+/// `location.href`.
+pub fn href() -> Result<String, BrowserError> {
+    window()?
+        .location()
+        .href()
+        .map_err(|e| BrowserError::from_js("location.href", &e))
+}
+
+/// `location.origin`, e.g. `http://127.0.0.1:8080`.
+pub fn origin() -> Result<String, BrowserError> {
+    window()?
+        .location()
+        .origin()
+        .map_err(|e| BrowserError::from_js("location.origin", &e))
+}
+
+/// `location.pathname`.
+pub fn pathname() -> Result<String, BrowserError> {
+    window()?
+        .location()
+        .pathname()
+        .map_err(|e| BrowserError::from_js("location.pathname", &e))
+}
+
+/// The path, query and fragment of the current page (what a return path keeps).
+pub fn path_query_fragment() -> Result<String, BrowserError> {
+    let location = window()?.location();
+    let part = |r: Result<String, wasm_bindgen::JsValue>, what| r.map_err(|e| BrowserError::from_js(what, &e));
+    Ok(format!(
+        "{}{}{}",
+        part(location.pathname(), "location.pathname")?,
+        part(location.search(), "location.search")?,
+        part(location.hash(), "location.hash")?
+    ))
+}
+
+/// Top-level navigation (`location.assign`): the page is left.
+pub fn assign(url: &str) -> Result<(), BrowserError> {
+    window()?
+        .location()
+        .assign(url)
+        .map_err(|e| BrowserError::from_js("location.assign", &e))
+}
+
+/// `history.replaceState` to a same-origin URL: the address bar changes, the page stays.
+pub fn replace_url(url: &str) -> Result<(), BrowserError> {
+    window()?
+        .history()
+        .map_err(|e| BrowserError::from_js("history", &e))?
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
+        .map_err(|e| BrowserError::from_js("history.replaceState", &e))
+}
+
+/// `Date.now()` in milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    let ms = js_sys::Date::now();
+    if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    }
+}
+
+/// `Date.now()` in whole seconds, the unit of JWT times and the pending flow.
+pub fn now_s() -> u64 {
+    now_ms() / 1000
+}
