@@ -307,6 +307,9 @@ pub enum TokenType {
 }
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+///
+/// Serialisable (secrets included) only so the app can keep the session in the storage the
+/// provider is configured for (`memory`, `tab`, `browser`); `Debug` stays redacted.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct TokenSet {
     /// The access token.

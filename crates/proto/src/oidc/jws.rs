@@ -66,6 +66,13 @@ impl JwsAlg {
         })
     }
 
+    /// The algorithms among `names` that Latchkey accepts, e.g. to turn a provider's
+    /// `id_token_signing_alg_values_supported` into an [`AlgPolicy::OneOf`](super::AlgPolicy)
+    /// list (`none`, HMAC and unknown names are dropped: Django OAuth Toolkit lists `HS256`).
+    pub fn accepted(names: &[String]) -> Vec<JwsAlg> {
+        names.iter().filter_map(|n| JwsAlg::parse(n).ok()).collect()
+    }
+
     /// The registered name.
     pub fn as_str(self) -> &'static str {
         Self::NAMES
@@ -311,6 +318,14 @@ mod tests {
                 .unwrap_err(),
             JwsError::Kid
         );
+    }
+
+    #[test]
+    fn accepted_drops_none_hmac_and_unknown() {
+        let names: Vec<String> = ["RS256", "HS256", "none", "ES256", "XX1"]
+            .map(String::from)
+            .into();
+        assert_eq!(JwsAlg::accepted(&names), [JwsAlg::RS256, JwsAlg::ES256]);
     }
 
     #[test]
