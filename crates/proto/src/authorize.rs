@@ -367,6 +367,17 @@ mod tests {
     }
 
     #[test]
+    fn refuses_an_empty_client_id() {
+        let s = scopes();
+        let mut st = start(&s, "https://idp.example/a", &[]);
+        st.client_id = "";
+        assert_eq!(
+            begin(&st, &RANDOM, 0).unwrap_err(),
+            AuthorizeError::EmptyClientId
+        );
+    }
+
+    #[test]
     fn extras_cannot_override_protocol_parameters() {
         let s = scopes();
         let err = begin(

@@ -376,6 +376,18 @@ mod tests {
     }
 
     #[test]
+    fn metadata_request_is_a_json_get() {
+        let req =
+            build_metadata_request("https://i.example/.well-known/openid-configuration").unwrap();
+        assert_eq!(req.method(), http::Method::GET);
+        assert_eq!(req.headers()["accept"], "application/json");
+        assert_eq!(
+            build_metadata_request("not a url").unwrap_err(),
+            DiscoveryError::InvalidUri
+        );
+    }
+
+    #[test]
     fn http_errors_are_reported() {
         let resp = http::Response::builder()
             .status(404)

@@ -69,9 +69,16 @@ pub enum EndpointProblem {
     /// Carries a `#fragment` (RFC 6749 §3.1: "The endpoint URI MUST NOT include a fragment").
     #[error("has a fragment")]
     Fragment,
-    /// Contains whitespace or control characters.
-    #[error("contains whitespace or control characters")]
+    /// Contains a character RFC 3986 §2 does not allow in a URI (whitespace, non-ASCII,
+    /// `"<>\\^`{|}`): the author must percent-encode it.
+    #[error("contains a character not allowed in a URI")]
     BadCharacter,
+    /// The port is not a decimal number in `1..=65535`.
+    #[error("has an invalid port")]
+    BadPort,
+    /// Carries `user:password@`: credentials in a URL leak into logs and history.
+    #[error("carries user information")]
+    UserInfo,
 }
 
 /// Checks that `url` is an absolute `http(s)` URL with a host and no fragment.
@@ -79,7 +86,8 @@ pub enum EndpointProblem {
 /// Plain `http` is accepted because the local reference providers run on loopback; requiring
 /// TLS for remote hosts is configuration policy, not protocol.
 pub fn check_endpoint(url: &str) -> Result<(), EndpointProblem> {
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c);
+    if !url.chars().all(allowed) {
         return Err(EndpointProblem::BadCharacter);
     }
     let rest = strip_prefix_ignore_case(url, "https://")
@@ -87,9 +95,34 @@ pub fn check_endpoint(url: &str) -> Result<(), EndpointProblem> {
         .ok_or(EndpointProblem::NotHttp)?;
     let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..host_end];
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    if host.is_empty() || host.starts_with(':') {
+    if authority.contains('@') {
+        return Err(EndpointProblem::UserInfo);
+    }
+    // An IPv6 literal has colons of its own; the port follows its closing bracket.
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            // After `]` comes nothing or `:port`; anything else fails the port check.
+            Some((addr, after)) => (
+                addr,
+                (!after.is_empty()).then(|| after.strip_prefix(':').unwrap_or(after)),
+            ),
+            None => return Err(EndpointProblem::NoHost),
+        },
+        None => match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() {
         return Err(EndpointProblem::NoHost);
+    }
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u16>().is_ok_and(|p| p > 0);
+        if !valid {
+            return Err(EndpointProblem::BadPort);
+        }
     }
     if url.contains('#') {
         return Err(EndpointProblem::Fragment);
@@ -298,6 +331,41 @@ mod tests {
         assert_eq!(
             check_endpoint("https://idp.example/a b"),
             Err(EndpointProblem::BadCharacter)
+        );
+        assert_eq!(
+            check_endpoint("https://idp.example/t\u{f6}ken"),
+            Err(EndpointProblem::BadCharacter)
+        );
+        for bad in [
+            "https://i.example/a<b",
+            "https://i.example/{x}",
+            "https://i.example/a\\b",
+            "https://i.example/\"q\"",
+        ] {
+            assert_eq!(
+                check_endpoint(bad),
+                Err(EndpointProblem::BadCharacter),
+                "{bad}"
+            );
+        }
+        for bad in [
+            "https://i.example:99999/",
+            "https://i.example:0/",
+            "https://i.example:/",
+            "https://i.example:8a/",
+            "https://[::1]x/",
+        ] {
+            assert_eq!(check_endpoint(bad), Err(EndpointProblem::BadPort), "{bad}");
+        }
+        assert_eq!(
+            check_endpoint("https://u:p@i.example/"),
+            Err(EndpointProblem::UserInfo)
+        );
+        assert_eq!(check_endpoint("http://[::1]:9000/o/token/"), Ok(()));
+        assert_eq!(check_endpoint("http://127.0.0.1:9000/o/token/"), Ok(()));
+        assert_eq!(
+            check_endpoint("https://[::1/x"),
+            Err(EndpointProblem::NoHost)
         );
     }
 

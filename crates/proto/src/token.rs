@@ -88,7 +88,8 @@ pub enum TokenRequestError {
     /// The token endpoint is unusable.
     #[error("token request: token_endpoint {0}")]
     Endpoint(EndpointProblem),
-    /// The endpoint is not a URI the HTTP layer accepts.
+    /// The endpoint is not a URI the HTTP layer accepts (defensive: the endpoint check above
+    /// is stricter than the `http` crate, so this is not expected).
     #[error("token request: token_endpoint is not a valid URI")]
     InvalidUri,
 }

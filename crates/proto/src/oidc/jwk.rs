@@ -222,6 +222,21 @@ mod tests {
     }
 
     #[test]
+    fn jwks_http_errors_are_reported() {
+        let resp = http::Response::builder()
+            .status(503)
+            .body(b"busy".to_vec())
+            .unwrap();
+        assert_eq!(
+            JwkSet::parse_response(&resp),
+            Err(JwkError::HttpStatus {
+                status: 503,
+                body: "busy".into()
+            })
+        );
+    }
+
+    #[test]
     fn refuses_a_non_set() {
         assert!(matches!(
             JwkSet::parse(b"{}"),

@@ -322,6 +322,42 @@ mod signed {
     }
 
     #[test]
+    fn es384_is_not_implemented_natively() {
+        let key = Jwk::from_json(&json!({"kty":"EC","crv":"P-384","x":"AA","y":"AA"})).unwrap();
+        assert_eq!(
+            NativeVerifier.verify_now(JwsAlg::ES384, &key, b"x", &[0; 96]),
+            Err(VerifyError::UnsupportedAlg(JwsAlg::ES384))
+        );
+    }
+
+    #[test]
+    fn malformed_ec_and_okp_keys_are_refused() {
+        let short =
+            Jwk::from_json(&json!({"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"})).unwrap();
+        assert!(matches!(
+            NativeVerifier.verify_now(JwsAlg::ES256, &short, b"x", &[0; 64]),
+            Err(VerifyError::InvalidKey(_))
+        ));
+        let zero = URL_SAFE_NO_PAD.encode([0u8; 32]);
+        let off_curve =
+            Jwk::from_json(&json!({"kty":"EC","crv":"P-256","x":zero,"y":zero})).unwrap();
+        assert_eq!(
+            NativeVerifier.verify_now(JwsAlg::ES256, &off_curve, b"x", &[0; 64]),
+            Err(VerifyError::InvalidKey("P-256 point not on the curve"))
+        );
+        let ed_short = Jwk::from_json(&json!({"kty":"OKP","crv":"Ed25519","x":"AAAA"})).unwrap();
+        assert_eq!(
+            NativeVerifier.verify_now(JwsAlg::EdDSA, &ed_short, b"x", &[0; 64]),
+            Err(VerifyError::InvalidKey("Ed25519 key must be 32 bytes"))
+        );
+        let wrong_type = Jwk::from_json(&json!({"kty":"RSA","n":"AQAB","e":"AQAB"})).unwrap();
+        assert!(matches!(
+            NativeVerifier.verify_now(JwsAlg::EdDSA, &wrong_type, b"x", &[0; 64]),
+            Err(VerifyError::InvalidKey(_))
+        ));
+    }
+
+    #[test]
     fn short_rsa_keys_are_refused() {
         let key = Jwk::from_json(
             &json!({"kty":"RSA","n": URL_SAFE_NO_PAD.encode([0xC5u8; 128]),"e":"AQAB"}),

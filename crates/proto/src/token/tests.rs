@@ -139,6 +139,19 @@ fn refuses_a_bad_endpoint() {
 }
 
 #[test]
+fn an_endpoint_with_an_impossible_port_is_refused() {
+    // The `http` crate itself accepts port 99999; the endpoint check must not.
+    let err = build_refresh_request(
+        "https://idp.example:99999/token",
+        &ClientAuth::Public { client_id: "c" },
+        &RefreshToken::new("r"),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(err, TokenRequestError::Endpoint(EndpointProblem::BadPort));
+}
+
+#[test]
 fn parses_a_full_response() {
     let t = parse_token_response(&json(
         200,
