@@ -1,1 +1,172 @@
-fn main() {}
+//! `latchkey`: the companion's command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use latchkey_companion::config::{Config, Problem};
+use latchkey_companion::secrets::{process_env, Secrets};
+use latchkey_companion::{app, AppState};
+use tracing_subscriber::EnvFilter;
+
+/// Latchkey's companion: serves the app, runs OAuth 1.0a and signs requests.
+#[derive(Debug, Parser)]
+#[command(name = "latchkey", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the app, /latchkey.json and the OAuth 1.0a routes.
+    Serve(ConfigArg),
+    /// Check or export the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check the configuration and its secrets; prints one line per problem.
+    Check(ConfigArg),
+    /// Print the public projection (/latchkey.json) for a static host.
+    Export(ConfigArg),
+    /// Print a new random cookie key (base64 of 32 bytes) for LATCHKEY_COOKIE_KEY.
+    NewKey,
+}
+
+#[derive(Debug, Args)]
+struct ConfigArg {
+    /// The configuration file.
+    #[arg(long, short, env = "LATCHKEY_CONFIG", default_value = "latchkey.toml")]
+    config: PathBuf,
+}
+
+fn print_problems(path: &std::path::Path, problems: &[Problem]) {
+    for p in problems {
+        eprintln!("{}:{p}", path.display());
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<(Config, Secrets), ExitCode> {
+    let config = Config::read(path).map_err(|p| {
+        print_problems(path, &p);
+        ExitCode::FAILURE
+    })?;
+    let secrets = Secrets::load(&config, &process_env).map_err(|p| {
+        print_problems(path, &p);
+        ExitCode::FAILURE
+    })?;
+    Ok((config, secrets))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(a) => serve(&a.config),
+        Command::Config(ConfigCommand::Check(a)) => match load(&a.config) {
+            Ok((config, _)) => {
+                let list: Vec<String> = config.providers.iter().map(|p| p.id.clone()).collect();
+                println!("{}: ok ({} providers: {})", a.config.display(), list.len(), list.join(", "));
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Command::Config(ConfigCommand::Export(a)) => match Config::read(&a.config) {
+            Ok(config) => match serde_json::to_string_pretty(&config.public()) {
+                Ok(json) => {
+                    println!("{json}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cannot serialise: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(p) => {
+                print_problems(&a.config, &p);
+                ExitCode::FAILURE
+            }
+        },
+        Command::Config(ConfigCommand::NewKey) => {
+            use base64::Engine;
+            use rand::RngCore;
+            let mut key = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut key);
+            println!("{}", base64::engine::general_purpose::STANDARD.encode(key));
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn serve(path: &std::path::Path) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let (config, secrets) = match load(path) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config, secrets)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config, secrets: Secrets) -> Result<(), String> {
+    let listen = config.server.listen;
+    if !config.server.static_dir.join("index.html").is_file() {
+        tracing::warn!(static_dir = %config.server.static_dir.display(), "no index.html in static_dir: is the app built?");
+    }
+    let public_url = config.server.public_url.clone();
+    let providers = config.providers.len();
+    let state = AppState::new(config, secrets)?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(%listen, %public_url, providers, "latchkey companion listening");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for ctrl-c: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing open requests");
+}

@@ -1,0 +1,171 @@
+//! Router tests: the whole app through `oneshot`, a fixed clock and fixed randomness.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use tower::ServiceExt;
+
+use crate::config::Config;
+use crate::secrets::Secrets;
+use crate::state::{AppState, FixedClock, Randomness};
+
+/// Repeatable "randomness" for tests.
+pub(crate) struct FixedRandom;
+
+impl Randomness for FixedRandom {
+    fn oauth_nonce(&self) -> String {
+        "abcdefghijklmnopqrstuvwxyz0123".to_owned()
+    }
+
+    fn fill(&self, buf: &mut [u8]) {
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+    }
+}
+
+pub(crate) const NOW: u64 = 1_800_000_000;
+
+pub(crate) struct TestApp {
+    pub router: Router,
+    pub _dir: TempDir,
+}
+
+/// A throwaway directory removed on drop.
+pub(crate) struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let mut rnd = [0u8; 8];
+        crate::state::OsRandom.fill(&mut rnd);
+        let p = std::env::temp_dir().join(format!("latchkey-test-{tag}-{}", u64::from_le_bytes(rnd)));
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(crate) fn config_text(static_dir: &std::path::Path, extra: &str) -> String {
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+public_url = "http://127.0.0.1:8080"
+static_dir = "{}"
+
+[[provider]]
+id = "dot"
+name = "DOT"
+protocol = "oidc"
+issuer = "http://127.0.0.1:9000/o"
+client_id = "spa-demo"
+
+[[provider]]
+id = "flask"
+name = "Flask"
+protocol = "oauth1"
+request_token_url = "http://127.0.0.1:9100/oauth/request_token"
+authorize_url = "http://127.0.0.1:9100/oauth/authorize"
+access_token_url = "http://127.0.0.1:9100/oauth/access_token"
+consumer_key = "demo-consumer"
+consumer_secret_env = "FLASK_CONSUMER_SECRET"
+api_base = "http://127.0.0.1:9100/api/"
+{extra}
+"#,
+        static_dir.display()
+    )
+}
+
+pub(crate) const CONSUMER_SECRET: &str = "very-secret-consumer-value";
+pub(crate) const COOKIE_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn test_app() -> TestApp {
+    let dir = TempDir::new("static");
+    std::fs::write(dir.0.join("index.html"), "<!doctype html><title>Latchkey</title>").unwrap();
+    std::fs::write(dir.0.join("app.js"), "console.log(1)").unwrap();
+    let config = Config::parse(&config_text(&dir.0, "")).unwrap();
+    let env = |n: &str| match n {
+        "FLASK_CONSUMER_SECRET" => Some(CONSUMER_SECRET.to_owned()),
+        crate::secrets::COOKIE_KEY_ENV => Some(COOKIE_KEY.to_owned()),
+        _ => None,
+    };
+    let secrets = Secrets::load(&config, &env).unwrap();
+    let state = AppState::with(config, secrets, Arc::new(FixedClock(NOW)), Arc::new(FixedRandom)).unwrap();
+    TestApp { router: super::app(state), _dir: dir }
+}
+
+async fn get(app: &TestApp, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = app.router.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = test_app();
+    let (status, _, body) = get(&app, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, r#"{"status":"ok"}"#);
+}
+
+#[tokio::test]
+async fn latchkey_json_lists_providers_and_holds_no_secret() {
+    let app = test_app();
+    let (status, headers, body) = get(&app, "/latchkey.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/json");
+    let cfg: latchkey_proto::public_config::PublicConfig = serde_json::from_str(&body).unwrap();
+    assert_eq!(cfg.public_url.as_deref(), Some("http://127.0.0.1:8080"));
+    let ids: Vec<_> = cfg.providers.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["dot", "flask"]);
+    for needle in [CONSUMER_SECRET, COOKIE_KEY, "FLASK_CONSUMER_SECRET", "demo-consumer"] {
+        assert!(!body.contains(needle), "{needle} leaked into {body}");
+    }
+}
+
+#[tokio::test]
+async fn app_routes_fall_back_to_index_html() {
+    let app = test_app();
+    let (status, headers, body) = get(&app, "/callback?code=abc&state=xyz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<title>Latchkey</title>"), "{body}");
+    assert_eq!(headers["cache-control"], "no-cache");
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    let (status, _, body) = get(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<title>Latchkey</title>"), "{body}");
+}
+
+#[tokio::test]
+async fn existing_assets_are_served() {
+    let app = test_app();
+    let (status, headers, body) = get(&app, "/app.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "console.log(1)");
+    assert!(headers["content-type"].to_str().unwrap().contains("javascript"));
+}
+
+#[tokio::test]
+async fn a_missing_asset_is_a_404_not_index_html() {
+    let app = test_app();
+    let (status, _, body) = get(&app, "/x.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!body.contains("<title>"), "{body}");
+}
+
+#[tokio::test]
+async fn responses_carry_nosniff_and_no_referrer() {
+    let app = test_app();
+    let (_, headers, _) = get(&app, "/callback").await;
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+}

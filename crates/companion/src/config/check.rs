@@ -1,0 +1,379 @@
+//! The semantic checks: what TOML's grammar cannot say.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use latchkey_proto::public_config::{Endpoints, Protocol, SessionStorage};
+use toml::Spanned;
+
+use super::raw::{RawConfig, RawProvider, RawServer, S};
+use super::{
+    BrowserProvider, Config, Located, OAuth1Provider, Pos, Problem, Provider, ProviderKind, SecretSource,
+    ServerConfig, SignatureMethod,
+};
+
+/// Collects problems while the checks run, so the author sees all of them at once.
+struct Checker<'t> {
+    text: &'t str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn pos<T>(&self, s: &Spanned<T>) -> Option<Pos> {
+        Some(Pos::of(self.text, s.span().start))
+    }
+
+    fn at<T>(&mut self, s: &Spanned<T>, message: String) {
+        let pos = self.pos(s);
+        self.problems.push(Problem { pos, message });
+    }
+
+    fn located<T: Clone, U>(&self, s: &Spanned<U>, value: T) -> Located<T> {
+        Located { value, pos: self.pos(s) }
+    }
+
+    /// An absolute `http(s)` URL with a host.
+    fn url(&mut self, what: &str, s: &S) -> Option<String> {
+        match http_url(s.get_ref()) {
+            Ok(()) => Some(s.get_ref().clone()),
+            Err(why) => {
+                self.at(s, format!("{what} {:?} {why}", s.get_ref()));
+                None
+            }
+        }
+    }
+
+    fn opt_url(&mut self, what: &str, s: &Option<S>) -> Option<String> {
+        s.as_ref().and_then(|s| self.url(what, s))
+    }
+
+    /// An origin: scheme, host and optional port, nothing else. Returned without a trailing slash.
+    fn origin(&mut self, what: &str, s: &S) -> Option<String> {
+        let v = s.get_ref();
+        if let Err(why) = http_url(v) {
+            self.at(s, format!("{what} {v:?} {why}"));
+            return None;
+        }
+        let trimmed = v.strip_suffix('/').unwrap_or(v);
+        let after_scheme = trimmed.split_once("://").map_or("", |(_, rest)| rest);
+        if after_scheme.contains(['/', '?', '#']) {
+            self.at(s, format!("{what} {v:?} must be an origin without a path, query or fragment (like \"https://example.org\")"));
+            return None;
+        }
+        Some(trimmed.to_owned())
+    }
+}
+
+/// Checks that `v` is an absolute http or https URL with a host.
+fn http_url(v: &str) -> Result<(), &'static str> {
+    let uri: http::Uri = v.parse().map_err(|_| "is not a valid URL")?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        _ => return Err("must start with http:// or https://"),
+    }
+    match uri.authority() {
+        Some(a) if !a.host().is_empty() && !a.as_str().contains('@') => Ok(()),
+        Some(_) => Err("must name a host and no user information"),
+        None => Err("must name a host"),
+    }
+}
+
+fn is_url_safe_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub(super) fn check(text: &str, raw: RawConfig) -> Result<Config, Vec<Problem>> {
+    let mut c = Checker { text, problems: Vec::new() };
+    let server = check_server(&mut c, raw.server.get_ref());
+    let mut seen = HashSet::new();
+    let mut providers = Vec::new();
+    for p in &raw.provider {
+        let id = p.get_ref().id.get_ref();
+        if !seen.insert(id.clone()) {
+            c.at(&p.get_ref().id, format!("provider id {id:?} is used twice; ids must be unique"));
+        }
+        if let Some(p) = check_provider(&mut c, p.get_ref()) {
+            providers.push(p);
+        }
+    }
+    match (server, c.problems.is_empty()) {
+        (Some(server), true) => Ok(Config { server, providers }),
+        _ => Err(c.problems),
+    }
+}
+
+fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
+    let listen = match s.listen.get_ref().parse::<SocketAddr>() {
+        Ok(a) => Some(a),
+        Err(_) => {
+            c.at(&s.listen, format!("listen {:?} is not an IP address and port (like \"127.0.0.1:8080\")", s.listen.get_ref()));
+            None
+        }
+    };
+    let public_url = c.origin("public_url", &s.public_url);
+    let mut allowed_origins = Vec::new();
+    for o in &s.allowed_origins {
+        if let Some(o) = c.origin("allowed_origins entry", o) {
+            allowed_origins.push(o);
+        }
+    }
+    if s.static_dir.get_ref().is_empty() {
+        c.at(&s.static_dir, "static_dir must not be empty".to_owned());
+    }
+    let cookie_key_file = s.cookie_key_file.as_ref().map(|f| c.located(f, PathBuf::from(f.get_ref())));
+    let previous_cookie_keys_file =
+        s.previous_cookie_keys_file.as_ref().map(|f| c.located(f, PathBuf::from(f.get_ref())));
+    Some(ServerConfig {
+        listen: listen?,
+        public_url: public_url?,
+        static_dir: PathBuf::from(s.static_dir.get_ref()),
+        allowed_origins,
+        cookie_key_file,
+        previous_cookie_keys_file,
+    })
+}
+
+fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {
+    let id = p.id.get_ref().clone();
+    let mut ok = true;
+    if !is_url_safe_id(&id) {
+        c.at(&p.id, format!("provider id {id:?} must be non-empty and use only letters, digits, '-' and '_'"));
+        ok = false;
+    }
+    if p.name.get_ref().trim().is_empty() {
+        c.at(&p.name, format!("provider {id:?}: name must not be empty"));
+        ok = false;
+    }
+    let api_base = match &p.api_base {
+        Some(s) => {
+            let u = c.url(&format!("provider {id:?}: api_base"), s);
+            match u {
+                Some(u) if !u.ends_with('/') => {
+                    c.at(s, format!("provider {id:?}: api_base {u:?} must end with '/' (write \"{u}/\")"));
+                    None
+                }
+                Some(u) if u.contains(['?', '#']) => {
+                    c.at(s, format!("provider {id:?}: api_base {u:?} must not have a query or fragment"));
+                    None
+                }
+                Some(u) => Some(u),
+                None => {
+                    ok = false;
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    if p.api_base.is_some() && api_base.is_none() {
+        ok = false;
+    }
+    let kind = match p.protocol.get_ref().as_str() {
+        "oauth2" => browser(c, p, &id, Protocol::Oauth2).map(ProviderKind::Browser),
+        "oidc" => browser(c, p, &id, Protocol::Oidc).map(ProviderKind::Browser),
+        "oauth1" => oauth1(c, p, &id).map(ProviderKind::OAuth1),
+        other => {
+            c.at(&p.protocol, format!("provider {id:?}: protocol {other:?} is not one of \"oauth2\", \"oidc\", \"oauth1\""));
+            None
+        }
+    };
+    let kind = kind?;
+    ok.then_some(Provider { id, name: p.name.get_ref().clone(), api_base, kind })
+}
+
+/// Keys that belong to another protocol are an error rather than silently ignored: the
+/// author believes they do something.
+fn refuse<T>(c: &mut Checker, id: &str, protocol: &str, key: &str, v: &Option<Spanned<T>>) -> bool {
+    match v {
+        Some(s) => {
+            c.at(s, format!("provider {id:?}: key `{key}` does not apply to protocol {protocol:?}"));
+            false
+        }
+        None => true,
+    }
+}
+
+fn browser(c: &mut Checker, p: &RawProvider, id: &str, protocol: Protocol) -> Option<BrowserProvider> {
+    let name = if protocol == Protocol::Oidc { "oidc" } else { "oauth2" };
+    let mut ok = true;
+    ok &= refuse(c, id, name, "request_token_url", &p.request_token_url);
+    ok &= refuse(c, id, name, "authorize_url", &p.authorize_url);
+    ok &= refuse(c, id, name, "access_token_url", &p.access_token_url);
+    ok &= refuse(c, id, name, "consumer_key", &p.consumer_key);
+    ok &= refuse(c, id, name, "consumer_secret_env", &p.consumer_secret_env);
+    ok &= refuse(c, id, name, "consumer_secret_file", &p.consumer_secret_file);
+    ok &= refuse(c, id, name, "rsa_key_file", &p.rsa_key_file);
+    ok &= refuse(c, id, name, "signature_method", &p.signature_method);
+
+    let what = |k: &str| format!("provider {id:?}: {k}");
+    let issuer = c.opt_url(&what("issuer"), &p.issuer);
+    let endpoints = Endpoints {
+        authorization_endpoint: c.opt_url(&what("authorization_endpoint"), &p.authorization_endpoint),
+        token_endpoint: c.opt_url(&what("token_endpoint"), &p.token_endpoint),
+        userinfo_endpoint: c.opt_url(&what("userinfo_endpoint"), &p.userinfo_endpoint),
+        revocation_endpoint: c.opt_url(&what("revocation_endpoint"), &p.revocation_endpoint),
+        end_session_endpoint: c.opt_url(&what("end_session_endpoint"), &p.end_session_endpoint),
+        jwks_uri: c.opt_url(&what("jwks_uri"), &p.jwks_uri),
+    };
+    let all_urls_ok = [
+        (&p.issuer, &issuer),
+        (&p.authorization_endpoint, &endpoints.authorization_endpoint),
+        (&p.token_endpoint, &endpoints.token_endpoint),
+        (&p.userinfo_endpoint, &endpoints.userinfo_endpoint),
+        (&p.revocation_endpoint, &endpoints.revocation_endpoint),
+        (&p.end_session_endpoint, &endpoints.end_session_endpoint),
+        (&p.jwks_uri, &endpoints.jwks_uri),
+    ]
+    .iter()
+    .all(|(raw, parsed)| raw.is_some() == parsed.is_some());
+    ok &= all_urls_ok;
+
+    match protocol {
+        Protocol::Oidc if p.issuer.is_none() => {
+            c.at(&p.protocol, format!("provider {id:?}: protocol \"oidc\" needs `issuer` (ID tokens are checked against it)"));
+            ok = false;
+        }
+        Protocol::Oauth2
+            if p.issuer.is_none() && (p.authorization_endpoint.is_none() || p.token_endpoint.is_none()) =>
+        {
+            c.at(
+                &p.protocol,
+                format!("provider {id:?}: protocol \"oauth2\" needs `issuer` (for discovery) or both `authorization_endpoint` and `token_endpoint`"),
+            );
+            ok = false;
+        }
+        _ => {}
+    }
+    let client_id = match &p.client_id {
+        Some(s) if !s.get_ref().is_empty() => Some(s.get_ref().clone()),
+        Some(s) => {
+            c.at(s, format!("provider {id:?}: client_id must not be empty"));
+            None
+        }
+        None => {
+            c.at(&p.protocol, format!("provider {id:?}: protocol {name:?} needs `client_id`"));
+            None
+        }
+    };
+    let session_storage = match &p.session_storage {
+        None => Some(SessionStorage::default()),
+        Some(s) => match s.get_ref().as_str() {
+            "memory" => Some(SessionStorage::Memory),
+            "tab" => Some(SessionStorage::Tab),
+            "browser" => Some(SessionStorage::Browser),
+            other => {
+                c.at(s, format!("provider {id:?}: session_storage {other:?} is not one of \"memory\", \"tab\", \"browser\""));
+                None
+            }
+        },
+    };
+    let scopes = p.scopes.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default();
+    if let Some(s) = &p.scopes {
+        if let Some(bad) = s.get_ref().iter().find(|v| v.is_empty() || v.contains(char::is_whitespace)) {
+            c.at(s, format!("provider {id:?}: scope {bad:?} must be non-empty without spaces (one scope per entry)"));
+            ok = false;
+        }
+    }
+    let b = BrowserProvider {
+        protocol,
+        issuer,
+        client_id: client_id?,
+        scopes,
+        endpoints,
+        session_storage: session_storage?,
+    };
+    ok.then_some(b)
+}
+
+fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> {
+    let name = "oauth1";
+    let mut ok = true;
+    ok &= refuse(c, id, name, "issuer", &p.issuer);
+    ok &= refuse(c, id, name, "client_id", &p.client_id);
+    ok &= refuse(c, id, name, "scopes", &p.scopes);
+    ok &= refuse(c, id, name, "session_storage", &p.session_storage);
+    ok &= refuse(c, id, name, "authorization_endpoint", &p.authorization_endpoint);
+    ok &= refuse(c, id, name, "token_endpoint", &p.token_endpoint);
+    ok &= refuse(c, id, name, "userinfo_endpoint", &p.userinfo_endpoint);
+    ok &= refuse(c, id, name, "revocation_endpoint", &p.revocation_endpoint);
+    ok &= refuse(c, id, name, "end_session_endpoint", &p.end_session_endpoint);
+    ok &= refuse(c, id, name, "jwks_uri", &p.jwks_uri);
+
+    let required_url = |c: &mut Checker, key: &str, v: &Option<S>| match v {
+        Some(s) => c.url(&format!("provider {id:?}: {key}"), s),
+        None => {
+            c.at(&p.protocol, format!("provider {id:?}: protocol \"oauth1\" needs `{key}`"));
+            None
+        }
+    };
+    let request_token_url = required_url(c, "request_token_url", &p.request_token_url);
+    let authorize_url = required_url(c, "authorize_url", &p.authorize_url);
+    let access_token_url = required_url(c, "access_token_url", &p.access_token_url);
+    let consumer_key = match &p.consumer_key {
+        Some(s) if !s.get_ref().is_empty() => Some(s.get_ref().clone()),
+        Some(s) => {
+            c.at(s, format!("provider {id:?}: consumer_key must not be empty"));
+            None
+        }
+        None => {
+            c.at(&p.protocol, format!("provider {id:?}: protocol \"oauth1\" needs `consumer_key`"));
+            None
+        }
+    };
+    let signature_method = match &p.signature_method {
+        None => Some(SignatureMethod::HmacSha1),
+        Some(s) => match s.get_ref().as_str() {
+            "HMAC-SHA1" => Some(SignatureMethod::HmacSha1),
+            "HMAC-SHA256" => Some(SignatureMethod::HmacSha256),
+            "RSA-SHA1" => Some(SignatureMethod::RsaSha1),
+            "RSA-SHA256" => Some(SignatureMethod::RsaSha256),
+            "PLAINTEXT" => Some(SignatureMethod::Plaintext),
+            other => {
+                c.at(
+                    s,
+                    format!("provider {id:?}: signature_method {other:?} is not one of \"HMAC-SHA1\", \"HMAC-SHA256\", \"RSA-SHA1\", \"RSA-SHA256\", \"PLAINTEXT\""),
+                );
+                None
+            }
+        },
+    };
+    let secret = match (signature_method, &p.consumer_secret_env, &p.consumer_secret_file, &p.rsa_key_file) {
+        (None, ..) => None,
+        (Some(m), env, file, rsa) if m.is_rsa() => {
+            ok &= refuse(c, id, m.as_str(), "consumer_secret_env", env);
+            ok &= refuse(c, id, m.as_str(), "consumer_secret_file", file);
+            match rsa {
+                Some(f) => Some(SecretSource::File(c.located(f, PathBuf::from(f.get_ref())))),
+                None => {
+                    c.at(&p.protocol, format!("provider {id:?}: signature_method {:?} needs `rsa_key_file` (a PEM private key)", m.as_str()));
+                    None
+                }
+            }
+        }
+        (Some(m), env, file, rsa) => {
+            ok &= refuse(c, id, m.as_str(), "rsa_key_file", rsa);
+            match (env, file) {
+                (Some(e), None) => Some(SecretSource::Env(c.located(e, e.get_ref().clone()))),
+                (None, Some(f)) => Some(SecretSource::File(c.located(f, PathBuf::from(f.get_ref())))),
+                (Some(e), Some(_)) => {
+                    c.at(e, format!("provider {id:?}: set only one of `consumer_secret_env` and `consumer_secret_file`"));
+                    None
+                }
+                (None, None) => {
+                    c.at(&p.protocol, format!("provider {id:?}: protocol \"oauth1\" needs `consumer_secret_env` or `consumer_secret_file` (the secret itself never goes in this file)"));
+                    None
+                }
+            }
+        }
+    };
+    let o = OAuth1Provider {
+        request_token_url: request_token_url?,
+        authorize_url: authorize_url?,
+        access_token_url: access_token_url?,
+        consumer_key: consumer_key?,
+        signature_method: signature_method?,
+        secret: secret?,
+    };
+    ok.then_some(o)
+}

@@ -1,0 +1,264 @@
+//! `latchkey.toml`: the companion's configuration.
+//!
+//! Loading happens in two steps so that `latchkey config export` works without secrets:
+//! [`Config::parse`] checks the file's syntax and meaning and keeps only *where* each secret
+//! lives; [`Secrets::load`](crate::secrets::Secrets::load) then reads the secrets from the
+//! environment or from files. Both report every problem at once, each naming the line and
+//! column to fix ([`Problem`]).
+//!
+//! Relative paths (`static_dir`, key files) are relative to the working directory.
+
+mod check;
+mod raw;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use latchkey_proto::public_config::{Endpoints, Protocol, PublicConfig, PublicProvider, SessionStorage};
+
+/// A place in the configuration file (1-based), for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+}
+
+impl Pos {
+    /// The position of byte `offset` in `text`.
+    pub fn of(text: &str, offset: usize) -> Pos {
+        let offset = offset.min(text.len());
+        let before = text.get(..offset).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        Pos { line, column }
+    }
+}
+
+/// One thing wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where, when the problem has a place in the file.
+    pub pos: Option<Pos>,
+    /// What is wrong and, where possible, what to write instead.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pos {
+            Some(p) => write!(f, "{}:{}: {}", p.line, p.column, self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// The checked configuration. Holds no secret, only where each one is read from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[[provider]]`, in file order.
+    pub providers: Vec<Provider>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Socket address to bind.
+    pub listen: SocketAddr,
+    /// The origin the browser sees, without a trailing slash (`https://example.org`).
+    pub public_url: String,
+    /// The built single-page app.
+    pub static_dir: PathBuf,
+    /// Origins besides `public_url` allowed to call the companion with credentials.
+    pub allowed_origins: Vec<String>,
+    /// File holding the current cookie key (base64 of 32 bytes); else `LATCHKEY_COOKIE_KEY`.
+    pub cookie_key_file: Option<Located<PathBuf>>,
+    /// File holding older cookie keys, one per line, still accepted when opening cookies;
+    /// else `LATCHKEY_PREVIOUS_COOKIE_KEYS` (comma or whitespace separated).
+    pub previous_cookie_keys_file: Option<Located<PathBuf>>,
+}
+
+impl ServerConfig {
+    /// True when the browser reaches the companion over TLS: cookies then get `Secure` and
+    /// the `__Host-` prefix.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// A value and the place in the file it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub pos: Option<Pos>,
+}
+
+/// One `[[provider]]`.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// URL-safe identifier, unique.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Base URL of the API the app may call (ends with `/`).
+    pub api_base: Option<String>,
+    /// What the protocol needs.
+    pub kind: ProviderKind,
+}
+
+/// Protocol-specific settings.
+#[derive(Debug, Clone)]
+pub enum ProviderKind {
+    /// OAuth 2.0 / OIDC: the browser runs the flow, the companion only publishes settings.
+    Browser(BrowserProvider),
+    /// OAuth 1.0a: the companion runs the flow and signs requests.
+    OAuth1(OAuth1Provider),
+}
+
+/// An OAuth 2.0 or OpenID Connect provider (public client, in the browser).
+#[derive(Debug, Clone)]
+pub struct BrowserProvider {
+    /// `oauth2` or `oidc`.
+    pub protocol: Protocol,
+    /// Discovery issuer.
+    pub issuer: Option<String>,
+    /// Public client id.
+    pub client_id: String,
+    /// Scopes to request.
+    pub scopes: Vec<String>,
+    /// Explicit endpoints.
+    pub endpoints: Endpoints,
+    /// Where the browser keeps the session.
+    pub session_storage: SessionStorage,
+}
+
+/// How OAuth 1.0a requests are signed (RFC 5849 §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureMethod {
+    /// RFC 5849 §3.4.2.
+    HmacSha1,
+    /// HMAC with SHA-256 (common extension, supported by oauthlib).
+    HmacSha256,
+    /// RFC 5849 §3.4.3.
+    RsaSha1,
+    /// RSA with SHA-256 (common extension, supported by oauthlib).
+    RsaSha256,
+    /// RFC 5849 §3.4.4: only over TLS.
+    Plaintext,
+}
+
+impl SignatureMethod {
+    /// The `oauth_signature_method` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HmacSha1 => "HMAC-SHA1",
+            Self::HmacSha256 => "HMAC-SHA256",
+            Self::RsaSha1 => "RSA-SHA1",
+            Self::RsaSha256 => "RSA-SHA256",
+            Self::Plaintext => "PLAINTEXT",
+        }
+    }
+
+    /// True for the RSA methods, which need a private key instead of a consumer secret.
+    pub fn is_rsa(self) -> bool {
+        matches!(self, Self::RsaSha1 | Self::RsaSha256)
+    }
+}
+
+/// Where a secret is read from: never the file itself, never the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable.
+    Env(Located<String>),
+    /// A file (its content, trailing newline trimmed).
+    File(Located<PathBuf>),
+}
+
+/// An OAuth 1.0a provider (RFC 5849), driven by the companion.
+#[derive(Debug, Clone)]
+pub struct OAuth1Provider {
+    /// Temporary credential request endpoint (RFC 5849 §2.1).
+    pub request_token_url: String,
+    /// Resource owner authorization endpoint (RFC 5849 §2.2).
+    pub authorize_url: String,
+    /// Token request endpoint (RFC 5849 §2.3).
+    pub access_token_url: String,
+    /// Client identifier.
+    pub consumer_key: String,
+    /// Signature method.
+    pub signature_method: SignatureMethod,
+    /// The consumer secret (HMAC, PLAINTEXT) or the RSA private key (RSA-*), PEM.
+    pub secret: SecretSource,
+}
+
+impl Config {
+    /// Parses and checks a configuration file's text. Every problem is reported, each with
+    /// its line and column when it has one.
+    pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
+        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| {
+            vec![Problem { pos: e.span().map(|s| Pos::of(text, s.start)), message: e.message().trim().to_owned() }]
+        })?;
+        check::check(text, raw)
+    }
+
+    /// Reads and parses a configuration file.
+    pub fn read(path: &std::path::Path) -> Result<Config, Vec<Problem>> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![Problem { pos: None, message: format!("cannot read {}: {e}", path.display()) }]
+        })?;
+        Self::parse(&text)
+    }
+
+    /// The provider with this id.
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+
+    /// The public projection, `/latchkey.json`: no secret, no secret's location.
+    pub fn public(&self) -> PublicConfig {
+        PublicConfig {
+            public_url: Some(self.server.public_url.clone()),
+            providers: self.providers.iter().map(Provider::public).collect(),
+        }
+    }
+}
+
+impl Provider {
+    fn public(&self) -> PublicProvider {
+        match &self.kind {
+            ProviderKind::Browser(b) => PublicProvider {
+                id: self.id.clone(),
+                name: self.name.clone(),
+                protocol: b.protocol,
+                issuer: b.issuer.clone(),
+                client_id: Some(b.client_id.clone()),
+                scopes: b.scopes.clone(),
+                endpoints: b.endpoints.clone(),
+                api_base: self.api_base.clone(),
+                session_storage: b.session_storage,
+            },
+            // The app only needs to know the provider exists and goes through the companion;
+            // the endpoints and the consumer key stay server-side.
+            ProviderKind::OAuth1(_) => PublicProvider {
+                id: self.id.clone(),
+                name: self.name.clone(),
+                protocol: Protocol::Oauth1,
+                issuer: None,
+                client_id: None,
+                scopes: Vec::new(),
+                endpoints: Endpoints::default(),
+                api_base: self.api_base.clone(),
+                session_storage: SessionStorage::default(),
+            },
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The TOML file as written, before any meaning is checked.
+//!
+//! Every value a semantic check may complain about is `Spanned`, so a problem can name the
+//! line and column the author has to fix. Unknown keys are refused (`deny_unknown_fields`):
+//! a typo such as `consumer_secert_env` must not silently leave a setting out.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A spanned string.
+pub(crate) type S = Spanned<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub server: Spanned<RawServer>,
+    #[serde(default)]
+    pub provider: Vec<Spanned<RawProvider>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawServer {
+    pub listen: S,
+    pub public_url: S,
+    pub static_dir: S,
+    #[serde(default)]
+    pub allowed_origins: Vec<S>,
+    pub cookie_key_file: Option<S>,
+    pub previous_cookie_keys_file: Option<S>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProvider {
+    pub id: S,
+    pub name: S,
+    pub protocol: S,
+    // OAuth 2.0 / OIDC.
+    pub issuer: Option<S>,
+    pub client_id: Option<S>,
+    pub scopes: Option<Spanned<Vec<String>>>,
+    pub session_storage: Option<S>,
+    pub authorization_endpoint: Option<S>,
+    pub token_endpoint: Option<S>,
+    pub userinfo_endpoint: Option<S>,
+    pub revocation_endpoint: Option<S>,
+    pub end_session_endpoint: Option<S>,
+    pub jwks_uri: Option<S>,
+    // OAuth 1.0a.
+    pub request_token_url: Option<S>,
+    pub authorize_url: Option<S>,
+    pub access_token_url: Option<S>,
+    pub consumer_key: Option<S>,
+    pub consumer_secret_env: Option<S>,
+    pub consumer_secret_file: Option<S>,
+    pub rsa_key_file: Option<S>,
+    pub signature_method: Option<S>,
+    // Both.
+    pub api_base: Option<S>,
+}

@@ -1,0 +1,141 @@
+//! What every handler shares: the configuration, the secrets, the clock and the nonce source.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+
+use crate::config::Config;
+use crate::secrets::Secrets;
+
+/// The time, injectable so tests can fix it.
+pub trait Clock: Send + Sync + 'static {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> u64;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs()
+    }
+}
+
+/// A clock stuck at one instant, for tests.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub u64);
+
+impl Clock for FixedClock {
+    fn now(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Random values: OAuth 1.0a nonces and AES-GCM nonces. Injectable so tests are repeatable.
+pub trait Randomness: Send + Sync + 'static {
+    /// An `oauth_nonce`: 30 ASCII alphanumerics (oauthlib's default validator accepts 20 to 30).
+    fn oauth_nonce(&self) -> String;
+    /// Fills `buf` with unpredictable bytes (cipher nonces).
+    fn fill(&self, buf: &mut [u8]);
+}
+
+/// Length of an `oauth_nonce`.
+pub const OAUTH_NONCE_LEN: usize = 30;
+
+/// The operating system's RNG.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsRandom;
+
+impl Randomness for OsRandom {
+    fn oauth_nonce(&self) -> String {
+        use rand::distributions::{Alphanumeric, DistString};
+        Alphanumeric.sample_string(&mut rand::rngs::OsRng, OAUTH_NONCE_LEN)
+    }
+
+    fn fill(&self, buf: &mut [u8]) {
+        use rand::RngCore;
+        rand::rngs::OsRng.fill_bytes(buf);
+    }
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    secrets: Secrets,
+    public_json: Bytes,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Randomness>,
+    http: reqwest::Client,
+}
+
+/// Upstream connect timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Upstream total timeout.
+pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl AppState {
+    /// Builds the state with the real clock and RNG.
+    pub fn new(config: Config, secrets: Secrets) -> Result<Self, String> {
+        Self::with(config, secrets, Arc::new(SystemClock), Arc::new(OsRandom))
+    }
+
+    /// Builds the state with a given clock and randomness (tests).
+    pub fn with(
+        config: Config,
+        secrets: Secrets,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Randomness>,
+    ) -> Result<Self, String> {
+        let public_json = serde_json::to_vec_pretty(&config.public()).map_err(|e| e.to_string())?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(UPSTREAM_TIMEOUT)
+            // The proxy hands redirects back to the app rather than following them with the
+            // user's signature.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self {
+            inner: Arc::new(Inner { config, secrets, public_json: Bytes::from(public_json), clock, random, http }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The secrets.
+    pub fn secrets(&self) -> &Secrets {
+        &self.inner.secrets
+    }
+
+    /// `/latchkey.json`, serialised once.
+    pub fn public_json(&self) -> Bytes {
+        self.inner.public_json.clone()
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    /// The randomness source.
+    pub fn random(&self) -> &dyn Randomness {
+        self.inner.random.as_ref()
+    }
+
+    /// The outbound HTTP client.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+}
