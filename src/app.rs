@@ -1,10 +1,11 @@
-//! The root component: configuration context and routes.
+//! The root component: configuration, the auth context and the routes.
 
+use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
-use latchkey_proto::public_config::PublicConfig;
 
+use crate::auth;
 use crate::components::{SiteFooter, SiteHeader};
 use crate::config::{self, ConfigError};
 use crate::pages::{CallbackPage, HomePage, NotFoundPage};
@@ -29,28 +30,57 @@ impl Page {
     }
 }
 
-/// `/latchkey.json`, loaded once and shared by every page.
+/// `/latchkey.json` as loaded, shared by every page below [`App`].
+#[derive(Debug, Clone)]
+pub struct LoadedConfig(pub Result<PublicConfig, ConfigError>);
+
+impl LoadedConfig {
+    /// The provider with this `id`, when the file loaded and lists it.
+    pub fn provider(&self, id: &str) -> Option<&PublicProvider> {
+        self.0.as_ref().ok()?.providers.iter().find(|p| p.id == id)
+    }
+}
+
+/// Loads the configuration again (the "Try again" of a failed load).
 #[derive(Clone, Copy)]
-pub struct ConfigResource(pub LocalResource<Result<PublicConfig, ConfigError>>);
+pub struct ReloadConfig(pub Callback<()>);
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
     let config = LocalResource::new(config::load);
-    provide_context(ConfigResource(config));
+    provide_context(ReloadConfig(Callback::new(move |()| config.refetch())));
 
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader/>
             <main id="main" tabindex="-1">
-                <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/callback") view=CallbackPage/>
-                </Routes>
+                <Suspense fallback=|| view! {
+                    <section class="card signin"><p class="muted" role="status">"Loading…"</p></section>
+                }>
+                    {move || Suspend::new(async move {
+                        let loaded = config.await;
+                        view! { <AppRoutes loaded=loaded/> }
+                    })}
+                </Suspense>
             </main>
             <SiteFooter/>
         </Router>
+    }
+}
+
+/// The routes, once the configuration is known. A missing or broken file still gets an
+/// auth context (with no providers) so every page can render; the home page explains.
+#[component]
+fn AppRoutes(loaded: Result<PublicConfig, ConfigError>) -> impl IntoView {
+    auth::provide_auth(loaded.clone().unwrap_or_default());
+    provide_context(LoadedConfig(loaded));
+    view! {
+        <Routes fallback=NotFoundPage>
+            <Route path=path!("/") view=HomePage/>
+            <Route path=path!("/callback") view=CallbackPage/>
+        </Routes>
     }
 }
 
@@ -63,5 +93,23 @@ mod tests {
         // The companion and hand-written configs register `<public_url>/callback`.
         assert_eq!(Page::Callback.path(), "/callback");
         assert_eq!(Page::Home.path(), "/");
+    }
+
+    #[test]
+    fn a_provider_is_found_by_id_only_in_a_loaded_file() {
+        let cfg: PublicConfig = crate::config::interpret(
+            200,
+            r#"{"providers":[{"id":"dot","name":"Django","protocol":"oidc"}]}"#,
+        )
+        .unwrap();
+        let loaded = LoadedConfig(Ok(cfg));
+        assert_eq!(
+            loaded.provider("dot").map(|p| p.name.as_str()),
+            Some("Django")
+        );
+        assert!(loaded.provider("nope").is_none());
+        assert!(LoadedConfig(Err(ConfigError::Missing))
+            .provider("dot")
+            .is_none());
     }
 }

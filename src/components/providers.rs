@@ -3,6 +3,7 @@
 use latchkey_proto::public_config::{Protocol, PublicProvider};
 use leptos::prelude::*;
 
+use crate::app::Page;
 use crate::config::ConfigError;
 
 /// Where the README explains `latchkey.toml` and `/latchkey.json`.
@@ -110,6 +111,11 @@ pub fn SetupHelp(
                 " (or generate one with "<code>"latchkey config export"</code>"):"
             </p>
             <pre class="sample"><code>{SAMPLE_CONFIG}</code></pre>
+            <p>
+                "At the provider, register this site's "<code>{Page::Callback.path()}</code>
+                " address (for example "<code>{format!("https://your.site{}", Page::Callback.path())}</code>
+                ") as the redirect URI of a public client."
+            </p>
             <p>
                 "Each provider becomes a “Sign in with …” button. "
                 <a href=README_CONFIGURATION_URL>"Configuration in the README"</a>

@@ -1,0 +1,176 @@
+//! The API console: calls the signed-in provider's `api_base` through the auth context
+//! (Bearer token for OAuth 2.0, the companion's signing proxy for OAuth 1.0a).
+
+use leptos::prelude::*;
+
+use crate::app::LoadedConfig;
+use crate::auth::{use_auth, ApiMethod, ApiResult};
+
+/// The path the console starts with.
+pub const DEFAULT_PATH: &str = "/me";
+
+/// How a status reads: `200 OK`, or just `404` when the browser gave no reason phrase.
+pub fn status_line(result: &ApiResult) -> String {
+    if result.status_text.is_empty() {
+        result.status.to_string()
+    } else {
+        format!("{} {}", result.status, result.status_text)
+    }
+}
+
+/// The colour class of a status: success, client or server error.
+pub fn status_tone(status: u16) -> &'static str {
+    match status {
+        200..=299 => "tone-ok",
+        300..=399 => "tone-info",
+        _ => "tone-error",
+    }
+}
+
+/// The console card.
+#[component]
+pub fn ApiConsole(
+    /// The signed-in provider's `id`.
+    provider_id: String,
+) -> impl IntoView {
+    let auth = use_auth();
+    let api_base = use_context::<LoadedConfig>()
+        .and_then(|c| c.provider(&provider_id).and_then(|p| p.api_base.clone()));
+
+    let (method, set_method) = signal(ApiMethod::Get);
+    let (path, set_path) = signal(DEFAULT_PATH.to_owned());
+    let (body, set_body) = signal(String::new());
+
+    let send = Action::new_local(move |input: &(ApiMethod, String, Option<String>)| {
+        let (m, p, b) = input.clone();
+        async move { auth.call_api(m, p, b).await }
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let m = method.get_untracked();
+        let b = m
+            .has_body()
+            .then(|| body.get_untracked())
+            .filter(|b| !b.is_empty());
+        send.dispatch_local((m, path.get_untracked(), b));
+    };
+
+    let options = ApiMethod::ALL
+        .into_iter()
+        .map(|m| view! { <option value=m.as_str() selected=move || method.get() == m>{m.as_str()}</option> })
+        .collect_view();
+
+    let result = move || {
+        send.value().get().map(|outcome| match outcome {
+            Ok(res) => {
+                let tone = status_tone(res.status);
+                let note = res
+                    .retried_after_refresh
+                    .then_some(" · retried after renewing the session");
+                let ctype = res.content_type.clone().unwrap_or_default();
+                view! {
+                    <div class="api-result">
+                        <p class="api-status">
+                            <span class=format!("status-pill {tone}")>{status_line(&res)}</span>
+                            <span class="muted">{ctype}{note}</span>
+                        </p>
+                        <pre class="api-body" tabindex="0" aria-label="Response body"><code>{res.body}</code></pre>
+                    </div>
+                }
+                .into_any()
+            }
+            Err(error) => view! {
+                <div class="notice notice-error" role="alert">
+                    <p class="notice-reason">{format!("The call was not made: {error}.")}</p>
+                </div>
+            }
+            .into_any(),
+        })
+    };
+
+    let Some(base) = api_base else {
+        return view! {
+            <section class="card" aria-labelledby="api-title">
+                <h2 id="api-title">"API console"</h2>
+                <p class="muted">
+                    "This provider has no "<code>"api_base"</code>" in /latchkey.json, so there is no API to call."
+                </p>
+            </section>
+        }
+        .into_any();
+    };
+
+    view! {
+        <section class="card" aria-labelledby="api-title">
+            <h2 id="api-title">"API console"</h2>
+            <p class="muted">"Requests go to "<code class="wrap-anywhere">{base}</code>" with your access token."</p>
+            <form class="api-form" on:submit=on_submit>
+                <div class="api-row">
+                    <label class="field field-method">
+                        <span>"Method"</span>
+                        <select on:change=move |ev| {
+                            if let Some(m) = ApiMethod::parse(&event_target_value(&ev)) {
+                                set_method.set(m);
+                            }
+                        }>{options}</select>
+                    </label>
+                    <label class="field field-path">
+                        <span>"Path"</span>
+                        <input
+                            type="text"
+                            spellcheck="false"
+                            autocomplete="off"
+                            prop:value=move || path.get()
+                            on:input=move |ev| set_path.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button type="submit" class="button" disabled=move || send.pending().get()>
+                        {move || if send.pending().get() { "Sending…" } else { "Send" }}
+                    </button>
+                </div>
+                <Show when=move || method.get().has_body()>
+                    <label class="field">
+                        <span>"Body (sent as JSON when it parses as JSON)"</span>
+                        <textarea
+                            rows="4"
+                            spellcheck="false"
+                            prop:value=move || body.get()
+                            on:input=move |ev| set_body.set(event_target_value(&ev))
+                        ></textarea>
+                    </label>
+                </Show>
+            </form>
+            <div aria-live="polite">{result}</div>
+        </section>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(status: u16, text: &str) -> ApiResult {
+        ApiResult {
+            status,
+            status_text: text.to_owned(),
+            content_type: None,
+            body: String::new(),
+            retried_after_refresh: false,
+        }
+    }
+
+    #[test]
+    fn status_line_omits_a_missing_reason_phrase() {
+        assert_eq!(status_line(&result(200, "OK")), "200 OK");
+        assert_eq!(status_line(&result(404, "")), "404");
+    }
+
+    #[test]
+    fn errors_and_successes_get_different_tones() {
+        assert_eq!(status_tone(204), "tone-ok");
+        assert_eq!(status_tone(401), "tone-error");
+        assert_eq!(status_tone(503), "tone-error");
+    }
+}

@@ -1,0 +1,186 @@
+//! The token inspector: scopes, expiry countdown, where the session lives, and the claims.
+//! It never shows a token itself; the auth context does not hand any out.
+
+use std::time::Duration;
+
+use latchkey_proto::public_config::{Protocol, SessionStorage};
+use leptos::prelude::*;
+
+use crate::auth::SessionView;
+use crate::inspector::{claim_rows, countdown, expiry, ClaimRow, Expiry};
+
+/// Where the refresh token lives, in words.
+pub fn storage_words(storage: SessionStorage) -> &'static str {
+    match storage {
+        SessionStorage::Memory => "in memory only: reloading the page signs you out",
+        SessionStorage::Tab => "in this tab (sessionStorage)",
+        SessionStorage::Browser => "shared by every tab of this site (localStorage)",
+    }
+}
+
+/// The expiry line, in words.
+pub fn expiry_words(state: Expiry, protocol: Protocol, can_refresh: bool) -> String {
+    match state {
+        Expiry::In(secs) => format!("expires in {}", countdown(secs)),
+        Expiry::Expired if can_refresh => "expired; renewing…".to_owned(),
+        Expiry::Expired => "expired; sign in again to keep using the API".to_owned(),
+        Expiry::Unknown if protocol == Protocol::Oauth1 => {
+            "OAuth 1.0a tokens do not expire".to_owned()
+        }
+        Expiry::Unknown => "the provider did not say when it expires".to_owned(),
+    }
+}
+
+fn now_ms() -> u64 {
+    // Date.now() is milliseconds since the epoch, always positive in a browser.
+    js_sys::Date::now().max(0.0) as u64
+}
+
+#[component]
+fn ClaimsTable(
+    /// The rows.
+    rows: Vec<ClaimRow>,
+    /// The table's caption.
+    caption: &'static str,
+) -> impl IntoView {
+    let body = rows
+        .into_iter()
+        .map(|row| {
+            view! {
+                <tr>
+                    <th scope="row">
+                        <code>{row.name}</code>
+                        {row.meaning.map(|m| view! { <span class="claim-meaning">{m}</span> })}
+                    </th>
+                    <td class="wrap-anywhere">{row.value}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="claims">
+                <caption>{caption}</caption>
+                <thead><tr><th scope="col">"Claim"</th><th scope="col">"Value"</th></tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The inspector card.
+#[component]
+pub fn TokenInspector(
+    /// The session shown.
+    #[prop(into)]
+    session: Signal<SessionView>,
+) -> impl IntoView {
+    let (now, set_now) = signal(now_ms());
+    if let Ok(handle) =
+        set_interval_with_handle(move || set_now.set(now_ms()), Duration::from_secs(1))
+    {
+        on_cleanup(move || handle.clear());
+    }
+
+    let expiry_line = move || {
+        session.with(|s| {
+            expiry_words(
+                expiry(s.access_expires_at, now.get()),
+                s.protocol,
+                s.can_refresh,
+            )
+        })
+    };
+    let scopes = move || {
+        session.with(|s| {
+            if s.scopes.is_empty() {
+                view! { <span class="muted">"none reported"</span> }.into_any()
+            } else {
+                s.scopes
+                    .iter()
+                    .map(|scope| view! { <li class="chip">{scope.clone()}</li> })
+                    .collect_view()
+                    .into_any()
+            }
+        })
+    };
+    let refresh = move || {
+        session.with(|s| {
+            if s.can_refresh {
+                format!("held {} and never shown", storage_words(s.storage))
+            } else {
+                "none: the session ends when the access token expires".to_owned()
+            }
+        })
+    };
+    let id_claims = move || {
+        session.with(|s| {
+            if s.id_token_claims.is_empty() {
+                let why = match s.protocol {
+                    Protocol::Oauth1 => "OAuth 1.0a has no ID token.",
+                    _ => "No ID token: this provider signs in with plain OAuth 2.0.",
+                };
+                view! { <p class="muted">{why}</p> }.into_any()
+            } else {
+                view! {
+                    <ClaimsTable rows=claim_rows(&s.id_token_claims) caption="ID token claims (signature verified)"/>
+                }
+                .into_any()
+            }
+        })
+    };
+    let userinfo = move || {
+        session.with(|s| {
+            (!s.userinfo_claims.is_empty()).then(|| {
+                let caption = match s.protocol {
+                    Protocol::Oauth1 => "Identity from the companion",
+                    _ => "Userinfo claims",
+                };
+                view! {
+                    <details class="more">
+                        <summary>{caption}</summary>
+                        <ClaimsTable rows=claim_rows(&s.userinfo_claims) caption=caption/>
+                    </details>
+                }
+            })
+        })
+    };
+
+    view! {
+        <section class="card" aria-labelledby="tokens-title">
+            <h2 id="tokens-title">"Tokens"</h2>
+            <dl class="facts">
+                <dt>"Scopes"</dt>
+                <dd><ul class="chips" role="list">{scopes}</ul></dd>
+                <dt>"Access token"</dt>
+                <dd class="countdown">{expiry_line}</dd>
+                <dt>"Refresh token"</dt>
+                <dd>{refresh}</dd>
+            </dl>
+            {id_claims}
+            {userinfo}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_words_say_what_happens_next() {
+        assert_eq!(
+            expiry_words(Expiry::In(247), Protocol::Oidc, true),
+            "expires in 4 min 07 s"
+        );
+        assert_eq!(
+            expiry_words(Expiry::Expired, Protocol::Oidc, true),
+            "expired; renewing…"
+        );
+        assert!(expiry_words(Expiry::Expired, Protocol::Oauth2, false).contains("sign in again"));
+        assert_eq!(
+            expiry_words(Expiry::Unknown, Protocol::Oauth1, false),
+            "OAuth 1.0a tokens do not expire"
+        );
+    }
+}
