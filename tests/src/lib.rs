@@ -1,1 +1,43 @@
-//! End-to-end harness.
+//! End-to-end harness for Latchkey: real providers (Django OAuth Toolkit, Flask-OAuthlib), the
+//! real companion serving the built app, and headless Chromium driven through chromedriver.
+//!
+//! A test builds a [`Stack`] (or the parts it needs), drives the [`Browser`] the way a user
+//! would, and asserts what the page shows. Every process dies with the value that started it;
+//! logs land in `target/e2e-logs/<test>/`, and their tails are printed when a test fails.
+//!
+//! Before running: `trunk build --release` (the app, into `dist/`) and
+//! `cargo build -p latchkey-companion` (the binary), then
+//! `cargo test -p latchkey-e2e -- --test-threads=1`.
+
+#![warn(missing_docs)]
+
+pub mod browser;
+pub mod companion;
+pub mod flows;
+pub mod paths;
+pub mod process;
+pub mod providers;
+pub mod stack;
+
+pub use browser::{Browser, ConsoleEntry};
+pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
+pub use providers::{Dot, DotOptions, Flask, DEMO_PASSWORD, DEMO_USER};
+pub use stack::{Stack, StackOptions};
+
+/// `n` random bytes as URL-safe base64 (no padding): secrets for the fixtures.
+pub fn random_token(n: usize) -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut bytes = vec![0u8; n];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A fresh 32-byte key in standard base64, the form `LATCHKEY_COOKIE_KEY` takes.
+pub fn random_key_base64() -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

@@ -1,0 +1,364 @@
+//! Headless Chromium through Debian's chromedriver and fantoccini, with the browser console
+//! captured and helpers that wait for what a user would see.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use crate::paths::{log_dir, test_name, ScratchDir};
+use crate::process::{free_port, Service};
+
+/// How long the helpers wait for something to appear.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// One browser console entry.
+#[derive(Debug, Clone)]
+pub struct ConsoleEntry {
+    /// `SEVERE`, `WARNING`, `INFO`, ...
+    pub level: String,
+    /// Where it came from (`javascript`, `console-api`, `network`, ...).
+    pub source: String,
+    /// The text.
+    pub message: String,
+}
+
+/// A headless Chromium session with its own chromedriver and a fresh profile.
+#[derive(Debug)]
+pub struct Browser {
+    client: Client,
+    driver_port: u16,
+    session_id: String,
+    console: std::sync::Mutex<Vec<ConsoleEntry>>,
+    // Dropped after the client: kills chromedriver's process group (the browser included).
+    _driver: Service,
+    _profile: ScratchDir,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a session.
+    pub async fn start() -> Self {
+        let driver_port = free_port();
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let mut command = Command::new(&chromedriver);
+        command.arg(format!("--port={driver_port}")).arg(format!(
+            "--log-path={}",
+            log_dir().join("chromedriver-verbose.log").display()
+        ));
+        let mut driver = Service::spawn("chromedriver", command);
+        driver
+            .wait_ready(
+                &format!("http://127.0.0.1:{driver_port}/status"),
+                Duration::from_secs(20),
+            )
+            .await;
+        let profile = ScratchDir::new("chromium-profile");
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            },
+            "goog:loggingPrefs": { "browser": "ALL" },
+        });
+        let caps = match caps {
+            Value::Object(map) => map,
+            _ => unreachable!("a JSON object literal"),
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "start a Chromium session through chromedriver: {e}\n{}",
+                    driver.log_tail(30)
+                )
+            });
+        let session_id = client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("chromedriver returns a session id");
+        Self {
+            client,
+            driver_port,
+            session_id,
+            console: Default::default(),
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    /// The fantoccini client, for anything the helpers do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Navigates to `url` and waits for the load to finish.
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
+    }
+
+    /// The current URL.
+    pub async fn url(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) and returns its value.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("run script {script:?}: {e}"))
+    }
+
+    /// The visible text of the page (`document.body.innerText`), empty while there is no body.
+    pub async fn text(&self) -> String {
+        match self
+            .client
+            .execute(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
+            .await
+        {
+            Ok(Value::String(s)) => s,
+            _ => String::new(),
+        }
+    }
+
+    /// Waits until the visible text contains `needle`; on time-out, panics with the page text,
+    /// the URL, the console and a screenshot path.
+    pub async fn wait_for_text(&self, needle: &str) {
+        self.wait_until(&format!("the page to show {needle:?}"), || async {
+            self.text().await.contains(needle)
+        })
+        .await;
+    }
+
+    /// Waits until the visible text no longer contains `needle`.
+    pub async fn wait_for_no_text(&self, needle: &str) {
+        self.wait_until(&format!("the page to stop showing {needle:?}"), || async {
+            !self.text().await.contains(needle)
+        })
+        .await;
+    }
+
+    /// Waits until the URL starts with `prefix`.
+    pub async fn wait_for_url(&self, prefix: &str) {
+        self.wait_until(&format!("the URL to start with {prefix:?}"), || async {
+            self.url().await.starts_with(prefix)
+        })
+        .await;
+    }
+
+    /// Polls `check` every 100 ms until it holds, for at most [`WAIT`].
+    pub async fn wait_until<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let start = Instant::now();
+        loop {
+            if check().await {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                self.fail(&format!("timed out after {WAIT:?} waiting for {what}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Panics with everything useful: the message, URL, page text, console and a screenshot.
+    pub async fn fail(&self, message: &str) -> ! {
+        let shot = log_dir().join(format!("{}-failure.png", test_name()));
+        let shot_note = match self.client.screenshot().await {
+            Ok(png) if std::fs::write(&shot, &png).is_ok() => shot.display().to_string(),
+            _ => "(no screenshot)".into(),
+        };
+        let console: Vec<String> = self
+            .console()
+            .await
+            .iter()
+            .map(|e| format!("  [{} {}] {}", e.level, e.source, e.message))
+            .collect();
+        panic!(
+            "{message}\nURL: {}\nscreenshot: {shot_note}\npage text:\n{}\nconsole:\n{}",
+            self.url().await,
+            self.text().await,
+            console.join("\n")
+        );
+    }
+
+    /// Finds the one element matching `css`, waiting for it.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        let start = Instant::now();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                return el;
+            }
+            if start.elapsed() > WAIT {
+                self.fail(&format!("no element matches {css:?}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Whether some element matches `css` right now.
+    pub async fn exists(&self, css: &str) -> bool {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| !v.is_empty())
+            .unwrap_or(false)
+    }
+
+    /// Clicks the button (or submit input) whose visible label is exactly `label`.
+    pub async fn click_button(&self, label: &str) {
+        let xpath = format!(
+            "//button[normalize-space(.)={q}] | //input[(@type='submit' or @type='button') and @value={q}]",
+            q = xpath_literal(label)
+        );
+        let start = Instant::now();
+        loop {
+            if let Ok(el) = self.client.find(Locator::XPath(&xpath)).await {
+                if el.is_enabled().await.unwrap_or(false) && el.click().await.is_ok() {
+                    return;
+                }
+            }
+            if start.elapsed() > WAIT {
+                self.fail(&format!("no enabled button labelled {label:?}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Whether an enabled button labelled exactly `label` is on the page now.
+    pub async fn has_button(&self, label: &str) -> bool {
+        let xpath = format!("//button[normalize-space(.)={}]", xpath_literal(label));
+        self.client
+            .find_all(Locator::XPath(&xpath))
+            .await
+            .map(|v| !v.is_empty())
+            .unwrap_or(false)
+    }
+
+    /// Replaces the value of the field matching `css` with `value`.
+    pub async fn fill(&self, css: &str, value: &str) {
+        let el = self.find(css).await;
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+        el.send_keys(value)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Picks the option of the `<select>` matching `css` whose value is `value`.
+    pub async fn select(&self, css: &str, value: &str) {
+        let el = self.find(css).await;
+        el.select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value:?} in {css}: {e}"));
+    }
+
+    /// Every console entry since the session started (chromedriver hands each one out once;
+    /// they are kept here).
+    pub async fn console(&self) -> Vec<ConsoleEntry> {
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/se/log",
+            self.driver_port, self.session_id
+        );
+        let fresh = match reqwest::Client::new()
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(json!({"type": "browser"}).to_string())
+            .send()
+            .await
+        {
+            Ok(resp) => match resp.bytes().await {
+                Ok(body) => serde_json::from_slice(&body).unwrap_or(Value::Null),
+                Err(_) => Value::Null,
+            },
+            Err(_) => Value::Null,
+        };
+        let mut all = self.console.lock().expect("console lock");
+        if let Some(entries) = fresh.get("value").and_then(Value::as_array) {
+            for e in entries {
+                let field = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+                all.push(ConsoleEntry {
+                    level: field("level"),
+                    source: field("source"),
+                    message: field("message"),
+                });
+            }
+        }
+        all.clone()
+    }
+
+    /// Console entries at level SEVERE (uncaught errors, `console.error`, failed loads).
+    pub async fn console_errors(&self) -> Vec<ConsoleEntry> {
+        self.console()
+            .await
+            .into_iter()
+            .filter(|e| e.level == "SEVERE")
+            .collect()
+    }
+
+    /// Opens a new tab, switches to it and returns its handle; `switch_to` goes back.
+    pub async fn new_tab(&self) -> fantoccini::wd::WindowHandle {
+        let tab = self.client.new_window(true).await.expect("open a tab");
+        self.client
+            .switch_to_window(tab.handle.clone())
+            .await
+            .expect("switch to the new tab");
+        tab.handle
+    }
+
+    /// The current tab's handle.
+    pub async fn current_tab(&self) -> fantoccini::wd::WindowHandle {
+        self.client.window().await.expect("current window handle")
+    }
+
+    /// Switches to the tab `handle`.
+    pub async fn switch_to(&self, handle: &fantoccini::wd::WindowHandle) {
+        self.client
+            .switch_to_window(handle.clone())
+            .await
+            .expect("switch tab");
+    }
+
+    /// Ends the WebDriver session (the driver process is killed on drop either way).
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+/// An XPath string literal for `s` (XPath 1.0 has no escape: split on `'` with concat()).
+pub fn xpath_literal(s: &str) -> String {
+    if !s.contains('\'') {
+        return format!("'{s}'");
+    }
+    let parts: Vec<String> = s.split('\'').map(|p| format!("'{p}'")).collect();
+    format!("concat({})", parts.join(", \"'\", "))
+}

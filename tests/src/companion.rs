@@ -1,0 +1,121 @@
+//! The real companion binary serving the built app, with a `latchkey.toml` written per test.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::paths::{dist_dir, latchkey_bin, ScratchDir};
+use crate::process::Service;
+use crate::providers::{Dot, Flask, DOT_CLIENT_ID, FLASK_CONSUMER_KEY};
+
+/// The DOT provider's id in the tests' configuration.
+pub const DOT_ID: &str = "dot";
+/// Its display name: the button reads "Sign in with Django OAuth Toolkit".
+pub const DOT_NAME: &str = "Django OAuth Toolkit";
+/// The Flask provider's id.
+pub const FLASK_ID: &str = "flask";
+/// Its display name.
+pub const FLASK_NAME: &str = "Flask OAuth1 demo";
+
+/// The `[[provider]]` table for the DOT fixture.
+pub fn dot_provider_toml(dot: &Dot, session_storage: &str) -> String {
+    format!(
+        r#"
+[[provider]]
+id = "{DOT_ID}"
+name = "{DOT_NAME}"
+protocol = "oidc"
+issuer = "{issuer}"
+client_id = "{DOT_CLIENT_ID}"
+scopes = ["openid", "profile", "email", "read"]
+api_base = "{base}/api/"
+session_storage = "{session_storage}"
+revocation_endpoint = "{issuer}/revoke_token/"
+"#,
+        issuer = dot.issuer(),
+        base = dot.base_url(),
+    )
+}
+
+/// The `[[provider]]` table for the Flask fixture.
+pub fn flask_provider_toml(flask: &Flask, signature_method: &str) -> String {
+    format!(
+        r#"
+[[provider]]
+id = "{FLASK_ID}"
+name = "{FLASK_NAME}"
+protocol = "oauth1"
+request_token_url = "{base}/oauth/request_token"
+authorize_url = "{base}/oauth/authorize"
+access_token_url = "{base}/oauth/access_token"
+consumer_key = "{FLASK_CONSUMER_KEY}"
+consumer_secret_env = "FLASK_CONSUMER_SECRET"
+signature_method = "{signature_method}"
+api_base = "{base}/api/"
+"#,
+        base = flask.base_url(),
+    )
+}
+
+/// A running companion.
+#[derive(Debug)]
+pub struct Companion {
+    service: Service,
+    _dir: ScratchDir,
+    port: u16,
+    config: String,
+}
+
+impl Companion {
+    /// Writes `latchkey.toml` (the `[server]` table plus `providers`) and runs
+    /// `latchkey serve` on `port`, serving the built app; waits for `/healthz`.
+    /// `env` adds variables such as the consumer secret.
+    pub async fn start(port: u16, providers: &[String], env: &[(&str, &str)]) -> Self {
+        let dir = ScratchDir::new("companion");
+        let config = format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
+             static_dir = {dist:?}\nallowed_origins = []\n{providers}",
+            dist = dist_dir().display().to_string(),
+            providers = providers.concat(),
+        );
+        let path = dir.path().join("latchkey.toml");
+        std::fs::write(&path, &config).expect("write latchkey.toml");
+        let mut command = Command::new(latchkey_bin());
+        command
+            .arg("serve")
+            .arg("--config")
+            .arg(&path)
+            .env("LATCHKEY_COOKIE_KEY", crate::random_key_base64())
+            .env("RUST_LOG", "info,latchkey=debug,latchkey_companion=debug");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut service = Service::spawn("companion", command);
+        service
+            .wait_ready(
+                &format!("http://127.0.0.1:{port}/healthz"),
+                Duration::from_secs(30),
+            )
+            .await;
+        Self {
+            service,
+            _dir: dir,
+            port,
+            config,
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`: the app's origin.
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The `latchkey.toml` it runs with.
+    pub fn config(&self) -> &str {
+        &self.config
+    }
+
+    /// The process and its log.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+}

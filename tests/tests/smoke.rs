@@ -1,0 +1,70 @@
+//! The companion serves the built app and headless Chromium renders it without a console error.
+
+use latchkey_e2e::flows::sign_in_label;
+use latchkey_e2e::{Stack, StackOptions, DOT_NAME};
+
+/// Console errors that are not the app's: Chromium asks every origin for a favicon.
+fn app_errors(entries: &[latchkey_e2e::ConsoleEntry]) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| !e.message.contains("favicon.ico"))
+        .map(|e| format!("[{}] {}", e.source, e.message))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_page_renders_header_providers_and_footer_without_console_errors() {
+    let stack = Stack::start(StackOptions::dot()).await;
+    let b = &stack.browser;
+    b.goto(&format!("{}/", stack.origin())).await;
+
+    b.find("header").await;
+    b.find("footer").await;
+    // The provider area: one real button per configured provider, labelled exactly.
+    b.wait_until("the DOT sign-in button", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Latchkey"),
+        "the header names the app:\n{text}"
+    );
+
+    let errors = app_errors(&b.console_errors().await);
+    assert!(errors.is_empty(), "console errors on /: {errors:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callback_path_is_served_by_the_spa_fallback() {
+    let stack = Stack::start(StackOptions::app_only()).await;
+    // The server answers the app's own index.html for a client-side route.
+    let resp = reqwest::get(format!("{}/callback", stack.origin()))
+        .await
+        .expect("GET /callback");
+    assert_eq!(resp.status(), 200, "/callback status");
+    let body = resp.text().await.expect("body");
+    let index = std::fs::read_to_string(latchkey_e2e::paths::dist_dir().join("index.html"))
+        .expect("read dist/index.html");
+    assert_eq!(body, index, "/callback serves dist/index.html");
+
+    // And the app boots there: the header renders (a callback without parameters is not a
+    // crash, whatever the page says about it).
+    let b = &stack.browser;
+    b.goto(&format!("{}/callback", stack.origin())).await;
+    b.find("header").await;
+    b.find("footer").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_static_file_is_a_404_not_the_app() {
+    let stack = Stack::start(StackOptions::app_only()).await;
+    let resp = reqwest::get(format!("{}/no-such-file.js", stack.origin()))
+        .await
+        .expect("GET a missing asset");
+    assert_eq!(
+        resp.status(),
+        404,
+        "a missing asset is not answered with index.html"
+    );
+}
