@@ -45,7 +45,10 @@ struct ConfigArg {
 
 fn print_problems(path: &std::path::Path, problems: &[Problem]) {
     for p in problems {
-        eprintln!("{}:{p}", path.display());
+        match p.pos {
+            Some(_) => eprintln!("{}:{p}", path.display()),
+            None => eprintln!("{}: {p}", path.display()),
+        }
     }
 }
 

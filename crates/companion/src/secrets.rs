@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::Path;
 
 use base64::Engine;
+use latchkey_proto::oauth1::RsaSigningKey;
 use latchkey_proto::secret::ConsumerSecret;
 
 use crate::config::{Config, Located, Pos, Problem, ProviderKind, SecretSource};
@@ -74,8 +75,8 @@ pub struct CookieKeys {
 pub enum ConsumerCredential {
     /// HMAC-* or PLAINTEXT: the shared consumer secret.
     Secret(ConsumerSecret),
-    /// RSA-*: the PEM private key (held in a secret newtype; never logged).
-    RsaPem(ConsumerSecret),
+    /// RSA-*: the private key (its `Debug` is redacted).
+    Rsa(RsaSigningKey),
 }
 
 /// Every secret the running companion needs.
@@ -99,6 +100,16 @@ fn read_file(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+impl ConsumerCredential {
+    /// The borrowed form the protocol core signs with.
+    pub fn as_proto(&self) -> latchkey_proto::oauth1::ConsumerCredential<'_> {
+        match self {
+            Self::Secret(s) => latchkey_proto::oauth1::ConsumerCredential::Secret(s),
+            Self::Rsa(k) => latchkey_proto::oauth1::ConsumerCredential::RsaKey(k),
+        }
+    }
+}
+
 impl Secrets {
     /// Reads every secret the configuration points at, reporting each one missing.
     pub fn load(config: &Config, env: EnvLookup) -> Result<Secrets, Vec<Problem>> {
@@ -106,7 +117,11 @@ impl Secrets {
         let mut consumers = HashMap::new();
         for p in &config.providers {
             let ProviderKind::OAuth1(o) = &p.kind else { continue };
-            let is_rsa = o.signature_method.is_rsa();
+            let is_rsa = o.signature_method.uses_rsa_key();
+            let pos_of = match &o.secret {
+                SecretSource::Env(l) => l.pos,
+                SecretSource::File(l) => l.pos,
+            };
             let value = match &o.secret {
                 SecretSource::Env(Located { value: var, pos }) => match env(var) {
                     Some(v) if !v.is_empty() => Some(v),
@@ -131,12 +146,16 @@ impl Secrets {
                 },
             };
             if let Some(v) = value {
-                let cred = if is_rsa {
-                    ConsumerCredential::RsaPem(ConsumerSecret::new(v))
+                if is_rsa {
+                    match RsaSigningKey::from_pem(&v) {
+                        Ok(k) => {
+                            consumers.insert(p.id.clone(), ConsumerCredential::Rsa(k));
+                        }
+                        Err(e) => problems.push(Problem { pos: pos_of, message: format!("provider {:?}: rsa_key_file: {e}", p.id) }),
+                    }
                 } else {
-                    ConsumerCredential::Secret(ConsumerSecret::new(v))
-                };
-                consumers.insert(p.id.clone(), cred);
+                    consumers.insert(p.id.clone(), ConsumerCredential::Secret(ConsumerSecret::new(v)));
+                }
             }
         }
         let needs_cookies = !consumers.is_empty()

@@ -10,8 +10,9 @@ use toml::Spanned;
 use super::raw::{RawConfig, RawProvider, RawServer, S};
 use super::{
     BrowserProvider, Config, Located, OAuth1Provider, Pos, Problem, Provider, ProviderKind, SecretSource,
-    ServerConfig, SignatureMethod,
+    ServerConfig,
 };
+use latchkey_proto::oauth1::SignatureMethod;
 
 /// Collects problems while the checks run, so the author sees all of them at once.
 struct Checker<'t> {
@@ -323,24 +324,17 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     };
     let signature_method = match &p.signature_method {
         None => Some(SignatureMethod::HmacSha1),
-        Some(s) => match s.get_ref().as_str() {
-            "HMAC-SHA1" => Some(SignatureMethod::HmacSha1),
-            "HMAC-SHA256" => Some(SignatureMethod::HmacSha256),
-            "RSA-SHA1" => Some(SignatureMethod::RsaSha1),
-            "RSA-SHA256" => Some(SignatureMethod::RsaSha256),
-            "PLAINTEXT" => Some(SignatureMethod::Plaintext),
-            other => {
-                c.at(
-                    s,
-                    format!("provider {id:?}: signature_method {other:?} is not one of \"HMAC-SHA1\", \"HMAC-SHA256\", \"RSA-SHA1\", \"RSA-SHA256\", \"PLAINTEXT\""),
-                );
+        Some(s) => match s.get_ref().parse::<SignatureMethod>() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                c.at(s, format!("provider {id:?}: {e}"));
                 None
             }
         },
     };
     let secret = match (signature_method, &p.consumer_secret_env, &p.consumer_secret_file, &p.rsa_key_file) {
         (None, ..) => None,
-        (Some(m), env, file, rsa) if m.is_rsa() => {
+        (Some(m), env, file, rsa) if m.uses_rsa_key() => {
             ok &= refuse(c, id, m.as_str(), "consumer_secret_env", env);
             ok &= refuse(c, id, m.as_str(), "consumer_secret_file", file);
             match rsa {

@@ -17,6 +17,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use latchkey_proto::oauth1::SignatureMethod;
 use latchkey_proto::public_config::{Endpoints, Protocol, PublicConfig, PublicProvider, SessionStorage};
 
 /// A place in the configuration file (1-based), for error messages.
@@ -139,39 +140,6 @@ pub struct BrowserProvider {
     pub endpoints: Endpoints,
     /// Where the browser keeps the session.
     pub session_storage: SessionStorage,
-}
-
-/// How OAuth 1.0a requests are signed (RFC 5849 §3.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureMethod {
-    /// RFC 5849 §3.4.2.
-    HmacSha1,
-    /// HMAC with SHA-256 (common extension, supported by oauthlib).
-    HmacSha256,
-    /// RFC 5849 §3.4.3.
-    RsaSha1,
-    /// RSA with SHA-256 (common extension, supported by oauthlib).
-    RsaSha256,
-    /// RFC 5849 §3.4.4: only over TLS.
-    Plaintext,
-}
-
-impl SignatureMethod {
-    /// The `oauth_signature_method` value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::HmacSha1 => "HMAC-SHA1",
-            Self::HmacSha256 => "HMAC-SHA256",
-            Self::RsaSha1 => "RSA-SHA1",
-            Self::RsaSha256 => "RSA-SHA256",
-            Self::Plaintext => "PLAINTEXT",
-        }
-    }
-
-    /// True for the RSA methods, which need a private key instead of a consumer secret.
-    pub fn is_rsa(self) -> bool {
-        matches!(self, Self::RsaSha1 | Self::RsaSha256)
-    }
 }
 
 /// Where a secret is read from: never the file itself, never the command line.
