@@ -1,0 +1,242 @@
+//! Signing one HTTP request: protocol parameters, base string, signature and `Authorization`
+//! header in one call ([RFC 5849 §3.1]).
+//!
+//! The protocol parameters are, in this order (the order oauthlib uses, so headers compare
+//! byte for byte): `oauth_nonce`, `oauth_timestamp`, `oauth_version="1.0"`,
+//! `oauth_signature_method`, `oauth_consumer_key`, then `oauth_token`, `oauth_callback` and
+//! `oauth_verifier` when given, and finally `oauth_signature`.
+//!
+//! [RFC 5849 §3.1]: https://www.rfc-editor.org/rfc/rfc5849#section-3.1
+
+use super::authorization;
+use super::base_string::{signature_base_string, BaseStringError, Body};
+use super::signature::{self, ConsumerCredential, SignError, SignatureMethod};
+use crate::secret::TokenSecret;
+
+/// Everything about a request that the signature covers, plus the caller's timestamp and
+/// nonce (this crate reads no clock and draws no random numbers).
+#[derive(Debug, Clone, Copy)]
+pub struct SigningRequest<'a> {
+    /// The HTTP method (any case; uppercased for signing).
+    pub method: &'a str,
+    /// The absolute request URL, query included, already percent-encoded.
+    pub url: &'a str,
+    /// The body, if its form fields are to be signed.
+    pub body: Body<'a>,
+    /// `oauth_consumer_key`.
+    pub consumer_key: &'a str,
+    /// `oauth_token`: temporary credentials on the access-token leg, token credentials after.
+    pub token: Option<&'a str>,
+    /// `oauth_callback`, on the request-token leg (RFC 5849 §2.1); `"oob"` for out-of-band.
+    pub callback: Option<&'a str>,
+    /// `oauth_verifier`, on the access-token leg (RFC 5849 §2.3).
+    pub verifier: Option<&'a str>,
+    /// `oauth_signature_method`.
+    pub signature_method: SignatureMethod,
+    /// `oauth_timestamp`: seconds since the Unix epoch.
+    pub timestamp: u64,
+    /// `oauth_nonce`: unique per timestamp and client; 32 random alphanumerics is a good choice.
+    pub nonce: &'a str,
+    /// The `realm` of the `Authorization` header, if the server wants one.
+    pub realm: Option<&'a str>,
+}
+
+/// The client's secrets for one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    /// The consumer secret or RSA key.
+    pub consumer: ConsumerCredential<'a>,
+    /// The token secret (temporary or token credentials), if the request carries a token.
+    pub token_secret: Option<&'a TokenSecret>,
+}
+
+/// A signed request: what to send, and the intermediate values for debugging.
+#[derive(Clone)]
+pub struct Signed {
+    /// The signature base string (RFC 5849 §3.4.1.1); it holds no secret.
+    pub base_string: String,
+    /// The base64 signature (for `PLAINTEXT`, the encoded secrets themselves).
+    pub signature: String,
+    /// The `Authorization` header value, `OAuth …`.
+    pub authorization_header: String,
+    /// All protocol parameters, unencoded, `oauth_signature` last, for sending them in a form
+    /// body or query instead of the header (RFC 5849 §3.5.2, §3.5.3).
+    pub oauth_params: Vec<(&'static str, String)>,
+}
+
+impl core::fmt::Debug for Signed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // A PLAINTEXT signature is the secrets: never print it.
+        f.debug_struct("Signed")
+            .field("base_string", &self.base_string)
+            .field("signature", &"[redacted]")
+            .field("authorization_header", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Why a request could not be signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SigningError {
+    /// The method, URL or body could not be read.
+    #[error(transparent)]
+    BaseString(#[from] BaseStringError),
+    /// The signature method and the credential do not fit, or RSA failed.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// The `http` crate refused to build the request (a URL it reads differently).
+    #[error("could not build the HTTP request: {0}")]
+    InvalidHttpRequest(String),
+}
+
+/// Signs a request (RFC 5849 §3.1–§3.5.1).
+///
+/// ```
+/// use latchkey_proto::oauth1::{sign_request, Body, ConsumerCredential, Credentials, SignatureMethod, SigningRequest};
+/// use latchkey_proto::secret::{ConsumerSecret, TokenSecret};
+/// let consumer = ConsumerSecret::new("kd94hf93k423kf44");
+/// let token = TokenSecret::new("pfkkdhi9sl3r4s00");
+/// let signed = sign_request(
+///     &SigningRequest {
+///         method: "GET",
+///         url: "http://photos.example.net/photos?file=vacation.jpg&size=original",
+///         body: Body::None,
+///         consumer_key: "dpf43f3p2l4k3l03",
+///         token: Some("nnch734d00sl2jdk"),
+///         callback: None,
+///         verifier: None,
+///         signature_method: SignatureMethod::HmacSha1,
+///         timestamp: 1191242096,
+///         nonce: "kllo9940pd9333jh",
+///         realm: None,
+///     },
+///     &Credentials { consumer: ConsumerCredential::Secret(&consumer), token_secret: Some(&token) },
+/// )
+/// .unwrap();
+/// assert_eq!(signed.signature, "tR3+Ty81lMeYAr/Fid0kMTYa/WM=");
+/// assert!(signed.authorization_header.starts_with(r#"OAuth oauth_nonce="kllo9940pd9333jh", "#));
+/// ```
+pub fn sign_request(
+    request: &SigningRequest<'_>,
+    credentials: &Credentials<'_>,
+) -> Result<Signed, SigningError> {
+    let timestamp = request.timestamp.to_string();
+    let mut params: Vec<(&'static str, &str)> = Vec::with_capacity(9);
+    params.push(("oauth_nonce", request.nonce));
+    params.push(("oauth_timestamp", &timestamp));
+    params.push(("oauth_version", "1.0"));
+    params.push(("oauth_signature_method", request.signature_method.as_str()));
+    params.push(("oauth_consumer_key", request.consumer_key));
+    if let Some(token) = request.token {
+        params.push(("oauth_token", token));
+    }
+    if let Some(callback) = request.callback {
+        params.push(("oauth_callback", callback));
+    }
+    if let Some(verifier) = request.verifier {
+        params.push(("oauth_verifier", verifier));
+    }
+
+    let base_string = signature_base_string(request.method, request.url, request.body, &params)?;
+    let signature = signature::sign(
+        request.signature_method,
+        &base_string,
+        credentials.consumer,
+        credentials.token_secret,
+    )?;
+    params.push(("oauth_signature", &signature));
+    let authorization_header = authorization::build(request.realm, &params);
+    let oauth_params = params.iter().map(|(n, v)| (*n, (*v).to_owned())).collect();
+    Ok(Signed {
+        base_string,
+        signature,
+        authorization_header,
+        oauth_params,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::ConsumerSecret;
+
+    fn request<'a>(method: SignatureMethod) -> SigningRequest<'a> {
+        SigningRequest {
+            method: "post",
+            url: "https://photos.example.net/initiate",
+            body: Body::None,
+            consumer_key: "dpf43f3p2l4k3l03",
+            token: None,
+            callback: Some("http://printer.example.com/ready"),
+            verifier: None,
+            signature_method: method,
+            timestamp: 137131200,
+            nonce: "wIjqoS",
+            realm: Some("Photos"),
+        }
+    }
+
+    #[test]
+    fn header_carries_every_protocol_param_in_order() {
+        let consumer = ConsumerSecret::new("kd94hf93k423kf44");
+        let creds = Credentials {
+            consumer: ConsumerCredential::Secret(&consumer),
+            token_secret: None,
+        };
+        let signed = sign_request(&request(SignatureMethod::HmacSha1), &creds).unwrap();
+        // Computed with oauthlib 3.3.1 (`Client(..).sign(..)`), which prints the same header.
+        let expected_sig = "msrTmwtDEKqeVXeJaufuiXOpbJI=";
+        assert_eq!(signed.signature, expected_sig);
+        assert_eq!(
+            signed.authorization_header,
+            format!(
+                "OAuth realm=\"Photos\", oauth_nonce=\"wIjqoS\", oauth_timestamp=\"137131200\", \
+                 oauth_version=\"1.0\", oauth_signature_method=\"HMAC-SHA1\", \
+                 oauth_consumer_key=\"dpf43f3p2l4k3l03\", \
+                 oauth_callback=\"http%3A%2F%2Fprinter.example.com%2Fready\", \
+                 oauth_signature=\"{}\"",
+                crate::oauth1::percent::encode(expected_sig)
+            )
+        );
+        assert!(signed
+            .base_string
+            .starts_with("POST&https%3A%2F%2Fphotos.example.net%2Finitiate&"));
+        assert!(signed.base_string.contains("oauth_version%3D1.0"));
+        assert_eq!(signed.oauth_params.last().unwrap().0, "oauth_signature");
+        let parsed = authorization::parse(&signed.authorization_header).unwrap();
+        assert_eq!(parsed.get("oauth_signature"), Some(expected_sig));
+    }
+
+    #[test]
+    fn plaintext_signature_is_not_debug_printed() {
+        let consumer = ConsumerSecret::new("very-secret");
+        let creds = Credentials {
+            consumer: ConsumerCredential::Secret(&consumer),
+            token_secret: None,
+        };
+        let signed = sign_request(&request(SignatureMethod::Plaintext), &creds).unwrap();
+        assert_eq!(signed.signature, "very-secret&");
+        assert!(!format!("{signed:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn bad_input_is_reported_not_signed() {
+        let consumer = ConsumerSecret::new("s");
+        let creds = Credentials {
+            consumer: ConsumerCredential::Secret(&consumer),
+            token_secret: None,
+        };
+        let mut r = request(SignatureMethod::HmacSha1);
+        r.url = "photos.example.net/initiate";
+        assert!(matches!(
+            sign_request(&r, &creds),
+            Err(SigningError::BaseString(_))
+        ));
+        let r = request(SignatureMethod::RsaSha1);
+        assert!(matches!(
+            sign_request(&r, &creds),
+            Err(SigningError::Sign(_))
+        ));
+    }
+}
