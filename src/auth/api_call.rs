@@ -10,21 +10,36 @@ use super::engine::Engine;
 use super::{ApiError, ApiResult, RefreshError};
 use crate::browser::fetch::{self, Peer};
 
-fn build(method: ApiMethod, url: &str, body: Option<&str>, bearer: Option<&AccessToken>) -> Result<http::Request<Vec<u8>>, ApiError> {
+fn build(
+    method: ApiMethod,
+    url: &str,
+    body: Option<&str>,
+    bearer: Option<&AccessToken>,
+) -> Result<http::Request<Vec<u8>>, ApiError> {
     let mut builder = http::Request::builder()
         .method(method.as_str())
         .uri(url)
-        .header(http::header::ACCEPT, "application/json, text/plain;q=0.9, */*;q=0.5");
+        .header(
+            http::header::ACCEPT,
+            "application/json, text/plain;q=0.9, */*;q=0.5",
+        );
     if let Some(token) = bearer {
         // RFC 6750 §2.1.
-        builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {}", token.secret()));
+        builder = builder.header(
+            http::header::AUTHORIZATION,
+            format!("Bearer {}", token.secret()),
+        );
     }
     let body = match body.filter(|_| method.has_body()) {
         Some(text) => {
             let json = serde_json::from_str::<serde_json::Value>(text).is_ok();
             builder = builder.header(
                 http::header::CONTENT_TYPE,
-                if json { "application/json" } else { "text/plain;charset=utf-8" },
+                if json {
+                    "application/json"
+                } else {
+                    "text/plain;charset=utf-8"
+                },
             );
             text.as_bytes().to_vec()
         }
@@ -47,7 +62,11 @@ async fn send(request: http::Request<Vec<u8>>, peer: Peer) -> Result<ApiResult, 
         .map(str::to_owned);
     Ok(ApiResult {
         status: response.status().as_u16(),
-        status_text: response.status().canonical_reason().unwrap_or_default().to_owned(),
+        status_text: response
+            .status()
+            .canonical_reason()
+            .unwrap_or_default()
+            .to_owned(),
         body: api_target::render_body(content_type.as_deref(), response.body()),
         content_type,
         retried_after_refresh: false,
@@ -56,36 +75,60 @@ async fn send(request: http::Request<Vec<u8>>, peer: Peer) -> Result<ApiResult, 
 
 impl Engine {
     fn current_access(&self) -> Option<AccessToken> {
-        self.session.borrow().as_ref().and_then(|s| s.access_token.clone())
+        self.session
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.access_token.clone())
     }
 
-    pub(super) async fn run_api_call(self: Rc<Self>, method: ApiMethod, path: String, body: Option<String>) -> Result<ApiResult, ApiError> {
+    pub(super) async fn run_api_call(
+        self: Rc<Self>,
+        method: ApiMethod,
+        path: String,
+        body: Option<String>,
+    ) -> Result<ApiResult, ApiError> {
         let (provider_id, protocol, can_refresh) = self
             .session
             .borrow()
             .as_ref()
             .map(|s| (s.provider_id.clone(), s.protocol, s.can_refresh()))
             .ok_or(ApiError::NotSignedIn)?;
-        let p = self.provider(&provider_id).cloned().ok_or(ApiError::NotSignedIn)?;
+        let p = self
+            .provider(&provider_id)
+            .cloned()
+            .ok_or(ApiError::NotSignedIn)?;
         if protocol == Protocol::Oauth1 {
             let url = api_target::oauth1_api_path(&p.id, &path)?;
             return send(build(method, &url, body.as_deref(), None)?, Peer::Companion).await;
         }
-        let base = p.api_base.clone().ok_or_else(|| ApiError::NoApiBase { provider: p.name.clone() })?;
+        let base = p.api_base.clone().ok_or_else(|| ApiError::NoApiBase {
+            provider: p.name.clone(),
+        })?;
         let url = api_target::resolve(&base, &path)?;
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
-        let first = send(build(method, &url, body.as_deref(), Some(&access))?, Peer::Provider).await?;
+        let first = send(
+            build(method, &url, body.as_deref(), Some(&access))?,
+            Peer::Provider,
+        )
+        .await?;
         if first.status != 401 || !can_refresh {
             return Ok(first);
         }
         if let Err(e) = self.refresh(&p.id).await {
-            if matches!(e, RefreshError::Server { .. } | RefreshError::SignedOutElsewhere) {
+            if matches!(
+                e,
+                RefreshError::Server { .. } | RefreshError::SignedOutElsewhere
+            ) {
                 self.clear(Some(e.failure(&p.name, &p.id)));
             }
             return Err(ApiError::Refresh(e));
         }
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
-        let mut second = send(build(method, &url, body.as_deref(), Some(&access))?, Peer::Provider).await?;
+        let mut second = send(
+            build(method, &url, body.as_deref(), Some(&access))?,
+            Peer::Provider,
+        )
+        .await?;
         second.retried_after_refresh = true;
         Ok(second)
     }

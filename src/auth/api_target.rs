@@ -86,7 +86,14 @@ pub fn resolve(api_base: &str, path: &str) -> Result<String, ApiError> {
 /// The companion route that signs an OAuth 1.0a API call: `/oauth1/{id}/api/<path>`.
 pub fn oauth1_api_path(provider_id: &str, path: &str) -> Result<String, ApiError> {
     let rel = path.trim().trim_start_matches('/');
-    if rel.contains("://") || rel.split(['?', '#']).next().unwrap_or_default().split('/').any(|s| s == "..") {
+    if rel.contains("://")
+        || rel
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .split('/')
+            .any(|s| s == "..")
+    {
         return Err(ApiError::OutsideApiBase {
             url: path.to_owned(),
             api_base: format!("/oauth1/{provider_id}/api/"),
@@ -103,14 +110,23 @@ mod tests {
 
     #[test]
     fn relative_paths_join_the_base() {
-        assert_eq!(resolve(BASE, "/me").unwrap(), "http://127.0.0.1:9000/api/me");
-        assert_eq!(resolve(BASE, "me?x=1").unwrap(), "http://127.0.0.1:9000/api/me?x=1");
+        assert_eq!(
+            resolve(BASE, "/me").unwrap(),
+            "http://127.0.0.1:9000/api/me"
+        );
+        assert_eq!(
+            resolve(BASE, "me?x=1").unwrap(),
+            "http://127.0.0.1:9000/api/me?x=1"
+        );
         assert_eq!(resolve("http://h/api/", "me").unwrap(), "http://h/api/me");
     }
 
     #[test]
     fn absolute_urls_under_the_base_are_allowed() {
-        assert_eq!(resolve(BASE, "http://127.0.0.1:9000/api/x").unwrap(), "http://127.0.0.1:9000/api/x");
+        assert_eq!(
+            resolve(BASE, "http://127.0.0.1:9000/api/x").unwrap(),
+            "http://127.0.0.1:9000/api/x"
+        );
     }
 
     #[test]
@@ -133,7 +149,10 @@ mod tests {
 
     #[test]
     fn oauth1_calls_go_through_the_companion() {
-        assert_eq!(oauth1_api_path("flask", "/user").unwrap(), "/oauth1/flask/api/user");
+        assert_eq!(
+            oauth1_api_path("flask", "/user").unwrap(),
+            "/oauth1/flask/api/user"
+        );
         assert!(oauth1_api_path("flask", "https://evil/x").is_err());
         assert!(oauth1_api_path("flask", "../../logout").is_err());
     }
@@ -173,7 +192,10 @@ mod render_tests {
 
     #[test]
     fn json_is_pretty_printed() {
-        assert_eq!(render_body(Some("application/json"), br#"{"a":1}"#), "{\n  \"a\": 1\n}");
+        assert_eq!(
+            render_body(Some("application/json"), br#"{"a":1}"#),
+            "{\n  \"a\": 1\n}"
+        );
     }
 
     #[test]
@@ -182,6 +204,9 @@ mod render_tests {
         let long = "é".repeat(super::super::words::API_BODY_LIMIT + 5);
         let shown = render_body(None, long.as_bytes());
         assert!(shown.ends_with(super::super::words::API_BODY_CUT));
-        assert_eq!(shown.chars().filter(|c| *c == 'é').count(), super::super::words::API_BODY_LIMIT);
+        assert_eq!(
+            shown.chars().filter(|c| *c == 'é').count(),
+            super::super::words::API_BODY_LIMIT
+        );
     }
 }

@@ -7,7 +7,7 @@ use latchkey_proto::oidc::NonceCheck;
 use latchkey_proto::public_config::Protocol;
 use latchkey_proto::token::{self, ClientAuth};
 
-use super::engine::{Engine, Navigate};
+use super::engine::{Engine, Navigate, Source};
 use super::exchange::{self, Expect, IdTokenFailure, TokenFailure, UserinfoFailure};
 use super::session::Session;
 use super::{pending, return_to, schedule, words, CallbackError};
@@ -30,13 +30,15 @@ impl Engine {
     async fn run_callback(&self) -> Result<String, (CallbackError, Who)> {
         let anon = |e: CallbackError| (e, None);
         let href = page::href().map_err(|e| anon(e.into()))?;
-        let state = callback::callback_state(&href).ok_or_else(|| anon(CallbackError::NotACallback))?;
+        // The code and state leave the address bar (and the history entry) at once,
+        // whatever happens next.
+        let _ = page::replace_url("/callback");
+        let state =
+            callback::callback_state(&href).ok_or_else(|| anon(CallbackError::NotACallback))?;
         // Taken, so deleted: whatever happens next, this state cannot be used again.
         let flow = pending::take(&state)
             .map_err(|e| anon(e.into()))?
             .ok_or_else(|| anon(CallbackError::UnknownState))?;
-        // The code and state leave the address bar (and the history entry) at once.
-        let _ = page::replace_url("/callback");
 
         let p = self
             .provider(&flow.provider_id)
@@ -51,8 +53,8 @@ impl Engine {
             .await
             .map_err(|detail| fail(CallbackError::Invalid { detail }))?;
         let iss_parameter = IssParameter::from_metadata(endpoints.metadata.as_ref());
-        let validated =
-            callback::validate_callback(&href, &flow, iss_parameter, page::now_s()).map_err(|e| {
+        let validated = callback::validate_callback(&href, &flow, iss_parameter, page::now_s())
+            .map_err(|e| {
                 fail(match e {
                     callback::CallbackError::Authorization(a) => CallbackError::Provider {
                         error: a.error.as_str().to_owned(),
@@ -75,16 +77,24 @@ impl Engine {
         let target = return_to::sanitize(&flow.return_to);
         let request = token::build_code_request(
             &token_endpoint,
-            &ClientAuth::Public { client_id: &client_id },
+            &ClientAuth::Public {
+                client_id: &client_id,
+            },
             validated,
             flow.verifier,
         )
-        .map_err(|e| fail(CallbackError::Token { detail: e.to_string() }))?;
+        .map_err(|e| {
+            fail(CallbackError::Token {
+                detail: e.to_string(),
+            })
+        })?;
         let issued_at_ms = page::now_ms();
         let tokens = exchange::token_round_trip(request).await.map_err(|e| {
             fail(match e {
                 TokenFailure::Network { url, reason } => CallbackError::Network { url, reason },
-                TokenFailure::Server { error, description } => CallbackError::TokenServer { error, description },
+                TokenFailure::Server { error, description } => {
+                    CallbackError::TokenServer { error, description }
+                }
                 TokenFailure::Invalid(detail) => CallbackError::Token { detail },
             })
         })?;
@@ -124,7 +134,9 @@ impl Engine {
             .and_then(|c| c.get("sub").and_then(|v| v.as_str()))
             .map(str::to_owned);
         let mut userinfo = None;
-        if let (Some(endpoint), Some(sub)) = (endpoints.userinfo_endpoint.as_deref(), sub.as_deref()) {
+        if let (Some(endpoint), Some(sub)) =
+            (endpoints.userinfo_endpoint.as_deref(), sub.as_deref())
+        {
             self.step(words::STEP_PROFILE);
             match exchange::userinfo(endpoint, &tokens.access_token, sub).await {
                 Ok(claims) => userinfo = Some(claims),
@@ -153,7 +165,7 @@ impl Engine {
             id_claims,
             userinfo,
         };
-        self.install(session, true);
+        self.install(session, Source::ThisTab);
         Ok(target)
     }
 }

@@ -68,7 +68,10 @@ pub async fn resolve(p: &PublicProvider) -> Result<Resolved, String> {
     let e = &p.endpoints;
     Ok(Resolved {
         issuer: p.issuer.clone(),
-        authorization_endpoint: pick(&e.authorization_endpoint, m.map(|m| &m.authorization_endpoint)),
+        authorization_endpoint: pick(
+            &e.authorization_endpoint,
+            m.map(|m| &m.authorization_endpoint),
+        ),
         token_endpoint: pick(&e.token_endpoint, m.map(|m| &m.token_endpoint)),
         userinfo_endpoint: pick(&e.userinfo_endpoint, m.map(|m| &m.userinfo_endpoint)),
         revocation_endpoint: pick(&e.revocation_endpoint, m.map(|m| &m.revocation_endpoint)),
@@ -94,8 +97,13 @@ async fn discover(p: &PublicProvider, issuer: &str) -> Result<ProviderMetadata, 
     let response = fetch::send(request, Peer::Provider)
         .await
         .map_err(|e| e.to_string())?;
-    let metadata = discovery::parse_metadata_response(&response, issuer).map_err(|e| e.to_string())?;
+    let metadata =
+        discovery::parse_metadata_response(&response, issuer).map_err(|e| e.to_string())?;
     // A failed write only costs a second discovery on the callback page.
-    let _ = storage::set(Area::Session, &key, &String::from_utf8_lossy(response.body()));
+    let _ = storage::set(
+        Area::Session,
+        &key,
+        &String::from_utf8_lossy(response.body()),
+    );
     Ok(metadata)
 }

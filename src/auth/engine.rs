@@ -15,13 +15,25 @@ use leptos::task::spawn_local;
 
 use super::endpoints::Resolved;
 use super::session::{Broadcast, Session};
-use super::{schedule, storage_mode, words, ApiError, ApiMethod, ApiResult, AuthFailure, AuthStatus};
+use super::{
+    schedule, storage_mode, words, ApiError, ApiMethod, ApiResult, AuthFailure, AuthStatus,
+};
 use crate::browser::channel::Channel;
 use crate::browser::timer::Timeout;
 use crate::browser::{page, BrowserError};
 
 /// The callback the `/callback` page hands in to move to the return path.
 pub type Navigate = Box<dyn Fn(&str)>;
+
+/// Where new tokens come from, which decides who writes storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// This tab got them: it stores the refresh token and tells the other tabs.
+    ThisTab,
+    /// Another tab's broadcast: that tab already stored them. Writing them again could put
+    /// back a token that a third tab has rotated since.
+    OtherTab,
+}
 
 /// Shared state of the auth context. Lives in an `Rc`; tasks hold a clone.
 pub struct Engine {
@@ -101,7 +113,9 @@ impl Engine {
 
     /// The provider's display name, or the id when unknown.
     pub(super) fn name_of(&self, id: &str) -> String {
-        self.provider(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_owned())
+        self.provider(id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| id.to_owned())
     }
 
     /// A strong handle for a task.
@@ -146,26 +160,35 @@ impl Engine {
     }
 
     /// Calls the API (see [`Auth::call_api`](super::Auth::call_api)).
-    pub async fn call_api(self: Rc<Self>, method: ApiMethod, path: String, body: Option<String>) -> Result<ApiResult, ApiError> {
+    pub async fn call_api(
+        self: Rc<Self>,
+        method: ApiMethod,
+        path: String,
+        body: Option<String>,
+    ) -> Result<ApiResult, ApiError> {
         self.run_api_call(method, path, body).await
     }
 
-    /// Installs a new session (or new tokens for the current one): publishes it, stores the
-    /// refresh token where its provider says, arms the refresh timer and, for `browser`
-    /// storage, tells the other tabs.
-    pub(super) fn install(&self, session: Session, announce: bool) {
+    /// Installs a new session (or new tokens for the current one): publishes it, arms the
+    /// refresh timer and, when this tab got the tokens, stores the refresh token where its
+    /// provider says and (for `browser` storage) tells the other tabs.
+    pub(super) fn install(&self, session: Session, source: Source) {
         let view = session.view();
         let provider = self.provider(&session.provider_id).cloned();
-        if let Some(p) = &provider {
+        if let (Some(p), Source::ThisTab) = (&provider, source) {
             if let Err(e) = session.persist(p.session_storage) {
                 // The session still works in this page; only a reload will lose it.
-                web_sys::console::warn_1(&format!("latchkey: could not keep the session: {e}").into());
+                web_sys::console::warn_1(
+                    &format!("latchkey: could not keep the session: {e}").into(),
+                );
             }
-            if announce && storage_mode::plan(p.session_storage).broadcast {
+            if storage_mode::plan(p.session_storage).broadcast {
                 self.post(&Broadcast::Tokens(session.clone()));
             }
         }
-        self.forget_other_providers(&session.provider_id);
+        if source == Source::ThisTab {
+            self.forget_other_providers(&session.provider_id);
+        }
         self.arm_refresh_timer(&session);
         *self.session.borrow_mut() = Some(session);
         self.generation.set(self.generation.get().wrapping_add(1));
@@ -198,7 +221,10 @@ impl Engine {
 
     /// Posts a message to the other tabs (best effort).
     pub(super) fn post(&self, message: &Broadcast) {
-        if let (Some(channel), Ok(text)) = (self.channel.borrow().as_ref(), serde_json::to_string(message)) {
+        if let (Some(channel), Ok(text)) = (
+            self.channel.borrow().as_ref(),
+            serde_json::to_string(message),
+        ) {
             let _ = channel.post(&text);
         }
     }
@@ -215,7 +241,7 @@ impl Engine {
                     .map(|p| storage_mode::plan(p.session_storage).broadcast)
                     .unwrap_or(false);
                 if shared {
-                    self.install(session, false);
+                    self.install(session, Source::OtherTab);
                 }
             }
             Broadcast::SignedOut { provider_id } => {
@@ -238,7 +264,9 @@ impl Engine {
         if !session.can_refresh() {
             return;
         }
-        let Some(delay) = schedule::refresh_delay_ms(page::now_ms(), session.issued_at_ms, session.expires_at_ms) else {
+        let Some(delay) =
+            schedule::refresh_delay_ms(page::now_ms(), session.issued_at_ms, session.expires_at_ms)
+        else {
             return;
         };
         let weak = self.me.clone();
@@ -254,7 +282,11 @@ impl Engine {
     }
 
     async fn refresh_on_timer(self: Rc<Self>, provider_id: String) {
-        let current = self.session.borrow().as_ref().map(|s| s.provider_id.clone());
+        let current = self
+            .session
+            .borrow()
+            .as_ref()
+            .map(|s| s.provider_id.clone());
         if current.as_deref() != Some(provider_id.as_str()) {
             return;
         }
@@ -284,9 +316,14 @@ impl Engine {
                 }
             }
         }
-        for p in self.config.providers.iter().filter(|p| p.protocol == Protocol::Oauth1) {
+        for p in self
+            .config
+            .providers
+            .iter()
+            .filter(|p| p.protocol == Protocol::Oauth1)
+        {
             if let Some(session) = super::oauth1::current_session(p).await {
-                self.install(session, false);
+                self.install(session, Source::ThisTab);
                 return;
             }
         }
@@ -301,7 +338,9 @@ impl Engine {
             return Ok(found.clone());
         }
         let resolved = Rc::new(super::endpoints::resolve(p).await?);
-        self.endpoints.borrow_mut().insert(p.id.clone(), resolved.clone());
+        self.endpoints
+            .borrow_mut()
+            .insert(p.id.clone(), resolved.clone());
         Ok(resolved)
     }
 }

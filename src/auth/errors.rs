@@ -185,7 +185,9 @@ impl CallbackError {
             }
             CallbackError::UnknownState | CallbackError::NotACallback => AuthFailure {
                 title: words::TITLE_SIGN_IN_FAILED.into(),
-                message: format!("Nothing was signed in: {self}. Start again from the sign-in page."),
+                message: format!(
+                    "Nothing was signed in: {self}. Start again from the sign-in page."
+                ),
                 retry: RetryAction::ShowProviders,
             },
             other => AuthFailure {
@@ -323,7 +325,9 @@ mod tests {
     fn a_cancelled_callback_says_so_in_words_without_the_code() {
         let f = CallbackError::Provider {
             error: "access_denied".into(),
-            description: Some("The resource owner or authorization server denied the request.".into()),
+            description: Some(
+                "The resource owner or authorization server denied the request.".into(),
+            ),
         }
         .failure(Some(("Django", "dot")));
         assert_eq!(f.title, words::TITLE_CANCELLED);

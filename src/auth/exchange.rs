@@ -4,7 +4,8 @@
 
 use latchkey_proto::discovery::ProviderMetadata;
 use latchkey_proto::oidc::{
-    self, AlgPolicy, IdTokenChecks, IdTokenError, JwkSet, JwsAlg, NonceCheck, UserInfoError, VerifiedIdToken,
+    self, AlgPolicy, IdTokenChecks, IdTokenError, JwkSet, JwsAlg, NonceCheck, UserInfoError,
+    VerifiedIdToken,
 };
 use latchkey_proto::secret::AccessToken;
 use latchkey_proto::token::{self, TokenError, TokenSet};
@@ -67,7 +68,7 @@ pub enum IdTokenFailure {
 fn alg_list(metadata: Option<&ProviderMetadata>) -> Vec<JwsAlg> {
     metadata
         .and_then(|m| m.id_token_signing_alg_values_supported.as_ref())
-        .map(|names| names.iter().filter_map(|n| JwsAlg::parse(n).ok()).collect())
+        .map(|names| JwsAlg::accepted(names.as_slice()))
         .unwrap_or_default()
 }
 
@@ -85,11 +86,14 @@ pub struct Expect<'a> {
 
 /// Fetches the key set and verifies the ID token (signature with WebCrypto, then claims),
 /// with the browser clock.
-pub async fn verify_id_token(endpoints: &Resolved, compact: &str, expect: &Expect<'_>) -> Result<VerifiedIdToken, IdTokenFailure> {
-    let issuer = endpoints
-        .issuer
-        .as_deref()
-        .ok_or_else(|| IdTokenFailure::Claims("no issuer is configured to check the ID token against".into()))?;
+pub async fn verify_id_token(
+    endpoints: &Resolved,
+    compact: &str,
+    expect: &Expect<'_>,
+) -> Result<VerifiedIdToken, IdTokenFailure> {
+    let issuer = endpoints.issuer.as_deref().ok_or_else(|| {
+        IdTokenFailure::Claims("no issuer is configured to check the ID token against".into())
+    })?;
     let jwks_uri = endpoints
         .jwks_uri
         .as_deref()
@@ -97,7 +101,8 @@ pub async fn verify_id_token(endpoints: &Resolved, compact: &str, expect: &Expec
     let response = fetch::get_json(jwks_uri, Peer::Provider)
         .await
         .map_err(|e| IdTokenFailure::Signature(e.0))?;
-    let jwks = JwkSet::parse_response(&response).map_err(|e| IdTokenFailure::Signature(e.to_string()))?;
+    let jwks =
+        JwkSet::parse_response(&response).map_err(|e| IdTokenFailure::Signature(e.to_string()))?;
     let algs = alg_list(endpoints.metadata.as_ref());
     let checks = IdTokenChecks {
         issuer,
@@ -133,8 +138,13 @@ pub enum UserinfoFailure {
 }
 
 /// Loads userinfo and checks its `sub` against `expected_sub` (OIDC Core §5.3.2).
-pub async fn userinfo(endpoint: &str, access_token: &AccessToken, expected_sub: &str) -> Result<Map<String, Value>, UserinfoFailure> {
-    let request = oidc::build_userinfo_request(endpoint, access_token).map_err(|e| UserinfoFailure::Unavailable(e.to_string()))?;
+pub async fn userinfo(
+    endpoint: &str,
+    access_token: &AccessToken,
+    expected_sub: &str,
+) -> Result<Map<String, Value>, UserinfoFailure> {
+    let request = oidc::build_userinfo_request(endpoint, access_token)
+        .map_err(|e| UserinfoFailure::Unavailable(e.to_string()))?;
     let response = fetch::send(request, Peer::Provider)
         .await
         .map_err(|e| UserinfoFailure::Unavailable(e.0))?;

@@ -59,6 +59,9 @@ pub(crate) mod storage_mode;
 pub mod webcrypto;
 pub mod words;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;
+
 pub use api_target::ApiMethod;
 pub use errors::{ApiError, CallbackError, RefreshError, SignOutError, StartError};
 
@@ -110,11 +113,11 @@ pub struct SessionView {
     pub storage: SessionStorage,
     /// True when a refresh token is held, so the session renews itself.
     pub can_refresh: bool,
-    /// The verified ID token's claims, `(name, value as JSON text)`, in the token's order,
-    /// for the inspector. Empty for OAuth 2.0 without OIDC and for OAuth 1.0a.
+    /// The verified ID token's claims, `(name, value)` sorted by name, for the inspector
+    /// (strings as they are, other values as JSON). Empty for OAuth 2.0 without OIDC and for OAuth 1.0a.
     pub id_token_claims: Vec<(String, String)>,
     /// The userinfo response's claims (OIDC) or the companion's identity fields (OAuth
-    /// 1.0a), `(name, value as JSON text)`.
+    /// 1.0a), `(name, value)` sorted by name.
     pub userinfo_claims: Vec<(String, String)>,
 }
 

@@ -14,7 +14,10 @@ use crate::browser::page;
 
 /// The companion's login route, carrying the same-origin return path.
 pub fn login_url(provider_id: &str, return_to: &str) -> String {
-    form::append_query(&format!("/oauth1/{provider_id}/login"), &[("return_to", return_to)])
+    form::append_query(
+        &format!("/oauth1/{provider_id}/login"),
+        &[("return_to", return_to)],
+    )
 }
 
 /// Reads the companion's answer to `GET /oauth1/{id}/session`: the identity fields when
@@ -70,7 +73,9 @@ pub async fn logout(provider_id: &str) -> Result<(), SignOutError> {
     let request = http::Request::post(format!("/oauth1/{provider_id}/logout"))
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|e| SignOutError::Companion { detail: e.to_string() })?;
+        .map_err(|e| SignOutError::Companion {
+            detail: e.to_string(),
+        })?;
     let response = fetch::send(request, Peer::Companion)
         .await
         .map_err(|e| SignOutError::Companion { detail: e.0 })?;
@@ -90,12 +95,19 @@ mod tests {
 
     #[test]
     fn login_url_carries_the_encoded_return_path() {
-        assert_eq!(login_url("flask", "/a b?x=1"), "/oauth1/flask/login?return_to=%2Fa+b%3Fx%3D1");
+        assert_eq!(
+            login_url("flask", "/a b?x=1"),
+            "/oauth1/flask/login?return_to=%2Fa+b%3Fx%3D1"
+        );
     }
 
     #[test]
     fn a_signed_in_answer_gives_the_identity() {
-        let f = identity_from(200, br#"{"signed_in":true,"identity":{"user_id":"7","screen_name":"ada"}}"#).unwrap();
+        let f = identity_from(
+            200,
+            br#"{"signed_in":true,"identity":{"user_id":"7","screen_name":"ada"}}"#,
+        )
+        .unwrap();
         assert_eq!(f.get("screen_name").and_then(Value::as_str), Some("ada"));
         let flat = identity_from(200, br#"{"user_id":"7"}"#).unwrap();
         assert_eq!(flat.get("user_id").and_then(Value::as_str), Some("7"));

@@ -11,7 +11,8 @@ const PREFIX: &str = "latchkey.flow.";
 
 /// Keeps a flow until its callback.
 pub fn save(flow: &PendingFlow) -> Result<(), BrowserError> {
-    let text = serde_json::to_string(flow).map_err(|e| BrowserError(format!("pending sign-in: {e}")))?;
+    let text =
+        serde_json::to_string(flow).map_err(|e| BrowserError(format!("pending sign-in: {e}")))?;
     storage::set(Area::Session, &flow_key(flow.state.secret()), &text)
 }
 

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 /// The person, as the UI greets them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Profile {
-    /// `name` → `preferred_username` → `nickname` → `email` → `sub` (OIDC); `screen_name` →
+    /// `name` → `preferred_username` → `sub` (OIDC); `screen_name` →
     /// `user_id` (OAuth 1.0a); "you" when nothing is known.
     pub display_name: String,
     /// `email`.
@@ -26,10 +26,13 @@ fn text<'a>(sources: &[&'a Map<String, Value>], key: &str) -> Option<&'a str> {
 
 /// The profile from an ID token's claims and a userinfo response (userinfo wins where both
 /// have a claim, as it is the fresher source; `sub` equality is checked before this runs).
-pub fn from_oidc(id_token: Option<&Map<String, Value>>, userinfo: Option<&Map<String, Value>>) -> Profile {
+pub fn from_oidc(
+    id_token: Option<&Map<String, Value>>,
+    userinfo: Option<&Map<String, Value>>,
+) -> Profile {
     let sources: Vec<&Map<String, Value>> = userinfo.into_iter().chain(id_token).collect();
     let sub = text(&sources, "sub").unwrap_or_default().to_owned();
-    let display_name = ["name", "preferred_username", "nickname", "email", "sub"]
+    let display_name = ["name", "preferred_username", "sub"]
         .iter()
         .find_map(|k| text(&sources, k))
         .unwrap_or("you")
@@ -37,7 +40,9 @@ pub fn from_oidc(id_token: Option<&Map<String, Value>>, userinfo: Option<&Map<St
     Profile {
         display_name,
         email: text(&sources, "email").map(str::to_owned),
-        picture: text(&sources, "picture").filter(|p| is_web_url(p)).map(str::to_owned),
+        picture: text(&sources, "picture")
+            .filter(|p| is_web_url(p))
+            .map(str::to_owned),
         sub,
     }
 }
@@ -117,7 +122,10 @@ mod tests {
         let id = map(json!({"sub":"1","picture":"javascript:alert(1)"}));
         assert_eq!(from_oidc(Some(&id), None).picture, None);
         let ok = map(json!({"sub":"1","picture":"https://img.example/a.png"}));
-        assert_eq!(from_oidc(Some(&ok), None).picture.as_deref(), Some("https://img.example/a.png"));
+        assert_eq!(
+            from_oidc(Some(&ok), None).picture.as_deref(),
+            Some("https://img.example/a.png")
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use latchkey_proto::public_config::{Protocol, PublicProvider};
 use latchkey_proto::secret::{Nonce, RefreshToken};
 use latchkey_proto::token::{self, ClientAuth};
 
-use super::engine::Engine;
+use super::engine::{Engine, Source};
 use super::exchange::{self, Expect, IdTokenFailure, TokenFailure};
 use super::session::{Session, StoredSession};
 use super::storage_mode::{lock_name, plan};
@@ -45,7 +45,10 @@ impl Engine {
             .filter(|s| s.provider_id == provider_id)
             .cloned()
             .ok_or(RefreshError::NoRefreshToken)?;
-        let token = previous.refresh_token.clone().ok_or(RefreshError::NoRefreshToken)?;
+        let token = previous
+            .refresh_token
+            .clone()
+            .ok_or(RefreshError::NoRefreshToken)?;
         let basis = Basis {
             token,
             sub: previous.sub(),
@@ -56,7 +59,11 @@ impl Engine {
     }
 
     /// Restores a session on load from its stored refresh token.
-    pub(super) async fn restore_with(&self, provider_id: &str, stored: StoredSession) -> Result<(), RefreshError> {
+    pub(super) async fn restore_with(
+        &self,
+        provider_id: &str,
+        stored: StoredSession,
+    ) -> Result<(), RefreshError> {
         let basis = Basis {
             token: stored.refresh_token,
             previous: None,
@@ -67,7 +74,10 @@ impl Engine {
     }
 
     async fn renew(&self, provider_id: &str, basis: Basis) -> Result<(), RefreshError> {
-        let p = self.provider(provider_id).cloned().ok_or(RefreshError::SignedOutElsewhere)?;
+        let p = self
+            .provider(provider_id)
+            .cloned()
+            .ok_or(RefreshError::SignedOutElsewhere)?;
         let me = self.rc().ok_or(RefreshError::SignedOutElsewhere)?;
         if !(plan(p.session_storage).lock && locks::available()) {
             return me.renew_now(&p, basis).await;
@@ -75,7 +85,8 @@ impl Engine {
         let generation = self.generation.get();
         let name = lock_name(&p.id);
         locks::with_lock(&name, move || async move {
-            let stored = Session::stored(&p.id, p.session_storage).ok_or(RefreshError::SignedOutElsewhere)?;
+            let stored = Session::stored(&p.id, p.session_storage)
+                .ok_or(RefreshError::SignedOutElsewhere)?;
             if stored.refresh_token.ct_eq(&basis.token) {
                 return me.renew_now(&p, basis).await;
             }
@@ -114,23 +125,44 @@ impl Engine {
     }
 
     /// The refresh request itself, then the new session is installed (stored, broadcast).
-    async fn renew_now(self: Rc<Self>, p: &PublicProvider, basis: Basis) -> Result<(), RefreshError> {
+    async fn renew_now(
+        self: Rc<Self>,
+        p: &PublicProvider,
+        basis: Basis,
+    ) -> Result<(), RefreshError> {
         let endpoints = self
             .endpoints_for(p)
             .await
             .map_err(|detail| RefreshError::Discovery { detail })?;
-        let token_endpoint = endpoints.token_endpoint.clone().ok_or_else(|| RefreshError::Invalid {
-            detail: "the provider has no token_endpoint".into(),
-        })?;
+        let token_endpoint =
+            endpoints
+                .token_endpoint
+                .clone()
+                .ok_or_else(|| RefreshError::Invalid {
+                    detail: "the provider has no token_endpoint".into(),
+                })?;
         let client_id = p.client_id.clone().unwrap_or_default();
-        let request = token::build_refresh_request(&token_endpoint, &ClientAuth::Public { client_id: &client_id }, &basis.token, None)
-            .map_err(|e| RefreshError::Invalid { detail: e.to_string() })?;
-        let issued_at_ms = page::now_ms();
-        let tokens = exchange::token_round_trip(request).await.map_err(|e| match e {
-            TokenFailure::Network { url, reason } => RefreshError::Network { url, reason },
-            TokenFailure::Server { error, description } => RefreshError::Server { error, description },
-            TokenFailure::Invalid(detail) => RefreshError::Invalid { detail },
+        let request = token::build_refresh_request(
+            &token_endpoint,
+            &ClientAuth::Public {
+                client_id: &client_id,
+            },
+            &basis.token,
+            None,
+        )
+        .map_err(|e| RefreshError::Invalid {
+            detail: e.to_string(),
         })?;
+        let issued_at_ms = page::now_ms();
+        let tokens = exchange::token_round_trip(request)
+            .await
+            .map_err(|e| match e {
+                TokenFailure::Network { url, reason } => RefreshError::Network { url, reason },
+                TokenFailure::Server { error, description } => {
+                    RefreshError::Server { error, description }
+                }
+                TokenFailure::Invalid(detail) => RefreshError::Invalid { detail },
+            })?;
 
         let previous = basis.previous.as_ref();
         let mut id_claims = previous.and_then(|s| s.id_claims.clone());
@@ -148,7 +180,9 @@ impl Engine {
             )
             .await
             .map_err(|e| match e {
-                IdTokenFailure::Signature(d) | IdTokenFailure::Claims(d) => RefreshError::Invalid { detail: d },
+                IdTokenFailure::Signature(d) | IdTokenFailure::Claims(d) => {
+                    RefreshError::Invalid { detail: d }
+                }
             })?;
             id_claims = Some(verified.claims().all().clone());
             id_token = Some(verified.raw().to_owned());
@@ -161,7 +195,9 @@ impl Engine {
         // A restored session has no profile yet: load it (the sub check still applies).
         let mut userinfo = previous.and_then(|s| s.userinfo.clone());
         if userinfo.is_none() {
-            if let (Some(endpoint), Some(sub)) = (endpoints.userinfo_endpoint.as_deref(), sub.as_deref()) {
+            if let (Some(endpoint), Some(sub)) =
+                (endpoints.userinfo_endpoint.as_deref(), sub.as_deref())
+            {
                 match exchange::userinfo(endpoint, &tokens.access_token, sub).await {
                     Ok(claims) => userinfo = Some(claims),
                     Err(exchange::UserinfoFailure::SubjectMismatch) => {
@@ -193,7 +229,7 @@ impl Engine {
             id_claims,
             userinfo,
         };
-        self.install(session, true);
+        self.install(session, Source::ThisTab);
         Ok(())
     }
 }

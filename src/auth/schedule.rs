@@ -33,7 +33,10 @@ mod tests {
     #[test]
     fn an_hour_long_token_is_renewed_a_minute_early() {
         let now = 1_000_000;
-        assert_eq!(refresh_delay_ms(now, now, Some(now + 3_600_000)), Some(3_540_000));
+        assert_eq!(
+            refresh_delay_ms(now, now, Some(now + 3_600_000)),
+            Some(3_540_000)
+        );
     }
 
     #[test]
@@ -59,7 +62,10 @@ mod tests {
 
     #[test]
     fn delays_fit_set_timeout() {
-        assert_eq!(refresh_delay_ms(0, 0, Some(u64::MAX / 2)), Some(MAX_TIMER_MS));
+        assert_eq!(
+            refresh_delay_ms(0, 0, Some(u64::MAX / 2)),
+            Some(MAX_TIMER_MS)
+        );
     }
 
     #[test]

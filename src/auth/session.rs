@@ -83,14 +83,22 @@ impl Session {
     /// What the UI may see.
     pub fn view(&self) -> SessionView {
         let p = match self.protocol {
-            Protocol::Oauth1 => self.userinfo.as_ref().map(profile::from_oauth1).unwrap_or_default(),
+            Protocol::Oauth1 => self
+                .userinfo
+                .as_ref()
+                .map(profile::from_oauth1)
+                .unwrap_or_default(),
             _ => profile::from_oidc(self.id_claims.as_ref(), self.userinfo.as_ref()),
         };
         SessionView {
             provider_id: self.provider_id.clone(),
             provider_name: self.provider_name.clone(),
             protocol: self.protocol,
-            display_name: if p.display_name.is_empty() { "you".into() } else { p.display_name },
+            display_name: if p.display_name.is_empty() {
+                "you".into()
+            } else {
+                p.display_name
+            },
             email: p.email,
             picture: p.picture,
             sub: p.sub,
@@ -98,8 +106,16 @@ impl Session {
             access_expires_at: self.expires_at_ms,
             storage: self.storage,
             can_refresh: self.can_refresh(),
-            id_token_claims: self.id_claims.as_ref().map(profile::claim_pairs).unwrap_or_default(),
-            userinfo_claims: self.userinfo.as_ref().map(profile::claim_pairs).unwrap_or_default(),
+            id_token_claims: self
+                .id_claims
+                .as_ref()
+                .map(profile::claim_pairs)
+                .unwrap_or_default(),
+            userinfo_claims: self
+                .userinfo
+                .as_ref()
+                .map(profile::claim_pairs)
+                .unwrap_or_default(),
         }
     }
 

@@ -31,7 +31,9 @@ impl Engine {
         let p = self
             .provider(provider_id)
             .cloned()
-            .ok_or_else(|| StartError::UnknownProvider { id: provider_id.to_owned() })?;
+            .ok_or_else(|| StartError::UnknownProvider {
+                id: provider_id.to_owned(),
+            })?;
         let here = page::path_query_fragment().unwrap_or_else(|_| "/".into());
         let return_to = return_to::sanitize(&here);
         if p.protocol == Protocol::Oauth1 {
@@ -39,8 +41,13 @@ impl Engine {
             page::assign(&oauth1::login_url(&p.id, &return_to))?;
             return Ok(());
         }
-        let misconfigured = |field: &str| StartError::Misconfigured { field: field.to_owned() };
-        let client_id = p.client_id.clone().ok_or_else(|| misconfigured("client_id"))?;
+        let misconfigured = |field: &str| StartError::Misconfigured {
+            field: field.to_owned(),
+        };
+        let client_id = p
+            .client_id
+            .clone()
+            .ok_or_else(|| misconfigured("client_id"))?;
         self.step(words::step_discovering(&p.name));
         let endpoints = self
             .endpoints_for(&p)
@@ -75,7 +82,9 @@ impl Engine {
             },
             now,
         )
-        .map_err(|e| StartError::Request { detail: e.to_string() })?;
+        .map_err(|e| StartError::Request {
+            detail: e.to_string(),
+        })?;
         pending::save(&flow)?;
         self.step(words::step_redirecting(&p.name));
         page::assign(&url)?;
@@ -89,8 +98,14 @@ mod tests {
 
     #[test]
     fn oidc_always_asks_for_openid() {
-        assert_eq!(scopes_for(Protocol::Oidc, &["profile".into()]), vec!["openid", "profile"]);
-        assert_eq!(scopes_for(Protocol::Oidc, &["openid".into(), "email".into()]), vec!["openid", "email"]);
+        assert_eq!(
+            scopes_for(Protocol::Oidc, &["profile".into()]),
+            vec!["openid", "profile"]
+        );
+        assert_eq!(
+            scopes_for(Protocol::Oidc, &["openid".into(), "email".into()]),
+            vec!["openid", "email"]
+        );
     }
 
     #[test]
@@ -104,6 +119,9 @@ mod tests {
             public_url: Some("https://site.example/".into()),
             providers: vec![],
         };
-        assert_eq!(redirect_uri(&config).unwrap(), "https://site.example/callback");
+        assert_eq!(
+            redirect_uri(&config).unwrap(),
+            "https://site.example/callback"
+        );
     }
 }

@@ -17,9 +17,12 @@ use crate::browser::page;
 
 /// Revokes one token; `Err` holds what failed.
 async fn revoke(endpoint: &str, client_id: &str, token: TokenToRevoke<'_>) -> Result<(), String> {
-    let request = revocation::build_revocation_request(endpoint, &ClientAuth::Public { client_id }, token)
-        .map_err(|e| e.to_string())?;
-    let response = fetch::send(request, Peer::Provider).await.map_err(|e| e.0)?;
+    let request =
+        revocation::build_revocation_request(endpoint, &ClientAuth::Public { client_id }, token)
+            .map_err(|e| e.to_string())?;
+    let response = fetch::send(request, Peer::Provider)
+        .await
+        .map_err(|e| e.0)?;
     revocation::parse_revocation_response(&response).map_err(|e| e.to_string())
 }
 
@@ -48,7 +51,10 @@ impl Engine {
         let endpoints = self.endpoints_for(&p).await.ok();
         let client_id = p.client_id.clone().unwrap_or_default();
         let mut problem = None;
-        if let Some(endpoint) = endpoints.as_ref().and_then(|e| e.revocation_endpoint.clone()) {
+        if let Some(endpoint) = endpoints
+            .as_ref()
+            .and_then(|e| e.revocation_endpoint.clone())
+        {
             // The refresh token first: revoking it usually ends its access tokens too.
             let mut results = Vec::new();
             if let Some(t) = &session.refresh_token {
@@ -57,10 +63,14 @@ impl Engine {
             if let Some(t) = &session.access_token {
                 results.push(revoke(&endpoint, &client_id, TokenToRevoke::Access(t)).await);
             }
-            problem = results.into_iter().find_map(Result::err).map(|detail| SignOutError::Revocation {
-                provider: p.name.clone(),
-                detail,
-            });
+            problem =
+                results
+                    .into_iter()
+                    .find_map(Result::err)
+                    .map(|detail| SignOutError::Revocation {
+                        provider: p.name.clone(),
+                        detail,
+                    });
         }
 
         self.clear(None);
@@ -70,7 +80,9 @@ impl Engine {
             });
         }
 
-        let end_session = endpoints.as_ref().and_then(|e| e.end_session_endpoint.clone());
+        let end_session = endpoints
+            .as_ref()
+            .and_then(|e| e.end_session_endpoint.clone());
         if let Some(endpoint) = end_session {
             let home = match &self.config.public_url {
                 Some(url) => Ok(format!("{}/", url.trim_end_matches('/'))),

@@ -59,13 +59,17 @@ fn backend(what: &str, e: &JsValue) -> VerifyError {
 fn object(pairs: &[(&str, JsValue)]) -> Result<js_sys::Object, VerifyError> {
     let o = js_sys::Object::new();
     for (k, v) in pairs {
-        js_sys::Reflect::set(&o, &JsValue::from_str(k), v).map_err(|e| backend("building parameters", &e))?;
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), v)
+            .map_err(|e| backend("building parameters", &e))?;
     }
     Ok(o)
 }
 
 fn check_rsa_size(key: &Jwk) -> Result<(), VerifyError> {
-    let n = key.n.as_deref().ok_or(VerifyError::InvalidKey("RSA key without n"))?;
+    let n = key
+        .n
+        .as_deref()
+        .ok_or(VerifyError::InvalidKey("RSA key without n"))?;
     let bytes = URL_SAFE_NO_PAD
         .decode(n)
         .map_err(|_| VerifyError::InvalidKey("RSA modulus is not base64url"))?;
@@ -77,7 +81,13 @@ fn check_rsa_size(key: &Jwk) -> Result<(), VerifyError> {
 }
 
 impl JwsVerifier for WebCryptoVerifier {
-    async fn verify(&self, alg: JwsAlg, key: &Jwk, signing_input: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+    async fn verify(
+        &self,
+        alg: JwsAlg,
+        key: &Jwk,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<(), VerifyError> {
         let p = params(alg)?;
         if key.kty == "RSA" {
             check_rsa_size(key)?;
@@ -125,7 +135,12 @@ impl JwsVerifier for WebCryptoVerifier {
         }
         let verify = object(&verify)?;
         let promise = subtle
-            .verify_with_object_and_u8_array_and_u8_array(&verify, &crypto_key, signature, signing_input)
+            .verify_with_object_and_u8_array_and_u8_array(
+                &verify,
+                &crypto_key,
+                signature,
+                signing_input,
+            )
             .map_err(|e| backend("verify", &e))?;
         let ok = JsFuture::from(promise)
             .await

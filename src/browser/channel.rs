@@ -14,13 +14,19 @@ pub struct Channel {
 impl Channel {
     /// Opens `name`, calling `on_message` with every text message another tab posts
     /// (a tab does not receive its own messages).
-    pub fn open(name: &str, mut on_message: impl FnMut(String) + 'static) -> Result<Channel, BrowserError> {
-        let inner = web_sys::BroadcastChannel::new(name).map_err(|e| BrowserError::from_js("BroadcastChannel", &e))?;
-        let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            if let Some(text) = event.data().as_string() {
-                on_message(text);
-            }
-        });
+    pub fn open(
+        name: &str,
+        mut on_message: impl FnMut(String) + 'static,
+    ) -> Result<Channel, BrowserError> {
+        let inner = web_sys::BroadcastChannel::new(name)
+            .map_err(|e| BrowserError::from_js("BroadcastChannel", &e))?;
+        let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                if let Some(text) = event.data().as_string() {
+                    on_message(text);
+                }
+            },
+        );
         inner.set_onmessage(Some(listener.as_ref().unchecked_ref()));
         Ok(Channel {
             inner,

@@ -18,12 +18,17 @@ pub enum Peer {
 
 /// Sends `request` and reads the whole answer. Any HTTP status is `Ok`; `Err` means no
 /// answer (offline, CORS refusal, bad URL).
-pub async fn send(request: http::Request<Vec<u8>>, peer: Peer) -> Result<http::Response<Vec<u8>>, BrowserError> {
+pub async fn send(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+) -> Result<http::Response<Vec<u8>>, BrowserError> {
     let (parts, body) = request.into_parts();
     let url = parts.uri.to_string();
     let mut builder = RequestBuilder::new(&url).method(parts.method);
     builder = match peer {
-        Peer::Provider => builder.mode(RequestMode::Cors).credentials(RequestCredentials::Omit),
+        Peer::Provider => builder
+            .mode(RequestMode::Cors)
+            .credentials(RequestCredentials::Omit),
         Peer::Companion => builder
             .mode(RequestMode::SameOrigin)
             .credentials(RequestCredentials::SameOrigin),

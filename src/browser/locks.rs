@@ -60,5 +60,7 @@ where
         .await
         .map_err(|e| BrowserError::from_js("navigator.locks.request", &e))?;
     let value = slot.borrow_mut().take();
-    value.ok_or_else(|| BrowserError("navigator.locks.request: the locked section did not run".into()))
+    value.ok_or_else(|| {
+        BrowserError("navigator.locks.request: the locked section did not run".into())
+    })
 }

@@ -29,7 +29,9 @@ pub fn pathname() -> Result<String, BrowserError> {
 /// The path, query and fragment of the current page (what a return path keeps).
 pub fn path_query_fragment() -> Result<String, BrowserError> {
     let location = window()?.location();
-    let part = |r: Result<String, wasm_bindgen::JsValue>, what| r.map_err(|e| BrowserError::from_js(what, &e));
+    let part = |r: Result<String, wasm_bindgen::JsValue>, what| {
+        r.map_err(|e| BrowserError::from_js(what, &e))
+    };
     Ok(format!(
         "{}{}{}",
         part(location.pathname(), "location.pathname")?,

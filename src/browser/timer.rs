@@ -22,7 +22,10 @@ impl Timeout {
         });
         let delay = i32::try_from(ms).unwrap_or(i32::MAX);
         let id = window()?
-            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), delay)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                delay,
+            )
             .map_err(|e| BrowserError::from_js("setTimeout", &e))?;
         Ok(Timeout {
             id,
