@@ -325,6 +325,35 @@ impl Browser {
             .collect()
     }
 
+    /// Both Web Storage areas of the current page as `{"session": {..}, "local": {..}}`.
+    pub async fn storage(&self) -> Value {
+        self.js(
+            "const dump = (s) => { const o = {}; for (let i = 0; i < s.length; i++) { \
+               const k = s.key(i); o[k] = s.getItem(k); } return o; }; \
+             return { session: dump(window.sessionStorage), local: dump(window.localStorage) };",
+            vec![],
+        )
+        .await
+    }
+
+    /// The URL this document was loaded from (kept even after `history.replaceState`), e.g.
+    /// the `/callback?code=…&state=…` a provider redirected to.
+    pub async fn navigation_url(&self) -> String {
+        self.js(
+            "const e = performance.getEntriesByType('navigation')[0]; return e ? e.name : '';",
+            vec![],
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Reloads the page.
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload the page");
+    }
+
     /// Opens a new tab, switches to it and returns its handle; `switch_to` goes back.
     pub async fn new_tab(&self) -> fantoccini::wd::WindowHandle {
         let tab = self.client.new_window(true).await.expect("open a tab");

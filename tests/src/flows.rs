@@ -62,3 +62,90 @@ pub async fn flask_sign_in(browser: &Browser, flask_base: &str) {
         .wait_for_text(&format!("Signed in as {DEMO_USER}"))
         .await;
 }
+
+/// What the API console showed for one call.
+#[derive(Debug, Clone)]
+pub struct ApiOutcome {
+    /// The status line (e.g. "200 OK"), or the console's error sentence when the call was
+    /// not made.
+    pub status: String,
+    /// The response body as shown.
+    pub body: String,
+}
+
+impl ApiOutcome {
+    /// The numeric status, when the call was made.
+    pub fn code(&self) -> Option<u16> {
+        self.status.split_whitespace().next()?.parse().ok()
+    }
+}
+
+/// Selectors of the API console (H4's `src/components/api_console.rs`); stable ids first.
+const API_METHOD: &str = "#api-method, .api-form select";
+const API_PATH: &str = "#api-path, .api-form .field-path input";
+const API_BODY_INPUT: &str = "#api-body-input, .api-form textarea";
+
+/// Uses the API console: picks `method`, types `path` (and `body`), presses "Send" and waits
+/// for the new result.
+pub async fn api_call(
+    browser: &Browser,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> ApiOutcome {
+    browser.find(API_PATH).await;
+    browser.select(API_METHOD, method).await;
+    browser.fill(API_PATH, path).await;
+    if let Some(body) = body {
+        browser.fill(API_BODY_INPUT, body).await;
+    }
+    // Mark what is on screen now, so the wait below sees only the answer to this call.
+    browser
+        .js(
+            "document.querySelectorAll('.api-result, #api-result, .api-form ~ * .notice-error')\
+               .forEach(e => e.setAttribute('data-e2e-old', '1')); return null;",
+            vec![],
+        )
+        .await;
+    browser.click_button("Send").await;
+    browser
+        .wait_until("the API console's answer", || async {
+            let fresh = browser
+                .js(
+                    "const sel = ['.api-result', '#api-result', 'section .notice-error'];\
+                     return sel.some(s => Array.from(document.querySelectorAll(s))\
+                       .some(e => !e.hasAttribute('data-e2e-old')));",
+                    vec![],
+                )
+                .await;
+            fresh.as_bool().unwrap_or(false)
+        })
+        .await;
+    let shown = browser
+        .js(
+            "const r = Array.from(document.querySelectorAll('.api-result, #api-result'))\
+               .find(e => !e.hasAttribute('data-e2e-old'));\
+             if (r) {\
+               const s = r.querySelector('#api-status, .api-status .status-pill, .api-status');\
+               const b = r.querySelector('#api-body, .api-body');\
+               return [s ? s.innerText : '', b ? b.innerText : ''];\
+             }\
+             const n = Array.from(document.querySelectorAll('section .notice-error'))\
+               .find(e => !e.hasAttribute('data-e2e-old'));\
+             return [n ? n.innerText : '', ''];",
+            vec![],
+        )
+        .await;
+    let part = |i: usize| {
+        shown
+            .get(i)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    ApiOutcome {
+        status: part(0),
+        body: part(1),
+    }
+}

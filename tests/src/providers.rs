@@ -84,6 +84,79 @@ impl Dot {
     pub fn service(&self) -> &Service {
         &self.service
     }
+
+    /// Runs a read-only SQL query on the fixture's database (with the fixture's own Python, so
+    /// no SQLite library is linked here) and returns the rows as JSON arrays.
+    pub fn query(&self, sql: &str) -> Vec<Vec<serde_json::Value>> {
+        let script = "import json, sqlite3, sys\n\
+                      c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)\n\
+                      print(json.dumps([list(r) for r in c.execute(sys.argv[2])]))";
+        let out = Command::new(repo_root().join(".venv/dot/bin/python"))
+            .arg("-c")
+            .arg(script)
+            .arg(self._data.path().join("dot.sqlite3"))
+            .arg(sql)
+            .output()
+            .expect("run the DOT venv's python");
+        assert!(
+            out.status.success(),
+            "query {sql:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("the query prints JSON")
+    }
+
+    /// Every refresh token DOT has issued, oldest first, with whether it is revoked.
+    pub fn refresh_tokens(&self) -> Vec<(String, bool)> {
+        self.query(
+            "SELECT token, revoked IS NOT NULL FROM oauth2_provider_refreshtoken ORDER BY id",
+        )
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap_or_default().to_owned(),
+                r[1].as_i64() == Some(1),
+            )
+        })
+        .collect()
+    }
+
+    /// How many access tokens DOT has issued (and still holds).
+    pub fn access_token_count(&self) -> usize {
+        self.query("SELECT COUNT(*) FROM oauth2_provider_accesstoken")[0][0]
+            .as_u64()
+            .unwrap_or_default() as usize
+    }
+
+    /// How many requests to the token endpoint DOT has logged so far.
+    pub fn token_requests(&self) -> usize {
+        self.service
+            .log_text()
+            .lines()
+            .filter(|l| l.contains("\"POST /o/token/ "))
+            .count()
+    }
+
+    /// POSTs a refresh-token grant for `refresh_token` to the token endpoint, as the public
+    /// client would; returns the status and the JSON body.
+    pub async fn try_refresh(&self, refresh_token: &str) -> (u16, serde_json::Value) {
+        let resp = reqwest::Client::new()
+            .post(self.token_endpoint())
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", DOT_CLIENT_ID),
+            ])
+            .send()
+            .await
+            .expect("POST to DOT's token endpoint");
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+        )
+    }
 }
 
 /// A running Flask-OAuthlib OAuth 1.0a fixture.

@@ -1,0 +1,305 @@
+//! OAuth 2.0 + PKCE / OpenID Connect in the browser, against the real Django OAuth Toolkit,
+//! the real companion serving the built app, in headless Chromium (issue "browser flow").
+
+use std::time::Duration;
+
+use latchkey_e2e::flows::{api_call, dot_sign_in, dot_to_consent, sign_in_label};
+use latchkey_e2e::{Browser, Stack, StackOptions, DEMO_USER, DOT_NAME};
+
+const SIGNED_IN: &str = "Signed in as demo";
+
+fn options(access_token_seconds: u32, storage: &'static str) -> StackOptions {
+    StackOptions {
+        dot: Some((access_token_seconds, storage)),
+        flask: None,
+    }
+}
+
+async fn home(stack: &Stack) {
+    stack.browser.goto(&format!("{}/", stack.origin())).await;
+    stack
+        .browser
+        .wait_until("the DOT sign-in button", || async {
+            stack.browser.has_button(&sign_in_label(DOT_NAME)).await
+        })
+        .await;
+}
+
+/// Console errors other than Chromium's favicon probe.
+async fn console_errors(b: &Browser) -> Vec<String> {
+    b.console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !e.message.contains("favicon.ico"))
+        .map(|e| format!("[{}] {}", e.source, e.message))
+        .collect()
+}
+
+/// Keys of both storage areas that hold a session (not a pending flow or cached metadata).
+async fn stored_sessions(b: &Browser) -> Vec<String> {
+    let storage = b.storage().await;
+    let mut keys = Vec::new();
+    for area in ["session", "local"] {
+        if let Some(map) = storage.get(area).and_then(|v| v.as_object()) {
+            for k in map.keys() {
+                if k.starts_with("latchkey.session.") || k.starts_with("latchkey.refresh.") {
+                    keys.push(format!("{area}:{k}"));
+                }
+            }
+        }
+    }
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_through_dot_login_and_consent_shows_the_user() {
+    let stack = Stack::start(options(3600, "tab")).await;
+    home(&stack).await;
+    dot_sign_in(&stack.browser, &stack.dot().base_url()).await;
+    let b = &stack.browser;
+    assert!(
+        b.has_button("Sign out").await,
+        "a signed-in page offers \"Sign out\""
+    );
+    // The browser is back on the app, not on the provider.
+    assert!(
+        b.url().await.starts_with(&stack.origin()),
+        "back on the app"
+    );
+    // The code was exchanged exactly once, for this user.
+    let users = stack.dot().query(
+        "SELECT u.username FROM oauth2_provider_accesstoken t JOIN auth_user u ON u.id = t.user_id",
+    );
+    assert_eq!(users.len(), 1, "one access token issued: {users:?}");
+    assert_eq!(users[0][0], DEMO_USER);
+    let errors = console_errors(b).await;
+    assert!(
+        errors.is_empty(),
+        "console errors during sign-in: {errors:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn denying_consent_says_so_in_words_and_signs_nobody_in() {
+    let stack = Stack::start(options(3600, "tab")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_to_consent(b, &stack.dot().base_url()).await;
+    b.click_button("Cancel").await;
+    b.wait_for_text("Sign-in was cancelled").await;
+    b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
+        .await;
+    assert!(!b.text().await.contains(SIGNED_IN));
+    assert_eq!(stack.dot().access_token_count(), 0, "no token was issued");
+    assert!(stored_sessions(b).await.is_empty(), "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_state_is_rejected_and_nothing_is_stored() {
+    let stack = Stack::start(options(3600, "tab")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_to_consent(b, &stack.dot().base_url()).await;
+    // DOT echoes the consent form's hidden `state` into the redirect: change it there, as an
+    // attacker splicing their own authorization response into the victim's browser would.
+    let changed = b
+        .js(
+            "const f = document.querySelector('#authorizationForm input[name=state]');\
+             if (!f) return false; f.value = f.value + 'x'; return true;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        changed,
+        serde_json::Value::Bool(true),
+        "the consent form carries state"
+    );
+    b.click_button("Authorize").await;
+    b.wait_for_url(&format!("{}/callback", stack.origin()))
+        .await;
+    b.wait_for_text("Sign-in did not work").await;
+    b.wait_for_text("Nothing was signed in").await;
+    assert!(!b.text().await.contains(SIGNED_IN));
+    assert_eq!(
+        stack.dot().token_requests(),
+        0,
+        "the code must not be sent to the token endpoint when the state does not match"
+    );
+    assert_eq!(stack.dot().access_token_count(), 0);
+    assert!(stored_sessions(b).await.is_empty(), "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_callback_url_is_rejected() {
+    let stack = Stack::start(options(3600, "tab")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    let callback = b.navigation_url().await;
+    assert!(
+        callback.contains("/callback?") && callback.contains("code="),
+        "the page was loaded from the provider's redirect: {callback}"
+    );
+    let exchanges = stack.dot().token_requests();
+    assert_eq!(exchanges, 1, "one code exchange so far");
+    // The same authorization response again, in the tab that used it.
+    b.goto(&callback).await;
+    b.wait_for_text("Sign-in did not work").await;
+    assert_eq!(
+        stack.dot().token_requests(),
+        exchanges,
+        "a replayed code is not sent to the token endpoint again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_with_rotation_keeps_a_short_lived_session() {
+    // 10 s access tokens: the app renews ~5 s after each one is issued.
+    let stack = Stack::start(options(10, "tab")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    tokio::time::sleep(Duration::from_secs(14)).await;
+    let tokens = stack.dot().refresh_tokens();
+    assert!(
+        tokens.len() >= 3,
+        "two renewals in 14 s, each with a new refresh token: {tokens:?}"
+    );
+    let live = tokens.iter().filter(|(_, revoked)| !revoked).count();
+    assert_eq!(
+        live, 1,
+        "rotation revokes each used refresh token: {tokens:?}"
+    );
+    assert!(b.text().await.contains(SIGNED_IN), "still signed in");
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(
+        out.code(),
+        Some(200),
+        "the current access token works: {out:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_keeps_the_session_in_tab_mode() {
+    let stack = Stack::start(options(3600, "tab")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    b.reload().await;
+    b.wait_for_text(SIGNED_IN).await;
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_ends_the_session_in_memory_mode() {
+    let stack = Stack::start(options(3600, "memory")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    assert!(
+        stored_sessions(b).await.is_empty(),
+        "memory mode stores nothing"
+    );
+    b.reload().await;
+    b.wait_until("the sign-in button after the reload", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    assert!(!b.text().await.contains(SIGNED_IN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_in_browser_mode_refreshing_together_both_stay_signed_in() {
+    // DOT runs without a grace period and with reuse protection: if both tabs spent the same
+    // refresh token, the second use would revoke the whole family and sign both out.
+    let stack = Stack::start(options(10, "browser")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    let first = b.current_tab().await;
+    let second = b.new_tab().await;
+    b.goto(&format!("{}/", stack.origin())).await;
+    b.wait_for_text(SIGNED_IN).await;
+    // Both tabs hold the same session with the same expiry, so their timers fire together.
+    tokio::time::sleep(Duration::from_secs(14)).await;
+    let tokens = stack.dot().refresh_tokens();
+    assert!(tokens.len() >= 2, "the session was renewed: {tokens:?}");
+    assert_eq!(
+        tokens.iter().filter(|(_, revoked)| !revoked).count(),
+        1,
+        "exactly one live refresh token: no family was revoked for reuse: {tokens:?}"
+    );
+    for tab in [&first, &second] {
+        b.switch_to(tab).await;
+        b.wait_for_text(SIGNED_IN).await;
+        let out = api_call(b, "GET", "/me", None).await;
+        assert_eq!(
+            out.code(),
+            Some(200),
+            "each tab can still call the API: {out:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_revokes_the_refresh_token_at_dot_and_signs_out_every_tab() {
+    let stack = Stack::start(options(3600, "browser")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    let first = b.current_tab().await;
+    let second = b.new_tab().await;
+    b.goto(&format!("{}/", stack.origin())).await;
+    b.wait_for_text(SIGNED_IN).await;
+    let live: Vec<String> = stack
+        .dot()
+        .refresh_tokens()
+        .into_iter()
+        .filter(|(_, revoked)| !revoked)
+        .map(|(t, _)| t)
+        .collect();
+    assert!(
+        !live.is_empty(),
+        "DOT holds a live refresh token for the session"
+    );
+
+    b.switch_to(&first).await;
+    b.click_button("Sign out").await;
+    b.wait_until("the sign-in button after signing out", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    assert!(!b.text().await.contains(SIGNED_IN));
+    b.switch_to(&second).await;
+    b.wait_for_no_text(SIGNED_IN).await;
+
+    for token in &live {
+        let (status, body) = stack.dot().try_refresh(token).await;
+        assert_eq!(
+            (status, body.get("error").and_then(|e| e.as_str())),
+            (400, Some("invalid_grant")),
+            "DOT must refuse the refresh token after sign-out"
+        );
+    }
+    assert!(
+        stored_sessions(b).await.is_empty(),
+        "no session left in storage"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_console_calls_api_me_and_shows_the_user() {
+    let stack = Stack::start(options(3600, "tab")).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}");
+    let body: serde_json::Value =
+        serde_json::from_str(&out.body).unwrap_or_else(|e| panic!("JSON body ({e}): {}", out.body));
+    assert_eq!(body["username"], DEMO_USER);
+    assert_eq!(body["client_id"], "spa-demo");
+    let errors = console_errors(b).await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
