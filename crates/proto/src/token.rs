@@ -81,6 +81,28 @@ impl ClientAuth<'_> {
     }
 }
 
+/// A confidential client's authentication method as configured (the names of RFC 8414
+/// `token_endpoint_auth_methods_supported`), for the companion's token mediation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthMethod {
+    /// `client_secret_basic` (RFC 6749 §2.3.1; the default every server must support).
+    #[default]
+    ClientSecretBasic,
+    /// `client_secret_post`.
+    ClientSecretPost,
+}
+
+impl ClientAuthMethod {
+    /// The [`ClientAuth`] for this method with these credentials.
+    pub fn with<'a>(self, client_id: &'a str, secret: &'a ClientSecret) -> ClientAuth<'a> {
+        match self {
+            ClientAuthMethod::ClientSecretBasic => ClientAuth::SecretBasic { client_id, secret },
+            ClientAuthMethod::ClientSecretPost => ClientAuth::SecretPost { client_id, secret },
+        }
+    }
+}
+
 /// Why a token request could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

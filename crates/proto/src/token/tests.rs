@@ -127,6 +127,21 @@ fn client_secret_post_puts_the_secret_in_the_body() {
 }
 
 #[test]
+fn configured_auth_methods_map_to_client_auth() {
+    let m: ClientAuthMethod = serde_json::from_str("\"client_secret_post\"").unwrap();
+    let secret = ClientSecret::new("s");
+    assert!(matches!(
+        m.with("c", &secret),
+        ClientAuth::SecretPost { client_id: "c", .. }
+    ));
+    assert!(matches!(
+        ClientAuthMethod::default().with("c", &secret),
+        ClientAuth::SecretBasic { client_id: "c", .. }
+    ));
+    assert!(serde_json::from_str::<ClientAuthMethod>("\"private_key_jwt\"").is_err());
+}
+
+#[test]
 fn refuses_a_bad_endpoint() {
     let err = build_refresh_request(
         "https://idp.example/token#x",
