@@ -13,6 +13,7 @@ mod app;
 pub mod config;
 pub mod error;
 pub mod routes;
+pub mod sealed_cookie;
 pub mod secrets;
 pub mod state;
 

@@ -94,10 +94,22 @@ impl AppState {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Randomness>,
     ) -> Result<Self, String> {
+        Self::with_timeouts(config, secrets, clock, random, CONNECT_TIMEOUT, UPSTREAM_TIMEOUT)
+    }
+
+    /// Like [`with`](Self::with), with other upstream timeouts (tests of the 504 path).
+    pub fn with_timeouts(
+        config: Config,
+        secrets: Secrets,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Randomness>,
+        connect: Duration,
+        total: Duration,
+    ) -> Result<Self, String> {
         let public_json = serde_json::to_vec_pretty(&config.public()).map_err(|e| e.to_string())?;
         let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(UPSTREAM_TIMEOUT)
+            .connect_timeout(connect)
+            .timeout(total)
             // The proxy hands redirects back to the app rather than following them with the
             // user's signature.
             .redirect(reqwest::redirect::Policy::none())

@@ -6,12 +6,21 @@ use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::routes::{health, public_config, static_files};
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::routes::{health, oauth1, public_config, static_files};
 use crate::state::AppState;
 
 /// The companion's whole HTTP surface.
 pub fn app(state: AppState) -> Router {
+    let mut oauth1 = oauth1::router().layer(DefaultBodyLimit::max(oauth1::proxy::MAX_BODY));
+    if let Some(cors) = cors(&state) {
+        oauth1 = oauth1.layer(cors);
+    }
     Router::new()
+        .merge(oauth1)
         .route("/healthz", get(health::healthz))
         .route("/latchkey.json", get(public_config::latchkey_json))
         .fallback(static_files::serve)
@@ -28,5 +37,27 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// CORS with credentials for `allowed_origins` only; none when the list is empty (the app on
+/// `public_url` is same-origin and needs no CORS).
+fn cors(state: &AppState) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = state
+        .config()
+        .server
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+            .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::IF_MATCH, header::IF_NONE_MATCH]),
+    )
+}
+
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

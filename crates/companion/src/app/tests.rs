@@ -52,13 +52,15 @@ impl Drop for TempDir {
     }
 }
 
-pub(crate) fn config_text(static_dir: &std::path::Path, extra: &str) -> String {
+/// A configuration with an OIDC provider `dot` and an OAuth 1.0a provider `flask`.
+pub(crate) fn config_text(static_dir: &std::path::Path, public_url: &str, api_base: &str) -> String {
     format!(
         r#"
 [server]
 listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1:8080"
+public_url = "{public_url}"
 static_dir = "{}"
+allowed_origins = ["http://localhost:5173"]
 
 [[provider]]
 id = "dot"
@@ -71,13 +73,12 @@ client_id = "spa-demo"
 id = "flask"
 name = "Flask"
 protocol = "oauth1"
-request_token_url = "http://127.0.0.1:9100/oauth/request_token"
-authorize_url = "http://127.0.0.1:9100/oauth/authorize"
-access_token_url = "http://127.0.0.1:9100/oauth/access_token"
-consumer_key = "demo-consumer"
+request_token_url = "{api_base}../oauth/request_token"
+authorize_url = "{api_base}../oauth/authorize"
+access_token_url = "{api_base}../oauth/access_token"
+consumer_key = "latchkeydemoconsumer01"
 consumer_secret_env = "FLASK_CONSUMER_SECRET"
-api_base = "http://127.0.0.1:9100/api/"
-{extra}
+api_base = "{api_base}"
 "#,
         static_dir.display()
     )
@@ -85,19 +86,55 @@ api_base = "http://127.0.0.1:9100/api/"
 
 pub(crate) const CONSUMER_SECRET: &str = "very-secret-consumer-value";
 pub(crate) const COOKIE_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+pub(crate) const OTHER_COOKIE_KEY: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
 
-fn test_app() -> TestApp {
+/// Options for a test app.
+pub(crate) struct Setup<'a> {
+    pub public_url: &'a str,
+    pub api_base: &'a str,
+    pub now: u64,
+    pub cookie_key: &'a str,
+    pub total_timeout: std::time::Duration,
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Setup {
+            public_url: "http://127.0.0.1:8080",
+            api_base: "http://127.0.0.1:9/api/",
+            now: NOW,
+            cookie_key: COOKIE_KEY,
+            total_timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+pub(crate) fn test_state(s: Setup<'_>) -> (AppState, TempDir) {
     let dir = TempDir::new("static");
     std::fs::write(dir.0.join("index.html"), "<!doctype html><title>Latchkey</title>").unwrap();
     std::fs::write(dir.0.join("app.js"), "console.log(1)").unwrap();
-    let config = Config::parse(&config_text(&dir.0, "")).unwrap();
-    let env = |n: &str| match n {
+    let config = Config::parse(&config_text(&dir.0, s.public_url, s.api_base)).unwrap();
+    let key = s.cookie_key.to_owned();
+    let env = move |n: &str| match n {
         "FLASK_CONSUMER_SECRET" => Some(CONSUMER_SECRET.to_owned()),
-        crate::secrets::COOKIE_KEY_ENV => Some(COOKIE_KEY.to_owned()),
+        crate::secrets::COOKIE_KEY_ENV => Some(key.clone()),
         _ => None,
     };
     let secrets = Secrets::load(&config, &env).unwrap();
-    let state = AppState::with(config, secrets, Arc::new(FixedClock(NOW)), Arc::new(FixedRandom)).unwrap();
+    let state = AppState::with_timeouts(
+        config,
+        secrets,
+        Arc::new(FixedClock(s.now)),
+        Arc::new(FixedRandom),
+        std::time::Duration::from_secs(5),
+        s.total_timeout,
+    )
+    .unwrap();
+    (state, dir)
+}
+
+fn test_app() -> TestApp {
+    let (state, dir) = test_state(Setup::default());
     TestApp { router: super::app(state), _dir: dir }
 }
 

@@ -1,5 +1,6 @@
 //! HTTP routes, one module per concern.
 
 pub mod health;
+pub mod oauth1;
 pub mod public_config;
 pub mod static_files;

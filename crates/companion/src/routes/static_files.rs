@@ -24,6 +24,10 @@ fn is_app_route(path: &str) -> bool {
 pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
     let dir = state.config().server.static_dir.clone();
     let path = req.uri().path().to_owned();
+    if path.starts_with("/oauth1/") || path.starts_with("/oauth2/") {
+        // An API caller gets a JSON answer it can read, not the app's HTML.
+        return ApiError::NotFound("no such companion route".into()).into_response();
+    }
     let method = req.method().clone();
     let Ok(resp) = ServeDir::new(&dir).oneshot(req).await;
     let mut resp = resp.map(Body::new);

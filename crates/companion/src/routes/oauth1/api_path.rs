@@ -1,0 +1,135 @@
+//! Confinement to `api_base`: which upstream URL a proxied or signed request may reach.
+//!
+//! The part after `api_base` is taken as the client wrote it (still percent-encoded) and
+//! refused when any decoding of it could climb out of `api_base` at the provider: a `.` or
+//! `..` segment (also as `%2e%2e`, or `..;` for servers that strip matrix parameters), an
+//! encoded `/` (`%2f`, which some servers decode before routing), a backslash (which some
+//! servers read as `/`), a `%` left after decoding (double encoding such as `%252e`), control
+//! characters, or anything the strict URL parser refuses. What is allowed is then appended to
+//! `api_base` unchanged, so the signature covers exactly what is sent.
+
+use latchkey_proto::oauth1::percent::{self, Plus};
+use latchkey_proto::uri::Uri;
+
+/// Why a path was refused (sent to the caller as a 403).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PathError {
+    /// A dot segment, encoded slash, backslash or double encoding.
+    #[error("the path would leave api_base ({0})")]
+    Escapes(&'static str),
+    /// Not a well-formed URL once joined to `api_base`.
+    #[error("the path is not a valid URL path: {0}")]
+    Invalid(String),
+    /// The URL given to `/sign` does not start with `api_base`.
+    #[error("the URL is not under api_base {0}")]
+    NotUnderBase(String),
+}
+
+/// Checks `rest` (the still-encoded path below `api_base`, no leading `/`) and `query`, and
+/// returns the upstream URL.
+pub fn join(api_base: &str, rest: &str, query: Option<&str>) -> Result<String, PathError> {
+    check_rest(rest)?;
+    let mut url = String::with_capacity(api_base.len() + rest.len() + query.map_or(0, |q| q.len() + 1));
+    url.push_str(api_base);
+    url.push_str(rest);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    same_place(api_base, &url)?;
+    Ok(url)
+}
+
+/// Checks that an absolute `url` lies under `api_base` (for `/sign`).
+pub fn check_under(api_base: &str, url: &str) -> Result<(), PathError> {
+    let rest = url.strip_prefix(api_base).ok_or_else(|| PathError::NotUnderBase(api_base.to_owned()))?;
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    check_rest(path)?;
+    same_place(api_base, url)
+}
+
+fn check_rest(rest: &str) -> Result<(), PathError> {
+    if rest.starts_with('/') {
+        return Err(PathError::Escapes("a leading '/' after api_base"));
+    }
+    for raw in rest.split('/') {
+        if raw.contains('\\') {
+            return Err(PathError::Escapes("a backslash"));
+        }
+        let decoded = percent::decode_bytes(raw.as_bytes(), Plus::Literal)
+            .map_err(|e| PathError::Invalid(e.to_string()))?;
+        if decoded.contains(&b'/') {
+            return Err(PathError::Escapes("an encoded '/'"));
+        }
+        if decoded.contains(&b'\\') {
+            return Err(PathError::Escapes("an encoded backslash"));
+        }
+        if decoded.contains(&b'%') {
+            return Err(PathError::Escapes("a double-encoded character"));
+        }
+        if decoded.iter().any(|b| b.is_ascii_control()) {
+            return Err(PathError::Escapes("a control character"));
+        }
+        let segment = decoded.split(|b| *b == b';').next().unwrap_or(&[]);
+        if segment == b"." || segment == b".." {
+            return Err(PathError::Escapes("a '.' or '..' segment"));
+        }
+    }
+    Ok(())
+}
+
+/// The joined URL parses strictly and names the same scheme, host, port and path prefix.
+fn same_place(api_base: &str, url: &str) -> Result<(), PathError> {
+    let base = Uri::parse(api_base).map_err(|e| PathError::Invalid(e.to_string()))?;
+    let u = Uri::parse(url).map_err(|e| PathError::Invalid(e.to_string()))?;
+    if u.fragment().is_some() {
+        return Err(PathError::Invalid("a fragment is never sent to a server".to_owned()));
+    }
+    let same = u.scheme().eq_ignore_ascii_case(base.scheme())
+        && u.host().eq_ignore_ascii_case(base.host())
+        && u.port() == base.port()
+        && u.path().starts_with(base.path());
+    if same {
+        Ok(())
+    } else {
+        Err(PathError::NotUnderBase(api_base.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "http://127.0.0.1:9100/api/";
+
+    #[test]
+    fn ordinary_paths_join_unchanged() {
+        assert_eq!(join(BASE, "me", None).unwrap(), "http://127.0.0.1:9100/api/me");
+        assert_eq!(join(BASE, "a/b%20c/d.json", Some("x=1&y=%2F")).unwrap(), "http://127.0.0.1:9100/api/a/b%20c/d.json?x=1&y=%2F");
+        assert_eq!(join(BASE, "", None).unwrap(), BASE);
+        assert_eq!(join(BASE, "..hidden/x", None).unwrap(), "http://127.0.0.1:9100/api/..hidden/x");
+    }
+
+    #[test]
+    fn every_escape_spelling_is_refused() {
+        for rest in [
+            "..", "../admin", "a/../../admin", ".", "./x", "%2e%2e/admin", "%2E%2E/admin", ".%2e/admin",
+            "a%2f..%2fadmin", "a%2F..", "..%5cadmin", "..\\admin", "a\\b", "%252e%252e/admin", "..;/admin",
+            "/evil.example/x", "%00", "a%0d%0aHost:%20x", "%zz",
+        ] {
+            assert!(join(BASE, rest, None).is_err(), "{rest:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn sign_urls_must_be_under_api_base() {
+        assert!(check_under(BASE, "http://127.0.0.1:9100/api/me?x=1").is_ok());
+        assert!(check_under(BASE, "http://127.0.0.1:9100/apiary").is_err());
+        assert!(check_under(BASE, "http://127.0.0.1:9100/admin").is_err());
+        assert!(check_under(BASE, "http://127.0.0.1:9100/api/../admin").is_err());
+        assert!(check_under(BASE, "http://127.0.0.1:9100/api/%2e%2e/admin").is_err());
+        assert!(check_under(BASE, "http://127.0.0.1:9100/api/x#frag").is_err());
+        assert!(check_under(BASE, "http://evil.example/api/").is_err());
+    }
+}

@@ -1,0 +1,117 @@
+//! The companion's two cookies per provider: the pending sign-in and the session.
+//!
+//! Both are sealed ([`crate::sealed_cookie`]), `HttpOnly`, `SameSite=Lax` (the callback is a
+//! top-level navigation from the provider, which `Lax` lets through) and `Path=/`; with an
+//! https `public_url` they are also `Secure` and carry the `__Host-` prefix, which the browser
+//! only accepts from a secure origin for the whole host, so a sibling subdomain cannot plant one.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use latchkey_proto::oauth1::{TemporaryCredentials, TokenCredentials};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use super::Provider;
+use crate::error::ApiError;
+use crate::sealed_cookie::{self, OpenError};
+use crate::state::AppState;
+
+/// How long a sign-in may take between `/login` and `/callback` (seconds).
+pub const PENDING_TTL: u64 = 10 * 60;
+/// How long a session lasts (seconds). OAuth 1.0a tokens usually do not expire; this bounds
+/// how long a stolen cookie is useful.
+pub const SESSION_TTL: u64 = 7 * 24 * 60 * 60;
+
+/// Which cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieKind {
+    /// The temporary credentials between `/login` and `/callback`.
+    Pending,
+    /// The token credentials and identity after `/callback`.
+    Session,
+}
+
+impl CookieKind {
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Session => "session",
+        }
+    }
+
+    /// The cookie's name for provider `id`.
+    pub fn name(self, state: &AppState, id: &str) -> String {
+        let prefix = if state.config().server.is_https() { "__Host-" } else { "" };
+        format!("{prefix}latchkey-{id}-{}", self.suffix())
+    }
+}
+
+/// The pending sign-in, sealed in the `pending` cookie.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Pending {
+    pub temporary: TemporaryCredentials,
+    pub return_to: String,
+}
+
+/// The session, sealed in the `session` cookie.
+pub(crate) type Session = TokenCredentials;
+
+/// The value of cookie `name` in the request, if present.
+pub(crate) fn read<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// Why a cookie could not be used.
+#[derive(Debug)]
+pub(crate) enum CookieError {
+    Missing,
+    Open(OpenError),
+    Payload,
+}
+
+/// Opens and decodes cookie `kind` of provider `p`.
+pub(crate) fn load<T: DeserializeOwned>(
+    state: &AppState,
+    p: &Provider<'_>,
+    headers: &HeaderMap,
+    kind: CookieKind,
+) -> Result<T, CookieError> {
+    let name = kind.name(state, p.id);
+    let value = read(headers, &name).ok_or(CookieError::Missing)?;
+    let bytes = sealed_cookie::open(p.keys, &name, p.id, state.clock().now(), value).map_err(CookieError::Open)?;
+    serde_json::from_slice(&bytes).map_err(|_| CookieError::Payload)
+}
+
+/// A `Set-Cookie` value sealing `payload` as cookie `kind` of provider `p`.
+pub(crate) fn set<T: Serialize>(
+    state: &AppState,
+    p: &Provider<'_>,
+    kind: CookieKind,
+    payload: &T,
+) -> Result<HeaderValue, ApiError> {
+    let ttl = match kind {
+        CookieKind::Pending => PENDING_TTL,
+        CookieKind::Session => SESSION_TTL,
+    };
+    let name = kind.name(state, p.id);
+    let json = serde_json::to_vec(payload).map_err(|e| ApiError::Internal(format!("cookie payload: {e}")))?;
+    let sealed = sealed_cookie::seal(p.keys, state.random(), &name, p.id, state.clock().now() + ttl, &json)
+        .map_err(ApiError::Internal)?;
+    header_value(state, &name, &sealed, ttl)
+}
+
+/// A `Set-Cookie` value deleting cookie `kind` of provider `p`.
+pub(crate) fn clear(state: &AppState, p: &Provider<'_>, kind: CookieKind) -> Result<HeaderValue, ApiError> {
+    header_value(state, &kind.name(state, p.id), "", 0)
+}
+
+fn header_value(state: &AppState, name: &str, value: &str, max_age: u64) -> Result<HeaderValue, ApiError> {
+    let secure = if state.config().server.is_https() { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}"))
+        .map_err(|e| ApiError::Internal(format!("cookie header: {e}")))
+}

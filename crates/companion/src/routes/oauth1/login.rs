@@ -1,0 +1,227 @@
+//! The two browser-facing legs: `/login` (temporary credentials, RFC 5849 §2.1, then the
+//! redirect to the provider, §2.2) and `/callback` (token credentials, §2.3).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use latchkey_proto::oauth1::percent;
+use latchkey_proto::oauth1::{
+    build_access_token_request, build_request_token_request, parse_access_token_response,
+    parse_request_token_response, AccessTokenError, RequestTokenError, Stamp,
+};
+use latchkey_proto::secret::ct_eq_str;
+use serde::Deserialize;
+
+use super::cookies::{self, CookieError, CookieKind, Pending, Session};
+use super::{provider, stamp_parts};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Largest token-endpoint answer read (they are a few hundred bytes).
+const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
+
+/// `/login` query.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// Where to land after signing in: a same-origin path.
+    pub return_to: Option<String>,
+}
+
+/// Keeps `return_to` only when it is a path on this origin, so `/login` cannot be used as an
+/// open redirect. Refused (→ `/`): absolute URLs, scheme-relative `//host`, backslashes
+/// (browsers read `/\host` as `//host`), control characters and whitespace (browsers strip
+/// tabs and newlines from URLs, turning `/\t/host` into `//host`), and non-ASCII.
+pub fn safe_return_to(v: Option<&str>) -> String {
+    match v {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn redirect(location: &str, cookies: &[HeaderValue]) -> Result<Response, ApiError> {
+    let loc = HeaderValue::from_str(location).map_err(|e| ApiError::Internal(format!("location: {e}")))?;
+    let mut resp = (StatusCode::FOUND, [(header::LOCATION, loc), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]).into_response();
+    for c in cookies {
+        resp.headers_mut().append(header::SET_COOKIE, c.clone());
+    }
+    Ok(resp)
+}
+
+/// Sends a small token-leg request and reads the answer (at most 64 KiB).
+async fn send(state: &AppState, req: http::Request<Vec<u8>>, what: &str) -> Result<http::Response<Vec<u8>>, ApiError> {
+    let req = reqwest::Request::try_from(req).map_err(|e| ApiError::Internal(format!("{what} request: {e}")))?;
+    let mut resp = state.http().execute(req).await.map_err(|e| upstream_error(&e, what))?;
+    let mut builder = http::Response::builder().status(resp.status());
+    if let Some(ct) = resp.headers().get(header::CONTENT_TYPE) {
+        builder = builder.header(header::CONTENT_TYPE, ct);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| upstream_error(&e, what))? {
+        if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
+            tracing::warn!(what, "provider answer over 64 KiB");
+            return Err(ApiError::BadGateway(format!("the provider's {what} answer is too large").into()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    builder.body(body).map_err(|e| ApiError::Internal(format!("{what} response: {e}")))
+}
+
+/// Maps a transport failure: timeouts are 504, the rest 502; details go to the log.
+pub(crate) fn upstream_error(e: &reqwest::Error, what: &str) -> ApiError {
+    // reqwest's Display names the URL (an endpoint without tokens: they travel in headers).
+    tracing::warn!(what, error = %e, "provider unreachable");
+    if e.is_timeout() {
+        ApiError::GatewayTimeout
+    } else {
+        ApiError::BadGateway(format!("cannot reach the provider ({what})").into())
+    }
+}
+
+/// `GET /oauth1/{id}/login?return_to=/path`: gets temporary credentials, keeps them in the
+/// sealed `pending` cookie and sends the browser to the provider's authorization page.
+pub async fn login(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<LoginQuery>) -> Result<Response, ApiError> {
+    let p = provider(&state, &id)?;
+    let callback = format!("{}/oauth1/{}/callback", state.config().server.public_url, p.id);
+    let (timestamp, nonce) = stamp_parts(&state);
+    let req = build_request_token_request(&p.config.request_token_url, &p.consumer(), &callback, Stamp { timestamp, nonce: &nonce })
+        .map_err(|e| ApiError::Internal(format!("request-token request: {e}")))?;
+    let resp = send(&state, req, "request token").await?;
+    let temporary = parse_request_token_response(resp).map_err(request_token_error)?;
+    let sep = if p.config.authorize_url.contains('?') { '&' } else { '?' };
+    let location = format!("{}{sep}oauth_token={}", p.config.authorize_url, percent::encode(&temporary.token));
+    let pending = Pending { temporary, return_to: safe_return_to(q.return_to.as_deref()) };
+    let cookie = cookies::set(&state, &p, CookieKind::Pending, &pending)?;
+    tracing::info!(provider = p.id, "sign-in started");
+    redirect(&location, &[cookie])
+}
+
+fn request_token_error(e: RequestTokenError) -> ApiError {
+    // The log gets the variant and the provider's problem, not the body (it may hold a token).
+    match e {
+        RequestTokenError::Server { status, problem, .. } => {
+            tracing::warn!(status, problem = problem.as_deref().unwrap_or("-"), "request token refused");
+            let why = problem.map(|p| format!(" ({p})")).unwrap_or_default();
+            ApiError::BadGateway(
+                format!("the provider refused the request token with HTTP {status}{why}: check consumer_key, the consumer secret and the callback URL it has registered").into(),
+            )
+        }
+        RequestTokenError::CallbackNotConfirmed { .. } => {
+            tracing::warn!("provider did not confirm oauth_callback");
+            ApiError::BadGateway("the provider did not confirm the callback (it is not an OAuth 1.0a provider)".into())
+        }
+        RequestTokenError::MissingField { field, .. } => {
+            tracing::warn!(field, "request-token response incomplete");
+            ApiError::BadGateway(format!("the provider's request-token answer lacks {field}").into())
+        }
+        other => {
+            tracing::warn!(kind = "malformed", "request-token response unreadable");
+            drop(other);
+            ApiError::BadGateway("the provider's request-token answer is unreadable".into())
+        }
+    }
+}
+
+/// `/callback` query (RFC 5849 §2.2).
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    /// The temporary token the user authorized.
+    pub oauth_token: Option<String>,
+    /// The verifier proving the user authorized it.
+    pub oauth_verifier: Option<String>,
+}
+
+/// `GET /oauth1/{id}/callback?oauth_token&oauth_verifier`: checks the token against the
+/// pending cookie, exchanges the verifier for token credentials, seals them in the session
+/// cookie, drops the pending cookie and returns to the app.
+pub async fn callback(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<CallbackQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let p = provider(&state, &id)?;
+    let restart = format!("start again at /oauth1/{}/login", p.id);
+    let pending: Pending = cookies::load(&state, &p, &headers, CookieKind::Pending).map_err(|e| match e {
+        CookieError::Missing => ApiError::BadRequest(format!("no sign-in in progress (it was completed or never started); {restart}").into()),
+        CookieError::Open(crate::sealed_cookie::OpenError::Expired) => {
+            ApiError::BadRequest(format!("the sign-in took longer than 10 minutes; {restart}").into())
+        }
+        CookieError::Open(_) | CookieError::Payload => {
+            ApiError::BadRequest(format!("the sign-in cookie is not valid here; {restart}").into())
+        }
+    })?;
+    let (Some(token), Some(verifier)) = (q.oauth_token.as_deref(), q.oauth_verifier.as_deref()) else {
+        let clear = cookies::clear(&state, &p, CookieKind::Pending)?;
+        let mut resp = ApiError::Forbidden("the provider sent no verifier: the sign-in was refused or cancelled".into()).into_response();
+        resp.headers_mut().append(header::SET_COOKIE, clear);
+        return Ok(resp);
+    };
+    if !ct_eq_str(token, &pending.temporary.token) {
+        return Err(ApiError::Forbidden(format!("oauth_token does not belong to the sign-in in progress; {restart}").into()));
+    }
+    let (timestamp, nonce) = stamp_parts(&state);
+    let req = build_access_token_request(&p.config.access_token_url, &p.consumer(), &pending.temporary, verifier, Stamp { timestamp, nonce: &nonce })
+        .map_err(|e| ApiError::Internal(format!("access-token request: {e}")))?;
+    let resp = send(&state, req, "access token").await?;
+    let session: Session = parse_access_token_response(resp).map_err(access_token_error)?;
+    let set = cookies::set(&state, &p, CookieKind::Session, &session)?;
+    let clear = cookies::clear(&state, &p, CookieKind::Pending)?;
+    tracing::info!(provider = p.id, "signed in");
+    redirect(&pending.return_to, &[set, clear])
+}
+
+fn access_token_error(e: AccessTokenError) -> ApiError {
+    match e {
+        // A refusal here is about this sign-in (a used or wrong verifier, an expired request
+        // token): the user's to retry, not a fault of the companion.
+        AccessTokenError::Server { status, problem, .. } if (400..500).contains(&status) => {
+            tracing::info!(status, problem = problem.as_deref().unwrap_or("-"), "access token refused");
+            let why = problem.map(|p| format!(" ({p})")).unwrap_or_default();
+            ApiError::Forbidden(format!("the provider refused the sign-in{why}; start again").into())
+        }
+        AccessTokenError::Server { status, problem, .. } => {
+            tracing::warn!(status, problem = problem.as_deref().unwrap_or("-"), "access-token endpoint failed");
+            ApiError::BadGateway(format!("the provider failed to issue the token (HTTP {status})").into())
+        }
+        AccessTokenError::MissingField { field, .. } => {
+            tracing::warn!(field, "access-token response incomplete");
+            ApiError::BadGateway(format!("the provider's access-token answer lacks {field}").into())
+        }
+        other => {
+            tracing::warn!(kind = "malformed", "access-token response unreadable");
+            drop(other);
+            ApiError::BadGateway("the provider's access-token answer is unreadable".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_to;
+
+    #[test]
+    fn only_same_origin_paths_are_kept() {
+        assert_eq!(safe_return_to(Some("/console?x=1#y")), "/console?x=1#y");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(safe_return_to(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_return_to(None), "/");
+    }
+}

@@ -1,0 +1,126 @@
+//! OAuth 1.0a through the companion (RFC 5849): the three legs, the session, and signing.
+//!
+//! Per provider id:
+//! - `GET /oauth1/{id}/login?return_to=/path` and `GET /oauth1/{id}/callback`: the legs
+//!   ([`login`]);
+//! - `GET /oauth1/{id}/session`, `POST /oauth1/{id}/logout` ([`session`]);
+//! - `ANY /oauth1/{id}/api/{*path}`: the signing proxy to `api_base` ([`proxy`]);
+//! - `POST /oauth1/{id}/sign`: an `Authorization` header for a request under `api_base`
+//!   ([`sign`]).
+//!
+//! The protocol (base strings, signatures, token responses) is `latchkey_proto::oauth1`; this
+//! module only moves bytes, keeps secrets in sealed cookies ([`crate::sealed_cookie`]) and
+//! enforces who may ask for what (origin checks, `api_base` confinement).
+
+pub mod api_path;
+mod cookies;
+pub mod login;
+pub mod proxy;
+pub mod session;
+pub mod sign;
+#[cfg(test)]
+mod tests;
+
+use axum::http::{header, HeaderMap};
+use axum::routing::{any, get, post};
+use axum::Router;
+use latchkey_proto::oauth1::{Consumer, SignatureMethod};
+
+use crate::config::{OAuth1Provider, ProviderKind};
+use crate::error::ApiError;
+use crate::secrets::{ConsumerCredential, CookieKeys};
+use crate::state::AppState;
+
+pub use cookies::{CookieKind, PENDING_TTL, SESSION_TTL};
+
+/// The OAuth 1.0a routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/oauth1/{id}/login", get(login::login))
+        .route("/oauth1/{id}/callback", get(login::callback))
+        .route("/oauth1/{id}/session", get(session::session))
+        .route("/oauth1/{id}/logout", post(session::logout))
+        .route("/oauth1/{id}/sign", post(sign::sign))
+        .route("/oauth1/{id}/api/", any(proxy::proxy_root))
+        .route("/oauth1/{id}/api/{*path}", any(proxy::proxy))
+}
+
+/// One configured OAuth 1.0a provider with its secrets, looked up by id.
+pub(crate) struct Provider<'s> {
+    pub id: &'s str,
+    pub config: &'s OAuth1Provider,
+    pub api_base: Option<&'s str>,
+    pub credential: &'s ConsumerCredential,
+    pub keys: &'s CookieKeys,
+}
+
+impl Provider<'_> {
+    pub fn consumer(&self) -> Consumer<'_> {
+        Consumer {
+            key: &self.config.consumer_key,
+            credential: self.credential.as_proto(),
+            signature_method: self.config.signature_method,
+            realm: None,
+        }
+    }
+
+    pub fn signature_method(&self) -> SignatureMethod {
+        self.config.signature_method
+    }
+}
+
+/// The OAuth 1.0a provider `id`, or a 404 naming the ones that exist.
+pub(crate) fn provider<'s>(state: &'s AppState, id: &str) -> Result<Provider<'s>, ApiError> {
+    let found = state.config().provider(id).and_then(|p| match &p.kind {
+        ProviderKind::OAuth1(o) => Some((p, o)),
+        ProviderKind::Browser(_) => None,
+    });
+    let not_found = || {
+        let known: Vec<&str> = state
+            .config()
+            .providers
+            .iter()
+            .filter(|p| matches!(p.kind, ProviderKind::OAuth1(_)))
+            .map(|p| p.id.as_str())
+            .collect();
+        let id: String = id.chars().take(64).collect();
+        ApiError::NotFound(format!("no OAuth 1.0a provider {id:?} (configured: {})", known.join(", ")).into())
+    };
+    let (p, o) = found.ok_or_else(not_found)?;
+    let credential = state
+        .secrets()
+        .consumers
+        .get(&p.id)
+        .ok_or_else(|| ApiError::Internal(format!("no consumer credential loaded for {}", p.id)))?;
+    let keys = state
+        .secrets()
+        .cookie_keys
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal("no cookie key loaded".to_owned()))?;
+    Ok(Provider { id: &p.id, config: o, api_base: p.api_base.as_deref(), credential, keys })
+}
+
+/// CSRF defence for state-changing requests: the `Origin` header must be the app's own
+/// origin (`public_url`) or one of `allowed_origins`. Browsers always send `Origin` on
+/// cross-origin and on non-GET requests, so a missing header is refused too.
+pub(crate) fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let server = &state.config().server;
+    match headers.get(header::ORIGIN).map(|v| v.to_str()) {
+        Some(Ok(o)) if o == server.public_url || server.allowed_origins.iter().any(|a| a == o) => Ok(()),
+        Some(Ok(o)) => {
+            let o: String = o.chars().take(100).collect();
+            Err(ApiError::Forbidden(
+                format!("requests from origin {o:?} are not allowed; add it to [server] allowed_origins if it is yours").into(),
+            ))
+        }
+        Some(Err(_)) => Err(ApiError::Forbidden("the Origin header is not readable".into())),
+        None => Err(ApiError::Forbidden(
+            "an Origin header is required: state-changing requests must come from the app's page".into(),
+        )),
+    }
+}
+
+/// The timestamp and a fresh nonce for one signed request.
+pub(crate) fn stamp_parts(state: &AppState) -> (u64, String) {
+    (state.clock().now(), state.random().oauth_nonce())
+}

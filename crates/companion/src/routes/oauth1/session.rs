@@ -1,0 +1,68 @@
+//! `GET /oauth1/{id}/session` and `POST /oauth1/{id}/logout`.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use super::cookies::{self, CookieError, CookieKind, Session};
+use super::{check_origin, provider, Provider};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The signed-in session, or `None` when there is none usable (missing, expired, sealed with
+/// a retired key, tampered): the app then simply shows "signed out".
+pub(crate) fn current(state: &AppState, p: &Provider<'_>, headers: &HeaderMap) -> Option<Session> {
+    match cookies::load::<Session>(state, p, headers, CookieKind::Session) {
+        Ok(s) => Some(s),
+        Err(CookieError::Missing) => None,
+        Err(e) => {
+            tracing::info!(provider = p.id, reason = ?e, "session cookie not accepted");
+            None
+        }
+    }
+}
+
+/// The session or a 401 telling the app to sign in.
+pub(crate) fn require(state: &AppState, p: &Provider<'_>, headers: &HeaderMap) -> Result<Session, ApiError> {
+    current(state, p, headers).ok_or_else(|| {
+        ApiError::Unauthorized(format!("not signed in to {}: sign in at /oauth1/{}/login", p.id, p.id).into())
+    })
+}
+
+fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// `{"signed_in": false}` or `{"signed_in": true, <identity fields>}` (e.g. `user_id`,
+/// `screen_name`, whatever the provider returned with the token). Never the token or secret.
+pub async fn session(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let p = provider(&state, &id)?;
+    let mut body = Map::new();
+    match current(&state, &p, &headers) {
+        Some(s) => {
+            body.insert("signed_in".into(), Value::Bool(true));
+            for (k, v) in s.extra {
+                if k != "signed_in" {
+                    body.insert(k, Value::String(v));
+                }
+            }
+        }
+        None => {
+            body.insert("signed_in".into(), Value::Bool(false));
+        }
+    }
+    Ok(no_store(axum::Json(Value::Object(body)).into_response()))
+}
+
+/// Drops the session cookie. The provider keeps the token: RFC 5849 defines no revocation.
+pub async fn logout(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let p = provider(&state, &id)?;
+    check_origin(&state, &headers)?;
+    let clear = cookies::clear(&state, &p, CookieKind::Session)?;
+    tracing::info!(provider = p.id, "signed out");
+    let mut resp = (StatusCode::OK, axum::Json(serde_json::json!({ "signed_in": false }))).into_response();
+    resp.headers_mut().append(header::SET_COOKIE, clear);
+    Ok(no_store(resp))
+}

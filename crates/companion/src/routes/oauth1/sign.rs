@@ -1,0 +1,100 @@
+//! `POST /oauth1/{id}/sign`: an `Authorization` header for one request under `api_base`, for
+//! a signed-in session (for clients that must send the request themselves).
+//!
+//! Note the header is only valid for the exact method, URL, form parameters, timestamp and
+//! nonce it was made for.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use latchkey_proto::oauth1::{sign_request, Body, Credentials, SignatureMethod, SigningRequest};
+use serde::{Deserialize, Serialize};
+
+use super::{api_path, check_origin, provider, session, stamp_parts};
+use crate::error::{ApiError, Json};
+use crate::state::AppState;
+
+/// Form parameters to sign: `[["name", "value"], …]` or `{"name": "value", …}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Params {
+    /// Ordered pairs (repeated names allowed).
+    Pairs(Vec<(String, String)>),
+    /// An object.
+    Map(serde_json::Map<String, serde_json::Value>),
+}
+
+/// The request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Absolute URL under `api_base`, query included.
+    pub url: String,
+    /// Form-encoded body parameters that will be sent, if any.
+    #[serde(default)]
+    pub params: Option<Params>,
+}
+
+/// The answer.
+#[derive(Debug, Serialize)]
+pub struct SignResponse {
+    /// The `Authorization` header value.
+    pub authorization: String,
+}
+
+fn pairs(p: Option<Params>) -> Result<Vec<(String, String)>, ApiError> {
+    match p {
+        None => Ok(Vec::new()),
+        Some(Params::Pairs(v)) => Ok(v),
+        Some(Params::Map(m)) => m
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => Ok((k, s)),
+                serde_json::Value::Number(n) => Ok((k, n.to_string())),
+                serde_json::Value::Bool(b) => Ok((k, b.to_string())),
+                _ => Err(ApiError::BadRequest(format!("params.{k} must be a string, number or boolean").into())),
+            })
+            .collect(),
+    }
+}
+
+/// Signs; see the module docs.
+pub async fn sign(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, Json(req): Json<SignRequest>) -> Result<Response, ApiError> {
+    let p = provider(&state, &id)?;
+    check_origin(&state, &headers)?;
+    if p.signature_method() == SignatureMethod::Plaintext {
+        // A PLAINTEXT "signature" is the consumer and token secrets themselves.
+        return Err(ApiError::BadRequest(
+            format!("provider {} signs with PLAINTEXT, whose header holds the secrets: use /oauth1/{}/api/ instead", p.id, p.id).into(),
+        ));
+    }
+    let api_base = p
+        .api_base
+        .ok_or_else(|| ApiError::NotFound(format!("provider {} has no api_base to sign for", p.id).into()))?;
+    api_path::check_under(api_base, &req.url).map_err(|e| ApiError::Forbidden(e.to_string().into()))?;
+    let session = session::require(&state, &p, &headers)?;
+    let params = pairs(req.params)?;
+    let (timestamp, nonce) = stamp_parts(&state);
+    let signed = sign_request(
+        &SigningRequest {
+            method: &req.method,
+            url: &req.url,
+            body: if params.is_empty() { Body::None } else { Body::Form(&params) },
+            consumer_key: &p.config.consumer_key,
+            token: Some(&session.token),
+            callback: None,
+            verifier: None,
+            signature_method: p.signature_method(),
+            timestamp,
+            nonce: &nonce,
+            realm: None,
+        },
+        &Credentials { consumer: p.credential.as_proto(), token_secret: Some(&session.secret) },
+    )
+    .map_err(|e| ApiError::BadRequest(format!("cannot sign this request: {e}").into()))?;
+    let mut resp = axum::Json(SignResponse { authorization: signed.authorization_header }).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
