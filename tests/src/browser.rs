@@ -349,6 +349,58 @@ impl Browser {
         .to_owned()
     }
 
+    /// The value of cookie `name` as the browser holds it for the current page (WebDriver
+    /// sees `HttpOnly` cookies too).
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        self.client
+            .get_named_cookie(name)
+            .await
+            .ok()
+            .map(|c| c.value().to_owned())
+    }
+
+    /// Replaces the value of cookie `name`, keeping its path and flags.
+    pub async fn set_cookie_value(&self, name: &str, value: &str) {
+        let mut cookie = self
+            .client
+            .get_named_cookie(name)
+            .await
+            .unwrap_or_else(|e| panic!("cookie {name} is not set: {e}"));
+        cookie.set_value(value.to_owned());
+        self.client
+            .delete_cookie(name)
+            .await
+            .unwrap_or_else(|e| panic!("delete cookie {name}: {e}"));
+        self.client
+            .add_cookie(cookie)
+            .await
+            .unwrap_or_else(|e| panic!("set cookie {name}: {e}"));
+    }
+
+    /// Sets cookie `name` (path `/`, host-only, HttpOnly) for the current page's host.
+    pub async fn add_cookie(&self, name: &str, value: &str) {
+        let mut cookie = fantoccini::cookies::Cookie::new(name.to_owned(), value.to_owned());
+        cookie.set_path("/");
+        cookie.set_http_only(true);
+        self.client
+            .add_cookie(cookie)
+            .await
+            .unwrap_or_else(|e| panic!("set cookie {name}: {e}"));
+    }
+
+    /// `fetch(url, init)` from the page (its origin, its cookies); returns the status, or
+    /// `{"type": …}` as a string when the response is opaque. `init` is a JS object literal.
+    pub async fn fetch_status(&self, url: &str, init: &str) -> Value {
+        self.js(
+            &format!(
+                "return fetch(arguments[0], {init}).then(r => (r.type === 'opaque' || \
+                 r.type === 'opaqueredirect') ? r.type : r.status, e => 'error: ' + e);"
+            ),
+            vec![Value::String(url.to_owned())],
+        )
+        .await
+    }
+
     /// Reloads the page.
     pub async fn reload(&self) {
         self.client.refresh().await.expect("reload the page");

@@ -212,13 +212,32 @@ impl Flask {
         &self.service
     }
 
+    /// The callback URL of the last consent (the fixture logs each authorize redirect).
+    pub fn last_authorize_redirect(&self) -> Option<String> {
+        self.service
+            .log_text()
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("authorize redirect: "))
+            .map(str::to_owned)
+    }
+
+    /// How many HTTP requests the provider has logged so far.
+    pub fn request_count(&self) -> usize {
+        self.service
+            .log_text()
+            .lines()
+            .filter(|l| l.contains(" HTTP/1.1\""))
+            .count()
+    }
+
     /// How many requests for `path` the provider has logged so far (werkzeug logs each one).
     pub fn requests_logged(&self, path: &str) -> usize {
         let needle = format!(" {path}");
         self.service
             .log_text()
             .lines()
-            .filter(|l| l.contains("HTTP/1.1\"") && l.contains(&needle))
+            .filter(|l| l.contains(" HTTP/1.1\"") && l.contains(&needle))
             .count()
     }
 }

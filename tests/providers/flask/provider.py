@@ -219,6 +219,14 @@ def create_app():
         config=app.config,
     )
 
+    @app.after_request
+    def log_authorize_redirect(response):
+        # The e2e tests replay the callback; the consumer's redirect is otherwise invisible
+        # to them (the browser follows it and the companion redirects again at once).
+        if request.path == "/oauth/authorize" and request.method == "POST" and response.status_code == 302:
+            print(f"authorize redirect: {response.headers.get('Location', '')}", flush=True)
+        return response
+
     def page(title, body):
         return (
             "<!doctype html><html lang=en><head><meta charset=utf-8>"

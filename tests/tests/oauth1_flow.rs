@@ -1,0 +1,339 @@
+//! OAuth 1.0a through the real companion, against the real Flask-OAuthlib provider, in
+//! headless Chromium (issue "companion").
+
+use latchkey_e2e::flows::{api_call, flask_sign_in, flask_to_consent, sign_in_label};
+use latchkey_e2e::{Stack, StackOptions, DEMO_USER, FLASK_ID, FLASK_NAME};
+use serde_json::Value;
+
+const SIGNED_IN: &str = "Signed in as demo";
+
+fn session_cookie() -> String {
+    format!("latchkey-{FLASK_ID}-session")
+}
+
+fn pending_cookie() -> String {
+    format!("latchkey-{FLASK_ID}-pending")
+}
+
+async fn home(stack: &Stack) {
+    stack.browser.goto(&format!("{}/", stack.origin())).await;
+    stack
+        .browser
+        .wait_until("the Flask sign-in button", || async {
+            stack.browser.has_button(&sign_in_label(FLASK_NAME)).await
+        })
+        .await;
+}
+
+async fn signed_in_stack() -> Stack {
+    let stack = Stack::start(StackOptions::flask()).await;
+    home(&stack).await;
+    flask_sign_in(&stack.browser, &stack.flask().base_url()).await;
+    stack
+}
+
+/// What the companion's `/oauth1/flask/session` says, read from the page.
+async fn companion_session(stack: &Stack) -> Value {
+    let b = &stack.browser;
+    b.js(
+        "return fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json());",
+        vec![Value::String(format!("/oauth1/{FLASK_ID}/session"))],
+    )
+    .await
+}
+
+/// The provider's echo of what reached it, minus the OAuth protocol parameters.
+fn echoed(body: &str, field: &str) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("JSON echo ({e}): {body}"));
+    v[field]
+        .as_array()
+        .unwrap_or_else(|| panic!("{field} in {body}"))
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or_default().to_owned(),
+                p[1].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .filter(|(k, _)| !k.starts_with("oauth_"))
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_through_login_and_consent_shows_the_user() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    assert!(b.text().await.contains(SIGNED_IN));
+    assert!(b.has_button("Sign out").await);
+    let session = companion_session(&stack).await;
+    assert_eq!(session["signed_in"], true, "{session}");
+    assert_eq!(session["screen_name"], DEMO_USER, "{session}");
+    // The token credentials live in an HttpOnly cookie the page cannot read.
+    let visible = b.js("return document.cookie;", vec![]).await;
+    assert!(
+        !visible.as_str().unwrap_or_default().contains("latchkey-"),
+        "the companion's cookies are HttpOnly: {visible}"
+    );
+    assert!(
+        b.cookie(&session_cookie()).await.is_some(),
+        "the session cookie is set"
+    );
+    let storage = b.storage().await.to_string();
+    assert!(
+        !storage.contains("oauth_token"),
+        "no OAuth 1.0a credential in Web Storage: {storage}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_console_get_with_a_tricky_query_reaches_the_provider_intact() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    // Encoded where the query syntax would otherwise change the meaning (+ and %), raw
+    // elsewhere (space, ~, ü), and a repeated key.
+    let out = api_call(b, "GET", "/me?q=a b%2Bc~d%25e ü&tag=x&tag=y&plus=1+2", None).await;
+    assert_eq!(
+        out.code(),
+        Some(200),
+        "the provider accepted the signature: {out:?}"
+    );
+    assert_eq!(
+        echoed(&out.body, "query"),
+        pairs(&[
+            ("q", "a b+c~d%e ü"),
+            ("tag", "x"),
+            ("tag", "y"),
+            ("plus", "1 2")
+        ]),
+        "the provider saw the query as typed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_console_post_with_a_form_body_reaches_the_provider_intact() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    let out = api_call(b, "POST", "/me", Some("note=hello w%C3%B6rld %26 more&n=1")).await;
+    assert_eq!(
+        out.code(),
+        Some(200),
+        "the provider accepted the signature: {out:?}"
+    );
+    assert_eq!(
+        echoed(&out.body, "form"),
+        pairs(&[("note", "hello wörld & more"), ("n", "1")]),
+        "the provider received the form fields (body sent as application/x-www-form-urlencoded and signed)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_session_cookie_is_refused() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    let value = b.cookie(&session_cookie()).await.expect("session cookie");
+    // Flip one character in the middle of the sealed value.
+    let mut chars: Vec<char> = value.chars().collect();
+    let i = chars.len() / 2;
+    chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+    b.set_cookie_value(&session_cookie(), &chars.into_iter().collect::<String>())
+        .await;
+    let session = companion_session(&stack).await;
+    assert_eq!(
+        session["signed_in"], false,
+        "a tampered cookie is no session: {session}"
+    );
+    let before = stack.flask().requests_logged("/api/me");
+    let status = b
+        .fetch_status(
+            &format!("/oauth1/{FLASK_ID}/api/me"),
+            "{credentials: 'same-origin'}",
+        )
+        .await;
+    assert_eq!(
+        status,
+        Value::from(401),
+        "no signed call without a valid session"
+    );
+    assert_eq!(
+        stack.flask().requests_logged("/api/me"),
+        before,
+        "nothing sent upstream"
+    );
+    b.reload().await;
+    b.wait_until("the sign-in button", || async {
+        b.has_button(&sign_in_label(FLASK_NAME)).await
+    })
+    .await;
+    assert!(!b.text().await.contains(SIGNED_IN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_sealed_for_another_purpose_is_refused() {
+    let stack = Stack::start(StackOptions::flask()).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    flask_to_consent(b, &stack.flask().base_url()).await;
+    // Cookies are per host, not per port: the companion's pending cookie is visible here.
+    let pending = b
+        .cookie(&pending_cookie())
+        .await
+        .expect("the pending sign-in cookie");
+    b.click_button("Authorize").await;
+    b.wait_for_text(SIGNED_IN).await;
+    // A genuine cookie of this companion, but sealed as the pending sign-in, not a session.
+    b.set_cookie_value(&session_cookie(), &pending).await;
+    let session = companion_session(&stack).await;
+    assert_eq!(
+        session["signed_in"], false,
+        "a foreign cookie is no session: {session}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_callback_is_refused() {
+    let stack = Stack::start(StackOptions::flask()).await;
+    home(&stack).await;
+    let b = &stack.browser;
+    flask_to_consent(b, &stack.flask().base_url()).await;
+    let pending = b
+        .cookie(&pending_cookie())
+        .await
+        .expect("the pending sign-in cookie");
+    b.click_button("Authorize").await;
+    b.wait_for_text(SIGNED_IN).await;
+    let callback = stack
+        .flask()
+        .last_authorize_redirect()
+        .expect("the provider logged the callback it redirected to");
+    assert!(callback.contains("oauth_verifier="), "{callback}");
+    let exchanges = stack.flask().requests_logged("/oauth/access_token");
+    assert_eq!(exchanges, 1);
+
+    // As is: the sign-in it belonged to is over, so the companion refuses it by itself.
+    let status = b
+        .fetch_status(
+            &callback,
+            "{credentials: 'same-origin', redirect: 'manual'}",
+        )
+        .await;
+    assert!(
+        status.as_u64().is_some_and(|s| (400..500).contains(&s)),
+        "the companion refuses the used callback with a 4xx, got {status}"
+    );
+    assert_eq!(
+        stack.flask().requests_logged("/oauth/access_token"),
+        exchanges,
+        "nothing was sent to the provider"
+    );
+
+    // With the old pending cookie put back too: the provider refuses the used request token.
+    b.add_cookie(&pending_cookie(), &pending).await;
+    let status = b
+        .fetch_status(
+            &callback,
+            "{credentials: 'same-origin', redirect: 'manual'}",
+        )
+        .await;
+    assert!(
+        status.as_u64().is_some_and(|s| (400..500).contains(&s)),
+        "a replay with the old cookie is refused with a 4xx, got {status}"
+    );
+    // The browser's session is still the original one.
+    let session = companion_session(&stack).await;
+    assert_eq!(session["screen_name"], DEMO_USER, "{session}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_path_outside_api_base_is_forbidden_and_nothing_is_sent() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    let before = stack.flask().request_count();
+    for path in [
+        "..%2Foauth%2Faccess_token",
+        "%2e%2e%2Foauth%2Faccess_token",
+        "me%2F..%2F..%2Foauth%2Frequest_token",
+    ] {
+        let status = b
+            .fetch_status(
+                &format!("/oauth1/{FLASK_ID}/api/{path}"),
+                "{credentials: 'same-origin'}",
+            )
+            .await;
+        assert_eq!(status, Value::from(403), "{path} climbs out of api_base");
+    }
+    assert_eq!(
+        stack.flask().request_count(),
+        before,
+        "the provider saw no request:\n{}",
+        stack.flask().service().log_tail(10)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cross_origin_post_is_refused() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    let cookie = b.cookie(&session_cookie()).await.expect("session cookie");
+    let before = stack.flask().requests_logged("/api/me");
+
+    // From a page of another origin in the same browser (same site: cookies go along).
+    b.goto(&format!("{}/healthz", stack.flask().base_url()))
+        .await;
+    let sent = b
+        .fetch_status(
+            &format!("{}/oauth1/{FLASK_ID}/api/me", stack.origin()),
+            "{method: 'POST', mode: 'no-cors', credentials: 'include', \
+             headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'n=1'}",
+        )
+        .await;
+    assert_eq!(sent, Value::from("opaque"), "the request left the page");
+
+    // And the same with the status visible: the session cookie, a foreign Origin.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/oauth1/{FLASK_ID}/api/me", stack.origin()))
+        .header("Cookie", format!("{}={cookie}", session_cookie()))
+        .header("Origin", "http://evil.example")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("n=1")
+        .send()
+        .await
+        .expect("POST to the companion");
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        stack.flask().requests_logged("/api/me"),
+        before,
+        "neither cross-origin POST reached the provider"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_ends_the_companion_session() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    b.click_button("Sign out").await;
+    b.wait_until("the sign-in button after signing out", || async {
+        b.has_button(&sign_in_label(FLASK_NAME)).await
+    })
+    .await;
+    assert!(!b.text().await.contains(SIGNED_IN));
+    let session = companion_session(&stack).await;
+    assert_eq!(session["signed_in"], false, "{session}");
+    b.reload().await;
+    b.wait_until("the sign-in button after a reload", || async {
+        b.has_button(&sign_in_label(FLASK_NAME)).await
+    })
+    .await;
+    let status = b
+        .fetch_status(
+            &format!("/oauth1/{FLASK_ID}/api/me"),
+            "{credentials: 'same-origin'}",
+        )
+        .await;
+    assert_eq!(status, Value::from(401), "no signed call after sign-out");
+}
