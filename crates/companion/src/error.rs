@@ -96,7 +96,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             Self::Internal(detail) => tracing::error!(%detail, "internal error"),
-            e if e.status().is_server_error() => tracing::warn!(error = e.code(), message = e.message(), "upstream error"),
+            e if e.status().is_server_error() => {
+                tracing::warn!(error = e.code(), message = e.message(), "upstream error")
+            }
             e => tracing::debug!(status = %e.status(), message = e.message(), "request refused"),
         }
         let body = serde_json::json!({ "error": self.code(), "message": self.message() });
@@ -122,9 +124,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 fn from_json_rejection(r: JsonRejection) -> ApiError {
     let text = r.body_text();
     match r.status() {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::UnsupportedMediaType("send the body as JSON with `Content-Type: application/json`".into())
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(
+            "send the body as JSON with `Content-Type: application/json`".into(),
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(text.into()),
         _ => ApiError::BadRequest(text.into()),
     }
@@ -138,7 +140,9 @@ mod tests {
     async fn internal_errors_reveal_nothing() {
         let resp = ApiError::Internal("key file /etc/secret unreadable".into()).into_response();
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(!text.contains("/etc/secret"), "{text}");
         assert!(text.contains("internal_error"));

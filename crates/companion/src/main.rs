@@ -71,7 +71,12 @@ fn main() -> ExitCode {
         Command::Config(ConfigCommand::Check(a)) => match load(&a.config) {
             Ok((config, _)) => {
                 let list: Vec<String> = config.providers.iter().map(|p| p.id.clone()).collect();
-                println!("{}: ok ({} providers: {})", a.config.display(), list.len(), list.join(", "));
+                println!(
+                    "{}: ok ({} providers: {})",
+                    a.config.display(),
+                    list.len(),
+                    list.join(", ")
+                );
                 ExitCode::SUCCESS
             }
             Err(code) => code,
@@ -105,7 +110,9 @@ fn main() -> ExitCode {
 
 fn serve(path: &std::path::Path) -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     let (config, secrets) = match load(path) {
         Ok(v) => v,
@@ -135,8 +142,9 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), String> {
     let public_url = config.server.public_url.clone();
     let providers = config.providers.len();
     let state = AppState::new(config, secrets)?;
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, %public_url, providers, "latchkey companion listening");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

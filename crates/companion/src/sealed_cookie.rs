@@ -41,7 +41,10 @@ const TAG_LEN: usize = 16;
 const AAD_CONTEXT: &[u8] = b"latchkey-cookie-v1";
 
 fn key_id(key: &CookieKey) -> u8 {
-    let digest = Sha256::new().chain_update(b"latchkey cookie key id\0").chain_update(key.secret()).finalize();
+    let digest = Sha256::new()
+        .chain_update(b"latchkey cookie key id\0")
+        .chain_update(key.secret())
+        .finalize();
     digest[0]
 }
 
@@ -72,7 +75,13 @@ pub fn seal(
     plaintext.extend_from_slice(payload);
     let aad = aad(name, provider);
     let ciphertext = cipher
-        .encrypt(&Nonce::from(nonce), Payload { msg: &plaintext, aad: &aad })
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: &plaintext,
+                aad: &aad,
+            },
+        )
         .map_err(|_| "AES-GCM encryption failed".to_owned())?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
     out.push(key_id(&keys.current));
@@ -83,8 +92,16 @@ pub fn seal(
 
 /// Opens a value sealed by [`seal`] for the same `name` and `provider`, checking its expiry
 /// against `now` (Unix seconds). Tries every held key whose id matches.
-pub fn open(keys: &CookieKeys, name: &str, provider: &str, now: u64, value: &str) -> Result<Vec<u8>, OpenError> {
-    let raw = URL_SAFE_NO_PAD.decode(value.trim()).map_err(|_| OpenError::Malformed)?;
+pub fn open(
+    keys: &CookieKeys,
+    name: &str,
+    provider: &str,
+    now: u64,
+    value: &str,
+) -> Result<Vec<u8>, OpenError> {
+    let raw = URL_SAFE_NO_PAD
+        .decode(value.trim())
+        .map_err(|_| OpenError::Malformed)?;
     if raw.len() < 1 + NONCE_LEN + 8 + TAG_LEN {
         return Err(OpenError::Malformed);
     }
@@ -93,14 +110,23 @@ pub fn open(keys: &CookieKeys, name: &str, provider: &str, now: u64, value: &str
     let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| OpenError::Malformed)?;
     let nonce = Nonce::from(nonce);
     let aad = aad(name, provider);
-    let mut candidates = std::iter::once(&keys.current).chain(keys.previous.iter()).filter(|k| key_id(k) == id[0]).peekable();
+    let mut candidates = std::iter::once(&keys.current)
+        .chain(keys.previous.iter())
+        .filter(|k| key_id(k) == id[0])
+        .peekable();
     if candidates.peek().is_none() {
         return Err(OpenError::UnknownKey);
     }
     let plaintext = candidates
         .find_map(|k| {
             Aes256Gcm::new(k.secret().into())
-                .decrypt(&nonce, Payload { msg: ciphertext, aad: &aad })
+                .decrypt(
+                    &nonce,
+                    Payload {
+                        msg: ciphertext,
+                        aad: &aad,
+                    },
+                )
                 .ok()
         })
         .ok_or(OpenError::Tampered)?;
@@ -119,7 +145,10 @@ mod tests {
     use crate::state::OsRandom;
 
     fn keys(byte: u8) -> CookieKeys {
-        CookieKeys { current: CookieKey::from_bytes([byte; 32]), previous: Vec::new() }
+        CookieKeys {
+            current: CookieKey::from_bytes([byte; 32]),
+            previous: Vec::new(),
+        }
     }
 
     #[test]
@@ -127,12 +156,23 @@ mod tests {
         let k = keys(1);
         let v = seal(&k, &OsRandom, "session", "flask", 1000, b"hello").unwrap();
         assert_eq!(open(&k, "session", "flask", 999, &v).unwrap(), b"hello");
-        assert_eq!(open(&k, "session", "flask", 1000, &v), Err(OpenError::Expired));
+        assert_eq!(
+            open(&k, "session", "flask", 1000, &v),
+            Err(OpenError::Expired)
+        );
     }
 
     #[test]
     fn the_payload_is_not_readable_in_the_cookie() {
-        let v = seal(&keys(1), &OsRandom, "session", "flask", 1000, b"token-secret-value").unwrap();
+        let v = seal(
+            &keys(1),
+            &OsRandom,
+            "session",
+            "flask",
+            1000,
+            b"token-secret-value",
+        )
+        .unwrap();
         let raw = URL_SAFE_NO_PAD.decode(&v).unwrap();
         assert!(!raw.windows(5).any(|w| w == b"token"));
     }
@@ -141,8 +181,14 @@ mod tests {
     fn another_name_or_provider_does_not_open() {
         let k = keys(1);
         let v = seal(&k, &OsRandom, "pending", "flask", 1000, b"x").unwrap();
-        assert_eq!(open(&k, "session", "flask", 1, &v), Err(OpenError::Tampered));
-        assert_eq!(open(&k, "pending", "other", 1, &v), Err(OpenError::Tampered));
+        assert_eq!(
+            open(&k, "session", "flask", 1, &v),
+            Err(OpenError::Tampered)
+        );
+        assert_eq!(
+            open(&k, "pending", "other", 1, &v),
+            Err(OpenError::Tampered)
+        );
     }
 
     #[test]
@@ -153,9 +199,16 @@ mod tests {
         for i in 1..raw.len() {
             let mut bad = raw.clone();
             bad[i] ^= 0x01;
-            assert_eq!(open(&k, "s", "p", 1, &URL_SAFE_NO_PAD.encode(&bad)), Err(OpenError::Tampered), "byte {i}");
+            assert_eq!(
+                open(&k, "s", "p", 1, &URL_SAFE_NO_PAD.encode(&bad)),
+                Err(OpenError::Tampered),
+                "byte {i}"
+            );
         }
-        assert_eq!(open(&k, "s", "p", 1, "not base64!"), Err(OpenError::Malformed));
+        assert_eq!(
+            open(&k, "s", "p", 1, "not base64!"),
+            Err(OpenError::Malformed)
+        );
         assert_eq!(open(&k, "s", "p", 1, "AAAA"), Err(OpenError::Malformed));
     }
 
@@ -163,7 +216,10 @@ mod tests {
     fn rotation_keeps_old_cookies_and_foreign_keys_are_refused() {
         let old = keys(1);
         let v = seal(&old, &OsRandom, "s", "p", 1000, b"x").unwrap();
-        let rotated = CookieKeys { current: CookieKey::from_bytes([2; 32]), previous: vec![CookieKey::from_bytes([1; 32])] };
+        let rotated = CookieKeys {
+            current: CookieKey::from_bytes([2; 32]),
+            previous: vec![CookieKey::from_bytes([1; 32])],
+        };
         assert_eq!(open(&rotated, "s", "p", 1, &v).unwrap(), b"x");
         assert_eq!(open(&keys(3), "s", "p", 1, &v), Err(OpenError::UnknownKey));
         let fresh = seal(&rotated, &OsRandom, "s", "p", 1000, b"y").unwrap();

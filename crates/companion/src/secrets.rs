@@ -41,8 +41,9 @@ impl CookieKey {
         .iter()
         .find_map(|e| e.decode(text).ok())
         .ok_or_else(|| "is not valid base64".to_owned())?;
-        let arr: [u8; 32] =
-            bytes.try_into().map_err(|b: Vec<u8>| format!("decodes to {} bytes, not 32", b.len()))?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| format!("decodes to {} bytes, not 32", b.len()))?;
         Ok(Self(arr))
     }
 
@@ -76,7 +77,7 @@ pub enum ConsumerCredential {
     /// HMAC-* or PLAINTEXT: the shared consumer secret.
     Secret(ConsumerSecret),
     /// RSA-*: the private key (its `Debug` is redacted).
-    Rsa(RsaSigningKey),
+    Rsa(Box<RsaSigningKey>),
 }
 
 /// Every secret the running companion needs.
@@ -116,7 +117,9 @@ impl Secrets {
         let mut problems = Vec::new();
         let mut consumers = HashMap::new();
         for p in &config.providers {
-            let ProviderKind::OAuth1(o) = &p.kind else { continue };
+            let ProviderKind::OAuth1(o) = &p.kind else {
+                continue;
+            };
             let is_rsa = o.signature_method.uses_rsa_key();
             let pos_of = match &o.secret {
                 SecretSource::Env(l) => l.pos,
@@ -134,13 +137,21 @@ impl Secrets {
                     }
                 },
                 SecretSource::File(Located { value: path, pos }) => match read_file(path) {
-                    Ok(v) if !v.trim().is_empty() => Some(v.trim_end_matches(['\r', '\n']).to_owned()),
+                    Ok(v) if !v.trim().is_empty() => {
+                        Some(v.trim_end_matches(['\r', '\n']).to_owned())
+                    }
                     Ok(_) => {
-                        problems.push(Problem { pos: *pos, message: format!("provider {:?}: {} is empty", p.id, path.display()) });
+                        problems.push(Problem {
+                            pos: *pos,
+                            message: format!("provider {:?}: {} is empty", p.id, path.display()),
+                        });
                         None
                     }
                     Err(e) => {
-                        problems.push(Problem { pos: *pos, message: format!("provider {:?}: {e}", p.id) });
+                        problems.push(Problem {
+                            pos: *pos,
+                            message: format!("provider {:?}: {e}", p.id),
+                        });
                         None
                     }
                 },
@@ -149,37 +160,61 @@ impl Secrets {
                 if is_rsa {
                     match RsaSigningKey::from_pem(&v) {
                         Ok(k) => {
-                            consumers.insert(p.id.clone(), ConsumerCredential::Rsa(k));
+                            consumers.insert(p.id.clone(), ConsumerCredential::Rsa(Box::new(k)));
                         }
-                        Err(e) => problems.push(Problem { pos: pos_of, message: format!("provider {:?}: rsa_key_file: {e}", p.id) }),
+                        Err(e) => problems.push(Problem {
+                            pos: pos_of,
+                            message: format!("provider {:?}: rsa_key_file: {e}", p.id),
+                        }),
                     }
                 } else {
-                    consumers.insert(p.id.clone(), ConsumerCredential::Secret(ConsumerSecret::new(v)));
+                    consumers.insert(
+                        p.id.clone(),
+                        ConsumerCredential::Secret(ConsumerSecret::new(v)),
+                    );
                 }
             }
         }
         let needs_cookies = !consumers.is_empty()
-            || config.providers.iter().any(|p| matches!(p.kind, ProviderKind::OAuth1(_)));
-        let cookie_keys = if needs_cookies { load_cookie_keys(config, env, &mut problems) } else { None };
+            || config
+                .providers
+                .iter()
+                .any(|p| matches!(p.kind, ProviderKind::OAuth1(_)));
+        let cookie_keys = if needs_cookies {
+            load_cookie_keys(config, env, &mut problems)
+        } else {
+            None
+        };
         if problems.is_empty() {
-            Ok(Secrets { cookie_keys, consumers })
+            Ok(Secrets {
+                cookie_keys,
+                consumers,
+            })
         } else {
             Err(problems)
         }
     }
 }
 
-fn load_cookie_keys(config: &Config, env: EnvLookup, problems: &mut Vec<Problem>) -> Option<CookieKeys> {
-    let (text, source, pos): (Option<String>, String, Option<Pos>) = match &config.server.cookie_key_file {
-        Some(Located { value: path, pos }) => match read_file(path) {
-            Ok(t) => (Some(t), path.display().to_string(), *pos),
-            Err(e) => {
-                problems.push(Problem { pos: *pos, message: format!("cookie_key_file: {e}") });
-                return None;
-            }
-        },
-        None => (env(COOKIE_KEY_ENV), COOKIE_KEY_ENV.to_owned(), None),
-    };
+fn load_cookie_keys(
+    config: &Config,
+    env: EnvLookup,
+    problems: &mut Vec<Problem>,
+) -> Option<CookieKeys> {
+    let (text, source, pos): (Option<String>, String, Option<Pos>) =
+        match &config.server.cookie_key_file {
+            Some(Located { value: path, pos }) => match read_file(path) {
+                Ok(t) => (Some(t), path.display().to_string(), *pos),
+                Err(e) => {
+                    problems.push(Problem {
+                        pos: *pos,
+                        message: format!("cookie_key_file: {e}"),
+                    });
+                    return None;
+                }
+            },
+            None => (env(COOKIE_KEY_ENV), COOKIE_KEY_ENV.to_owned(), None),
+        };
     let Some(text) = text else {
         problems.push(Problem {
             pos: None,
@@ -192,7 +227,10 @@ fn load_cookie_keys(config: &Config, env: EnvLookup, problems: &mut Vec<Problem>
     let current = match CookieKey::from_base64(&text) {
         Ok(k) => k,
         Err(why) => {
-            problems.push(Problem { pos, message: format!("cookie key from {source} {why}") });
+            problems.push(Problem {
+                pos,
+                message: format!("cookie key from {source} {why}"),
+            });
             return None;
         }
     };
@@ -200,14 +238,25 @@ fn load_cookie_keys(config: &Config, env: EnvLookup, problems: &mut Vec<Problem>
         Some(Located { value: path, pos }) => match read_file(path) {
             Ok(t) => (t, path.display().to_string(), *pos),
             Err(e) => {
-                problems.push(Problem { pos: *pos, message: format!("previous_cookie_keys_file: {e}") });
+                problems.push(Problem {
+                    pos: *pos,
+                    message: format!("previous_cookie_keys_file: {e}"),
+                });
                 return None;
             }
         },
-        None => (env(PREVIOUS_COOKIE_KEYS_ENV).unwrap_or_default(), PREVIOUS_COOKIE_KEYS_ENV.to_owned(), None),
+        None => (
+            env(PREVIOUS_COOKIE_KEYS_ENV).unwrap_or_default(),
+            PREVIOUS_COOKIE_KEYS_ENV.to_owned(),
+            None,
+        ),
     };
     let mut previous = Vec::new();
-    for (i, item) in prev_text.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).enumerate() {
+    for (i, item) in prev_text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .enumerate()
+    {
         match CookieKey::from_base64(item) {
             Ok(k) => previous.push(k),
             Err(why) => problems.push(Problem {

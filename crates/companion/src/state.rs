@@ -20,7 +20,10 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs()
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .as_secs()
     }
 }
 
@@ -94,7 +97,14 @@ impl AppState {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Randomness>,
     ) -> Result<Self, String> {
-        Self::with_timeouts(config, secrets, clock, random, CONNECT_TIMEOUT, UPSTREAM_TIMEOUT)
+        Self::with_timeouts(
+            config,
+            secrets,
+            clock,
+            random,
+            CONNECT_TIMEOUT,
+            UPSTREAM_TIMEOUT,
+        )
     }
 
     /// Like [`with`](Self::with), with other upstream timeouts (tests of the 504 path).
@@ -117,7 +127,14 @@ impl AppState {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Self {
-            inner: Arc::new(Inner { config, secrets, public_json: Bytes::from(public_json), clock, random, http }),
+            inner: Arc::new(Inner {
+                config,
+                secrets,
+                public_json: Bytes::from(public_json),
+                clock,
+                random,
+                http,
+            }),
         })
     }
 

@@ -40,7 +40,8 @@ impl TempDir {
     pub fn new(tag: &str) -> Self {
         let mut rnd = [0u8; 8];
         crate::state::OsRandom.fill(&mut rnd);
-        let p = std::env::temp_dir().join(format!("latchkey-test-{tag}-{}", u64::from_le_bytes(rnd)));
+        let p =
+            std::env::temp_dir().join(format!("latchkey-test-{tag}-{}", u64::from_le_bytes(rnd)));
         std::fs::create_dir_all(&p).unwrap();
         Self(p)
     }
@@ -53,7 +54,11 @@ impl Drop for TempDir {
 }
 
 /// A configuration with an OIDC provider `dot` and an OAuth 1.0a provider `flask`.
-pub(crate) fn config_text(static_dir: &std::path::Path, public_url: &str, api_base: &str) -> String {
+pub(crate) fn config_text(
+    static_dir: &std::path::Path,
+    public_url: &str,
+    api_base: &str,
+) -> String {
     format!(
         r#"
 [server]
@@ -111,7 +116,11 @@ impl Default for Setup<'_> {
 
 pub(crate) fn test_state(s: Setup<'_>) -> (AppState, TempDir) {
     let dir = TempDir::new("static");
-    std::fs::write(dir.0.join("index.html"), "<!doctype html><title>Latchkey</title>").unwrap();
+    std::fs::write(
+        dir.0.join("index.html"),
+        "<!doctype html><title>Latchkey</title>",
+    )
+    .unwrap();
     std::fs::write(dir.0.join("app.js"), "console.log(1)").unwrap();
     let config = Config::parse(&config_text(&dir.0, s.public_url, s.api_base)).unwrap();
     let key = s.cookie_key.to_owned();
@@ -135,14 +144,24 @@ pub(crate) fn test_state(s: Setup<'_>) -> (AppState, TempDir) {
 
 fn test_app() -> TestApp {
     let (state, dir) = test_state(Setup::default());
-    TestApp { router: super::app(state), _dir: dir }
+    TestApp {
+        router: super::app(state),
+        _dir: dir,
+    }
 }
 
 async fn get(app: &TestApp, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let resp = app.router.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    let resp = app
+        .router
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
@@ -164,7 +183,12 @@ async fn latchkey_json_lists_providers_and_holds_no_secret() {
     assert_eq!(cfg.public_url.as_deref(), Some("http://127.0.0.1:8080"));
     let ids: Vec<_> = cfg.providers.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["dot", "flask"]);
-    for needle in [CONSUMER_SECRET, COOKIE_KEY, "FLASK_CONSUMER_SECRET", "demo-consumer"] {
+    for needle in [
+        CONSUMER_SECRET,
+        COOKIE_KEY,
+        "FLASK_CONSUMER_SECRET",
+        "demo-consumer",
+    ] {
         assert!(!body.contains(needle), "{needle} leaked into {body}");
     }
 }
@@ -176,7 +200,10 @@ async fn app_routes_fall_back_to_index_html() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("<title>Latchkey</title>"), "{body}");
     assert_eq!(headers["cache-control"], "no-cache");
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     let (status, _, body) = get(&app, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("<title>Latchkey</title>"), "{body}");
@@ -188,7 +215,10 @@ async fn existing_assets_are_served() {
     let (status, headers, body) = get(&app, "/app.js").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, "console.log(1)");
-    assert!(headers["content-type"].to_str().unwrap().contains("javascript"));
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
 }
 
 #[tokio::test]

@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::raw::{RawConfig, RawProvider, RawServer, S};
 use super::{
-    BrowserProvider, Config, Located, OAuth1Provider, Pos, Problem, Provider, ProviderKind, SecretSource,
-    ServerConfig,
+    BrowserProvider, Config, Located, OAuth1Provider, Pos, Problem, Provider, ProviderKind,
+    SecretSource, ServerConfig,
 };
 use latchkey_proto::oauth1::SignatureMethod;
 
@@ -31,7 +31,10 @@ impl Checker<'_> {
     }
 
     fn located<T: Clone, U>(&self, s: &Spanned<U>, value: T) -> Located<T> {
-        Located { value, pos: self.pos(s) }
+        Located {
+            value,
+            pos: self.pos(s),
+        }
     }
 
     /// An absolute `http(s)` URL with a host.
@@ -81,18 +84,27 @@ fn http_url(v: &str) -> Result<(), &'static str> {
 }
 
 fn is_url_safe_id(id: &str) -> bool {
-    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub(super) fn check(text: &str, raw: RawConfig) -> Result<Config, Vec<Problem>> {
-    let mut c = Checker { text, problems: Vec::new() };
+    let mut c = Checker {
+        text,
+        problems: Vec::new(),
+    };
     let server = check_server(&mut c, raw.server.get_ref());
     let mut seen = HashSet::new();
     let mut providers = Vec::new();
     for p in &raw.provider {
         let id = p.get_ref().id.get_ref();
         if !seen.insert(id.clone()) {
-            c.at(&p.get_ref().id, format!("provider id {id:?} is used twice; ids must be unique"));
+            c.at(
+                &p.get_ref().id,
+                format!("provider id {id:?} is used twice; ids must be unique"),
+            );
         }
         if let Some(p) = check_provider(&mut c, p.get_ref()) {
             providers.push(p);
@@ -108,7 +120,13 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
     let listen = match s.listen.get_ref().parse::<SocketAddr>() {
         Ok(a) => Some(a),
         Err(_) => {
-            c.at(&s.listen, format!("listen {:?} is not an IP address and port (like \"127.0.0.1:8080\")", s.listen.get_ref()));
+            c.at(
+                &s.listen,
+                format!(
+                    "listen {:?} is not an IP address and port (like \"127.0.0.1:8080\")",
+                    s.listen.get_ref()
+                ),
+            );
             None
         }
     };
@@ -122,9 +140,14 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
     if s.static_dir.get_ref().is_empty() {
         c.at(&s.static_dir, "static_dir must not be empty".to_owned());
     }
-    let cookie_key_file = s.cookie_key_file.as_ref().map(|f| c.located(f, PathBuf::from(f.get_ref())));
-    let previous_cookie_keys_file =
-        s.previous_cookie_keys_file.as_ref().map(|f| c.located(f, PathBuf::from(f.get_ref())));
+    let cookie_key_file = s
+        .cookie_key_file
+        .as_ref()
+        .map(|f| c.located(f, PathBuf::from(f.get_ref())));
+    let previous_cookie_keys_file = s
+        .previous_cookie_keys_file
+        .as_ref()
+        .map(|f| c.located(f, PathBuf::from(f.get_ref())));
     Some(ServerConfig {
         listen: listen?,
         public_url: public_url?,
@@ -139,7 +162,12 @@ fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {
     let id = p.id.get_ref().clone();
     let mut ok = true;
     if !is_url_safe_id(&id) {
-        c.at(&p.id, format!("provider id {id:?} must be non-empty and use only letters, digits, '-' and '_'"));
+        c.at(
+            &p.id,
+            format!(
+                "provider id {id:?} must be non-empty and use only letters, digits, '-' and '_'"
+            ),
+        );
         ok = false;
     }
     if p.name.get_ref().trim().is_empty() {
@@ -151,11 +179,21 @@ fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {
             let u = c.url(&format!("provider {id:?}: api_base"), s);
             match u {
                 Some(u) if !u.ends_with('/') => {
-                    c.at(s, format!("provider {id:?}: api_base {u:?} must end with '/' (write \"{u}/\")"));
+                    c.at(
+                        s,
+                        format!(
+                            "provider {id:?}: api_base {u:?} must end with '/' (write \"{u}/\")"
+                        ),
+                    );
                     None
                 }
                 Some(u) if u.contains(['?', '#']) => {
-                    c.at(s, format!("provider {id:?}: api_base {u:?} must not have a query or fragment"));
+                    c.at(
+                        s,
+                        format!(
+                            "provider {id:?}: api_base {u:?} must not have a query or fragment"
+                        ),
+                    );
                     None
                 }
                 Some(u) => Some(u),
@@ -180,7 +218,12 @@ fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {
         }
     };
     let kind = kind?;
-    ok.then_some(Provider { id, name: p.name.get_ref().clone(), api_base, kind })
+    ok.then_some(Provider {
+        id,
+        name: p.name.get_ref().clone(),
+        api_base,
+        kind,
+    })
 }
 
 /// Keys that belong to another protocol are an error rather than silently ignored: the
@@ -188,15 +231,27 @@ fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {
 fn refuse<T>(c: &mut Checker, id: &str, protocol: &str, key: &str, v: &Option<Spanned<T>>) -> bool {
     match v {
         Some(s) => {
-            c.at(s, format!("provider {id:?}: key `{key}` does not apply to protocol {protocol:?}"));
+            c.at(
+                s,
+                format!("provider {id:?}: key `{key}` does not apply to protocol {protocol:?}"),
+            );
             false
         }
         None => true,
     }
 }
 
-fn browser(c: &mut Checker, p: &RawProvider, id: &str, protocol: Protocol) -> Option<BrowserProvider> {
-    let name = if protocol == Protocol::Oidc { "oidc" } else { "oauth2" };
+fn browser(
+    c: &mut Checker,
+    p: &RawProvider,
+    id: &str,
+    protocol: Protocol,
+) -> Option<BrowserProvider> {
+    let name = if protocol == Protocol::Oidc {
+        "oidc"
+    } else {
+        "oauth2"
+    };
     let mut ok = true;
     ok &= refuse(c, id, name, "request_token_url", &p.request_token_url);
     ok &= refuse(c, id, name, "authorize_url", &p.authorize_url);
@@ -210,7 +265,8 @@ fn browser(c: &mut Checker, p: &RawProvider, id: &str, protocol: Protocol) -> Op
     let what = |k: &str| format!("provider {id:?}: {k}");
     let issuer = c.opt_url(&what("issuer"), &p.issuer);
     let endpoints = Endpoints {
-        authorization_endpoint: c.opt_url(&what("authorization_endpoint"), &p.authorization_endpoint),
+        authorization_endpoint: c
+            .opt_url(&what("authorization_endpoint"), &p.authorization_endpoint),
         token_endpoint: c.opt_url(&what("token_endpoint"), &p.token_endpoint),
         userinfo_endpoint: c.opt_url(&what("userinfo_endpoint"), &p.userinfo_endpoint),
         revocation_endpoint: c.opt_url(&what("revocation_endpoint"), &p.revocation_endpoint),
@@ -236,7 +292,8 @@ fn browser(c: &mut Checker, p: &RawProvider, id: &str, protocol: Protocol) -> Op
             ok = false;
         }
         Protocol::Oauth2
-            if p.issuer.is_none() && (p.authorization_endpoint.is_none() || p.token_endpoint.is_none()) =>
+            if p.issuer.is_none()
+                && (p.authorization_endpoint.is_none() || p.token_endpoint.is_none()) =>
         {
             c.at(
                 &p.protocol,
@@ -253,7 +310,10 @@ fn browser(c: &mut Checker, p: &RawProvider, id: &str, protocol: Protocol) -> Op
             None
         }
         None => {
-            c.at(&p.protocol, format!("provider {id:?}: protocol {name:?} needs `client_id`"));
+            c.at(
+                &p.protocol,
+                format!("provider {id:?}: protocol {name:?} needs `client_id`"),
+            );
             None
         }
     };
@@ -269,9 +329,17 @@ fn browser(c: &mut Checker, p: &RawProvider, id: &str, protocol: Protocol) -> Op
             }
         },
     };
-    let scopes = p.scopes.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default();
+    let scopes = p
+        .scopes
+        .as_ref()
+        .map(|s| s.get_ref().clone())
+        .unwrap_or_default();
     if let Some(s) = &p.scopes {
-        if let Some(bad) = s.get_ref().iter().find(|v| v.is_empty() || v.contains(char::is_whitespace)) {
+        if let Some(bad) = s
+            .get_ref()
+            .iter()
+            .find(|v| v.is_empty() || v.contains(char::is_whitespace))
+        {
             c.at(s, format!("provider {id:?}: scope {bad:?} must be non-empty without spaces (one scope per entry)"));
             ok = false;
         }
@@ -294,7 +362,13 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     ok &= refuse(c, id, name, "client_id", &p.client_id);
     ok &= refuse(c, id, name, "scopes", &p.scopes);
     ok &= refuse(c, id, name, "session_storage", &p.session_storage);
-    ok &= refuse(c, id, name, "authorization_endpoint", &p.authorization_endpoint);
+    ok &= refuse(
+        c,
+        id,
+        name,
+        "authorization_endpoint",
+        &p.authorization_endpoint,
+    );
     ok &= refuse(c, id, name, "token_endpoint", &p.token_endpoint);
     ok &= refuse(c, id, name, "userinfo_endpoint", &p.userinfo_endpoint);
     ok &= refuse(c, id, name, "revocation_endpoint", &p.revocation_endpoint);
@@ -304,7 +378,10 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     let required_url = |c: &mut Checker, key: &str, v: &Option<S>| match v {
         Some(s) => c.url(&format!("provider {id:?}: {key}"), s),
         None => {
-            c.at(&p.protocol, format!("provider {id:?}: protocol \"oauth1\" needs `{key}`"));
+            c.at(
+                &p.protocol,
+                format!("provider {id:?}: protocol \"oauth1\" needs `{key}`"),
+            );
             None
         }
     };
@@ -314,11 +391,17 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     let consumer_key = match &p.consumer_key {
         Some(s) if !s.get_ref().is_empty() => Some(s.get_ref().clone()),
         Some(s) => {
-            c.at(s, format!("provider {id:?}: consumer_key must not be empty"));
+            c.at(
+                s,
+                format!("provider {id:?}: consumer_key must not be empty"),
+            );
             None
         }
         None => {
-            c.at(&p.protocol, format!("provider {id:?}: protocol \"oauth1\" needs `consumer_key`"));
+            c.at(
+                &p.protocol,
+                format!("provider {id:?}: protocol \"oauth1\" needs `consumer_key`"),
+            );
             None
         }
     };
@@ -332,7 +415,12 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
             }
         },
     };
-    let secret = match (signature_method, &p.consumer_secret_env, &p.consumer_secret_file, &p.rsa_key_file) {
+    let secret = match (
+        signature_method,
+        &p.consumer_secret_env,
+        &p.consumer_secret_file,
+        &p.rsa_key_file,
+    ) {
         (None, ..) => None,
         (Some(m), env, file, rsa) if m.uses_rsa_key() => {
             ok &= refuse(c, id, m.as_str(), "consumer_secret_env", env);
@@ -349,7 +437,9 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
             ok &= refuse(c, id, m.as_str(), "rsa_key_file", rsa);
             match (env, file) {
                 (Some(e), None) => Some(SecretSource::Env(c.located(e, e.get_ref().clone()))),
-                (None, Some(f)) => Some(SecretSource::File(c.located(f, PathBuf::from(f.get_ref())))),
+                (None, Some(f)) => {
+                    Some(SecretSource::File(c.located(f, PathBuf::from(f.get_ref()))))
+                }
                 (Some(e), Some(_)) => {
                     c.at(e, format!("provider {id:?}: set only one of `consumer_secret_env` and `consumer_secret_file`"));
                     None

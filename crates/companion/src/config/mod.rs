@@ -18,7 +18,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use latchkey_proto::oauth1::SignatureMethod;
-use latchkey_proto::public_config::{Endpoints, Protocol, PublicConfig, PublicProvider, SessionStorage};
+use latchkey_proto::public_config::{
+    Endpoints, Protocol, PublicConfig, PublicProvider, SessionStorage,
+};
 
 /// A place in the configuration file (1-based), for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +175,10 @@ impl Config {
     /// its line and column when it has one.
     pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
         let raw: raw::RawConfig = toml::from_str(text).map_err(|e| {
-            vec![Problem { pos: e.span().map(|s| Pos::of(text, s.start)), message: e.message().trim().to_owned() }]
+            vec![Problem {
+                pos: e.span().map(|s| Pos::of(text, s.start)),
+                message: e.message().trim().to_owned(),
+            }]
         })?;
         check::check(text, raw)
     }
@@ -181,7 +186,10 @@ impl Config {
     /// Reads and parses a configuration file.
     pub fn read(path: &std::path::Path) -> Result<Config, Vec<Problem>> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![Problem { pos: None, message: format!("cannot read {}: {e}", path.display()) }]
+            vec![Problem {
+                pos: None,
+                message: format!("cannot read {}: {e}", path.display()),
+            }]
         })?;
         Self::parse(&text)
     }

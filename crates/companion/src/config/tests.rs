@@ -40,7 +40,9 @@ fn the_example_shape_parses() {
     let c = Config::parse(GOOD).unwrap();
     assert_eq!(c.server.public_url, "http://127.0.0.1:8080");
     assert_eq!(c.providers.len(), 2);
-    assert!(matches!(c.providers[1].kind, ProviderKind::OAuth1(ref o) if o.signature_method == SignatureMethod::HmacSha1));
+    assert!(
+        matches!(c.providers[1].kind, ProviderKind::OAuth1(ref o) if o.signature_method == SignatureMethod::HmacSha1)
+    );
 }
 
 #[test]
@@ -69,14 +71,36 @@ fn a_syntax_error_names_its_line() {
 fn semantic_problems_each_name_their_line() {
     let text = GOOD
         .replace("listen = \"127.0.0.1:8080\"", "listen = \"localhost\"")
-        .replace("\"http://127.0.0.1:9000/api/\"", "\"http://127.0.0.1:9000/api\"")
+        .replace(
+            "\"http://127.0.0.1:9000/api/\"",
+            "\"http://127.0.0.1:9000/api\"",
+        )
         .replace("id = \"flask\"", "id = \"dot\"")
-        .replace("http://127.0.0.1:9100/oauth/authorize", "ftp://127.0.0.1:9100/oauth/authorize");
+        .replace(
+            "http://127.0.0.1:9100/oauth/authorize",
+            "ftp://127.0.0.1:9100/oauth/authorize",
+        );
     let p = problems(&text);
-    assert!(p.iter().any(|l| l.starts_with("3:") && l.contains("listen")), "{p:?}");
-    assert!(p.iter().any(|l| l.starts_with("14:") && l.contains("must end with '/'")), "{p:?}");
-    assert!(p.iter().any(|l| l.starts_with("18:") && l.contains("used twice")), "{p:?}");
-    assert!(p.iter().any(|l| l.starts_with("22:") && l.contains("http://")), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("3:") && l.contains("listen")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("14:") && l.contains("must end with '/'")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("18:") && l.contains("used twice")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("22:") && l.contains("http://")),
+        "{p:?}"
+    );
     assert_eq!(p.len(), 4, "{p:?}");
 }
 
@@ -96,17 +120,30 @@ fn ids_must_be_url_safe() {
 fn oauth1_without_secret_source_or_urls_says_which_key() {
     let text = GOOD
         .replace("consumer_secret_env = \"FLASK_CONSUMER_SECRET\"\n", "")
-        .replace("request_token_url = \"http://127.0.0.1:9100/oauth/request_token\"\n", "");
+        .replace(
+            "request_token_url = \"http://127.0.0.1:9100/oauth/request_token\"\n",
+            "",
+        );
     let p = problems(&text);
-    assert!(p.iter().any(|l| l.contains("needs `request_token_url`")), "{p:?}");
-    assert!(p.iter().any(|l| l.contains("consumer_secret_env` or `consumer_secret_file")), "{p:?}");
+    assert!(
+        p.iter().any(|l| l.contains("needs `request_token_url`")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.contains("consumer_secret_env` or `consumer_secret_file")),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn keys_of_another_protocol_are_refused() {
     let text = GOOD.replace("session_storage = \"browser\"", "consumer_key = \"x\"");
     let p = problems(&text);
-    assert!(p[0].starts_with("15:") && p[0].contains("does not apply"), "{p:?}");
+    assert!(
+        p[0].starts_with("15:") && p[0].contains("does not apply"),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -117,7 +154,11 @@ fn rsa_needs_a_key_file_not_a_secret() {
     );
     let p = problems(&text);
     assert!(p.iter().any(|l| l.contains("rsa_key_file")), "{p:?}");
-    assert!(p.iter().any(|l| l.contains("consumer_secret_env") && l.contains("does not apply")), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|l| l.contains("consumer_secret_env") && l.contains("does not apply")),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -141,9 +182,16 @@ mod secrets {
     fn a_missing_consumer_secret_names_the_variable_and_line() {
         let c = Config::parse(GOOD).unwrap();
         let env = |n: &str| (n == COOKIE_KEY_ENV).then(|| KEY.to_owned());
-        let p: Vec<String> = Secrets::load(&c, &env).unwrap_err().iter().map(ToString::to_string).collect();
+        let p: Vec<String> = Secrets::load(&c, &env)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(p[0].starts_with("25:") && p[0].contains("FLASK_CONSUMER_SECRET"), "{p:?}");
+        assert!(
+            p[0].starts_with("25:") && p[0].contains("FLASK_CONSUMER_SECRET"),
+            "{p:?}"
+        );
     }
 
     #[test]

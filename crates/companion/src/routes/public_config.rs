@@ -11,7 +11,10 @@ use crate::state::AppState;
 /// The serialised [`PublicConfig`](latchkey_proto::public_config::PublicConfig).
 pub async fn latchkey_json(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")],
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
         state.public_json(),
     )
 }

@@ -44,21 +44,28 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
 }
 
 fn no_cache(resp: &mut Response) {
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
 }
 
 async fn index(dir: &std::path::Path, head: bool) -> Response {
     let file = dir.join("index.html");
     match tokio::fs::read(&file).await {
         Ok(bytes) => {
-            let body = if head { Body::empty() } else { Body::from(bytes) };
-            let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+            let body = if head {
+                Body::empty()
+            } else {
+                Body::from(bytes)
+            };
+            let mut resp =
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
             no_cache(&mut resp);
             resp
         }
         Err(e) => {
             tracing::warn!(file = %file.display(), error = %e, "index.html missing: is the app built?");
-            ApiError::NotFound("the app is not built (index.html is missing)".into()).into_response()
+            ApiError::NotFound("the app is not built (index.html is missing)".into())
+                .into_response()
         }
     }
 }

@@ -30,7 +30,8 @@ pub enum PathError {
 /// returns the upstream URL.
 pub fn join(api_base: &str, rest: &str, query: Option<&str>) -> Result<String, PathError> {
     check_rest(rest)?;
-    let mut url = String::with_capacity(api_base.len() + rest.len() + query.map_or(0, |q| q.len() + 1));
+    let mut url =
+        String::with_capacity(api_base.len() + rest.len() + query.map_or(0, |q| q.len() + 1));
     url.push_str(api_base);
     url.push_str(rest);
     if let Some(q) = query {
@@ -43,7 +44,9 @@ pub fn join(api_base: &str, rest: &str, query: Option<&str>) -> Result<String, P
 
 /// Checks that an absolute `url` lies under `api_base` (for `/sign`).
 pub fn check_under(api_base: &str, url: &str) -> Result<(), PathError> {
-    let rest = url.strip_prefix(api_base).ok_or_else(|| PathError::NotUnderBase(api_base.to_owned()))?;
+    let rest = url
+        .strip_prefix(api_base)
+        .ok_or_else(|| PathError::NotUnderBase(api_base.to_owned()))?;
     let path = rest.split(['?', '#']).next().unwrap_or("");
     check_rest(path)?;
     same_place(api_base, url)
@@ -84,7 +87,9 @@ fn same_place(api_base: &str, url: &str) -> Result<(), PathError> {
     let base = Uri::parse(api_base).map_err(|e| PathError::Invalid(e.to_string()))?;
     let u = Uri::parse(url).map_err(|e| PathError::Invalid(e.to_string()))?;
     if u.fragment().is_some() {
-        return Err(PathError::Invalid("a fragment is never sent to a server".to_owned()));
+        return Err(PathError::Invalid(
+            "a fragment is never sent to a server".to_owned(),
+        ));
     }
     let same = u.scheme().eq_ignore_ascii_case(base.scheme())
         && u.host().eq_ignore_ascii_case(base.host())
@@ -105,18 +110,43 @@ mod tests {
 
     #[test]
     fn ordinary_paths_join_unchanged() {
-        assert_eq!(join(BASE, "me", None).unwrap(), "http://127.0.0.1:9100/api/me");
-        assert_eq!(join(BASE, "a/b%20c/d.json", Some("x=1&y=%2F")).unwrap(), "http://127.0.0.1:9100/api/a/b%20c/d.json?x=1&y=%2F");
+        assert_eq!(
+            join(BASE, "me", None).unwrap(),
+            "http://127.0.0.1:9100/api/me"
+        );
+        assert_eq!(
+            join(BASE, "a/b%20c/d.json", Some("x=1&y=%2F")).unwrap(),
+            "http://127.0.0.1:9100/api/a/b%20c/d.json?x=1&y=%2F"
+        );
         assert_eq!(join(BASE, "", None).unwrap(), BASE);
-        assert_eq!(join(BASE, "..hidden/x", None).unwrap(), "http://127.0.0.1:9100/api/..hidden/x");
+        assert_eq!(
+            join(BASE, "..hidden/x", None).unwrap(),
+            "http://127.0.0.1:9100/api/..hidden/x"
+        );
     }
 
     #[test]
     fn every_escape_spelling_is_refused() {
         for rest in [
-            "..", "../admin", "a/../../admin", ".", "./x", "%2e%2e/admin", "%2E%2E/admin", ".%2e/admin",
-            "a%2f..%2fadmin", "a%2F..", "..%5cadmin", "..\\admin", "a\\b", "%252e%252e/admin", "..;/admin",
-            "/evil.example/x", "%00", "a%0d%0aHost:%20x", "%zz",
+            "..",
+            "../admin",
+            "a/../../admin",
+            ".",
+            "./x",
+            "%2e%2e/admin",
+            "%2E%2E/admin",
+            ".%2e/admin",
+            "a%2f..%2fadmin",
+            "a%2F..",
+            "..%5cadmin",
+            "..\\admin",
+            "a\\b",
+            "%252e%252e/admin",
+            "..;/admin",
+            "/evil.example/x",
+            "%00",
+            "a%0d%0aHost:%20x",
+            "%zz",
         ] {
             assert!(join(BASE, rest, None).is_err(), "{rest:?} was accepted");
         }

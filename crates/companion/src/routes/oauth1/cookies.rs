@@ -39,7 +39,11 @@ impl CookieKind {
 
     /// The cookie's name for provider `id`.
     pub fn name(self, state: &AppState, id: &str) -> String {
-        let prefix = if state.config().server.is_https() { "__Host-" } else { "" };
+        let prefix = if state.config().server.is_https() {
+            "__Host-"
+        } else {
+            ""
+        };
         format!("{prefix}latchkey-{id}-{}", self.suffix())
     }
 }
@@ -83,7 +87,8 @@ pub(crate) fn load<T: DeserializeOwned>(
 ) -> Result<T, CookieError> {
     let name = kind.name(state, p.id);
     let value = read(headers, &name).ok_or(CookieError::Missing)?;
-    let bytes = sealed_cookie::open(p.keys, &name, p.id, state.clock().now(), value).map_err(CookieError::Open)?;
+    let bytes = sealed_cookie::open(p.keys, &name, p.id, state.clock().now(), value)
+        .map_err(CookieError::Open)?;
     serde_json::from_slice(&bytes).map_err(|_| CookieError::Payload)
 }
 
@@ -99,19 +104,42 @@ pub(crate) fn set<T: Serialize>(
         CookieKind::Session => SESSION_TTL,
     };
     let name = kind.name(state, p.id);
-    let json = serde_json::to_vec(payload).map_err(|e| ApiError::Internal(format!("cookie payload: {e}")))?;
-    let sealed = sealed_cookie::seal(p.keys, state.random(), &name, p.id, state.clock().now() + ttl, &json)
-        .map_err(ApiError::Internal)?;
+    let json = serde_json::to_vec(payload)
+        .map_err(|e| ApiError::Internal(format!("cookie payload: {e}")))?;
+    let sealed = sealed_cookie::seal(
+        p.keys,
+        state.random(),
+        &name,
+        p.id,
+        state.clock().now() + ttl,
+        &json,
+    )
+    .map_err(ApiError::Internal)?;
     header_value(state, &name, &sealed, ttl)
 }
 
 /// A `Set-Cookie` value deleting cookie `kind` of provider `p`.
-pub(crate) fn clear(state: &AppState, p: &Provider<'_>, kind: CookieKind) -> Result<HeaderValue, ApiError> {
+pub(crate) fn clear(
+    state: &AppState,
+    p: &Provider<'_>,
+    kind: CookieKind,
+) -> Result<HeaderValue, ApiError> {
     header_value(state, &kind.name(state, p.id), "", 0)
 }
 
-fn header_value(state: &AppState, name: &str, value: &str, max_age: u64) -> Result<HeaderValue, ApiError> {
-    let secure = if state.config().server.is_https() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}"))
-        .map_err(|e| ApiError::Internal(format!("cookie header: {e}")))
+fn header_value(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: u64,
+) -> Result<HeaderValue, ApiError> {
+    let secure = if state.config().server.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .map_err(|e| ApiError::Internal(format!("cookie header: {e}")))
 }

@@ -45,8 +45,16 @@ pub fn safe_return_to(v: Option<&str>) -> String {
 }
 
 fn redirect(location: &str, cookies: &[HeaderValue]) -> Result<Response, ApiError> {
-    let loc = HeaderValue::from_str(location).map_err(|e| ApiError::Internal(format!("location: {e}")))?;
-    let mut resp = (StatusCode::FOUND, [(header::LOCATION, loc), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]).into_response();
+    let loc = HeaderValue::from_str(location)
+        .map_err(|e| ApiError::Internal(format!("location: {e}")))?;
+    let mut resp = (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, loc),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response();
     for c in cookies {
         resp.headers_mut().append(header::SET_COOKIE, c.clone());
     }
@@ -54,9 +62,18 @@ fn redirect(location: &str, cookies: &[HeaderValue]) -> Result<Response, ApiErro
 }
 
 /// Sends a small token-leg request and reads the answer (at most 64 KiB).
-async fn send(state: &AppState, req: http::Request<Vec<u8>>, what: &str) -> Result<http::Response<Vec<u8>>, ApiError> {
-    let req = reqwest::Request::try_from(req).map_err(|e| ApiError::Internal(format!("{what} request: {e}")))?;
-    let mut resp = state.http().execute(req).await.map_err(|e| upstream_error(&e, what))?;
+async fn send(
+    state: &AppState,
+    req: http::Request<Vec<u8>>,
+    what: &str,
+) -> Result<http::Response<Vec<u8>>, ApiError> {
+    let req = reqwest::Request::try_from(req)
+        .map_err(|e| ApiError::Internal(format!("{what} request: {e}")))?;
+    let mut resp = state
+        .http()
+        .execute(req)
+        .await
+        .map_err(|e| upstream_error(&e, what))?;
     let mut builder = http::Response::builder().status(resp.status());
     if let Some(ct) = resp.headers().get(header::CONTENT_TYPE) {
         builder = builder.header(header::CONTENT_TYPE, ct);
@@ -65,11 +82,15 @@ async fn send(state: &AppState, req: http::Request<Vec<u8>>, what: &str) -> Resu
     while let Some(chunk) = resp.chunk().await.map_err(|e| upstream_error(&e, what))? {
         if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
             tracing::warn!(what, "provider answer over 64 KiB");
-            return Err(ApiError::BadGateway(format!("the provider's {what} answer is too large").into()));
+            return Err(ApiError::BadGateway(
+                format!("the provider's {what} answer is too large").into(),
+            ));
         }
         body.extend_from_slice(&chunk);
     }
-    builder.body(body).map_err(|e| ApiError::Internal(format!("{what} response: {e}")))
+    builder
+        .body(body)
+        .map_err(|e| ApiError::Internal(format!("{what} response: {e}")))
 }
 
 /// Maps a transport failure: timeouts are 504, the rest 502; details go to the log.
@@ -85,17 +106,44 @@ pub(crate) fn upstream_error(e: &reqwest::Error, what: &str) -> ApiError {
 
 /// `GET /oauth1/{id}/login?return_to=/path`: gets temporary credentials, keeps them in the
 /// sealed `pending` cookie and sends the browser to the provider's authorization page.
-pub async fn login(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<LoginQuery>) -> Result<Response, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
-    let callback = format!("{}/oauth1/{}/callback", state.config().server.public_url, p.id);
+    let callback = format!(
+        "{}/oauth1/{}/callback",
+        state.config().server.public_url,
+        p.id
+    );
     let (timestamp, nonce) = stamp_parts(&state);
-    let req = build_request_token_request(&p.config.request_token_url, &p.consumer(), &callback, Stamp { timestamp, nonce: &nonce })
-        .map_err(|e| ApiError::Internal(format!("request-token request: {e}")))?;
+    let req = build_request_token_request(
+        &p.config.request_token_url,
+        &p.consumer(),
+        &callback,
+        Stamp {
+            timestamp,
+            nonce: &nonce,
+        },
+    )
+    .map_err(|e| ApiError::Internal(format!("request-token request: {e}")))?;
     let resp = send(&state, req, "request token").await?;
     let temporary = parse_request_token_response(resp).map_err(request_token_error)?;
-    let sep = if p.config.authorize_url.contains('?') { '&' } else { '?' };
-    let location = format!("{}{sep}oauth_token={}", p.config.authorize_url, percent::encode(&temporary.token));
-    let pending = Pending { temporary, return_to: safe_return_to(q.return_to.as_deref()) };
+    let sep = if p.config.authorize_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let location = format!(
+        "{}{sep}oauth_token={}",
+        p.config.authorize_url,
+        percent::encode(&temporary.token)
+    );
+    let pending = Pending {
+        temporary,
+        return_to: safe_return_to(q.return_to.as_deref()),
+    };
     let cookie = cookies::set(&state, &p, CookieKind::Pending, &pending)?;
     tracing::info!(provider = p.id, "sign-in started");
     redirect(&location, &[cookie])
@@ -104,8 +152,14 @@ pub async fn login(State(state): State<AppState>, Path(id): Path<String>, Query(
 fn request_token_error(e: RequestTokenError) -> ApiError {
     // The log gets the variant and the provider's problem, not the body (it may hold a token).
     match e {
-        RequestTokenError::Server { status, problem, .. } => {
-            tracing::warn!(status, problem = problem.as_deref().unwrap_or("-"), "request token refused");
+        RequestTokenError::Server {
+            status, problem, ..
+        } => {
+            tracing::warn!(
+                status,
+                problem = problem.as_deref().unwrap_or("-"),
+                "request token refused"
+            );
             let why = problem.map(|p| format!(" ({p})")).unwrap_or_default();
             ApiError::BadGateway(
                 format!("the provider refused the request token with HTTP {status}{why}: check consumer_key, the consumer secret and the callback URL it has registered").into(),
@@ -113,11 +167,16 @@ fn request_token_error(e: RequestTokenError) -> ApiError {
         }
         RequestTokenError::CallbackNotConfirmed { .. } => {
             tracing::warn!("provider did not confirm oauth_callback");
-            ApiError::BadGateway("the provider did not confirm the callback (it is not an OAuth 1.0a provider)".into())
+            ApiError::BadGateway(
+                "the provider did not confirm the callback (it is not an OAuth 1.0a provider)"
+                    .into(),
+            )
         }
         RequestTokenError::MissingField { field, .. } => {
             tracing::warn!(field, "request-token response incomplete");
-            ApiError::BadGateway(format!("the provider's request-token answer lacks {field}").into())
+            ApiError::BadGateway(
+                format!("the provider's request-token answer lacks {field}").into(),
+            )
         }
         other => {
             tracing::warn!(kind = "malformed", "request-token response unreadable");
@@ -147,27 +206,46 @@ pub async fn callback(
 ) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
     let restart = format!("start again at /oauth1/{}/login", p.id);
-    let pending: Pending = cookies::load(&state, &p, &headers, CookieKind::Pending).map_err(|e| match e {
-        CookieError::Missing => ApiError::BadRequest(format!("no sign-in in progress (it was completed or never started); {restart}").into()),
-        CookieError::Open(crate::sealed_cookie::OpenError::Expired) => {
-            ApiError::BadRequest(format!("the sign-in took longer than 10 minutes; {restart}").into())
-        }
-        CookieError::Open(_) | CookieError::Payload => {
-            ApiError::BadRequest(format!("the sign-in cookie is not valid here; {restart}").into())
-        }
-    })?;
-    let (Some(token), Some(verifier)) = (q.oauth_token.as_deref(), q.oauth_verifier.as_deref()) else {
+    let pending: Pending =
+        cookies::load(&state, &p, &headers, CookieKind::Pending).map_err(|e| match e {
+            CookieError::Missing => ApiError::BadRequest(
+                format!("no sign-in in progress (it was completed or never started); {restart}")
+                    .into(),
+            ),
+            CookieError::Open(crate::sealed_cookie::OpenError::Expired) => ApiError::BadRequest(
+                format!("the sign-in took longer than 10 minutes; {restart}").into(),
+            ),
+            CookieError::Open(_) | CookieError::Payload => ApiError::BadRequest(
+                format!("the sign-in cookie is not valid here; {restart}").into(),
+            ),
+        })?;
+    let (Some(token), Some(verifier)) = (q.oauth_token.as_deref(), q.oauth_verifier.as_deref())
+    else {
         let clear = cookies::clear(&state, &p, CookieKind::Pending)?;
-        let mut resp = ApiError::Forbidden("the provider sent no verifier: the sign-in was refused or cancelled".into()).into_response();
+        let mut resp = ApiError::Forbidden(
+            "the provider sent no verifier: the sign-in was refused or cancelled".into(),
+        )
+        .into_response();
         resp.headers_mut().append(header::SET_COOKIE, clear);
         return Ok(resp);
     };
     if !ct_eq_str(token, &pending.temporary.token) {
-        return Err(ApiError::Forbidden(format!("oauth_token does not belong to the sign-in in progress; {restart}").into()));
+        return Err(ApiError::Forbidden(
+            format!("oauth_token does not belong to the sign-in in progress; {restart}").into(),
+        ));
     }
     let (timestamp, nonce) = stamp_parts(&state);
-    let req = build_access_token_request(&p.config.access_token_url, &p.consumer(), &pending.temporary, verifier, Stamp { timestamp, nonce: &nonce })
-        .map_err(|e| ApiError::Internal(format!("access-token request: {e}")))?;
+    let req = build_access_token_request(
+        &p.config.access_token_url,
+        &p.consumer(),
+        &pending.temporary,
+        verifier,
+        Stamp {
+            timestamp,
+            nonce: &nonce,
+        },
+    )
+    .map_err(|e| ApiError::Internal(format!("access-token request: {e}")))?;
     let resp = send(&state, req, "access token").await?;
     let session: Session = parse_access_token_response(resp).map_err(access_token_error)?;
     let set = cookies::set(&state, &p, CookieKind::Session, &session)?;
@@ -180,14 +258,30 @@ fn access_token_error(e: AccessTokenError) -> ApiError {
     match e {
         // A refusal here is about this sign-in (a used or wrong verifier, an expired request
         // token): the user's to retry, not a fault of the companion.
-        AccessTokenError::Server { status, problem, .. } if (400..500).contains(&status) => {
-            tracing::info!(status, problem = problem.as_deref().unwrap_or("-"), "access token refused");
+        AccessTokenError::Server {
+            status, problem, ..
+        } if (400..500).contains(&status) => {
+            tracing::info!(
+                status,
+                problem = problem.as_deref().unwrap_or("-"),
+                "access token refused"
+            );
             let why = problem.map(|p| format!(" ({p})")).unwrap_or_default();
-            ApiError::Forbidden(format!("the provider refused the sign-in{why}; start again").into())
+            ApiError::Forbidden(
+                format!("the provider refused the sign-in{why}; start again").into(),
+            )
         }
-        AccessTokenError::Server { status, problem, .. } => {
-            tracing::warn!(status, problem = problem.as_deref().unwrap_or("-"), "access-token endpoint failed");
-            ApiError::BadGateway(format!("the provider failed to issue the token (HTTP {status})").into())
+        AccessTokenError::Server {
+            status, problem, ..
+        } => {
+            tracing::warn!(
+                status,
+                problem = problem.as_deref().unwrap_or("-"),
+                "access-token endpoint failed"
+            );
+            ApiError::BadGateway(
+                format!("the provider failed to issue the token (HTTP {status})").into(),
+            )
         }
         AccessTokenError::MissingField { field, .. } => {
             tracing::warn!(field, "access-token response incomplete");

@@ -84,20 +84,31 @@ pub(crate) fn provider<'s>(state: &'s AppState, id: &str) -> Result<Provider<'s>
             .map(|p| p.id.as_str())
             .collect();
         let id: String = id.chars().take(64).collect();
-        ApiError::NotFound(format!("no OAuth 1.0a provider {id:?} (configured: {})", known.join(", ")).into())
+        ApiError::NotFound(
+            format!(
+                "no OAuth 1.0a provider {id:?} (configured: {})",
+                known.join(", ")
+            )
+            .into(),
+        )
     };
     let (p, o) = found.ok_or_else(not_found)?;
-    let credential = state
-        .secrets()
-        .consumers
-        .get(&p.id)
-        .ok_or_else(|| ApiError::Internal(format!("no consumer credential loaded for {}", p.id)))?;
+    let credential =
+        state.secrets().consumers.get(&p.id).ok_or_else(|| {
+            ApiError::Internal(format!("no consumer credential loaded for {}", p.id))
+        })?;
     let keys = state
         .secrets()
         .cookie_keys
         .as_ref()
         .ok_or_else(|| ApiError::Internal("no cookie key loaded".to_owned()))?;
-    Ok(Provider { id: &p.id, config: o, api_base: p.api_base.as_deref(), credential, keys })
+    Ok(Provider {
+        id: &p.id,
+        config: o,
+        api_base: p.api_base.as_deref(),
+        credential,
+        keys,
+    })
 }
 
 /// CSRF defence for state-changing requests: the `Origin` header must be the app's own
@@ -106,16 +117,21 @@ pub(crate) fn provider<'s>(state: &'s AppState, id: &str) -> Result<Provider<'s>
 pub(crate) fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let server = &state.config().server;
     match headers.get(header::ORIGIN).map(|v| v.to_str()) {
-        Some(Ok(o)) if o == server.public_url || server.allowed_origins.iter().any(|a| a == o) => Ok(()),
+        Some(Ok(o)) if o == server.public_url || server.allowed_origins.iter().any(|a| a == o) => {
+            Ok(())
+        }
         Some(Ok(o)) => {
             let o: String = o.chars().take(100).collect();
             Err(ApiError::Forbidden(
                 format!("requests from origin {o:?} are not allowed; add it to [server] allowed_origins if it is yours").into(),
             ))
         }
-        Some(Err(_)) => Err(ApiError::Forbidden("the Origin header is not readable".into())),
+        Some(Err(_)) => Err(ApiError::Forbidden(
+            "the Origin header is not readable".into(),
+        )),
         None => Err(ApiError::Forbidden(
-            "an Origin header is required: state-changing requests must come from the app's page".into(),
+            "an Origin header is required: state-changing requests must come from the app's page"
+                .into(),
         )),
     }
 }

@@ -37,18 +37,35 @@ const FORWARDED_REQUEST_HEADERS: [HeaderName; 8] = [
 fn dropped_response_header(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
-        "connection" | "keep-alive" | "proxy-authenticate" | "proxy-authorization" | "proxy-connection" | "te" | "trailer"
-            | "transfer-encoding" | "upgrade" | "set-cookie" | "set-cookie2"
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "proxy-connection"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "set-cookie"
+            | "set-cookie2"
     )
 }
 
 /// `ANY /oauth1/{id}/api/` (the base itself).
-pub async fn proxy_root(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Result<Response, ApiError> {
+pub async fn proxy_root(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, ApiError> {
     forward(state, id, req).await
 }
 
 /// `ANY /oauth1/{id}/api/{*path}`.
-pub async fn proxy(State(state): State<AppState>, Path((id, _path)): Path<(String, String)>, req: Request) -> Result<Response, ApiError> {
+pub async fn proxy(
+    State(state): State<AppState>,
+    Path((id, _path)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, ApiError> {
     forward(state, id, req).await
 }
 
@@ -58,27 +75,34 @@ async fn forward(state: AppState, id: String, req: Request) -> Result<Response, 
     if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         check_origin(&state, &parts.headers)?;
     }
-    let api_base = p
-        .api_base
-        .ok_or_else(|| ApiError::NotFound(format!("provider {} has no api_base to proxy to", p.id).into()))?;
+    let api_base = p.api_base.ok_or_else(|| {
+        ApiError::NotFound(format!("provider {} has no api_base to proxy to", p.id).into())
+    })?;
     // The raw, still-encoded path: axum's `{*path}` is decoded, which would hide `%2f`.
     let prefix = format!("/oauth1/{}/api/", p.id);
     let rest = parts.uri.path().strip_prefix(&prefix).unwrap_or("");
-    let url = api_path::join(api_base, rest, parts.uri.query()).map_err(|e| ApiError::Forbidden(e.to_string().into()))?;
+    let url = api_path::join(api_base, rest, parts.uri.query())
+        .map_err(|e| ApiError::Forbidden(e.to_string().into()))?;
     let session = session::require(&state, &p, &parts.headers)?;
 
     if content_length(&parts.headers).is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_large());
     }
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| too_large())?;
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
 
     let (timestamp, nonce) = stamp_parts(&state);
     let signed = sign_request(
         &SigningRequest {
             method: parts.method.as_str(),
             url: &url,
-            body: SignedBody::Raw { content_type, bytes: &bytes },
+            body: SignedBody::Raw {
+                content_type,
+                bytes: &bytes,
+            },
             consumer_key: &p.config.consumer_key,
             token: Some(&session.token),
             callback: None,
@@ -88,11 +112,17 @@ async fn forward(state: AppState, id: String, req: Request) -> Result<Response, 
             nonce: &nonce,
             realm: None,
         },
-        &Credentials { consumer: p.credential.as_proto(), token_secret: Some(&session.secret) },
+        &Credentials {
+            consumer: p.credential.as_proto(),
+            token_secret: Some(&session.secret),
+        },
     )
     .map_err(|e| ApiError::BadRequest(format!("cannot sign this request: {e}").into()))?;
 
-    let mut upstream = state.http().request(parts.method.clone(), &url).header(header::AUTHORIZATION, signed.authorization_header);
+    let mut upstream = state
+        .http()
+        .request(parts.method.clone(), &url)
+        .header(header::AUTHORIZATION, signed.authorization_header);
     for name in &FORWARDED_REQUEST_HEADERS {
         for v in parts.headers.get_all(name) {
             upstream = upstream.header(name, v);
@@ -101,7 +131,10 @@ async fn forward(state: AppState, id: String, req: Request) -> Result<Response, 
     if !bytes.is_empty() {
         upstream = upstream.body(bytes);
     }
-    let resp = upstream.send().await.map_err(|e| upstream_error(&e, "API"))?;
+    let resp = upstream
+        .send()
+        .await
+        .map_err(|e| upstream_error(&e, "API"))?;
     tracing::debug!(provider = p.id, status = resp.status().as_u16(), "proxied");
     let mut out = Response::builder().status(resp.status());
     if let Some(headers) = out.headers_mut() {
@@ -111,11 +144,17 @@ async fn forward(state: AppState, id: String, req: Request) -> Result<Response, 
             }
         }
     }
-    out.body(Body::from_stream(resp.bytes_stream())).map_err(|e| ApiError::Internal(format!("proxy response: {e}")))
+    out.body(Body::from_stream(resp.bytes_stream()))
+        .map_err(|e| ApiError::Internal(format!("proxy response: {e}")))
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 fn too_large() -> ApiError {

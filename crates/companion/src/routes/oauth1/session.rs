@@ -24,20 +24,35 @@ pub(crate) fn current(state: &AppState, p: &Provider<'_>, headers: &HeaderMap) -
 }
 
 /// The session or a 401 telling the app to sign in.
-pub(crate) fn require(state: &AppState, p: &Provider<'_>, headers: &HeaderMap) -> Result<Session, ApiError> {
+pub(crate) fn require(
+    state: &AppState,
+    p: &Provider<'_>,
+    headers: &HeaderMap,
+) -> Result<Session, ApiError> {
     current(state, p, headers).ok_or_else(|| {
-        ApiError::Unauthorized(format!("not signed in to {}: sign in at /oauth1/{}/login", p.id, p.id).into())
+        ApiError::Unauthorized(
+            format!(
+                "not signed in to {}: sign in at /oauth1/{}/login",
+                p.id, p.id
+            )
+            .into(),
+        )
     })
 }
 
 fn no_store(mut resp: Response) -> Response {
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 
 /// `{"signed_in": false}` or `{"signed_in": true, <identity fields>}` (e.g. `user_id`,
 /// `screen_name`, whatever the provider returned with the token). Never the token or secret.
-pub async fn session(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
     let mut body = Map::new();
     match current(&state, &p, &headers) {
@@ -57,12 +72,20 @@ pub async fn session(State(state): State<AppState>, Path(id): Path<String>, head
 }
 
 /// Drops the session cookie. The provider keeps the token: RFC 5849 defines no revocation.
-pub async fn logout(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
     check_origin(&state, &headers)?;
     let clear = cookies::clear(&state, &p, CookieKind::Session)?;
     tracing::info!(provider = p.id, "signed out");
-    let mut resp = (StatusCode::OK, axum::Json(serde_json::json!({ "signed_in": false }))).into_response();
+    let mut resp = (
+        StatusCode::OK,
+        axum::Json(serde_json::json!({ "signed_in": false })),
+    )
+        .into_response();
     resp.headers_mut().append(header::SET_COOKIE, clear);
     Ok(no_store(resp))
 }

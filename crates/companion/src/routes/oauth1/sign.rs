@@ -54,14 +54,21 @@ fn pairs(p: Option<Params>) -> Result<Vec<(String, String)>, ApiError> {
                 serde_json::Value::String(s) => Ok((k, s)),
                 serde_json::Value::Number(n) => Ok((k, n.to_string())),
                 serde_json::Value::Bool(b) => Ok((k, b.to_string())),
-                _ => Err(ApiError::BadRequest(format!("params.{k} must be a string, number or boolean").into())),
+                _ => Err(ApiError::BadRequest(
+                    format!("params.{k} must be a string, number or boolean").into(),
+                )),
             })
             .collect(),
     }
 }
 
 /// Signs; see the module docs.
-pub async fn sign(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, Json(req): Json<SignRequest>) -> Result<Response, ApiError> {
+pub async fn sign(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(req): Json<SignRequest>,
+) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
     check_origin(&state, &headers)?;
     if p.signature_method() == SignatureMethod::Plaintext {
@@ -70,10 +77,11 @@ pub async fn sign(State(state): State<AppState>, Path(id): Path<String>, headers
             format!("provider {} signs with PLAINTEXT, whose header holds the secrets: use /oauth1/{}/api/ instead", p.id, p.id).into(),
         ));
     }
-    let api_base = p
-        .api_base
-        .ok_or_else(|| ApiError::NotFound(format!("provider {} has no api_base to sign for", p.id).into()))?;
-    api_path::check_under(api_base, &req.url).map_err(|e| ApiError::Forbidden(e.to_string().into()))?;
+    let api_base = p.api_base.ok_or_else(|| {
+        ApiError::NotFound(format!("provider {} has no api_base to sign for", p.id).into())
+    })?;
+    api_path::check_under(api_base, &req.url)
+        .map_err(|e| ApiError::Forbidden(e.to_string().into()))?;
     let session = session::require(&state, &p, &headers)?;
     let params = pairs(req.params)?;
     let (timestamp, nonce) = stamp_parts(&state);
@@ -81,7 +89,11 @@ pub async fn sign(State(state): State<AppState>, Path(id): Path<String>, headers
         &SigningRequest {
             method: &req.method,
             url: &req.url,
-            body: if params.is_empty() { Body::None } else { Body::Form(&params) },
+            body: if params.is_empty() {
+                Body::None
+            } else {
+                Body::Form(&params)
+            },
             consumer_key: &p.config.consumer_key,
             token: Some(&session.token),
             callback: None,
@@ -91,10 +103,17 @@ pub async fn sign(State(state): State<AppState>, Path(id): Path<String>, headers
             nonce: &nonce,
             realm: None,
         },
-        &Credentials { consumer: p.credential.as_proto(), token_secret: Some(&session.secret) },
+        &Credentials {
+            consumer: p.credential.as_proto(),
+            token_secret: Some(&session.secret),
+        },
     )
     .map_err(|e| ApiError::BadRequest(format!("cannot sign this request: {e}").into()))?;
-    let mut resp = axum::Json(SignResponse { authorization: signed.authorization_header }).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut resp = axum::Json(SignResponse {
+        authorization: signed.authorization_header,
+    })
+    .into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }
