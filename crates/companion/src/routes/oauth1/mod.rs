@@ -140,3 +140,19 @@ pub(crate) fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), 
 pub(crate) fn stamp_parts(state: &AppState) -> (u64, String) {
     (state.clock().now(), state.random().oauth_nonce())
 }
+
+/// The `name=value` of a session cookie for provider `id` holding `session`, as `/callback`
+/// would set it. For tools that need a signed-in client without a browser (the benchmark's
+/// `examples/mint_session.rs`); the normal way in is the sign-in flow.
+pub fn session_cookie(
+    state: &AppState,
+    id: &str,
+    session: &latchkey_proto::oauth1::TokenCredentials,
+) -> Result<String, ApiError> {
+    let p = provider(state, id)?;
+    let set = cookies::set(state, &p, CookieKind::Session, session)?;
+    let text = set
+        .to_str()
+        .map_err(|e| ApiError::Internal(format!("cookie header: {e}")))?;
+    Ok(text.split(';').next().unwrap_or_default().to_owned())
+}
