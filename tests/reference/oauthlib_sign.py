@@ -15,7 +15,7 @@ Used by crates/proto/tests/oauth1_differential.rs (run from .venv/reference).
 
 import json
 import sys
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from oauthlib.oauth1 import Client
 from oauthlib.oauth1.rfc5849 import utils
@@ -50,8 +50,9 @@ def sign(case):
     headers = {}
     body = None
     if form is not None:
-        # A list of pairs keeps duplicates and order; oauthlib form-encodes it itself.
-        body = [tuple(pair) for pair in form]
+        # Sent as the encoded string a real client sends: oauthlib turns a list of pairs into a
+        # dict (to_unicode), which would drop repeated field names.
+        body = urlencode([tuple(pair) for pair in form])
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     _, signed_headers, _ = client.sign(
         case["url"], http_method=case["method"], body=body, headers=headers
