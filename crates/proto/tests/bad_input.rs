@@ -1669,3 +1669,17 @@ fn oauth1_base_strings_over_bad_urls_are_refused() {
     });
 }
 
+/// Regression: `form::parse_unique` compared every parameter name with every earlier one, so
+/// a crafted callback link with 100 000 parameters froze the callback page for minutes.
+#[test]
+fn callback_with_100k_parameters_is_refused_quickly() {
+    let flow = pending(Some(ISSUER));
+    let params: String = (0..100_000).map(|i| format!("p{i}=v&")).collect();
+    let url = format!("https://app.example/callback?{params}p0=again");
+    let started = std::time::Instant::now();
+    let result = validate_callback(&url, &flow, IssParameter::Required, CREATED + 5);
+    assert!(matches!(result, Err(CallbackError::DuplicateParameter(p)) if p == "p0"));
+    // Linear work is well under a second even unoptimised on a busy machine; the quadratic
+    // scan took about five billion comparisons here.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
