@@ -50,12 +50,20 @@ pub struct ReloadConfig(pub Callback<()>);
 pub fn App() -> impl IntoView {
     let config = LocalResource::new(config::load);
     provide_context(ReloadConfig(Callback::new(move |()| config.refetch())));
+    // The router turns `#main` into a scroll; a skip link must also move keyboard focus.
+    let main_ref = NodeRef::<leptos::html::Main>::new();
+    let skip = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        if let Some(main) = main_ref.get() {
+            let _ = main.focus();
+        }
+    };
 
     view! {
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main" on:click=skip>"Skip to content"</a>
             <SiteHeader/>
-            <main id="main" tabindex="-1">
+            <main id="main" tabindex="-1" node_ref=main_ref>
                 <Suspense fallback=|| view! {
                     <section class="card signin"><p class="muted" role="status">"Loading…"</p></section>
                 }>

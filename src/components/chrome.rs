@@ -26,7 +26,7 @@ pub fn SiteHeader() -> impl IntoView {
                     <LogoMark/>
                     <span class="brand-name">"Latchkey"</span>
                 </a>
-                <p class="tagline">"“Sign in with …” for static websites — no server holds your tokens."</p>
+                <p class="tagline">"Add “Sign in with …” to any static website."</p>
             </div>
         </header>
     }
