@@ -368,3 +368,100 @@ async fn broadcast_reaches_another_channel_of_the_origin() {
         vec![r#"{"type":"signed_out","provider_id":"dot"}"#.to_owned()]
     );
 }
+
+fn cross_tab_config(id: &str) -> latchkey_proto::public_config::PublicConfig {
+    let provider: latchkey_proto::public_config::PublicProvider =
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": "Shared", "protocol": "oidc", "issuer": "https://idp.example",
+            "client_id": "spa", "session_storage": "browser",
+            "endpoints": {
+                "authorization_endpoint": "https://idp.example/authorize",
+                "token_endpoint": "https://idp.example/token",
+                "jwks_uri": "https://idp.example/jwks"
+            }
+        }))
+        .unwrap();
+    latchkey_proto::public_config::PublicConfig {
+        public_url: None,
+        providers: vec![provider],
+    }
+}
+
+async fn until(what: &str, mut ok: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if ok() {
+            return;
+        }
+        timer::sleep(10).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Two auth contexts on one page stand in for two tabs: they share localStorage and
+/// BroadcastChannel exactly as two tabs of the origin do.
+#[wasm_bindgen_test]
+async fn with_browser_storage_a_sign_in_and_its_sign_out_reach_the_other_tab() {
+    use super::engine::Source;
+    use super::{provide_auth, AuthStatus};
+    use leptos::prelude::*;
+
+    let config = cross_tab_config("xtab");
+    let owner_a = Owner::new();
+    let a = owner_a.with(|| provide_auth(config.clone()));
+    let owner_b = Owner::new();
+    let b = owner_b.with(|| provide_auth(config.clone()));
+    until("both tabs to finish restoring", || {
+        a.status.get_untracked() == AuthStatus::SignedOut
+            && b.status.get_untracked() == AuthStatus::SignedOut
+    })
+    .await;
+
+    let mut s = session("xtab", Some("r-xtab"));
+    s.storage = SessionStorage::Browser;
+    a.engine.get_value().install(s, Source::ThisTab);
+    until("tab B to adopt the session", || {
+        matches!(b.status.get_untracked(), AuthStatus::SignedIn(v) if v.provider_id == "xtab" && v.sub == "42")
+    })
+    .await;
+    assert!(Session::stored("xtab", SessionStorage::Browser).is_some());
+
+    a.sign_out();
+    until("tab B to sign out", || {
+        b.status.get_untracked() == AuthStatus::SignedOut
+    })
+    .await;
+    assert_eq!(a.status.get_untracked(), AuthStatus::SignedOut);
+    assert!(Session::stored("xtab", SessionStorage::Browser).is_none());
+    drop((owner_a, owner_b));
+}
+
+#[wasm_bindgen_test]
+async fn with_tab_storage_the_other_tab_hears_nothing() {
+    use super::engine::Source;
+    use super::{provide_auth, AuthStatus};
+    use leptos::prelude::*;
+
+    let mut config = cross_tab_config("solo");
+    config.providers[0].session_storage = SessionStorage::Tab;
+    let owner_a = Owner::new();
+    let a = owner_a.with(|| provide_auth(config.clone()));
+    let owner_b = Owner::new();
+    let b = owner_b.with(|| provide_auth(config.clone()));
+    until("both tabs to finish restoring", || {
+        a.status.get_untracked() == AuthStatus::SignedOut
+            && b.status.get_untracked() == AuthStatus::SignedOut
+    })
+    .await;
+    a.engine
+        .get_value()
+        .install(session("solo", Some("r-solo")), Source::ThisTab);
+    timer::sleep(200).await;
+    assert!(matches!(a.status.get_untracked(), AuthStatus::SignedIn(_)));
+    assert_eq!(b.status.get_untracked(), AuthStatus::SignedOut);
+    a.sign_out();
+    until("tab A to sign out", || {
+        a.status.get_untracked() == AuthStatus::SignedOut
+    })
+    .await;
+    drop((owner_a, owner_b));
+}

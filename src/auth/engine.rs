@@ -11,7 +11,7 @@ use std::rc::{Rc, Weak};
 
 use latchkey_proto::public_config::{Protocol, PublicConfig, PublicProvider};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use wasm_bindgen_futures::spawn_local;
 
 use super::endpoints::Resolved;
 use super::session::{Broadcast, Session};

@@ -29,20 +29,20 @@ pub fn identity_from(status: u16, body: &[u8]) -> Option<Map<String, Value>> {
     let Ok(Value::Object(mut doc)) = serde_json::from_slice::<Value>(body) else {
         return None;
     };
-    if doc.get("signed_in").and_then(Value::as_bool) == Some(false) {
+    let signed_in = doc.remove("signed_in").and_then(|v| v.as_bool());
+    if signed_in == Some(false) {
         return None;
     }
     let fields = match doc.remove("identity") {
         Some(Value::Object(identity)) => identity,
-        _ => {
-            doc.remove("signed_in");
-            doc
-        }
+        _ => doc,
     };
+    // Without an explicit `signed_in: true` (a static host's fallback page parsed as JSON,
+    // say), only an answer naming the user counts.
     let has_id = ["user_id", "screen_name", "id"]
         .iter()
         .any(|k| fields.get(*k).is_some_and(|v| !v.is_null()));
-    has_id.then_some(fields)
+    (signed_in == Some(true) || has_id).then_some(fields)
 }
 
 /// The companion session for `p`, if the browser has one.
@@ -102,6 +102,18 @@ mod tests {
     }
 
     #[test]
+    fn the_companions_flat_answer_is_understood() {
+        let f = identity_from(
+            200,
+            br#"{"signed_in":true,"user_id":"1","screen_name":"alice"}"#,
+        )
+        .unwrap();
+        assert_eq!(f.get("screen_name").and_then(Value::as_str), Some("alice"));
+        assert!(f.get("signed_in").is_none());
+        assert!(identity_from(200, br#"{"signed_in":true}"#).is_some());
+    }
+
+    #[test]
     fn a_signed_in_answer_gives_the_identity() {
         let f = identity_from(
             200,
@@ -118,6 +130,6 @@ mod tests {
         assert!(identity_from(200, br#"{"signed_in":false}"#).is_none());
         assert!(identity_from(401, br#"{"user_id":"7"}"#).is_none());
         assert!(identity_from(200, b"<html>").is_none());
-        assert!(identity_from(200, br#"{"signed_in":true}"#).is_none());
+        assert!(identity_from(200, br#"{"unrelated":true}"#).is_none());
     }
 }
