@@ -8,7 +8,7 @@ use latchkey_proto::public_config::Protocol;
 use latchkey_proto::token::{self, ClientAuth};
 
 use super::engine::{Engine, Navigate, Source};
-use super::exchange::{self, Expect, IdTokenFailure, TokenFailure, UserinfoFailure};
+use super::exchange::{self, warn_userinfo, Expect, IdTokenFailure, TokenFailure, UserinfoFailure};
 use super::session::Session;
 use super::{pending, return_to, schedule, words, CallbackError};
 use crate::browser::page;
@@ -146,7 +146,7 @@ impl Engine {
                     }))
                 }
                 // The ID token already says who this is; the profile is shown without extras.
-                Err(UserinfoFailure::Unavailable(_)) => {}
+                Err(UserinfoFailure::Unavailable(why)) => warn_userinfo(&why),
             }
         }
 

@@ -154,3 +154,11 @@ pub async fn userinfo(
         Err(other) => Err(UserinfoFailure::Unavailable(other.to_string())),
     }
 }
+
+/// Notes in the console why the profile lacks the userinfo claims (sign-in goes on).
+pub fn warn_userinfo(why: &str) {
+    web_sys::console::warn_1(
+        &format!("latchkey: userinfo unavailable, showing the ID token's claims only: {why}")
+            .into(),
+    );
+}

@@ -136,8 +136,6 @@ pub struct AuthFailure {
 /// What the button under a failure does; run it with [`Auth::retry`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RetryAction {
-    /// Nothing to retry: show no button (or only "Dismiss", see [`Auth::dismiss`]).
-    None,
     /// Start sign-in with this provider again.
     SignIn {
         /// The provider's `id`.
@@ -148,10 +146,9 @@ pub enum RetryAction {
 }
 
 impl RetryAction {
-    /// The button's label, or `None` when there is no button.
+    /// The button's label.
     pub fn label(&self) -> Option<&'static str> {
         match self {
-            RetryAction::None => None,
             RetryAction::SignIn { .. } => Some(words::RETRY_SIGN_IN),
             RetryAction::ShowProviders => Some(words::RETRY_SHOW_PROVIDERS),
         }
@@ -200,11 +197,6 @@ pub fn provide_auth(config: PublicConfig) -> Auth {
     auth
 }
 
-/// The auth context provided by [`provide_auth`], if any.
-pub fn try_use_auth() -> Option<Auth> {
-    use_context::<Auth>()
-}
-
 /// The auth context provided by [`provide_auth`].
 ///
 /// # Panics
@@ -249,7 +241,6 @@ impl Auth {
     /// Runs a failure's retry action.
     pub fn retry(&self, action: RetryAction) {
         match action {
-            RetryAction::None => {}
             RetryAction::SignIn { provider_id } => self.sign_in(&provider_id),
             RetryAction::ShowProviders => self.dismiss(),
         }
@@ -277,12 +268,5 @@ impl Auth {
             Some(engine) => engine.call_api(method, path, body).await,
             None => Err(ApiError::NotSignedIn),
         }
-    }
-
-    /// The display name of a configured provider, for labels.
-    pub fn provider_name(&self, provider_id: &str) -> Option<String> {
-        self.engine
-            .try_get_value()
-            .and_then(|e| e.provider(provider_id).map(|p| p.name.clone()))
     }
 }

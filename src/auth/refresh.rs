@@ -205,7 +205,9 @@ impl Engine {
                             detail: "userinfo's sub is not this session's".into(),
                         })
                     }
-                    Err(exchange::UserinfoFailure::Unavailable(_)) => {}
+                    Err(exchange::UserinfoFailure::Unavailable(why)) => {
+                        exchange::warn_userinfo(&why)
+                    }
                 }
             }
         }
