@@ -109,6 +109,7 @@ def main():
     check(t.status_code == 200, f"code exchange {t.status_code} {t.text[:200]}")
     check(t.headers.get("access-control-allow-origin") == ORIGIN, "CORS on the token endpoint")
     tok = t.json()
+    first_id_token = tok["id_token"]
     again = token(
         {
             "grant_type": "authorization_code",
@@ -172,6 +173,15 @@ def main():
     r, state, _ = authorize(s, prompt="none")
     q = {k: v[0] for k, v in parse_qs(urlparse(r.headers.get("Location", "")).query).items()}
     check(r.status_code == 302 and q.get("error") == "login_required", f"prompt=none, signed in: {r.status_code} {q}")
+    lo = s.get(
+        f"{BASE}/o/logout/",
+        params={"id_token_hint": first_id_token, "post_logout_redirect_uri": f"{ORIGIN}/", "client_id": CLIENT},
+        allow_redirects=False,
+    )
+    check(
+        lo.status_code == 302 and lo.headers.get("Location") == f"{ORIGIN}/",
+        f"RP-initiated logout returns to the app ({lo.status_code} {lo.headers.get('Location')} {lo.text[:120]})",
+    )
     print("all checks passed")
 
 

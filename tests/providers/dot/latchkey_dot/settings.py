@@ -111,7 +111,9 @@ OAUTH2_PROVIDER = {
     # With a valid id_token_hint and a registered post_logout_redirect_uri, log out and
     # come straight back instead of asking again.
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
-    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # Strict mode refuses http post-logout redirect URIs for public clients, and the app is a
+    # public client on http://127.0.0.1. The URI must still be registered exactly.
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": False,
     "PKCE_REQUIRED": True,
     # RFC 9207: put `iss` in the authorization response (and advertise it in discovery).
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
