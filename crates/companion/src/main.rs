@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod sign_cli;
+
 use clap::{Args, Parser, Subcommand};
 use latchkey_companion::config::{Config, Problem};
 use latchkey_companion::secrets::{process_env, Secrets};
@@ -24,6 +26,8 @@ enum Command {
     /// Check or export the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Sign one OAuth 1.0a request and print its Authorization header.
+    Sign(sign_cli::SignArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +72,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(a) => serve(&a.config),
+        Command::Sign(args) => match sign_cli::run(args) {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("latchkey sign: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Config(ConfigCommand::Check(a)) => match load(&a.config) {
             Ok((config, _)) => {
                 let list: Vec<String> = config.providers.iter().map(|p| p.id.clone()).collect();
