@@ -32,7 +32,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// The body is not a valid configuration.
-    #[error("/latchkey.json is not valid: {reason} (starts with: {excerpt:?})")]
+    #[error("/latchkey.json is not valid: {reason}")]
     Parse {
         /// The parser's message, naming the field or line that failed.
         reason: String,

@@ -12,4 +12,4 @@ pub use chrome::{SiteFooter, SiteHeader};
 pub use profile::{ProfileCard, SessionBar};
 pub use providers::{ConfigProblem, ProviderButtons, SetupHelp};
 pub use status::{FailureNotice, WorkingNotice};
-pub use token_inspector::TokenInspector;
+pub use token_inspector::{ClaimsCard, TokenInspector};

@@ -105,7 +105,7 @@ pub fn SetupHelp(
             <h2 class="notice-title">"No sign-in providers are set up"</h2>
             <p>{lead}</p>
             <p>
-                "With the companion, add a "<code>"[[providers]]"</code>" table to "
+                "With the companion, add a "<code>"[[provider]]"</code>" table to "
                 <code>"latchkey.toml"</code>" and restart it. On a static host, put a "
                 <code>"latchkey.json"</code>" next to "<code>"index.html"</code>
                 " (or generate one with "<code>"latchkey config export"</code>"):"
@@ -148,10 +148,18 @@ pub fn ConfigProblem(
     on_retry: Callback<()>,
 ) -> impl IntoView {
     let advice = config_error_advice(&error);
+    let excerpt = match &error {
+        ConfigError::Parse { excerpt, .. } if !excerpt.is_empty() => Some(view! {
+            <p class="muted">"The file starts with:"</p>
+            <pre class="sample"><code>{excerpt.clone()}</code></pre>
+        }),
+        _ => None,
+    };
     view! {
         <div class="notice notice-error" role="alert">
             <h2 class="notice-title">"Sign-in is unavailable"</h2>
             <p class="notice-reason">{error.to_string()}</p>
+            {excerpt}
             <p>{advice}</p>
             <button type="button" class="button-secondary" on:click=move |_| on_retry.run(())>
                 "Try again"

@@ -68,7 +68,7 @@ fn ClaimsTable(
     }
 }
 
-/// The inspector card.
+/// The token summary: scopes, a live expiry countdown, where the refresh token lives.
 #[component]
 pub fn TokenInspector(
     /// The session shown.
@@ -113,6 +113,28 @@ pub fn TokenInspector(
             }
         })
     };
+    view! {
+        <section class="card" aria-labelledby="tokens-title">
+            <h2 id="tokens-title">"Tokens"</h2>
+            <dl class="facts">
+                <dt>"Scopes"</dt>
+                <dd><ul class="chips" role="list">{scopes}</ul></dd>
+                <dt>"Access token"</dt>
+                <dd class="countdown">{expiry_line}</dd>
+                <dt>"Refresh token"</dt>
+                <dd>{refresh}</dd>
+            </dl>
+        </section>
+    }
+}
+
+/// The decoded ID token (and userinfo) claims, as tables.
+#[component]
+pub fn ClaimsCard(
+    /// The session shown.
+    #[prop(into)]
+    session: Signal<SessionView>,
+) -> impl IntoView {
     let id_claims = move || {
         session.with(|s| {
             if s.id_token_claims.is_empty() {
@@ -147,16 +169,8 @@ pub fn TokenInspector(
     };
 
     view! {
-        <section class="card" aria-labelledby="tokens-title">
-            <h2 id="tokens-title">"Tokens"</h2>
-            <dl class="facts">
-                <dt>"Scopes"</dt>
-                <dd><ul class="chips" role="list">{scopes}</ul></dd>
-                <dt>"Access token"</dt>
-                <dd class="countdown">{expiry_line}</dd>
-                <dt>"Refresh token"</dt>
-                <dd>{refresh}</dd>
-            </dl>
+        <section class="card" aria-labelledby="claims-title">
+            <h2 id="claims-title">"Claims"</h2>
             {id_claims}
             {userinfo}
         </section>

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use crate::app::{LoadedConfig, ReloadConfig};
 use crate::auth::{use_auth, words, AuthStatus, SessionView};
 use crate::components::{
-    ApiConsole, ConfigProblem, FailureNotice, ProfileCard, ProviderButtons, SessionBar, SetupHelp,
-    TokenInspector, WorkingNotice,
+    ApiConsole, ClaimsCard, ConfigProblem, FailureNotice, ProfileCard, ProviderButtons, SessionBar,
+    SetupHelp, TokenInspector, WorkingNotice,
 };
 use crate::config::ConfigError;
 
@@ -115,6 +115,7 @@ fn SignedInView(first: SessionView) -> impl IntoView {
                 <ProfileCard session=session/>
                 <TokenInspector session=session/>
             </div>
+            <ClaimsCard session=session/>
             <ApiConsole provider_id=provider_id/>
         </div>
     }
