@@ -2,7 +2,7 @@
 # Runs every libFuzzer target of fuzz/ for SECONDS_PER_TARGET (default 60) and prints a
 # table: target, executions, crashes (new crash/timeout/oom artifacts in fuzz/artifacts/).
 #
-#   scripts/fuzz.sh [SECONDS_PER_TARGET]
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (all targets when none is named)
 #
 # Works on stable Rust: cargo-fuzz builds without a sanitizer (`-s none`), which needs no
 # nightly flag; see docs/notes/fuzzing.md. Needs `cargo install cargo-fuzz` once.
@@ -10,6 +10,7 @@
 set -euo pipefail
 
 seconds="${1:-60}"
+shift $(( $# > 0 ? 1 : 0 ))
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fuzz="$root/fuzz"
 bin="$fuzz/target/x86_64-unknown-linux-gnu/release"
@@ -20,7 +21,7 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
 fi
 
 cd "$fuzz"
-targets=$(cargo fuzz list)
+targets="${*:-$(cargo fuzz list)}"
 cargo fuzz build -s none -O >&2
 
 printf '%-20s %12s %8s\n' target executions crashes
