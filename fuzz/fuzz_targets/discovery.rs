@@ -35,7 +35,8 @@ fuzz_target!(|data: &[u8]| {
                 assert!(check_endpoint(url).is_ok(), "accepted endpoint {url:?}");
             }
         }
-        Err(DiscoveryError::NotAnObject { body }) | Err(DiscoveryError::InvalidField { body, .. }) => {
+        Err(DiscoveryError::NotAnObject { body })
+        | Err(DiscoveryError::InvalidField { body, .. }) => {
             assert!(body.len() <= MAX_KEPT_BODY)
         }
         Err(_) => {}

@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 use latchkey_proto::oidc::native::NativeVerifier;
 use latchkey_proto::oidc::{
-    decode_unverified_claims, verify_id_token, AlgPolicy, CompactJws, IdTokenChecks, Jwk,
-    JwkSet, JwsAlg, JwsVerifier, NonceCheck, VerifiedIdToken, VerifyError,
+    decode_unverified_claims, verify_id_token, AlgPolicy, CompactJws, IdTokenChecks, Jwk, JwkSet,
+    JwsAlg, JwsVerifier, NonceCheck, VerifiedIdToken, VerifyError,
 };
 use latchkey_proto::secret::{AccessToken, Nonce};
 use libfuzzer_sys::fuzz_target;
@@ -44,7 +44,8 @@ const ALGS: [JwsAlg; 9] = [
 fn fixed_jwks() -> &'static JwkSet {
     static SET: OnceLock<JwkSet> = OnceLock::new();
     SET.get_or_init(|| {
-        let doc = format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"ed-1","x":"{ED_X}"}}]}}"#);
+        let doc =
+            format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"ed-1","x":"{ED_X}"}}]}}"#);
         JwkSet::parse(doc.as_bytes()).expect("fixed JWKS")
     })
 }
@@ -118,18 +119,37 @@ fuzz_target!(|data: &[u8]| {
         expected_sub: None,
         algs: AlgPolicy::AnySupported,
     };
-    if let Ok(verified) = block_on(verify_id_token(&token, fixed_jwks(), &NativeVerifier, &checks, NOW)) {
+    if let Ok(verified) = block_on(verify_id_token(
+        &token,
+        fixed_jwks(),
+        &NativeVerifier,
+        &checks,
+        NOW,
+    )) {
         assert_claims_hold(&verified);
     }
     if let Some(set) = &fuzzed_jwks {
-        if let Ok(verified) = block_on(verify_id_token(&token, set, &NativeVerifier, &checks, NOW)) {
+        if let Ok(verified) = block_on(verify_id_token(&token, set, &NativeVerifier, &checks, NOW))
+        {
             assert_claims_hold(&verified);
         }
-        if let Ok(verified) = block_on(verify_id_token(&token, set, &AcceptEverySignature, &checks, NOW)) {
+        if let Ok(verified) = block_on(verify_id_token(
+            &token,
+            set,
+            &AcceptEverySignature,
+            &checks,
+            NOW,
+        )) {
             assert_claims_hold(&verified);
         }
     }
-    if let Ok(verified) = block_on(verify_id_token(&token, fixed_jwks(), &AcceptEverySignature, &checks, NOW)) {
+    if let Ok(verified) = block_on(verify_id_token(
+        &token,
+        fixed_jwks(),
+        &AcceptEverySignature,
+        &checks,
+        NOW,
+    )) {
         assert_claims_hold(&verified);
     }
 });

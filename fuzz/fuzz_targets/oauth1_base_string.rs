@@ -17,10 +17,21 @@ fuzz_target!(|data: &[u8]| {
     let body = parts.next().unwrap_or_default();
 
     if let Ok(uri) = Uri::parse(&url) {
-        let _ = (uri.scheme(), uri.host(), uri.port(), uri.default_port(), uri.path(), uri.query());
+        let _ = (
+            uri.scheme(),
+            uri.host(),
+            uri.port(),
+            uri.default_port(),
+            uri.path(),
+            uri.query(),
+        );
     }
 
-    let params = [("oauth_consumer_key", "ck"), ("oauth_nonce", "n"), ("oauth_timestamp", "1")];
+    let params = [
+        ("oauth_consumer_key", "ck"),
+        ("oauth_nonce", "n"),
+        ("oauth_timestamp", "1"),
+    ];
     for body in [
         Body::None,
         Body::Raw {
@@ -39,7 +50,9 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let encoded = percent::encode_bytes(data);
-    assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+    assert!(encoded
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
     if let Ok(text) = core::str::from_utf8(data) {
         assert_eq!(percent::decode(&percent::encode(text)).as_deref(), Ok(text));
     }

@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(parsed) = authorization::parse(&header) {
         // No name twice, and building the same parameters again parses back to them.
         for (i, (name, _)) in parsed.params.iter().enumerate() {
-            assert!(parsed.params[..i].iter().all(|(n, _)| n != name), "duplicate {name:?}");
+            assert!(
+                parsed.params[..i].iter().all(|(n, _)| n != name),
+                "duplicate {name:?}"
+            );
         }
         let rebuilt = authorization::build(parsed.realm.as_deref(), &parsed.params);
         let again = authorization::parse(&rebuilt).expect("a built header parses");
@@ -27,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
     let response = || {
         http::Response::builder()
             .status(status)
-            .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(rest.to_vec())
             .expect("fixed status and header")
     };

@@ -33,8 +33,18 @@ fuzz_target!(|data: &[u8]| {
         Ok(tokens) => {
             assert!((200..300).contains(&status), "accepted with HTTP {status}");
             assert!(!tokens.access_token.secret().is_empty());
-            assert!(tokens.refresh_token.as_ref().is_none_or(|r| !r.secret().is_empty()));
-            for known in ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"] {
+            assert!(tokens
+                .refresh_token
+                .as_ref()
+                .is_none_or(|r| !r.secret().is_empty()));
+            for known in [
+                "access_token",
+                "token_type",
+                "expires_in",
+                "refresh_token",
+                "scope",
+                "id_token",
+            ] {
                 assert!(!tokens.extra.contains_key(known));
             }
         }
