@@ -183,7 +183,7 @@ impl Engine {
                 );
             }
             if storage_mode::plan(p.session_storage).broadcast {
-                self.post(&Broadcast::Tokens(session.clone()));
+                self.post(&Broadcast::Tokens(Box::new(session.clone())));
             }
         }
         if source == Source::ThisTab {
@@ -241,7 +241,7 @@ impl Engine {
                     .map(|p| storage_mode::plan(p.session_storage).broadcast)
                     .unwrap_or(false);
                 if shared {
-                    self.install(session, Source::OtherTab);
+                    self.install(*session, Source::OtherTab);
                 }
             }
             Broadcast::SignedOut { provider_id } => {

@@ -71,7 +71,7 @@ pub struct StoredSession {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Broadcast {
     /// New tokens (after sign-in or a refresh): adopt them.
-    Tokens(Session),
+    Tokens(Box<Session>),
     /// Signed out in another tab: drop the session.
     SignedOut {
         /// Whose session ended.
