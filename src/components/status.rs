@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::app::Page;
-use crate::auth::{use_auth, AuthFailure};
+use crate::auth::{use_auth, AuthFailure, RetryAction};
 
 /// A flow is under way: the step, in words, announced politely to screen readers.
 #[component]
@@ -35,12 +35,23 @@ pub fn FailureNotice(
         message,
         retry,
     } = failure;
+    // Away from the home page, "back to sign-in" is a link there (clearing the failure);
+    // everywhere else the action runs in place.
+    let leaves_page = home_link && retry == RetryAction::ShowProviders;
     let retry_button = retry.label().map(|label| {
-        let retry = retry.clone();
-        view! {
-            <button type="button" class="button" on:click=move |_| auth.retry(retry.clone())>
-                {label}
-            </button>
+        if leaves_page {
+            view! {
+                <a class="button" href=Page::Home.path() on:click=move |_| auth.dismiss()>{label}</a>
+            }
+            .into_any()
+        } else {
+            let retry = retry.clone();
+            view! {
+                <button type="button" class="button" on:click=move |_| auth.retry(retry.clone())>
+                    {label}
+                </button>
+            }
+            .into_any()
         }
     });
     let dismiss = (retry_button.is_none() && !home_link).then(|| {
@@ -50,8 +61,8 @@ pub fn FailureNotice(
             </button>
         }
     });
-    let home = home_link.then(|| {
-        view! { <a class="button-secondary" href=Page::Home.path()>"Back to the home page"</a> }
+    let home = (home_link && !leaves_page).then(|| {
+        view! { <a class="button-secondary" href=Page::Home.path() on:click=move |_| auth.dismiss()>"Back to the home page"</a> }
     });
     view! {
         <div class="notice notice-error" role="alert">
