@@ -377,20 +377,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("set cookie {name}: {e}"));
     }
 
-    /// Sets cookie `name` (path `/`, HttpOnly) for the current page's host (chromedriver
-    /// refuses a cookie without a domain on an IP-address host).
-    pub async fn add_cookie(&self, name: &str, value: &str) {
-        let host = self
-            .client
-            .current_url()
-            .await
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "127.0.0.1".into());
-        let mut cookie = fantoccini::cookies::Cookie::new(name.to_owned(), value.to_owned());
-        cookie.set_domain(host);
-        cookie.set_path("/");
-        cookie.set_http_only(true);
+    /// Cookie `name` with all its attributes, to put back later with [`Browser::restore_cookie`].
+    pub async fn cookie_full(&self, name: &str) -> Option<fantoccini::cookies::Cookie<'static>> {
+        self.client.get_named_cookie(name).await.ok()
+    }
+
+    /// Sets `cookie` again, as it was read (domain, path, SameSite, HttpOnly).
+    pub async fn restore_cookie(&self, cookie: fantoccini::cookies::Cookie<'static>) {
+        let name = cookie.name().to_owned();
         self.client
             .add_cookie(cookie)
             .await

@@ -228,7 +228,7 @@ async fn a_replayed_callback_is_refused() {
     let b = &stack.browser;
     flask_to_consent(b, &stack.flask().base_url()).await;
     let pending = b
-        .cookie(&pending_cookie())
+        .cookie_full(&pending_cookie())
         .await
         .expect("the pending sign-in cookie");
     b.click_button("Authorize").await;
@@ -259,7 +259,7 @@ async fn a_replayed_callback_is_refused() {
     );
 
     // With the old pending cookie put back too: the provider refuses the used request token.
-    b.add_cookie(&pending_cookie(), &pending).await;
+    b.restore_cookie(pending).await;
     let status = b
         .fetch_status(
             &callback,
