@@ -93,13 +93,23 @@ impl Service {
         }
     }
 
-    fn signal_group(&self, signal: &str) {
-        let _ = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(format!("-{}", self.child.id()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+    /// Sends `signal` to the child's whole process group.
+    ///
+    /// Not through `/usr/bin/kill`: procps-ng 4.0.2 parses `kill -TERM -12345` as
+    /// `kill(-1, SIGTERM)` (it reads only the first digit), which signals every process on
+    /// the machine.
+    fn signal_group(&self, signal: libc::c_int) {
+        let Ok(pgid) = libc::pid_t::try_from(self.child.id()) else {
+            return;
+        };
+        if pgid <= 1 {
+            return;
+        }
+        // SAFETY: kill(2) takes plain integers and touches no memory; a negative pid names
+        // the process group this Service created with `process_group(0)`.
+        unsafe {
+            libc::kill(-pgid, signal);
+        }
     }
 }
 
@@ -114,7 +124,7 @@ impl Drop for Service {
                 self.name
             );
         }
-        self.signal_group("TERM");
+        self.signal_group(libc::SIGTERM);
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -123,7 +133,7 @@ impl Drop for Service {
             std::thread::sleep(Duration::from_millis(50));
         }
         // The leader may be gone while children (a browser's renderers) linger: kill the group.
-        self.signal_group("KILL");
+        self.signal_group(libc::SIGKILL);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
