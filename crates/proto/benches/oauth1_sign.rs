@@ -44,6 +44,52 @@ fn sign_typical_request(c: &mut Criterion) {
             black_box(sign_request(black_box(&request), &credentials).map(|s| s.authorization_header))
         })
     });
+    // The two halves of the work, to see where the time goes.
+    let base = latchkey_proto::oauth1::base_string::signature_base_string(
+        "POST",
+        "https://api.example.com:443/1.1/statuses/update.json?trim_user=1&lang=en&q=caf%C3%A9",
+        Body::Form(&form),
+        &[
+            ("oauth_nonce", "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg"),
+            ("oauth_timestamp", "1318622958"),
+            ("oauth_version", "1.0"),
+            ("oauth_signature_method", "HMAC-SHA1"),
+            ("oauth_consumer_key", "xvz1evFS4wEEPTGEFPHBog"),
+            (
+                "oauth_token",
+                "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+            ),
+        ],
+    );
+    group.bench_function("base_string_only", |b| {
+        b.iter(|| {
+            latchkey_proto::oauth1::base_string::signature_base_string(
+                black_box("POST"),
+                black_box("https://api.example.com:443/1.1/statuses/update.json?trim_user=1&lang=en&q=caf%C3%A9"),
+                Body::Form(&form),
+                &[
+                    ("oauth_nonce", "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg"),
+                    ("oauth_timestamp", "1318622958"),
+                    ("oauth_version", "1.0"),
+                    ("oauth_signature_method", "HMAC-SHA1"),
+                    ("oauth_consumer_key", "xvz1evFS4wEEPTGEFPHBog"),
+                    ("oauth_token", "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"),
+                ],
+            )
+        })
+    });
+    if let Ok(base) = base {
+        group.bench_function("hmac_sha1_only", |b| {
+            b.iter(|| {
+                latchkey_proto::oauth1::signature::sign(
+                    SignatureMethod::HmacSha1,
+                    black_box(&base),
+                    ConsumerCredential::Secret(&consumer),
+                    Some(&token),
+                )
+            })
+        });
+    }
     group.finish();
 }
 

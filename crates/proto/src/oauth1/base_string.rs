@@ -15,6 +15,8 @@
 //!
 //! [RFC 5849 §3.4.1]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1
 
+use std::borrow::Cow;
+
 use super::percent::{self, encode_into, DecodeError, Plus};
 use crate::uri::{Uri, UriError};
 
@@ -151,18 +153,27 @@ pub fn signature_base_string(
 ) -> Result<String, BaseStringError> {
     let method = normalize_method(method)?;
     let uri = Uri::parse(url)?;
-    let normalized = normalized_parameters(&uri, body, protocol_params)?;
+    let pairs = encoded_pairs(&uri, body, protocol_params)?;
 
     let mut uri_text = String::with_capacity(url.len());
     push_base_string_uri(&mut uri_text, &uri);
 
-    let mut out =
-        String::with_capacity(method.len() + uri_text.len() * 3 / 2 + normalized.len() * 3 / 2 + 2);
+    let params_len: usize = pairs.iter().map(|(n, v)| n.len() + v.len() + 6).sum();
+    let mut out = String::with_capacity(method.len() + uri_text.len() * 3 / 2 + params_len * 5 / 4);
     encode_into(&mut out, method.as_bytes());
     out.push('&');
     encode_into(&mut out, uri_text.as_bytes());
     out.push('&');
-    encode_into(&mut out, normalized.as_bytes());
+    // The normalized parameters, encoded once more as §3.4.1.1 item 5 requires: written
+    // straight into the output ("=" is %3D and "&" is %26) instead of joined first.
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("%26");
+        }
+        encode_into(&mut out, name.as_bytes());
+        out.push_str("%3D");
+        encode_into(&mut out, value.as_bytes());
+    }
     Ok(out)
 }
 
@@ -172,33 +183,7 @@ pub fn normalized_parameters(
     body: Body<'_>,
     protocol_params: &[(&str, &str)],
 ) -> Result<String, BaseStringError> {
-    let mut pairs: Vec<(String, String)> = Vec::with_capacity(protocol_params.len() + 8);
-    if let Some(query) = uri.query() {
-        push_form_encoded(&mut pairs, query.as_bytes()).map_err(BaseStringError::QueryEncoding)?;
-    }
-    match body {
-        Body::None => {}
-        Body::Form(fields) => {
-            for (name, value) in fields {
-                pairs.push((percent::encode(name), percent::encode(value)));
-            }
-        }
-        Body::Raw {
-            content_type: Some(content_type),
-            bytes,
-        } if is_form_content_type(content_type) => {
-            push_form_encoded(&mut pairs, bytes).map_err(BaseStringError::BodyEncoding)?;
-        }
-        Body::Raw { .. } => {}
-    }
-    for (name, value) in protocol_params {
-        if *name != "realm" && *name != "oauth_signature" {
-            pairs.push((percent::encode(name), percent::encode(value)));
-        }
-    }
-    // Sorting the encoded forms byte-wise is the order §3.4.1.3.2 asks for.
-    pairs.sort_unstable();
-
+    let pairs = encoded_pairs(uri, body, protocol_params)?;
     let len = pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
     let mut out = String::with_capacity(len);
     for (i, (name, value)) in pairs.iter().enumerate() {
@@ -212,12 +197,61 @@ pub fn normalized_parameters(
     Ok(out)
 }
 
+/// Every signed parameter, encoded (§3.6) and sorted by name then value (§3.4.1.3.2).
+///
+/// Text that is already in §3.6 form (most nonces, keys, timestamps and query values) is
+/// borrowed rather than copied: signing is on the hot path of the companion's API proxy.
+fn encoded_pairs<'a>(
+    uri: &Uri<'a>,
+    body: Body<'a>,
+    protocol_params: &[(&'a str, &'a str)],
+) -> Result<Vec<(Cow<'a, str>, Cow<'a, str>)>, BaseStringError> {
+    let mut pairs = Vec::with_capacity(protocol_params.len() + 8);
+    if let Some(query) = uri.query() {
+        push_form_encoded(&mut pairs, query.as_bytes()).map_err(BaseStringError::QueryEncoding)?;
+    }
+    match body {
+        Body::None => {}
+        Body::Form(fields) => {
+            for (name, value) in fields {
+                pairs.push((encode_cow(name), encode_cow(value)));
+            }
+        }
+        Body::Raw {
+            content_type: Some(content_type),
+            bytes,
+        } if is_form_content_type(content_type) => {
+            push_form_encoded(&mut pairs, bytes).map_err(BaseStringError::BodyEncoding)?;
+        }
+        Body::Raw { .. } => {}
+    }
+    for (name, value) in protocol_params {
+        if *name != "realm" && *name != "oauth_signature" {
+            pairs.push((encode_cow(name), encode_cow(value)));
+        }
+    }
+    // Sorting the encoded forms byte-wise is the order §3.4.1.3.2 asks for.
+    pairs.sort_unstable();
+    Ok(pairs)
+}
+
+fn encode_cow(text: &str) -> Cow<'_, str> {
+    if text.bytes().all(percent::is_unreserved) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(percent::encode(text))
+    }
+}
+
 /// Decodes `application/x-www-form-urlencoded` data and pushes each field re-encoded per §3.6.
 ///
 /// Empty segments (`a=1&&b=2`) are skipped and a field without `=` has an empty value, as the
 /// WHATWG URL standard's form parser does; escapes are decoded to bytes, so even a query with
 /// non-UTF-8 escapes signs exactly what is sent.
-fn push_form_encoded(pairs: &mut Vec<(String, String)>, data: &[u8]) -> Result<(), DecodeError> {
+fn push_form_encoded<'a>(
+    pairs: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    data: &'a [u8],
+) -> Result<(), DecodeError> {
     for field in data.split(|b| *b == b'&') {
         if field.is_empty() {
             continue;
@@ -231,13 +265,15 @@ fn push_form_encoded(pairs: &mut Vec<(String, String)>, data: &[u8]) -> Result<(
     Ok(())
 }
 
-fn reencode(raw: &[u8]) -> Result<String, DecodeError> {
-    // Fast path: text that is already in §3.6 form needs no decoding.
+fn reencode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
+    // Text already in §3.6 form needs no decoding (and is ASCII, so valid UTF-8).
     if raw.iter().all(|b| percent::is_unreserved(*b)) {
-        return Ok(String::from_utf8_lossy(raw).into_owned());
+        if let Ok(text) = core::str::from_utf8(raw) {
+            return Ok(Cow::Borrowed(text));
+        }
     }
     let decoded = percent::decode_bytes(raw, Plus::Space)?;
-    Ok(percent::encode_bytes(&decoded))
+    Ok(Cow::Owned(percent::encode_bytes(&decoded)))
 }
 
 #[cfg(test)]
