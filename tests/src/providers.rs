@@ -137,6 +137,21 @@ impl Dot {
             .count()
     }
 
+    /// Waits (up to 10 s) until at least `n` token requests are logged (runserver logs a
+    /// request after answering it, so the line can trail what the browser already shows).
+    pub async fn wait_token_requests(&self, n: usize) {
+        for _ in 0..100 {
+            if self.token_requests() >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "DOT never logged {n} token request(s):\n{}",
+            self.service.log_tail(20)
+        );
+    }
+
     /// POSTs a refresh-token grant for `refresh_token` to the token endpoint, as the public
     /// client would; returns the status and the JSON body.
     pub async fn try_refresh(&self, refresh_token: &str) -> (u16, serde_json::Value) {
@@ -220,6 +235,21 @@ impl Flask {
             .rev()
             .find_map(|l| l.strip_prefix("authorize redirect: "))
             .map(str::to_owned)
+    }
+
+    /// Waits (up to 10 s) until at least `n` requests for `path` are logged: werkzeug writes
+    /// its log line after the response, so it can trail what the browser already shows.
+    pub async fn wait_logged(&self, path: &str, n: usize) {
+        for _ in 0..100 {
+            if self.requests_logged(path) >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the provider never logged {n} request(s) for {path}:\n{}",
+            self.service.log_tail(20)
+        );
     }
 
     /// How many HTTP requests the provider has logged so far.

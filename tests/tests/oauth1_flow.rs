@@ -29,6 +29,8 @@ async fn signed_in_stack() -> Stack {
     let stack = Stack::start(StackOptions::flask()).await;
     home(&stack).await;
     flask_sign_in(&stack.browser, &stack.flask().base_url()).await;
+    // Let the provider's log catch up, so request counts start from a settled baseline.
+    stack.flask().wait_logged("/oauth/access_token", 1).await;
     stack
 }
 
@@ -57,6 +59,12 @@ fn echoed(body: &str, field: &str) -> Vec<(String, String)> {
         })
         .filter(|(k, _)| !k.starts_with("oauth_"))
         .collect()
+}
+
+/// Lets a request that should not have happened reach the provider's log (werkzeug logs after
+/// answering) before a test asserts there was none.
+async fn settle() {
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -186,6 +194,7 @@ async fn a_tampered_session_cookie_is_refused() {
         Value::from(401),
         "no signed call without a valid session"
     );
+    settle().await;
     assert_eq!(
         stack.flask().requests_logged("/api/me"),
         before,
@@ -233,6 +242,7 @@ async fn a_replayed_callback_is_refused() {
         .expect("the pending sign-in cookie");
     b.click_button("Authorize").await;
     b.wait_for_text(SIGNED_IN).await;
+    stack.flask().wait_logged("/oauth/access_token", 1).await;
     let callback = stack
         .flask()
         .last_authorize_redirect()
@@ -252,6 +262,7 @@ async fn a_replayed_callback_is_refused() {
         status.as_u64().is_some_and(|s| (400..500).contains(&s)),
         "the companion refuses the used callback with a 4xx, got {status}"
     );
+    settle().await;
     assert_eq!(
         stack.flask().requests_logged("/oauth/access_token"),
         exchanges,
@@ -293,6 +304,7 @@ async fn a_proxy_path_outside_api_base_is_forbidden_and_nothing_is_sent() {
             .await;
         assert_eq!(status, Value::from(403), "{path} climbs out of api_base");
     }
+    settle().await;
     assert_eq!(
         stack.flask().request_count(),
         before,
@@ -331,6 +343,7 @@ async fn a_cross_origin_post_is_refused() {
         .await
         .expect("POST to the companion");
     assert_eq!(resp.status(), 403);
+    settle().await;
     assert_eq!(
         stack.flask().requests_logged("/api/me"),
         before,

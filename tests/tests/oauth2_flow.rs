@@ -120,6 +120,8 @@ async fn a_tampered_state_is_rejected_and_nothing_is_stored() {
     b.wait_for_text("Sign-in did not work").await;
     b.wait_for_text("Nothing was signed in").await;
     assert!(!b.text().await.contains(SIGNED_IN));
+    // Give a (wrong) exchange time to show up in DOT's log before asserting there was none.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(
         stack.dot().token_requests(),
         0,
@@ -140,11 +142,13 @@ async fn a_replayed_callback_url_is_rejected() {
         callback.contains("/callback?") && callback.contains("code="),
         "the page was loaded from the provider's redirect: {callback}"
     );
+    stack.dot().wait_token_requests(1).await;
     let exchanges = stack.dot().token_requests();
     assert_eq!(exchanges, 1, "one code exchange so far");
     // The same authorization response again, in the tab that used it.
     b.goto(&callback).await;
     b.wait_for_text("Sign-in did not work").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(
         stack.dot().token_requests(),
         exchanges,
