@@ -197,6 +197,9 @@ pub fn normalized_parameters(
     Ok(out)
 }
 
+/// A parameter name and value, both §3.6-encoded.
+type EncodedPair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// Every signed parameter, encoded (§3.6) and sorted by name then value (§3.4.1.3.2).
 ///
 /// Text that is already in §3.6 form (most nonces, keys, timestamps and query values) is
@@ -205,7 +208,7 @@ fn encoded_pairs<'a>(
     uri: &Uri<'a>,
     body: Body<'a>,
     protocol_params: &[(&'a str, &'a str)],
-) -> Result<Vec<(Cow<'a, str>, Cow<'a, str>)>, BaseStringError> {
+) -> Result<Vec<EncodedPair<'a>>, BaseStringError> {
     let mut pairs = Vec::with_capacity(protocol_params.len() + 8);
     if let Some(query) = uri.query() {
         push_form_encoded(&mut pairs, query.as_bytes()).map_err(BaseStringError::QueryEncoding)?;
@@ -249,7 +252,7 @@ fn encode_cow(text: &str) -> Cow<'_, str> {
 /// WHATWG URL standard's form parser does; escapes are decoded to bytes, so even a query with
 /// non-UTF-8 escapes signs exactly what is sent.
 fn push_form_encoded<'a>(
-    pairs: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pairs: &mut Vec<EncodedPair<'a>>,
     data: &'a [u8],
 ) -> Result<(), DecodeError> {
     for field in data.split(|b| *b == b'&') {
