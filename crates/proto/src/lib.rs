@@ -5,8 +5,6 @@
 //! code runs in the browser (the Leptos app, wasm32) and on the server (the companion).
 #![warn(missing_docs)]
 
-pub mod public_config;
-pub mod secret;
 pub mod authorize;
 pub mod callback;
 pub mod discovery;
@@ -15,6 +13,8 @@ pub mod logout;
 pub mod oauth1;
 pub mod oidc;
 pub mod pkce;
+pub mod public_config;
 pub mod revocation;
+pub mod secret;
 pub mod token;
 pub mod uri;
