@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use crate::app::Page;
 use crate::config::ConfigError;
 
-/// Where the README explains `latchkey.toml` and `/latchkey.json`.
-pub const README_CONFIGURATION_URL: &str =
-    "https://github.com/latchkey-auth/latchkey#configuration";
+/// A public address of the README's "Configuration" section, once the project has one; until
+/// then the help names the section instead of linking to a guessed address.
+pub const README_CONFIGURATION_URL: Option<&str> = None;
 
 /// A minimal, valid `/latchkey.json`, shown to a site author who has none.
 pub const SAMPLE_CONFIG: &str = r#"{
@@ -100,6 +100,10 @@ pub fn SetupHelp(
     } else {
         "/latchkey.json is there, but it lists no providers."
     };
+    let readme = match README_CONFIGURATION_URL {
+        Some(url) => view! { <a href=url>"Configuration in the README"</a> }.into_any(),
+        None => view! { "“Configuration” in Latchkey's README.md" }.into_any(),
+    };
     view! {
         <div class="notice notice-setup" role="status">
             <h2 class="notice-title">"No sign-in providers are set up"</h2>
@@ -118,7 +122,7 @@ pub fn SetupHelp(
             </p>
             <p>
                 "Each provider becomes a “Sign in with …” button. "
-                <a href=README_CONFIGURATION_URL>"Configuration in the README"</a>
+                {readme}
                 " lists every field."
             </p>
         </div>

@@ -12,9 +12,9 @@ use crate::inspector::{claim_rows, countdown, expiry, ClaimRow, Expiry};
 /// Where the refresh token lives, in words.
 pub fn storage_words(storage: SessionStorage) -> &'static str {
     match storage {
-        SessionStorage::Memory => "in memory only: reloading the page signs you out",
+        SessionStorage::Memory => "in memory only (a reload signs you out)",
         SessionStorage::Tab => "in this tab (sessionStorage)",
-        SessionStorage::Browser => "shared by every tab of this site (localStorage)",
+        SessionStorage::Browser => "in every tab of this site (localStorage)",
     }
 }
 
@@ -28,6 +28,17 @@ pub fn expiry_words(state: Expiry, protocol: Protocol, can_refresh: bool) -> Str
             "OAuth 1.0a tokens do not expire".to_owned()
         }
         Expiry::Unknown => "the provider did not say when it expires".to_owned(),
+    }
+}
+
+/// The refresh-token line, in words.
+pub fn refresh_words(protocol: Protocol, can_refresh: bool, storage: SessionStorage) -> String {
+    match (protocol, can_refresh) {
+        (Protocol::Oauth1, _) => {
+            "none: the companion keeps the OAuth 1.0a token in an encrypted cookie".to_owned()
+        }
+        (_, true) => format!("held {}, never shown", storage_words(storage)),
+        (_, false) => "none: the session ends when the access token expires".to_owned(),
     }
 }
 
@@ -104,15 +115,7 @@ pub fn TokenInspector(
             }
         })
     };
-    let refresh = move || {
-        session.with(|s| {
-            if s.can_refresh {
-                format!("held {} and never shown", storage_words(s.storage))
-            } else {
-                "none: the session ends when the access token expires".to_owned()
-            }
-        })
-    };
+    let refresh = move || session.with(|s| refresh_words(s.protocol, s.can_refresh, s.storage));
     view! {
         <section class="card" aria-labelledby="tokens-title">
             <h2 id="tokens-title">"Tokens"</h2>
@@ -180,6 +183,16 @@ pub fn ClaimsCard(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oauth1_sessions_do_not_claim_a_browser_refresh_token() {
+        let words = refresh_words(Protocol::Oauth1, false, SessionStorage::Tab);
+        assert!(words.contains("companion"), "{words}");
+        assert_eq!(
+            refresh_words(Protocol::Oidc, true, SessionStorage::Memory),
+            "held in memory only (a reload signs you out), never shown"
+        );
+    }
 
     #[test]
     fn expiry_words_say_what_happens_next() {
