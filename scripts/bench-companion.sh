@@ -4,7 +4,7 @@
 # oauthlib signing service under gunicorn with 2 workers (crates/companion/bench/oauthlib_service.py).
 # wrk: 64 connections, 20 s each (BENCH_SECONDS, BENCH_CONNECTIONS to change). Prints requests/s,
 # p99 latency, the ratios (targets: >= 30x python, >= 0.7x bare) and the companion's RSS idle
-# and under load.
+# and under load. BENCH_SKIP_BUILD=1 skips the build.
 #   scripts/bench-companion.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,8 +26,11 @@ trap cleanup EXIT
 for tool in wrk curl; do command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }; done
 [ -x "$py/bin/gunicorn" ] || { echo "bench: $py/bin/gunicorn missing (python3 -m venv .venv/reference && .venv/reference/bin/pip install -r tests/reference/requirements.txt)" >&2; exit 1; }
 
-echo "building (cargo --profile server)…" >&2
-cargo build --quiet --locked --profile server -p latchkey-companion --bin latchkey --example bare --example mint_session
+# BENCH_SKIP_BUILD=1 reuses target/server binaries (cargo waits for the shared target lock).
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  echo "building (cargo --profile server)…" >&2
+  cargo build --quiet --locked --profile server -p latchkey-companion --bin latchkey --example bare --example mint_session
+fi
 bin="$root/target/server"
 
 mkdir -p "$work/dist" && echo '<!doctype html><title>bench</title>' > "$work/dist/index.html"

@@ -35,7 +35,7 @@ def app(environ, start_response):
         resource_owner_key=TOKEN,
         resource_owner_secret=TOKEN_SECRET,
     )
-    body = urlencode(params) if params else None
+    body = urlencode([tuple(p) for p in params]) if params else None
     headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
     _, signed_headers, _ = client.sign(url, http_method=method, body=body, headers=headers)
     out = json.dumps({"authorization": signed_headers["Authorization"]}).encode()
