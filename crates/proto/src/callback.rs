@@ -20,8 +20,8 @@
 //!
 //! Checks, in order: parameters parse and none is repeated; `state` matches the pending flow's
 //! in constant time (also for error responses, so a forged error cannot reach the user); `iss`
-//! matches the expected issuer (required when the provider's metadata advertises
-//! `authorization_response_iss_parameter_supported`, always compared when present); then a
+//! matches the expected issuer (required on a success response when the provider's metadata
+//! advertises `authorization_response_iss_parameter_supported`, always compared when present); then a
 //! provider error becomes [`CallbackError::Authorization`]; the flow is not older than
 //! [`PENDING_FLOW_MAX_AGE_SECS`](crate::authorize::PENDING_FLOW_MAX_AGE_SECS); and a `code`
 //! is present.
@@ -186,7 +186,12 @@ pub fn validate_callback(
             })
         }
         (Some(got), None) => return Err(CallbackError::UnexpectedIss(got.to_owned())),
-        (None, _) if iss_parameter == IssParameter::Required => {
+        // An *error* response without `iss` is still reported as the provider's error: the state
+        // already binds it to this flow, and an error exchanges nothing, so a mix-up gains
+        // nothing from it. Real providers omit `iss` there (Django OAuth Toolkit 3.4.1, see
+        // docs/notes/django-oauth-toolkit.md); refusing would turn "you cancelled" into a
+        // security alarm. A *wrong* `iss` is refused above, error or not.
+        (None, _) if iss_parameter == IssParameter::Required && get("error").is_none() => {
             return Err(CallbackError::MissingIss)
         }
         _ => {}
@@ -360,6 +365,28 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, CallbackError::MissingIss);
+        // An error response without iss is still the provider's error (DOT omits iss there) ...
+        let err = validate_callback(
+            &cb(&format!("error=access_denied&state={STATE}")),
+            &p,
+            IssParameter::Required,
+            1000,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, CallbackError::Authorization(ref e) if e.error == ErrorCode::AccessDenied)
+        );
+        // ... but one with a foreign iss is a mix-up.
+        let err = validate_callback(
+            &cb(&format!(
+                "error=access_denied&state={STATE}&iss=https%3A%2F%2Fevil.example"
+            )),
+            &p,
+            IssParameter::Required,
+            1000,
+        )
+        .unwrap_err();
+        assert!(matches!(err, CallbackError::IssMismatch { .. }));
         // Not advertised: absence is fine.
         assert!(validate_callback(
             &cb(&format!("code=c&state={STATE}")),

@@ -251,9 +251,9 @@ fn callback_urls_that_must_be_refused() {
             |e| matches!(e, E::MissingIss),
         ),
         case(
-            "error response without iss with RFC 9207 on",
+            "error response without iss with RFC 9207 on is the provider's error, not a mix-up",
             cb(format!("{base}?error=access_denied&state={st}")),
-            |e| matches!(e, E::MissingIss),
+            |e| matches!(e, E::Authorization(_)),
         ),
         case(
             "wrong iss",
