@@ -16,9 +16,10 @@ fn build(
     body: Option<&str>,
     bearer: Option<&AccessToken>,
 ) -> Result<http::Request<Vec<u8>>, ApiError> {
+    let url = api_target::encode_typed_url(url);
     let mut builder = http::Request::builder()
         .method(method.as_str())
-        .uri(url)
+        .uri(url.as_str())
         .header(
             http::header::ACCEPT,
             "application/json, text/plain;q=0.9, */*;q=0.5",
@@ -32,22 +33,17 @@ fn build(
     }
     let body = match body.filter(|_| method.has_body()) {
         Some(text) => {
-            let json = serde_json::from_str::<serde_json::Value>(text).is_ok();
             builder = builder.header(
                 http::header::CONTENT_TYPE,
-                if json {
-                    "application/json"
-                } else {
-                    "text/plain;charset=utf-8"
-                },
+                api_target::body_content_type(text),
             );
             text.as_bytes().to_vec()
         }
         None => Vec::new(),
     };
-    builder.body(body).map_err(|e| ApiError::OutsideApiBase {
-        url: format!("{url} ({e})"),
-        api_base: String::new(),
+    builder.body(body).map_err(|e| ApiError::InvalidUrl {
+        url: url.clone(),
+        reason: e.to_string(),
     })
 }
 

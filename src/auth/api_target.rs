@@ -165,6 +165,42 @@ mod tests {
     }
 }
 
+/// What a typed body is sent as: JSON when it parses as JSON, a form when it reads as
+/// `name=value&…` on one line, plain text otherwise.
+pub fn body_content_type(body: &str) -> &'static str {
+    if serde_json::from_str::<serde_json::Value>(body).is_ok() {
+        "application/json"
+    } else if !body.is_empty()
+        && !body.contains(['\n', '\r'])
+        && body
+            .split('&')
+            .all(|pair| pair.split_once('=').is_some_and(|(k, _)| !k.is_empty()))
+    {
+        "application/x-www-form-urlencoded"
+    } else {
+        "text/plain;charset=utf-8"
+    }
+}
+
+/// Percent-encodes what a typed URL may hold but a URI may not (spaces, non-ASCII, `"<>{}|^``),
+/// as a browser's address bar would; `%`, `+` and the reserved characters are left alone.
+pub fn encode_typed_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        let keep =
+            c.is_ascii_graphic() && !matches!(c, '"' | '<' | '>' | '`' | '{' | '}' | '|' | '^');
+        if keep {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
 /// The body as the console shows it: JSON pretty-printed, other text as is, cut at
 /// [`API_BODY_LIMIT`](super::words::API_BODY_LIMIT) characters.
 pub fn render_body(content_type: Option<&str>, bytes: &[u8]) -> String {
@@ -189,6 +225,29 @@ pub fn render_body(content_type: Option<&str>, bytes: &[u8]) -> String {
 #[cfg(test)]
 mod render_tests {
     use super::*;
+
+    #[test]
+    fn typed_bodies_get_a_fitting_content_type() {
+        assert_eq!(body_content_type(r#"{"a":1}"#), "application/json");
+        assert_eq!(
+            body_content_type("note=hello w%C3%B6rld %26 more&n=1"),
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(
+            body_content_type("just some text"),
+            "text/plain;charset=utf-8"
+        );
+        assert_eq!(body_content_type("a=1\nb=2"), "text/plain;charset=utf-8");
+    }
+
+    #[test]
+    fn typed_urls_are_encoded_like_an_address_bar() {
+        assert_eq!(
+            encode_typed_url("/oauth1/f/api/me?q=a b%2Bc~d%25e ü&plus=1+2"),
+            "/oauth1/f/api/me?q=a%20b%2Bc~d%25e%20%C3%BC&plus=1+2"
+        );
+        assert!(http::Uri::try_from(encode_typed_url("/x?q=a b ü\"<>")).is_ok());
+    }
 
     #[test]
     fn json_is_pretty_printed() {

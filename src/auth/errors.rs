@@ -306,6 +306,14 @@ pub enum ApiError {
         /// The configured base.
         api_base: String,
     },
+    /// The URL could not be made into a request.
+    #[error("{url} is not a usable URL: {reason}")]
+    InvalidUrl {
+        /// The URL, as encoded.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// The request never got an answer (offline, CORS).
     #[error("the request failed before an answer: {reason}")]
     Network {
