@@ -16,32 +16,6 @@ use crate::browser::page;
 /// The provider a failure is about, once known: `(name, id)`.
 type Who = Option<(String, String)>;
 
-/// The provider's error in a callback that lacks `iss` although the provider advertises it.
-///
-/// Django OAuth Toolkit 3.4 sends `iss` with a code but not with `error=access_denied`, so
-/// the protocol core's RFC 9207 check (which runs after the state check, before the error is
-/// read) would turn "you cancelled" into "invalid response". An error response grants
-/// nothing and its state already matched, so its words are shown; a response with a code and
-/// no `iss` is still refused. (Better placed in `latchkey_proto::callback`; kept here, read
-/// through the core's own form parser, until it moves.)
-fn error_without_iss(href: &str) -> Option<CallbackError> {
-    let query = href.split('#').next()?.split_once('?')?.1;
-    let params = latchkey_proto::form::parse_unique(query).ok()?;
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    if get("code").is_some() {
-        return None;
-    }
-    Some(CallbackError::Provider {
-        error: get("error")?,
-        description: get("error_description"),
-    })
-}
-
 impl Engine {
     pub(super) async fn finish_callback(self: Rc<Self>, navigate: Navigate) {
         match self.run_callback().await {
@@ -86,11 +60,6 @@ impl Engine {
                         error: a.error.as_str().to_owned(),
                         description: a.description,
                     },
-                    callback::CallbackError::MissingIss => {
-                        error_without_iss(&href).unwrap_or_else(|| CallbackError::Invalid {
-                            detail: callback::CallbackError::MissingIss.to_string(),
-                        })
-                    }
                     other => CallbackError::Invalid {
                         detail: other.to_string(),
                     },
@@ -198,34 +167,5 @@ impl Engine {
         };
         self.install(session, Source::ThisTab);
         Ok(target)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_error_without_iss_keeps_its_words() {
-        let e =
-            error_without_iss("http://a/callback?error=access_denied&error_description=no&state=s")
-                .unwrap();
-        assert_eq!(
-            e,
-            CallbackError::Provider {
-                error: "access_denied".into(),
-                description: Some("no".into())
-            }
-        );
-    }
-
-    #[test]
-    fn a_code_without_iss_is_not_excused() {
-        assert_eq!(
-            error_without_iss("http://a/callback?code=c&error=x&state=s"),
-            None
-        );
-        assert_eq!(error_without_iss("http://a/callback?code=c&state=s"), None);
-        assert_eq!(error_without_iss("http://a/callback?state=s"), None);
     }
 }
