@@ -27,7 +27,7 @@ enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Sign one OAuth 1.0a request and print its Authorization header.
-    Sign(sign_cli::SignArgs),
+    Sign(Box<sign_cli::SignArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(a) => serve(&a.config),
-        Command::Sign(args) => match sign_cli::run(args) {
+        Command::Sign(args) => match sign_cli::run(*args) {
             Ok(out) => {
                 println!("{out}");
                 ExitCode::SUCCESS
