@@ -141,6 +141,39 @@ pub(crate) fn stamp_parts(state: &AppState) -> (u64, String) {
     (state.clock().now(), state.random().oauth_nonce())
 }
 
+/// Signs one API request with the consumer's and the signed-in session's credentials: the
+/// one place the signing proxy and `/sign` build a [`SigningRequest`].
+pub(crate) fn sign_for_session(
+    state: &AppState,
+    p: &Provider<'_>,
+    session: &cookies::Session,
+    method: &str,
+    url: &str,
+    body: latchkey_proto::oauth1::Body<'_>,
+) -> Result<latchkey_proto::oauth1::Signed, ApiError> {
+    let (timestamp, nonce) = stamp_parts(state);
+    latchkey_proto::oauth1::sign_request(
+        &latchkey_proto::oauth1::SigningRequest {
+            method,
+            url,
+            body,
+            consumer_key: &p.config.consumer_key,
+            token: Some(&session.token),
+            callback: None,
+            verifier: None,
+            signature_method: p.signature_method(),
+            timestamp,
+            nonce: &nonce,
+            realm: None,
+        },
+        &latchkey_proto::oauth1::Credentials {
+            consumer: p.credential.as_proto(),
+            token_secret: Some(&session.secret),
+        },
+    )
+    .map_err(|e| ApiError::BadRequest(format!("cannot sign this request: {e}").into()))
+}
+
 /// The `name=value` of a session cookie for provider `id` holding `session`, as `/callback`
 /// would set it. For tools that need a signed-in client without a browser (the benchmark's
 /// `examples/mint_session.rs`); the normal way in is the sign-in flow.

@@ -9,10 +9,10 @@ use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, Method};
 use axum::response::Response;
-use latchkey_proto::oauth1::{sign_request, Body as SignedBody, Credentials, SigningRequest};
+use latchkey_proto::oauth1::Body as SignedBody;
 
 use super::login::upstream_error;
-use super::{api_path, check_origin, provider, session, stamp_parts};
+use super::{api_path, check_origin, provider, session, sign_for_session};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -94,30 +94,17 @@ async fn forward(state: AppState, id: String, req: Request) -> Result<Response, 
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
 
-    let (timestamp, nonce) = stamp_parts(&state);
-    let signed = sign_request(
-        &SigningRequest {
-            method: parts.method.as_str(),
-            url: &url,
-            body: SignedBody::Raw {
-                content_type,
-                bytes: &bytes,
-            },
-            consumer_key: &p.config.consumer_key,
-            token: Some(&session.token),
-            callback: None,
-            verifier: None,
-            signature_method: p.signature_method(),
-            timestamp,
-            nonce: &nonce,
-            realm: None,
+    let signed = sign_for_session(
+        &state,
+        &p,
+        &session,
+        parts.method.as_str(),
+        &url,
+        SignedBody::Raw {
+            content_type,
+            bytes: &bytes,
         },
-        &Credentials {
-            consumer: p.credential.as_proto(),
-            token_secret: Some(&session.secret),
-        },
-    )
-    .map_err(|e| ApiError::BadRequest(format!("cannot sign this request: {e}").into()))?;
+    )?;
 
     let mut upstream = state
         .http()

@@ -7,10 +7,10 @@
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use latchkey_proto::oauth1::{sign_request, Body, Credentials, SignatureMethod, SigningRequest};
+use latchkey_proto::oauth1::{Body, SignatureMethod};
 use serde::{Deserialize, Serialize};
 
-use super::{api_path, check_origin, provider, session, stamp_parts};
+use super::{api_path, check_origin, provider, session, sign_for_session};
 use crate::error::{ApiError, Json};
 use crate::state::AppState;
 
@@ -84,31 +84,18 @@ pub async fn sign(
         .map_err(|e| ApiError::Forbidden(e.to_string().into()))?;
     let session = session::require(&state, &p, &headers)?;
     let params = pairs(req.params)?;
-    let (timestamp, nonce) = stamp_parts(&state);
-    let signed = sign_request(
-        &SigningRequest {
-            method: &req.method,
-            url: &req.url,
-            body: if params.is_empty() {
-                Body::None
-            } else {
-                Body::Form(&params)
-            },
-            consumer_key: &p.config.consumer_key,
-            token: Some(&session.token),
-            callback: None,
-            verifier: None,
-            signature_method: p.signature_method(),
-            timestamp,
-            nonce: &nonce,
-            realm: None,
+    let signed = sign_for_session(
+        &state,
+        &p,
+        &session,
+        &req.method,
+        &req.url,
+        if params.is_empty() {
+            Body::None
+        } else {
+            Body::Form(&params)
         },
-        &Credentials {
-            consumer: p.credential.as_proto(),
-            token_secret: Some(&session.secret),
-        },
-    )
-    .map_err(|e| ApiError::BadRequest(format!("cannot sign this request: {e}").into()))?;
+    )?;
     let mut resp = axum::Json(SignResponse {
         authorization: signed.authorization_header,
     })
