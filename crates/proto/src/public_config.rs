@@ -73,6 +73,38 @@ pub struct PublicProvider {
     /// Where the refresh token lives.
     #[serde(default)]
     pub session_storage: SessionStorage,
+    /// The provider's token endpoint refuses browsers (no CORS headers, or it wants a client
+    /// secret): the app sends the code and PKCE verifier, refresh and revocation to the
+    /// companion's `/oauth2/{id}/token`, `/refresh` and `/revoke`, which add the secret
+    /// (the token-mediating backend of the IETF browser-based-apps BCP).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub token_via_companion: bool,
+    /// With `token_via_companion`: who holds the refresh token.
+    #[serde(default, skip_serializing_if = "RefreshTokenIn::is_browser")]
+    pub refresh_token_in: RefreshTokenIn,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Who holds a mediated provider's refresh token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefreshTokenIn {
+    /// The browser, stored like any other token (per `session_storage`).
+    #[default]
+    Browser,
+    /// The companion, in an encrypted HttpOnly cookie: the browser never sees it and
+    /// refreshes by `POST /oauth2/{id}/refresh` with no token in the body.
+    Companion,
+}
+
+impl RefreshTokenIn {
+    /// True for the default, [`RefreshTokenIn::Browser`].
+    pub fn is_browser(&self) -> bool {
+        *self == RefreshTokenIn::Browser
+    }
 }
 
 /// Endpoints a provider may set explicitly instead of (or on top of) discovery.
@@ -118,6 +150,19 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.providers[0].session_storage, SessionStorage::Tab);
         assert!(cfg.providers[0].endpoints.is_empty());
+        assert!(!cfg.providers[0].token_via_companion);
+        assert_eq!(cfg.providers[0].refresh_token_in, RefreshTokenIn::Browser);
+    }
+
+    #[test]
+    fn mediated_provider_round_trips() {
+        let text = r#"{"providers":[{"id":"gh","name":"GitHub","protocol":"oauth2","client_id":"c","token_via_companion":true,"refresh_token_in":"companion"}]}"#;
+        let cfg: PublicConfig = serde_json::from_str(text).unwrap();
+        assert!(cfg.providers[0].token_via_companion);
+        assert_eq!(cfg.providers[0].refresh_token_in, RefreshTokenIn::Companion);
+        let again = serde_json::to_string(&cfg).unwrap();
+        assert!(again.contains(r#""token_via_companion":true,"refresh_token_in":"companion""#));
+        assert_eq!(serde_json::from_str::<PublicConfig>(&again).unwrap(), cfg);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use latchkey_proto::oauth1::SignatureMethod;
 use latchkey_proto::public_config::{
-    Endpoints, Protocol, PublicConfig, PublicProvider, SessionStorage,
+    Endpoints, Protocol, PublicConfig, PublicProvider, RefreshTokenIn, SessionStorage,
 };
 
 /// A place in the configuration file (1-based), for error messages.
@@ -221,6 +221,9 @@ impl Provider {
                 endpoints: b.endpoints.clone(),
                 api_base: self.api_base.clone(),
                 session_storage: b.session_storage,
+                // Set by the token-mediation settings once the companion serves them.
+                token_via_companion: false,
+                refresh_token_in: RefreshTokenIn::Browser,
             },
             // The app only needs to know the provider exists and goes through the companion;
             // the endpoints and the consumer key stay server-side.
@@ -234,6 +237,8 @@ impl Provider {
                 endpoints: Endpoints::default(),
                 api_base: self.api_base.clone(),
                 session_storage: SessionStorage::default(),
+                token_via_companion: false,
+                refresh_token_in: RefreshTokenIn::Browser,
             },
         }
     }
