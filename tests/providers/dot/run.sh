@@ -2,6 +2,7 @@
 # Start the Django OAuth Toolkit fixture in the foreground (the caller backgrounds it).
 #   run.sh [--port 9000] [--app-origin http://127.0.0.1:8080]... [--data DIR] [--access-token-seconds N]
 # Runs `manage.py setup` (idempotent) and then serves on 127.0.0.1:PORT.
+# DOT_CONF_CLIENT_SECRET in the environment adds the confidential client conf-demo.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
@@ -15,7 +16,7 @@ while [[ $# -gt 0 ]]; do
     --app-origin) origins+=("$2"); shift 2 ;;
     --data) data="$2"; shift 2 ;;
     --access-token-seconds) export DOT_ACCESS_TOKEN_SECONDS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done

@@ -7,6 +7,8 @@ Everything a test or the demo may change comes from the environment (run.sh sets
 - DOT_APP_ORIGINS: space- or comma-separated origins allowed by CORS (default http://127.0.0.1:8080)
 - DOT_REDIRECT_URIS / DOT_POST_LOGOUT_REDIRECT_URIS: read by `manage.py setup`
 - DOT_ACCESS_TOKEN_SECONDS: access-token (and ID-token) lifetime, short in the refresh tests
+- DOT_CONF_CLIENT_SECRET: read by `manage.py setup`; when set, the confidential client
+  `conf-demo` exists with this secret (stored hashed), and its token endpoint sends no CORS
 """
 
 import os
@@ -100,7 +102,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # django-cors-headers: DOT's own per-application `allowed_origins` accepts only https origins,
 # and the app runs on plain http on loopback.
 CORS_ALLOWED_ORIGINS = APP_ORIGINS
-CORS_URLS_REGEX = r"^/(o|api)/.*$"
+# The token and revocation endpoints are left out here; demo/cors.py enables CORS there for
+# every client except a confidential one, whose token endpoint refuses browsers (as GitHub's).
+CORS_URLS_REGEX = r"^/(o/(?!token/|revoke_token/)|api/).*$"
 CORS_ALLOW_CREDENTIALS = False
 
 OAUTH2_PROVIDER = {

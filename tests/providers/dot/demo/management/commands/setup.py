@@ -1,7 +1,11 @@
-"""`manage.py setup`: migrate, then make the demo user, the public client and the OIDC key.
+"""`manage.py setup`: migrate, then make the demo user, the clients and the OIDC key.
 
-Idempotent: running it again updates the user's password and the client's redirect URIs
-from the environment and keeps the signing key.
+Two clients with the same redirect URIs: the public `spa-demo` (PKCE, no secret, CORS on every
+endpoint) and, when DOT_CONF_CLIENT_SECRET is set, the confidential `conf-demo` (PKCE and the
+secret; its token and revocation endpoints send no CORS headers, see demo/cors.py).
+
+Idempotent: running it again updates the user's password, the clients' redirect URIs and the
+confidential client's secret from the environment and keeps the signing key.
 """
 
 import os
@@ -17,6 +21,7 @@ from oauth2_provider.models import get_application_model
 DEMO_USER = "demo"
 DEFAULT_PASSWORD = "latchkey-demo-pw"
 CLIENT_ID = "spa-demo"
+CONF_CLIENT_ID = "conf-demo"
 
 
 def _list(name, default):
@@ -36,9 +41,17 @@ class Command(BaseCommand):
         redirects = _list("DOT_REDIRECT_URIS", " ".join(f"{o}/callback" for o in origins))
         post_logout = _list("DOT_POST_LOGOUT_REDIRECT_URIS", " ".join(f"{o}/" for o in origins))
         self._client(redirects, post_logout)
+        conf_secret = os.environ.get("DOT_CONF_CLIENT_SECRET", "")
+        clients = CLIENT_ID
+        if conf_secret:
+            self._confidential_client(conf_secret, redirects, post_logout)
+            clients += f" and {CONF_CLIENT_ID} (confidential)"
+        else:
+            # No secret, no confidential client: a stale one must not keep an old secret.
+            get_application_model().objects.filter(client_id=CONF_CLIENT_ID).delete()
         self.stdout.write(
             f"DOT fixture ready: issuer {settings.ISSUER}, user {DEMO_USER} / {password}, "
-            f"client {CLIENT_ID}, redirect URIs {' '.join(redirects)}"
+            f"client {clients}, redirect URIs {' '.join(redirects)}"
         )
 
     def _key(self):
@@ -76,6 +89,28 @@ class Command(BaseCommand):
         app.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
         app.client_secret = ""
         app.hash_client_secret = False
+        app.redirect_uris = " ".join(redirects)
+        app.post_logout_redirect_uris = " ".join(post_logout)
+        app.skip_authorization = False
+        app.algorithm = Application.RS256_ALGORITHM
+        app.save()
+
+    def _confidential_client(self, secret, redirects, post_logout):
+        Application = get_application_model()
+        app, _ = Application.objects.get_or_create(
+            client_id=CONF_CLIENT_ID,
+            defaults={
+                "client_type": Application.CLIENT_CONFIDENTIAL,
+                "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
+            },
+        )
+        app.name = "Latchkey demo (confidential, token via the companion)"
+        app.client_type = Application.CLIENT_CONFIDENTIAL
+        app.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
+        # DOT's default: the secret is stored as a Django password hash (hashed on save,
+        # since the plaintext is not recognised as a hash), so only its holder knows it.
+        app.hash_client_secret = True
+        app.client_secret = secret
         app.redirect_uris = " ".join(redirects)
         app.post_logout_redirect_uris = " ".join(post_logout)
         app.skip_authorization = False
