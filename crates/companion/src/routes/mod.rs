@@ -2,5 +2,7 @@
 
 pub mod health;
 pub mod oauth1;
+pub(crate) mod origin;
 pub mod public_config;
 pub mod static_files;
+pub(crate) mod upstream;

@@ -15,10 +15,9 @@ use serde::Deserialize;
 use super::cookies::{self, CookieError, CookieKind, Pending, Session};
 use super::{provider, stamp_parts};
 use crate::error::ApiError;
+use crate::routes::upstream::send;
+pub(crate) use crate::routes::upstream::upstream_error;
 use crate::state::AppState;
-
-/// Largest token-endpoint answer read (they are a few hundred bytes).
-const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
 
 /// `/login` query.
 #[derive(Debug, Deserialize)]
@@ -59,49 +58,6 @@ fn redirect(location: &str, cookies: &[HeaderValue]) -> Result<Response, ApiErro
         resp.headers_mut().append(header::SET_COOKIE, c.clone());
     }
     Ok(resp)
-}
-
-/// Sends a small token-leg request and reads the answer (at most 64 KiB).
-async fn send(
-    state: &AppState,
-    req: http::Request<Vec<u8>>,
-    what: &str,
-) -> Result<http::Response<Vec<u8>>, ApiError> {
-    let req = reqwest::Request::try_from(req)
-        .map_err(|e| ApiError::Internal(format!("{what} request: {e}")))?;
-    let mut resp = state
-        .http()
-        .execute(req)
-        .await
-        .map_err(|e| upstream_error(&e, what))?;
-    let mut builder = http::Response::builder().status(resp.status());
-    if let Some(ct) = resp.headers().get(header::CONTENT_TYPE) {
-        builder = builder.header(header::CONTENT_TYPE, ct);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| upstream_error(&e, what))? {
-        if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
-            tracing::warn!(what, "provider answer over 64 KiB");
-            return Err(ApiError::BadGateway(
-                format!("the provider's {what} answer is too large").into(),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    builder
-        .body(body)
-        .map_err(|e| ApiError::Internal(format!("{what} response: {e}")))
-}
-
-/// Maps a transport failure: timeouts are 504, the rest 502; details go to the log.
-pub(crate) fn upstream_error(e: &reqwest::Error, what: &str) -> ApiError {
-    // reqwest's Display names the URL (an endpoint without tokens: they travel in headers).
-    tracing::warn!(what, error = %e, "provider unreachable");
-    if e.is_timeout() {
-        ApiError::GatewayTimeout
-    } else {
-        ApiError::BadGateway(format!("cannot reach the provider ({what})").into())
-    }
 }
 
 /// `GET /oauth1/{id}/login?return_to=/path`: gets temporary credentials, keeps them in the

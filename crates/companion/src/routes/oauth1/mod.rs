@@ -21,13 +21,13 @@ pub mod sign;
 #[cfg(test)]
 mod tests;
 
-use axum::http::{header, HeaderMap};
 use axum::routing::{any, get, post};
 use axum::Router;
 use latchkey_proto::oauth1::{Consumer, SignatureMethod};
 
 use crate::config::{OAuth1Provider, ProviderKind};
 use crate::error::ApiError;
+pub(crate) use crate::routes::origin::check_origin;
 use crate::secrets::{ConsumerCredential, CookieKeys};
 use crate::state::AppState;
 
@@ -109,31 +109,6 @@ pub(crate) fn provider<'s>(state: &'s AppState, id: &str) -> Result<Provider<'s>
         credential,
         keys,
     })
-}
-
-/// CSRF defence for state-changing requests: the `Origin` header must be the app's own
-/// origin (`public_url`) or one of `allowed_origins`. Browsers always send `Origin` on
-/// cross-origin and on non-GET requests, so a missing header is refused too.
-pub(crate) fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let server = &state.config().server;
-    match headers.get(header::ORIGIN).map(|v| v.to_str()) {
-        Some(Ok(o)) if o == server.public_url || server.allowed_origins.iter().any(|a| a == o) => {
-            Ok(())
-        }
-        Some(Ok(o)) => {
-            let o: String = o.chars().take(100).collect();
-            Err(ApiError::Forbidden(
-                format!("requests from origin {o:?} are not allowed; add it to [server] allowed_origins if it is yours").into(),
-            ))
-        }
-        Some(Err(_)) => Err(ApiError::Forbidden(
-            "the Origin header is not readable".into(),
-        )),
-        None => Err(ApiError::Forbidden(
-            "an Origin header is required: state-changing requests must come from the app's page"
-                .into(),
-        )),
-    }
 }
 
 /// The timestamp and a fresh nonce for one signed request.
