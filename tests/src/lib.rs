@@ -14,6 +14,7 @@
 pub mod browser;
 pub mod companion;
 pub mod flows;
+pub mod mediation;
 pub mod paths;
 pub mod process;
 pub mod providers;

@@ -38,6 +38,12 @@ pub struct Dot {
 impl Dot {
     /// Runs `tests/providers/dot/run.sh` on a free port and waits for discovery to answer.
     pub async fn start(options: &DotOptions) -> Self {
+        Self::start_with_env(options, &[]).await
+    }
+
+    /// [`Dot::start`] with extra environment for `run.sh`, such as `DOT_CONF_CLIENT_SECRET`
+    /// (which adds the confidential client; see `crate::mediation`).
+    pub async fn start_with_env(options: &DotOptions, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let data = ScratchDir::new("dot");
         let mut command = Command::new(repo_root().join("tests/providers/dot/run.sh"));
@@ -50,6 +56,9 @@ impl Dot {
             .arg(data.path())
             .arg("--access-token-seconds")
             .arg(options.access_token_seconds.to_string());
+        for (k, v) in env {
+            command.env(k, v);
+        }
         let mut service = Service::spawn("dot", command);
         let dot = format!("http://127.0.0.1:{port}");
         service
