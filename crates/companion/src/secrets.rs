@@ -10,9 +10,10 @@ use std::path::Path;
 
 use base64::Engine;
 use latchkey_proto::oauth1::RsaSigningKey;
-use latchkey_proto::secret::ConsumerSecret;
+use latchkey_proto::public_config::RefreshTokenIn;
+use latchkey_proto::secret::{ClientSecret, ConsumerSecret};
 
-use crate::config::{Config, Located, Pos, Problem, ProviderKind, SecretSource};
+use crate::config::{BrowserProvider, Config, Located, Pos, Problem, ProviderKind, SecretSource};
 
 /// Environment variable holding the current cookie key (base64 of 32 bytes).
 pub const COOKIE_KEY_ENV: &str = "LATCHKEY_COOKIE_KEY";
@@ -83,10 +84,13 @@ pub enum ConsumerCredential {
 /// Every secret the running companion needs.
 #[derive(Debug, Clone)]
 pub struct Secrets {
-    /// Present when an OAuth 1.0a provider is configured (the only cookies the companion sets).
+    /// Present when an OAuth 1.0a provider, or a provider with `refresh_token_in =
+    /// "companion"`, is configured (the only cookies the companion sets).
     pub cookie_keys: Option<CookieKeys>,
     /// Per OAuth 1.0a provider id.
     pub consumers: HashMap<String, ConsumerCredential>,
+    /// Per token-mediated OAuth 2.0 / OIDC provider id (`token_via_companion = true`).
+    pub clients: HashMap<String, ClientSecret>,
 }
 
 /// Reads an environment variable; `std::env::var` in production, a map in tests.
@@ -111,6 +115,47 @@ impl ConsumerCredential {
     }
 }
 
+/// Reads one secret from its source; a missing or empty one is a problem naming `what`.
+fn read_secret(
+    source: &SecretSource,
+    id: &str,
+    what: &str,
+    env: EnvLookup,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    match source {
+        SecretSource::Env(Located { value: var, pos }) => match env(var) {
+            Some(v) if !v.is_empty() => Some(v),
+            _ => {
+                problems.push(Problem {
+                    pos: *pos,
+                    message: format!(
+                        "provider {id:?}: environment variable {var} ({what}) is not set"
+                    ),
+                });
+                None
+            }
+        },
+        SecretSource::File(Located { value: path, pos }) => match read_file(path) {
+            Ok(v) if !v.trim().is_empty() => Some(v.trim_end_matches(['\r', '\n']).to_owned()),
+            Ok(_) => {
+                problems.push(Problem {
+                    pos: *pos,
+                    message: format!("provider {id:?}: {} is empty", path.display()),
+                });
+                None
+            }
+            Err(e) => {
+                problems.push(Problem {
+                    pos: *pos,
+                    message: format!("provider {id:?}: {e}"),
+                });
+                None
+            }
+        },
+    }
+}
+
 impl Secrets {
     /// Reads every secret the configuration points at, reporting each one missing.
     pub fn load(config: &Config, env: EnvLookup) -> Result<Secrets, Vec<Problem>> {
@@ -125,37 +170,7 @@ impl Secrets {
                 SecretSource::Env(l) => l.pos,
                 SecretSource::File(l) => l.pos,
             };
-            let value = match &o.secret {
-                SecretSource::Env(Located { value: var, pos }) => match env(var) {
-                    Some(v) if !v.is_empty() => Some(v),
-                    _ => {
-                        problems.push(Problem {
-                            pos: *pos,
-                            message: format!("provider {:?}: environment variable {var} (the consumer secret) is not set", p.id),
-                        });
-                        None
-                    }
-                },
-                SecretSource::File(Located { value: path, pos }) => match read_file(path) {
-                    Ok(v) if !v.trim().is_empty() => {
-                        Some(v.trim_end_matches(['\r', '\n']).to_owned())
-                    }
-                    Ok(_) => {
-                        problems.push(Problem {
-                            pos: *pos,
-                            message: format!("provider {:?}: {} is empty", p.id, path.display()),
-                        });
-                        None
-                    }
-                    Err(e) => {
-                        problems.push(Problem {
-                            pos: *pos,
-                            message: format!("provider {:?}: {e}", p.id),
-                        });
-                        None
-                    }
-                },
-            };
+            let value = read_secret(&o.secret, &p.id, "the consumer secret", env, &mut problems);
             if let Some(v) = value {
                 if is_rsa {
                     match RsaSigningKey::from_pem(&v) {
@@ -175,7 +190,22 @@ impl Secrets {
                 }
             }
         }
-        let needs_cookies = !consumers.is_empty()
+        let mut clients = HashMap::new();
+        let mut companion_refresh = false;
+        for p in &config.providers {
+            let ProviderKind::Browser(BrowserProvider {
+                mediation: Some(m), ..
+            }) = &p.kind
+            else {
+                continue;
+            };
+            companion_refresh |= m.refresh_token_in == RefreshTokenIn::Companion;
+            if let Some(v) = read_secret(&m.secret, &p.id, "the client secret", env, &mut problems)
+            {
+                clients.insert(p.id.clone(), ClientSecret::new(v));
+            }
+        }
+        let needs_cookies = companion_refresh
             || config
                 .providers
                 .iter()
@@ -189,6 +219,7 @@ impl Secrets {
             Ok(Secrets {
                 cookie_keys,
                 consumers,
+                clients,
             })
         } else {
             Err(problems)
@@ -219,7 +250,7 @@ fn load_cookie_keys(
         problems.push(Problem {
             pos: None,
             message: format!(
-                "an oauth1 provider needs a cookie key: set {COOKIE_KEY_ENV} or [server] cookie_key_file to the base64 of 32 random bytes (`latchkey config new-key` prints one)"
+                "an oauth1 provider, or refresh_token_in = \"companion\", needs a cookie key: set {COOKIE_KEY_ENV} or [server] cookie_key_file to the base64 of 32 random bytes (`latchkey config new-key` prints one)"
             ),
         });
         return None;

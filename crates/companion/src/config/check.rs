@@ -1,5 +1,7 @@
 //! The semantic checks: what TOML's grammar cannot say.
 
+mod mediation;
+
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -148,7 +150,9 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
         .previous_cookie_keys_file
         .as_ref()
         .map(|f| c.located(f, PathBuf::from(f.get_ref())));
+    let token_rate = mediation::rate_limit(c, s);
     Some(ServerConfig {
+        token_rate: token_rate?,
         listen: listen?,
         public_url: public_url?,
         static_dir: PathBuf::from(s.static_dir.get_ref()),
@@ -344,7 +348,10 @@ fn browser(
             ok = false;
         }
     }
+    let mediation = mediation::mediation(c, p, id);
+    ok &= mediation.is_ok();
     let b = BrowserProvider {
+        mediation: mediation.ok().flatten(),
         protocol,
         issuer,
         client_id: client_id?,
@@ -374,6 +381,7 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     ok &= refuse(c, id, name, "revocation_endpoint", &p.revocation_endpoint);
     ok &= refuse(c, id, name, "end_session_endpoint", &p.end_session_endpoint);
     ok &= refuse(c, id, name, "jwks_uri", &p.jwks_uri);
+    ok &= mediation::refuse_for_oauth1(c, p, id);
 
     let required_url = |c: &mut Checker, key: &str, v: &Option<S>| match v {
         Some(s) => c.url(&format!("provider {id:?}: {key}"), s),

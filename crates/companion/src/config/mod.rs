@@ -21,6 +21,7 @@ use latchkey_proto::oauth1::SignatureMethod;
 use latchkey_proto::public_config::{
     Endpoints, Protocol, PublicConfig, PublicProvider, RefreshTokenIn, SessionStorage,
 };
+use latchkey_proto::token::ClientAuthMethod;
 
 /// A place in the configuration file (1-based), for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +87,28 @@ pub struct ServerConfig {
     /// File holding older cookie keys, one per line, still accepted when opening cookies;
     /// else `LATCHKEY_PREVIOUS_COOKIE_KEYS` (comma or whitespace separated).
     pub previous_cookie_keys_file: Option<Located<PathBuf>>,
+    /// Per client address limit on the token-mediation routes (`/oauth2/{id}/…`).
+    pub token_rate: RateLimit,
+}
+
+/// A token bucket's settings: `burst` requests at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained requests per minute.
+    pub per_minute: u32,
+    /// Requests allowed at once (the bucket's size).
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    /// 20 a minute, 10 at once: a sign-in costs one request and a refresh one per token
+    /// lifetime, so a person never comes near it, while a script guessing codes is slowed.
+    fn default() -> Self {
+        RateLimit {
+            per_minute: 20,
+            burst: 10,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -142,6 +165,20 @@ pub struct BrowserProvider {
     pub endpoints: Endpoints,
     /// Where the browser keeps the session.
     pub session_storage: SessionStorage,
+    /// Set when the companion mediates the token endpoint (`token_via_companion = true`).
+    pub mediation: Option<Mediation>,
+}
+
+/// Token mediation: the companion adds a client secret to the code exchange, refresh and
+/// revocation (the token-mediating backend of the IETF browser-based-apps BCP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mediation {
+    /// Where the client secret is read from.
+    pub secret: SecretSource,
+    /// How the secret is presented (RFC 6749 §2.3.1).
+    pub token_auth: ClientAuthMethod,
+    /// Who keeps the refresh token.
+    pub refresh_token_in: RefreshTokenIn,
 }
 
 /// Where a secret is read from: never the file itself, never the command line.
@@ -221,9 +258,11 @@ impl Provider {
                 endpoints: b.endpoints.clone(),
                 api_base: self.api_base.clone(),
                 session_storage: b.session_storage,
-                // Set by the token-mediation settings once the companion serves them.
-                token_via_companion: false,
-                refresh_token_in: RefreshTokenIn::Browser,
+                token_via_companion: b.mediation.is_some(),
+                refresh_token_in: b
+                    .mediation
+                    .as_ref()
+                    .map_or(RefreshTokenIn::Browser, |m| m.refresh_token_in),
             },
             // The app only needs to know the provider exists and goes through the companion;
             // the endpoints and the consumer key stay server-side.

@@ -28,6 +28,8 @@ pub(crate) struct RawServer {
     pub allowed_origins: Vec<S>,
     pub cookie_key_file: Option<S>,
     pub previous_cookie_keys_file: Option<S>,
+    pub token_rate_per_minute: Option<Spanned<i64>>,
+    pub token_rate_burst: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +49,12 @@ pub(crate) struct RawProvider {
     pub revocation_endpoint: Option<S>,
     pub end_session_endpoint: Option<S>,
     pub jwks_uri: Option<S>,
+    // OAuth 2.0 / OIDC token mediation (the companion holds a client secret).
+    pub token_via_companion: Option<Spanned<bool>>,
+    pub client_secret_env: Option<S>,
+    pub client_secret_file: Option<S>,
+    pub token_auth: Option<S>,
+    pub refresh_token_in: Option<S>,
     // OAuth 1.0a.
     pub request_token_url: Option<S>,
     pub authorize_url: Option<S>,
