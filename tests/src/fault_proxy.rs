@@ -1,0 +1,465 @@
+//! A TCP proxy in front of a real provider that can break the network on demand: refuse
+//! connections, hold them past a timeout, or answer with a gateway's 500, an HTML page or a
+//! cut-off body instead of the provider's answer.
+//!
+//! It stands in for a network fault only: in [`Fault::PassThrough`] every byte is the real
+//! provider's, and [`Fault::Truncate`] cuts the real provider's own answer. The mode can be
+//! switched while the test runs; switching closes every open connection, so a browser's
+//! keep-alive connection cannot carry an old mode's behaviour over into the new one.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// What the proxy does with the next connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Copies bytes both ways: the provider as it is.
+    PassThrough,
+    /// Nothing listens on the port: connections are refused, as with a provider that is down.
+    Down,
+    /// Accepts, then holds the connection this long before passing it through: a provider
+    /// that answers only after the caller's timeout.
+    Slow(Duration),
+    /// Answers `500 Internal Server Error` with a plain-text body, without asking the provider.
+    Status500,
+    /// Answers `200 OK` with an HTML page (a captive portal, a CDN's error page) where JSON
+    /// was expected, without asking the provider.
+    Html,
+    /// Forwards the request, then sends the provider's status line, headers and only the first
+    /// half of its body, and closes: a connection cut mid-answer.
+    Truncate,
+}
+
+impl Fault {
+    /// The faults that answer at once (everything but pass-through and slow).
+    pub const QUICK: [Fault; 4] = [Fault::Down, Fault::Status500, Fault::Html, Fault::Truncate];
+}
+
+/// Largest request or upstream answer the HTTP-level modes buffer.
+const MAX_MESSAGE: usize = 1024 * 1024;
+/// How long an HTTP-level mode waits for a request or an upstream answer.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running fault proxy on 127.0.0.1; stops when dropped.
+#[derive(Debug)]
+pub struct FaultProxy {
+    port: u16,
+    /// The mode and its switch number.
+    mode: watch::Sender<(u64, Fault)>,
+    /// The switch number the accept loop has put into effect.
+    applied: watch::Receiver<u64>,
+    switches: u64,
+    faulted: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl FaultProxy {
+    /// Listens on a free port and forwards to `upstream` (e.g. `127.0.0.1:9000`), in
+    /// [`Fault::PassThrough`].
+    pub async fn start(upstream: SocketAddr) -> Self {
+        let listener = bind(0).expect("bind the fault proxy on 127.0.0.1");
+        let port = listener
+            .local_addr()
+            .expect("the fault proxy's address")
+            .port();
+        let (mode, rx) = watch::channel((0, Fault::PassThrough));
+        let (applied_tx, applied) = watch::channel(0);
+        let faulted = Arc::new(AtomicUsize::new(0));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            port,
+            upstream,
+            rx,
+            applied_tx,
+            faulted.clone(),
+        ));
+        Self {
+            port,
+            mode,
+            applied,
+            switches: 0,
+            faulted,
+            task,
+        }
+    }
+
+    /// Forwards to `http://127.0.0.1:<port>` of a provider fixture's `base_url`.
+    pub async fn in_front_of(base_url: &str) -> Self {
+        let upstream: SocketAddr = base_url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap_or_else(|e| panic!("{base_url} is not http://<ip>:<port>: {e}"));
+        Self::start(upstream).await
+    }
+
+    /// Switches the mode for new connections and closes every open one; returns once the
+    /// port listens again (or stopped listening, for [`Fault::Down`]).
+    pub async fn set(&mut self, fault: Fault) {
+        self.switches += 1;
+        self.mode.send_replace((self.switches, fault));
+        let target = self.switches;
+        let applied = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.applied.wait_for(|n| *n >= target),
+        )
+        .await;
+        assert!(
+            matches!(applied, Ok(Ok(_))),
+            "the fault proxy did not switch to {fault:?}"
+        );
+    }
+
+    /// The current mode.
+    pub fn mode(&self) -> Fault {
+        self.mode.borrow().1
+    }
+
+    /// The port it listens on (also while [`Fault::Down`]: it binds the same port again).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// How many connections were answered with a fault so far (slow ones included), so a test
+    /// can show its request really met the fault.
+    pub fn faulted(&self) -> usize {
+        self.faulted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A listener with SO_REUSEADDR, so the port can be bound again right after [`Fault::Down`].
+fn bind(port: u16) -> std::io::Result<TcpListener> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+    socket.listen(128)
+}
+
+async fn accept_loop(
+    first: TcpListener,
+    port: u16,
+    upstream: SocketAddr,
+    mut rx: watch::Receiver<(u64, Fault)>,
+    applied: watch::Sender<u64>,
+    faulted: Arc<AtomicUsize>,
+) {
+    let mut listener = Some(first);
+    loop {
+        let (switch, mode) = *rx.borrow_and_update();
+        if mode == Fault::Down {
+            // Closing the socket makes the kernel refuse new connections.
+            listener = None;
+        } else if listener.is_none() {
+            listener = rebind(port).await;
+        }
+        applied.send_replace(switch);
+        let Some(l) = listener.as_ref() else {
+            if rx.changed().await.is_err() {
+                return;
+            }
+            continue;
+        };
+        tokio::select! {
+            accepted = l.accept() => {
+                let Ok((client, _)) = accepted else { continue };
+                if mode != Fault::PassThrough {
+                    faulted.fetch_add(1, Ordering::SeqCst);
+                }
+                let mut conn_rx = rx.clone();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = serve(client, upstream, mode) => {}
+                        // Any switch ends the connection (dropping both sockets).
+                        _ = conn_rx.changed() => {}
+                    }
+                });
+            }
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn rebind(port: u16) -> Option<TcpListener> {
+    for _ in 0..50 {
+        if let Ok(l) = bind(port) {
+            return Some(l);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("fault proxy: cannot bind 127.0.0.1:{port} again");
+    None
+}
+
+async fn serve(mut client: TcpStream, upstream: SocketAddr, mode: Fault) {
+    match mode {
+        Fault::PassThrough => pass_through(client, upstream).await,
+        Fault::Down => {}
+        Fault::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            pass_through(client, upstream).await;
+        }
+        Fault::Status500 => {
+            let Some(request) = read_request(&mut client).await else {
+                return;
+            };
+            let body = "Internal Server Error\n";
+            let _ = client
+                .write_all(canned("500 Internal Server Error", "text/plain", &request, body).as_bytes())
+                .await;
+            let _ = client.shutdown().await;
+        }
+        Fault::Html => {
+            let Some(request) = read_request(&mut client).await else {
+                return;
+            };
+            let body = "<!doctype html>\n<html><head><title>Service unavailable</title></head>\
+                        <body><h1>Service unavailable</h1><p>Please try again later.</p></body></html>\n";
+            let _ = client
+                .write_all(canned("200 OK", "text/html; charset=utf-8", &request, body).as_bytes())
+                .await;
+            let _ = client.shutdown().await;
+        }
+        Fault::Truncate => truncate(client, upstream).await,
+    }
+}
+
+async fn pass_through(mut client: TcpStream, upstream: SocketAddr) {
+    if let Ok(mut server) = TcpStream::connect(upstream).await {
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+    }
+}
+
+/// Sends the request on with `Connection: close`, reads the whole answer, and passes on the
+/// head and the first half of the body.
+async fn truncate(mut client: TcpStream, upstream: SocketAddr) {
+    let Some(request) = read_request(&mut client).await else {
+        return;
+    };
+    let Ok(mut server) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    if server.write_all(&request.with_connection_close()).await.is_err() {
+        return;
+    }
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(IO_TIMEOUT, async {
+        let mut buf = [0u8; 16 * 1024];
+        while answer.len() < MAX_MESSAGE {
+            match server.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    if read.is_err() {
+        return;
+    }
+    let cut = match find_head_end(&answer) {
+        Some(end) => end + (answer.len() - end) / 2,
+        None => answer.len() / 2,
+    };
+    let _ = client.write_all(&answer[..cut]).await;
+    let _ = client.shutdown().await;
+}
+
+/// One HTTP/1.1 request as read from the client.
+struct Request {
+    head: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.head);
+        text.lines().skip(1).find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+
+    /// The request with any `Connection`/`Keep-Alive` header replaced by `Connection: close`,
+    /// so the upstream ends its answer by closing.
+    fn with_connection_close(&self) -> Vec<u8> {
+        let text = String::from_utf8_lossy(&self.head);
+        let mut out = String::new();
+        for (i, line) in text.split("\r\n").enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            let name = line.split(':').next().unwrap_or_default().trim();
+            if i > 0
+                && (name.eq_ignore_ascii_case("connection")
+                    || name.eq_ignore_ascii_case("keep-alive"))
+            {
+                continue;
+            }
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+        out.push_str("Connection: close\r\n\r\n");
+        let mut bytes = out.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        bytes
+    }
+}
+
+fn find_head_end(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+}
+
+/// Reads the head and a `Content-Length` body (fixtures' clients send no chunked requests).
+async fn read_request(client: &mut TcpStream) -> Option<Request> {
+    tokio::time::timeout(IO_TIMEOUT, async {
+        let mut bytes = Vec::new();
+        let mut buf = [0u8; 8 * 1024];
+        let end = loop {
+            if let Some(end) = find_head_end(&bytes) {
+                break end;
+            }
+            if bytes.len() > MAX_MESSAGE {
+                return None;
+            }
+            match client.read(&mut buf).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            }
+        };
+        let mut request = Request {
+            head: bytes[..end].to_vec(),
+            body: bytes[end..].to_vec(),
+        };
+        let length = request
+            .header("content-length")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+            .min(MAX_MESSAGE);
+        while request.body.len() < length {
+            match client.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => request.body.extend_from_slice(&buf[..n]),
+            }
+        }
+        Some(request)
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// A whole answer of the proxy's own. It allows the request's `Origin`: the fault under test
+/// is the provider's broken answer, and without CORS headers the browser would hide that
+/// answer behind a generic network error.
+fn canned(status: &str, content_type: &str, request: &Request, body: &str) -> String {
+    let cors = request
+        .header("origin")
+        .map(|o| format!("Access-Control-Allow-Origin: {o}\r\nVary: Origin\r\n"))
+        .unwrap_or_default();
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\n{cors}Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny upstream that answers every request with a fixed JSON body and closes.
+    async fn upstream(body: &'static str) -> SocketAddr {
+        let l = bind(0).unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = l.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let _ = read_request(&mut s).await;
+                    let msg = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = s.write_all(msg.as_bytes()).await;
+                    let _ = s.shutdown().await;
+                });
+            }
+        });
+        addr
+    }
+
+    async fn get(url: &str) -> Result<(u16, String), String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        let resp = http
+            .get(url)
+            .header("Origin", "http://app.example")
+            .send()
+            .await
+            .map_err(|e| format!("send (timeout: {}): {e}", e.is_timeout()))?;
+        let status = resp.status().as_u16();
+        let body = resp.text().await.map_err(|e| format!("body: {e}"))?;
+        Ok((status, body))
+    }
+
+    #[tokio::test]
+    async fn each_mode_breaks_the_answer_its_own_way_and_pass_through_restores_it() {
+        let json = r#"{"issuer":"http://provider.example","padding":"0123456789"}"#;
+        let mut proxy = FaultProxy::start(upstream(json).await).await;
+        let url = format!("{}/x", proxy.url());
+        assert_eq!(get(&url).await, Ok((200, json.to_owned())));
+
+        proxy.set(Fault::Down).await;
+        let err = get(&url).await.unwrap_err();
+        assert!(err.starts_with("send"), "refused: {err}");
+
+        proxy.set(Fault::Status500).await;
+        let (status, body) = get(&url).await.unwrap();
+        assert_eq!((status, body.as_str()), (500, "Internal Server Error\n"));
+
+        proxy.set(Fault::Html).await;
+        let (status, body) = get(&url).await.unwrap();
+        assert_eq!(status, 200);
+        assert!(body.starts_with("<!doctype html>"), "{body}");
+
+        proxy.set(Fault::Truncate).await;
+        let err = get(&url).await.unwrap_err();
+        assert!(err.starts_with("body"), "a cut body fails while reading: {err}");
+
+        proxy.set(Fault::Slow(Duration::from_secs(5))).await;
+        let err = get(&url).await.unwrap_err();
+        assert!(err.contains("timeout: true"), "held past the timeout: {err}");
+
+        proxy.set(Fault::PassThrough).await;
+        assert_eq!(get(&url).await, Ok((200, json.to_owned())));
+        assert_eq!(proxy.faulted(), 4, "500, HTML, truncate and slow were faulted");
+    }
+}
