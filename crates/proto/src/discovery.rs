@@ -11,11 +11,15 @@
 //! ```
 //!
 //! The document's `issuer` must equal the expected issuer byte for byte (OIDC Discovery §4.3,
-//! RFC 8414 §3.3): anything else would let one provider speak for another.
+//! RFC 8414 §3.3): anything else would let one provider speak for another. The one named
+//! exception is Entra's multi-tenant authorities, whose documents name the
+//! `https://login.microsoftonline.com/{tenantid}/v2.0` template
+//! ([`crate::preset::entra::ExpectedIssuer`]).
 
 use serde_json::{Map, Value};
 
 use crate::form::{self, EndpointProblem, FieldProblem};
+use crate::preset::entra::ExpectedIssuer;
 
 /// Why metadata could not be fetched or accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -183,7 +187,9 @@ pub fn parse_metadata(
         body: form::truncate_body(body),
     };
     let issuer = form::req_str(&map, "issuer").map_err(bad)?;
-    if issuer != expected_issuer {
+    // Exact, except Entra's multi-tenant authorities, whose documents name a `{tenantid}`
+    // template (see `preset::entra`).
+    if !ExpectedIssuer::for_configured(expected_issuer).accepts_document_issuer(&issuer) {
         return Err(DiscoveryError::IssuerMismatch {
             expected: expected_issuer.to_owned(),
             got: issuer,
@@ -326,6 +332,59 @@ mod tests {
                 got: "http://127.0.0.1:9000/o".into()
             }
         );
+    }
+
+    /// Entra's `common` document, in the shape Microsoft publishes (trimmed).
+    const ENTRA_COMMON: &str = r#"{
+        "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0",
+        "authorization_endpoint": "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+        "token_endpoint": "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+        "jwks_uri": "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+        "end_session_endpoint": "https://login.microsoftonline.com/common/oauth2/v2.0/logout",
+        "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+        "tenant_region_scope": null,
+        "cloud_instance_name": "microsoftonline.com"
+    }"#;
+
+    #[test]
+    fn entra_multi_tenant_document_names_the_tenantid_template() {
+        for audience in ["common", "organizations", "consumers"] {
+            let expected = format!("https://login.microsoftonline.com/{audience}/v2.0");
+            let m = parse_metadata(ENTRA_COMMON.as_bytes(), &expected).unwrap();
+            assert_eq!(
+                m.issuer,
+                "https://login.microsoftonline.com/{tenantid}/v2.0"
+            );
+            assert_eq!(
+                m.jwks_uri.as_deref(),
+                Some("https://login.microsoftonline.com/common/discovery/v2.0/keys")
+            );
+        }
+    }
+
+    #[test]
+    fn the_tenantid_template_speaks_for_no_other_issuer() {
+        for expected in [
+            "https://idp.example",
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+            "https://login.microsoftonline.com/common/v2.0/",
+            "https://login.microsoftonline.com/common",
+        ] {
+            let err = parse_metadata(ENTRA_COMMON.as_bytes(), expected).unwrap_err();
+            assert!(
+                matches!(err, DiscoveryError::IssuerMismatch { .. }),
+                "{expected}: {err:?}"
+            );
+        }
+        // And a multi-tenant authority still refuses a document for one particular tenant.
+        let one_tenant = ENTRA_COMMON.replace("{tenantid}", "72f988bf-86f1-41af-91ab-2d7cd011db47");
+        assert!(matches!(
+            parse_metadata(
+                one_tenant.as_bytes(),
+                "https://login.microsoftonline.com/common/v2.0"
+            ),
+            Err(DiscoveryError::IssuerMismatch { .. })
+        ));
     }
 
     #[test]

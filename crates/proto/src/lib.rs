@@ -13,6 +13,7 @@ pub mod logout;
 pub mod oauth1;
 pub mod oidc;
 pub mod pkce;
+pub mod preset;
 pub mod public_config;
 pub mod revocation;
 pub mod secret;

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::jws::{HashKind, JwsAlg};
 use super::IdTokenError;
+use crate::preset::entra::ExpectedIssuer;
 use crate::secret::{ct_eq_str, AccessToken, Nonce};
 
 /// The claims of an ID token. Built only by this crate: from a verified token
@@ -147,7 +148,10 @@ pub enum AlgPolicy<'a> {
 /// What an ID token is checked against.
 #[derive(Debug, Clone, Copy)]
 pub struct IdTokenChecks<'a> {
-    /// The expected `iss`, compared exactly.
+    /// The expected `iss`, compared exactly; for Entra's multi-tenant authorities
+    /// (`https://login.microsoftonline.com/{common|organizations|consumers}/v2.0`) the token's
+    /// tenant-specific `iss` is accepted when it matches its `tid` claim
+    /// ([`crate::preset::entra::ExpectedIssuer`]).
     pub issuer: &'a str,
     /// This client's id: must be in `aud` (and equal `azp` when present or when there are
     /// several audiences).
@@ -182,9 +186,12 @@ pub(crate) fn check(
     checks: &IdTokenChecks<'_>,
     now: u64,
 ) -> Result<(), IdTokenError> {
-    if claims.iss != checks.issuer {
+    // Exact, except Entra's multi-tenant authorities: there `iss` must be the `{tenantid}`
+    // template filled with the token's own `tid` (see `preset::entra`).
+    let expected = ExpectedIssuer::for_configured(checks.issuer);
+    if !expected.accepts_token_issuer(&claims.iss, claims.opt_str("tid")) {
         return Err(IdTokenError::Issuer {
-            expected: checks.issuer.to_owned(),
+            expected: expected.describe(),
             got: claims.iss.clone(),
         });
     }
@@ -318,6 +325,88 @@ mod tests {
     fn issuer_must_match_exactly() {
         let r = run(with(base(), "iss", json!("https://idp.example/")), |_| {});
         assert!(matches!(r, Err(IdTokenError::Issuer { .. })));
+    }
+
+    /// Entra's multi-tenant authority: `iss` is the user's tenant, which `tid` names.
+    mod entra_multi_tenant {
+        use super::*;
+
+        const COMMON: &str = "https://login.microsoftonline.com/common/v2.0";
+        const TID: &str = "9122040d-6c67-4c5b-b112-36a304b66dad";
+        const OTHER_TID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+        fn token(iss: &str, tid: Option<&str>) -> Value {
+            let mut v = with(base(), "iss", json!(iss));
+            if let Some(tid) = tid {
+                v["tid"] = json!(tid);
+            }
+            v
+        }
+
+        fn tenant_iss(tid: &str) -> String {
+            format!("https://login.microsoftonline.com/{tid}/v2.0")
+        }
+
+        #[test]
+        fn the_tenant_issuer_matching_tid_is_accepted() {
+            let r = run(token(&tenant_iss(TID), Some(TID)), |c| c.issuer = COMMON);
+            assert_eq!(r, Ok(()));
+        }
+
+        #[test]
+        fn an_iss_of_another_tenant_than_tid_is_refused() {
+            let r = run(token(&tenant_iss(OTHER_TID), Some(TID)), |c| {
+                c.issuer = COMMON
+            });
+            assert!(
+                matches!(r, Err(IdTokenError::Issuer { ref got, ref expected })
+                    if *got == tenant_iss(OTHER_TID) && expected.contains("{tenantid}")),
+                "{r:?}"
+            );
+        }
+
+        #[test]
+        fn tid_must_be_present_and_a_guid() {
+            let r = run(token(&tenant_iss(TID), None), |c| c.issuer = COMMON);
+            assert!(matches!(r, Err(IdTokenError::Issuer { .. })));
+            let r = run(token(&tenant_iss("evil"), Some("evil")), |c| {
+                c.issuer = COMMON
+            });
+            assert!(matches!(r, Err(IdTokenError::Issuer { .. })));
+            // The template itself, or the configured authority, is never a token's issuer.
+            for iss in ["https://login.microsoftonline.com/{tenantid}/v2.0", COMMON] {
+                let r = run(token(iss, Some(TID)), |c| c.issuer = COMMON);
+                assert!(matches!(r, Err(IdTokenError::Issuer { .. })), "{iss}");
+            }
+        }
+
+        #[test]
+        fn the_template_is_not_accepted_for_other_issuers() {
+            // A single-tenant Entra issuer and any other provider stay exact, tid or not.
+            let single = tenant_iss(OTHER_TID);
+            let r = run(token(&tenant_iss(TID), Some(TID)), |c| c.issuer = &single);
+            assert!(matches!(r, Err(IdTokenError::Issuer { .. })));
+            let r = run(token(&tenant_iss(TID), Some(TID)), |_| {});
+            assert!(matches!(r, Err(IdTokenError::Issuer { .. })));
+            let r = run(
+                token("https://login.microsoftonline.com/common/v2.0", Some(TID)),
+                |c| c.issuer = "https://login.microsoftonline.com/common/v2.0/",
+            );
+            assert!(matches!(r, Err(IdTokenError::Issuer { .. })));
+        }
+
+        #[test]
+        fn organizations_refuses_personal_accounts_and_consumers_wants_them() {
+            use crate::preset::entra::CONSUMERS_TENANT_ID as MSA;
+            let orgs = "https://login.microsoftonline.com/organizations/v2.0";
+            let consumers = "https://login.microsoftonline.com/consumers/v2.0";
+            let personal = token(&tenant_iss(MSA), Some(MSA));
+            let work = token(&tenant_iss(TID), Some(TID));
+            assert!(run(personal.clone(), |c| c.issuer = orgs).is_err());
+            assert_eq!(run(work.clone(), |c| c.issuer = orgs), Ok(()));
+            assert_eq!(run(personal, |c| c.issuer = consumers), Ok(()));
+            assert!(run(work, |c| c.issuer = consumers).is_err());
+        }
     }
 
     #[test]
