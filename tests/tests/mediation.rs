@@ -142,13 +142,46 @@ async fn sign_in_through_the_companion(
             "browser mode keeps the refresh token in storage: {}",
             storage_dump(b).await
         ),
-        RefreshTokenIn::Companion => assert!(
-            in_storage.is_empty(),
-            "companion mode: a refresh token is in the browser's storage: {}",
-            storage_dump(b).await
-        ),
+        RefreshTokenIn::Companion => {
+            assert!(
+                in_storage.is_empty(),
+                "companion mode: a refresh token is in the browser's storage: {}",
+                storage_dump(b).await
+            );
+            assert_refresh_cookie_is_out_of_scripts_reach(&m).await;
+        }
     }
     assert_secret_never_shown(&m).await;
+}
+
+/// In companion mode the refresh token lives in `latchkey_rt_<id>`: HttpOnly, SameSite=Strict,
+/// scoped to the provider's companion routes. WebDriver shows a cookie only on a page its path
+/// covers, so look from there and come back.
+async fn assert_refresh_cookie_is_out_of_scripts_reach(m: &MediatedStack) {
+    let b = &m.stack.browser;
+    let name = format!("latchkey_rt_{DOT_ID}");
+    let visible = b.js("return document.cookie;", vec![]).await;
+    assert!(
+        !visible.to_string().contains(&name),
+        "scripts can read the refresh-token cookie: {visible}"
+    );
+    b.goto(&format!("{}/oauth2/{DOT_ID}/", m.stack.origin()))
+        .await;
+    let cookie = b.cookie_full(&name).await;
+    b.goto(&format!("{}/", m.stack.origin())).await;
+    b.wait_for_text(SIGNED_IN).await;
+    let cookie = cookie.unwrap_or_else(|| panic!("no {name} cookie under /oauth2/{DOT_ID}/"));
+    assert_eq!(cookie.http_only(), Some(true), "{name} is HttpOnly");
+    assert_eq!(
+        format!("{:?}", cookie.same_site()),
+        "Some(Strict)",
+        "{name} is SameSite=Strict"
+    );
+    assert_eq!(
+        cookie.path(),
+        Some(format!("/oauth2/{DOT_ID}/").as_str()),
+        "{name} is scoped to the provider's routes"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,6 +270,9 @@ async fn refresh_keeps_a_short_lived_session(refresh_in: RefreshTokenIn) {
         tokens.len() >= 3,
         "two renewals within 30 s, each rotating the refresh token: {tokens:?}"
     );
+    // Let the last rotation's revocation land before counting live tokens.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let tokens = conf_refresh_tokens(dot);
     assert_eq!(
         tokens.iter().filter(|(_, revoked)| !revoked).count(),
         1,
