@@ -68,8 +68,7 @@ pub struct OAuth1Urls {
 pub struct Preset {
     /// The preset's name, as written after `preset =`.
     pub name: &'static str,
-    /// The provider's usual name (for docs and messages; the button's `name` stays the
-    /// author's).
+    /// The provider's usual name: the `name` an entry gets when it sets none.
     pub provider: &'static str,
     /// The protocol.
     pub protocol: Protocol,
@@ -131,6 +130,8 @@ pub fn lookup(name: &str, tenant: Option<&str>) -> Result<Preset, PresetError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Key {
+    /// `name`: the button reads "Sign in with <name>".
+    Name,
     /// `protocol`
     Protocol,
     /// `issuer`
@@ -169,6 +170,7 @@ impl Key {
     /// The key's name in `latchkey.toml`.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Key::Name => "name",
             Key::Protocol => "protocol",
             Key::Issuer => "issuer",
             Key::AuthorizationEndpoint => "authorization_endpoint",
@@ -242,7 +244,10 @@ impl Preset {
     /// `token_via_companion` and `token_auth` appear only for a mediated preset, since the
     /// companion's check refuses mediation keys on a browser-only provider.
     pub fn settings(&self) -> Vec<(Key, Value<'_>)> {
-        let mut out = vec![(Key::Protocol, Value::Text(protocol_name(self.protocol)))];
+        let mut out = vec![
+            (Key::Name, Value::Text(self.provider)),
+            (Key::Protocol, Value::Text(protocol_name(self.protocol))),
+        ];
         let mut text = |key, v: Option<&'static str>| {
             if let Some(v) = v {
                 out.push((key, Value::Text(v)));

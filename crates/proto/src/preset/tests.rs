@@ -178,6 +178,7 @@ fn apply_fills_only_what_the_entry_leaves_unset() {
     assert_eq!(
         filled,
         [
+            Key::Name,
             Key::Protocol,
             Key::AuthorizationEndpoint,
             Key::TokenEndpoint,
@@ -186,6 +187,7 @@ fn apply_fills_only_what_the_entry_leaves_unset() {
         ]
     );
     assert_eq!(entry.text("protocol"), Some("oauth2"));
+    assert_eq!(entry.text("name"), Some("GitHub"));
     assert_eq!(
         entry.text("token_endpoint"),
         Some("https://github.com/login/oauth/access_token")
