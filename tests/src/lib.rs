@@ -13,14 +13,18 @@
 
 pub mod browser;
 pub mod companion;
+pub mod fault_proxy;
 pub mod flows;
 pub mod mediation;
+pub mod nginx;
 pub mod paths;
 pub mod process;
 pub mod providers;
+pub mod replicas;
 pub mod stack;
 
 pub use browser::{Browser, ConsoleEntry};
+pub use fault_proxy::{Fault, FaultProxy};
 pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
 pub use providers::{Dot, DotOptions, Flask, DEMO_PASSWORD, DEMO_USER};
 pub use stack::{Stack, StackOptions};
