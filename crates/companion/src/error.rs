@@ -28,6 +28,8 @@ pub enum ApiError {
     PayloadTooLarge(Cow<'static, str>),
     /// 415: the body is not the content type the route reads.
     UnsupportedMediaType(Cow<'static, str>),
+    /// 429: too many requests from this client address; the route adds `Retry-After`.
+    TooManyRequests(Cow<'static, str>),
     /// 502: the provider answered with an error or something unreadable. The message may
     /// quote the provider's own error words (e.g. `oauth_problem`), never internals.
     BadGateway(Cow<'static, str>),
@@ -47,6 +49,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -62,6 +65,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::TooManyRequests(_) => "rate_limited",
             Self::BadGateway(_) => "bad_gateway",
             Self::GatewayTimeout => "gateway_timeout",
             Self::Internal(_) => "internal_error",
@@ -77,6 +81,7 @@ impl ApiError {
             | Self::NotFound(m)
             | Self::PayloadTooLarge(m)
             | Self::UnsupportedMediaType(m)
+            | Self::TooManyRequests(m)
             | Self::BadGateway(m) => m,
             Self::GatewayTimeout => "the provider did not answer in time",
             Self::Internal(_) => "internal error",

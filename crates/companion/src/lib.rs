@@ -12,6 +12,7 @@
 mod app;
 pub mod config;
 pub mod error;
+pub mod rate_limit;
 pub mod routes;
 pub mod sealed_cookie;
 pub mod secrets;

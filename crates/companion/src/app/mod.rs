@@ -10,17 +10,20 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::routes::{health, oauth1, public_config, static_files};
+use crate::routes::{health, oauth1, oauth2, public_config, static_files};
 use crate::state::AppState;
 
 /// The companion's whole HTTP surface.
 pub fn app(state: AppState) -> Router {
     let mut oauth1 = oauth1::router().layer(DefaultBodyLimit::max(oauth1::proxy::MAX_BODY));
+    let mut oauth2 = oauth2::router(&state);
     if let Some(cors) = cors(&state) {
-        oauth1 = oauth1.layer(cors);
+        oauth1 = oauth1.layer(cors.clone());
+        oauth2 = oauth2.layer(cors);
     }
     Router::new()
         .merge(oauth1)
+        .merge(oauth2)
         .route("/healthz", get(health::healthz))
         .route("/latchkey.json", get(public_config::latchkey_json))
         .fallback(static_files::serve)

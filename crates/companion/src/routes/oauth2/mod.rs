@@ -1,0 +1,118 @@
+//! Token mediation for OAuth 2.0 / OIDC providers that refuse browsers (no CORS on the token
+//! endpoint, or a client secret required even with PKCE): the "token-mediating backend" of
+//! the IETF OAuth 2.0 for Browser-Based Applications BCP.
+//!
+//! The browser still runs the flow (PKCE, state, nonce, ID token checks); for a provider with
+//! `token_via_companion = true` it posts to the companion instead of the token endpoint:
+//! - `POST /oauth2/{id}/token`: the code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5)
+//!   ([`token::token`]);
+//! - `POST /oauth2/{id}/refresh`: a refresh (RFC 6749 §6) ([`token::refresh`]);
+//! - `POST /oauth2/{id}/revoke`: a revocation (RFC 7009) ([`revoke::revoke`]).
+//!
+//! The companion adds the client authentication (RFC 6749 §2.3.1) and talks to that
+//! provider's token (or revocation) endpoint and nothing else. Answers are the normalised
+//! RFC 6749 §5.1 JSON, or the provider's own §5.2 error as a 400, so the app reads them with
+//! the same parser it uses for a direct token endpoint. With `refresh_token_in = "companion"`
+//! the refresh token lives in a sealed HttpOnly cookie ([`cookie`]) instead of the browser.
+//!
+//! Every route is Origin-checked (CSRF), body-limited ([`MAX_BODY`]) and rate-limited per
+//! client address ([`crate::rate_limit`]).
+
+mod answer;
+pub mod cookie;
+mod endpoints;
+mod form;
+pub mod revoke;
+#[cfg(test)]
+mod tests;
+pub mod token;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::post;
+use axum::{middleware, Extension, Router};
+use latchkey_proto::secret::ClientSecret;
+use latchkey_proto::token::ClientAuth;
+
+use crate::config::{BrowserProvider, Mediation, ProviderKind};
+use crate::error::ApiError;
+use crate::rate_limit::{self, RateLimiter};
+use crate::secrets::CookieKeys;
+use crate::state::AppState;
+
+pub use cookie::REFRESH_COOKIE_TTL;
+pub use endpoints::DiscoveryCache;
+
+/// Largest request body (a code, a verifier and a redirect URI are well under 1 KiB).
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// The token-mediation routes. The rate limiter and the discovery cache live here, per
+/// router (per process): nothing is shared between replicas.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let limiter = Arc::new(RateLimiter::new(state.config().server.token_rate));
+    Router::new()
+        .route("/oauth2/{id}/token", post(token::token))
+        .route("/oauth2/{id}/refresh", post(token::refresh))
+        .route("/oauth2/{id}/revoke", post(revoke::revoke))
+        .route_layer(middleware::from_fn(rate_limit::limit))
+        .layer(Extension(limiter))
+        .layer(Extension(Arc::new(DiscoveryCache::default())))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// One mediated provider with its client secret, looked up by id.
+pub(crate) struct Mediated<'s> {
+    pub id: &'s str,
+    pub browser: &'s BrowserProvider,
+    pub mediation: &'s Mediation,
+    pub secret: &'s ClientSecret,
+    pub keys: Option<&'s CookieKeys>,
+}
+
+impl Mediated<'_> {
+    /// The client authentication added to every upstream request.
+    pub fn auth(&self) -> ClientAuth<'_> {
+        self.mediation
+            .token_auth
+            .with(&self.browser.client_id, self.secret)
+    }
+
+    /// True when the refresh token is kept in the companion's cookie.
+    pub fn refresh_in_companion(&self) -> bool {
+        self.mediation.refresh_token_in == latchkey_proto::public_config::RefreshTokenIn::Companion
+    }
+}
+
+/// The mediated provider `id`, or a 404 that says whether it exists but is not mediated.
+pub(crate) fn mediated<'s>(state: &'s AppState, id: &str) -> Result<Mediated<'s>, ApiError> {
+    let shown: String = id.chars().take(64).collect();
+    let Some(p) = state.config().provider(id) else {
+        return Err(ApiError::NotFound(
+            format!("no provider {shown:?} is configured").into(),
+        ));
+    };
+    let ProviderKind::Browser(b) = &p.kind else {
+        return Err(ApiError::NotFound(
+            format!("provider {shown:?} is OAuth 1.0a; its tokens come from /oauth1/{shown}/login")
+                .into(),
+        ));
+    };
+    let Some(m) = &b.mediation else {
+        return Err(ApiError::NotFound(
+            format!("provider {shown:?} does not mediate tokens (no `token_via_companion = true`): the app calls its token endpoint directly").into(),
+        ));
+    };
+    let secret = state
+        .secrets()
+        .clients
+        .get(&p.id)
+        .ok_or_else(|| ApiError::Internal(format!("no client secret loaded for {}", p.id)))?;
+    Ok(Mediated {
+        id: &p.id,
+        browser: b,
+        mediation: m,
+        secret,
+        keys: state.secrets().cookie_keys.as_ref(),
+    })
+}
