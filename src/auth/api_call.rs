@@ -7,7 +7,7 @@ use latchkey_proto::secret::AccessToken;
 
 use super::api_target::{self, ApiMethod};
 use super::engine::Engine;
-use super::{ApiError, ApiResult, RefreshError};
+use super::{ApiError, ApiResult};
 use crate::browser::fetch::{self, Peer};
 
 fn build(
@@ -50,7 +50,7 @@ fn build(
 async fn send(request: http::Request<Vec<u8>>, peer: Peer) -> Result<ApiResult, ApiError> {
     let response = fetch::send(request, peer)
         .await
-        .map_err(|e| ApiError::Network { reason: e.0 })?;
+        .map_err(|e| ApiError::Network { reason: e.detail })?;
     let content_type = response
         .headers()
         .get(http::header::CONTENT_TYPE)
@@ -111,10 +111,7 @@ impl Engine {
             return Ok(first);
         }
         if let Err(e) = self.refresh(&p.id).await {
-            if matches!(
-                e,
-                RefreshError::Server { .. } | RefreshError::SignedOutElsewhere
-            ) {
+            if !e.is_transient() {
                 self.clear(Some(e.failure(&p.name, &p.id)));
             }
             return Err(ApiError::Refresh(e));

@@ -227,7 +227,7 @@ fn garbage_under_a_flow_key_is_deleted_and_treated_as_unknown() {
         .is_none());
 }
 
-fn session(provider: &str, refresh: Option<&str>) -> Session {
+pub(super) fn session(provider: &str, refresh: Option<&str>) -> Session {
     Session {
         provider_id: provider.into(),
         provider_name: "Test".into(),
@@ -236,16 +236,18 @@ fn session(provider: &str, refresh: Option<&str>) -> Session {
         access_token: Some(latchkey_proto::secret::AccessToken::new("at")),
         id_token: None,
         refresh_token: refresh.map(RefreshToken::new),
+        refresh_in_companion: false,
         nonce: Some(Nonce::new("n")),
         issued_at_ms: 0,
         expires_at_ms: None,
         scopes: vec![],
         id_claims: serde_json::from_str(r#"{"sub":"42"}"#).ok(),
         userinfo: None,
+        problem: None,
     }
 }
 
-fn both_stores(key: &str) -> (Option<String>, Option<String>) {
+pub(super) fn both_stores(key: &str) -> (Option<String>, Option<String>) {
     (
         storage::get(Area::Session, key).unwrap(),
         storage::get(Area::Local, key).unwrap(),
@@ -268,7 +270,9 @@ fn tab_mode_keeps_the_refresh_token_in_session_storage_only() {
     assert!(sess.unwrap().contains("r-tab"));
     assert!(local.is_none());
     let back = Session::stored("tabp", SessionStorage::Tab).unwrap();
-    assert!(back.refresh_token.ct_eq(&RefreshToken::new("r-tab")));
+    assert!(back
+        .refresh_token
+        .is_some_and(|t| t.ct_eq(&RefreshToken::new("r-tab"))));
     assert_eq!(back.sub.as_deref(), Some("42"));
     Session::forget("tabp", SessionStorage::Tab);
     assert!(Session::stored("tabp", SessionStorage::Tab).is_none());

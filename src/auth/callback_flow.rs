@@ -8,9 +8,10 @@ use latchkey_proto::public_config::Protocol;
 use latchkey_proto::token::{self, ClientAuth};
 
 use super::engine::{Engine, Navigate, Source};
-use super::exchange::{self, warn_userinfo, Expect, IdTokenFailure, TokenFailure, UserinfoFailure};
+use super::exchange::{self, Expect, IdTokenFailure, TokenFailure, UserinfoFailure};
 use super::session::Session;
-use super::{pending, return_to, schedule, words, CallbackError};
+use super::{mediation, pending, return_to, schedule, words, CallbackError};
+use crate::browser::fetch::Peer;
 use crate::browser::page;
 
 /// The provider a failure is about, once known: `(name, id)`.
@@ -51,7 +52,7 @@ impl Engine {
         let endpoints = self
             .endpoints_for(&p)
             .await
-            .map_err(|detail| fail(CallbackError::Invalid { detail }))?;
+            .map_err(|e| fail(CallbackError::Discovery(e)))?;
         let iss_parameter = IssParameter::from_metadata(endpoints.metadata.as_ref());
         let validated = callback::validate_callback(&href, &flow, iss_parameter, page::now_s())
             .map_err(|e| {
@@ -68,36 +69,49 @@ impl Engine {
 
         self.step(words::STEP_EXCHANGING);
         let client_id = p.client_id.clone().unwrap_or_default();
-        let token_endpoint = endpoints.token_endpoint.clone().ok_or_else(|| {
-            fail(CallbackError::Invalid {
-                detail: "the provider has no token_endpoint".into(),
-            })
-        })?;
         let nonce = flow.nonce.clone();
         let target = return_to::sanitize(&flow.return_to);
-        let request = token::build_code_request(
-            &token_endpoint,
-            &ClientAuth::Public {
-                client_id: &client_id,
-            },
-            validated,
-            flow.verifier,
-        )
-        .map_err(|e| {
-            fail(CallbackError::Token {
-                detail: e.to_string(),
-            })
-        })?;
+        let (request, peer) = if p.token_via_companion {
+            let request = mediation::code_request(&p.id, validated, flow.verifier)
+                .map_err(|detail| fail(CallbackError::Token { detail }))?;
+            (request, Peer::Companion)
+        } else {
+            let token_endpoint = endpoints.token_endpoint.clone().ok_or_else(|| {
+                fail(CallbackError::Invalid {
+                    detail: "the provider has no token_endpoint".into(),
+                })
+            })?;
+            let request = token::build_code_request(
+                &token_endpoint,
+                &ClientAuth::Public {
+                    client_id: &client_id,
+                },
+                validated,
+                flow.verifier,
+            )
+            .map_err(|e| {
+                fail(CallbackError::Token {
+                    detail: e.to_string(),
+                })
+            })?;
+            (request, Peer::Provider)
+        };
         let issued_at_ms = page::now_ms();
-        let tokens = exchange::token_round_trip(request).await.map_err(|e| {
-            fail(match e {
-                TokenFailure::Network { url, reason } => CallbackError::Network { url, reason },
-                TokenFailure::Server { error, description } => {
-                    CallbackError::TokenServer { error, description }
-                }
-                TokenFailure::Invalid(detail) => CallbackError::Token { detail },
-            })
-        })?;
+        let tokens = exchange::token_round_trip(request, peer)
+            .await
+            .map_err(|e| {
+                fail(match e {
+                    TokenFailure::NoAnswer(n) => CallbackError::NoAnswer(n),
+                    TokenFailure::Companion(c) => CallbackError::Companion(c),
+                    TokenFailure::Server { error, description } => {
+                        CallbackError::TokenServer { error, description }
+                    }
+                    TokenFailure::Status(status) => CallbackError::TokenStatus { status },
+                    TokenFailure::Garbled(detail) => CallbackError::TokenGarbled { detail },
+                    TokenFailure::Invalid(detail) => CallbackError::Token { detail },
+                })
+            })?;
+        let refresh_in_companion = mediation::companion_holds_refresh(&tokens);
 
         let mut id_claims = None;
         let mut id_token = None;
@@ -121,6 +135,7 @@ impl Engine {
             .await
             .map_err(|e| {
                 fail(match e {
+                    IdTokenFailure::NoAnswer(n) => CallbackError::NoAnswer(n),
                     IdTokenFailure::Signature(detail) => CallbackError::Signature { detail },
                     IdTokenFailure::Claims(detail) => CallbackError::Claims { detail },
                 })
@@ -134,6 +149,7 @@ impl Engine {
             .and_then(|c| c.get("sub").and_then(|v| v.as_str()))
             .map(str::to_owned);
         let mut userinfo = None;
+        let mut problem = None;
         if let (Some(endpoint), Some(sub)) =
             (endpoints.userinfo_endpoint.as_deref(), sub.as_deref())
         {
@@ -145,8 +161,9 @@ impl Engine {
                         detail: "its sub is not the ID token's".into(),
                     }))
                 }
-                // The ID token already says who this is; the profile is shown without extras.
-                Err(UserinfoFailure::Unavailable(why)) => warn_userinfo(&why),
+                // The ID token already says who this is: sign-in goes on, and the signed-in
+                // view offers to load the profile again.
+                Err(e) => problem = Some(e.problem(&p.name)),
             }
         }
 
@@ -158,12 +175,14 @@ impl Engine {
             access_token: Some(tokens.access_token),
             id_token,
             refresh_token: tokens.refresh_token,
+            refresh_in_companion,
             nonce: Some(nonce),
             issued_at_ms,
             expires_at_ms: schedule::expires_at_ms(issued_at_ms, tokens.expires_in),
             scopes: tokens.scope.unwrap_or_else(|| p.scopes.clone()),
             id_claims,
             userinfo,
+            problem,
         };
         self.install(session, Source::ThisTab);
         Ok(target)

@@ -8,8 +8,10 @@
 use latchkey_proto::discovery::{self, ProviderMetadata};
 use latchkey_proto::public_config::{Protocol, PublicProvider};
 
+use super::reach::{self, Endpoint};
 use super::storage_mode::Area;
-use crate::browser::fetch::{self, Peer};
+use super::DiscoveryError;
+use crate::browser::fetch::Peer;
 use crate::browser::storage;
 
 /// Where a provider's endpoints ended up.
@@ -50,13 +52,13 @@ fn needs_discovery(p: &PublicProvider) -> bool {
     }
 }
 
-/// The endpoints of `p`, discovering when needed. `Err` holds words naming what failed.
-pub async fn resolve(p: &PublicProvider) -> Result<Resolved, String> {
+/// The endpoints of `p`, discovering when needed. A failure is never kept: the next call
+/// asks again.
+pub async fn resolve(p: &PublicProvider) -> Result<Resolved, DiscoveryError> {
     let metadata = if needs_discovery(p) {
-        let issuer = p
-            .issuer
-            .as_deref()
-            .ok_or_else(|| "no issuer is configured, and endpoints are missing".to_owned())?;
+        let issuer = p.issuer.as_deref().ok_or_else(|| {
+            DiscoveryError::Invalid("no issuer is configured, and endpoints are missing".into())
+        })?;
         Some(discover(p, issuer).await?)
     } else {
         None
@@ -81,7 +83,8 @@ pub async fn resolve(p: &PublicProvider) -> Result<Resolved, String> {
     })
 }
 
-async fn discover(p: &PublicProvider, issuer: &str) -> Result<ProviderMetadata, String> {
+async fn discover(p: &PublicProvider, issuer: &str) -> Result<ProviderMetadata, DiscoveryError> {
+    let invalid = |e: &dyn std::fmt::Display| DiscoveryError::Invalid(e.to_string());
     let key = cache_key(&p.id);
     if let Ok(Some(cached)) = storage::get(Area::Session, &key) {
         if let Ok(m) = discovery::parse_metadata(cached.as_bytes(), issuer) {
@@ -92,13 +95,13 @@ async fn discover(p: &PublicProvider, issuer: &str) -> Result<ProviderMetadata, 
         Protocol::Oauth2 => discovery::authorization_server_metadata_url(issuer),
         _ => discovery::openid_configuration_url(issuer),
     }
-    .map_err(|e| e.to_string())?;
-    let request = discovery::build_metadata_request(&url).map_err(|e| e.to_string())?;
-    let response = fetch::send(request, Peer::Provider)
+    .map_err(|e| invalid(&e))?;
+    let request = discovery::build_metadata_request(&url).map_err(|e| invalid(&e))?;
+    let response = reach::send(request, Peer::Provider, Endpoint::Discovery)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(DiscoveryError::NoAnswer)?;
     let metadata =
-        discovery::parse_metadata_response(&response, issuer).map_err(|e| e.to_string())?;
+        discovery::parse_metadata_response(&response, issuer).map_err(|e| invalid(&e))?;
     // A failed write only costs a second discovery on the callback page.
     let _ = storage::set(
         Area::Session,

@@ -291,9 +291,104 @@ impl Engine {
             return;
         }
         if let Err(e) = self.refresh(&provider_id).await {
-            let name = self.name_of(&provider_id);
-            self.clear(Some(e.failure(&name, &provider_id)));
+            self.refresh_failed(&provider_id, &e);
         }
+    }
+
+    /// After a failed renewal of the session in memory: a passing fault keeps the session
+    /// (and its stored refresh token) and shows the failure inside the signed-in view; a
+    /// refusal ends the session.
+    pub(super) fn refresh_failed(&self, provider_id: &str, e: &super::RefreshError) {
+        let failure = e.failure(&self.name_of(provider_id), provider_id);
+        if e.is_transient() && self.set_problem(provider_id, Some(failure.clone())) {
+            return;
+        }
+        self.clear(Some(failure));
+    }
+
+    /// Shows (or clears) a problem inside the signed-in view of `provider_id`'s session.
+    /// False when no such session is held.
+    pub(super) fn set_problem(&self, provider_id: &str, problem: Option<AuthFailure>) -> bool {
+        let view = {
+            let mut slot = self.session.borrow_mut();
+            let Some(session) = slot.as_mut().filter(|s| s.provider_id == provider_id) else {
+                return false;
+            };
+            session.problem = problem;
+            session.view()
+        };
+        self.set(AuthStatus::SignedIn(view));
+        true
+    }
+
+    /// "Try again" after the profile could not be loaded.
+    pub fn load_profile_again(self: Rc<Self>) {
+        spawn_local(async move {
+            let held = self
+                .session
+                .borrow()
+                .as_ref()
+                .and_then(|s| Some((s.provider_id.clone(), s.access_token.clone()?, s.sub()?)));
+            let Some((provider_id, token, sub)) = held else {
+                return;
+            };
+            let Some(p) = self.provider(&provider_id).cloned() else {
+                return;
+            };
+            self.step(words::STEP_PROFILE);
+            let endpoints = match self.endpoints_for(&p).await {
+                Ok(e) => e,
+                Err(e) => {
+                    let failure = AuthFailure {
+                        title: words::TITLE_PROFILE.into(),
+                        message: e.sentence(&p.name),
+                        retry: super::RetryAction::LoadProfile,
+                    };
+                    self.set_problem(&provider_id, Some(failure));
+                    return;
+                }
+            };
+            let Some(endpoint) = endpoints.userinfo_endpoint.clone() else {
+                self.set_problem(&provider_id, None);
+                return;
+            };
+            match super::exchange::userinfo(&endpoint, &token, &sub).await {
+                Ok(claims) => {
+                    if let Some(s) = self.session.borrow_mut().as_mut() {
+                        s.userinfo = Some(claims);
+                    }
+                    self.set_problem(&provider_id, None);
+                }
+                Err(super::exchange::UserinfoFailure::SubjectMismatch) => {
+                    let e = super::CallbackError::Userinfo {
+                        detail: "its sub is not the ID token's".into(),
+                    };
+                    self.clear(Some(e.failure(Some((&p.name, &p.id)))));
+                }
+                Err(e) => {
+                    self.set_problem(&provider_id, Some(e.problem(&p.name)));
+                }
+            }
+        });
+    }
+
+    /// "Try again" after a failed renewal: the session in memory, or the stored one.
+    pub fn renew_again(self: Rc<Self>, provider_id: String) {
+        spawn_local(async move {
+            let held = self
+                .session
+                .borrow()
+                .as_ref()
+                .is_some_and(|s| s.provider_id == provider_id);
+            if !held {
+                self.restore().await;
+                return;
+            }
+            self.step(words::STEP_RENEWING);
+            if let Err(e) = self.refresh(&provider_id).await {
+                self.refresh_failed(&provider_id, &e);
+            }
+        });
     }
 
     /// On load: a stored OAuth 2.0 session (renewed with its refresh token), else a
@@ -309,6 +404,12 @@ impl Engine {
             self.step(words::STEP_RENEWING);
             match self.restore_with(&provider_id, stored).await {
                 Ok(()) => return,
+                // A passing fault keeps the stored refresh token for "Try again".
+                Err(e) if e.is_transient() => {
+                    let name = self.name_of(&provider_id);
+                    self.fail(e.failure(&name, &provider_id));
+                    return;
+                }
                 Err(e) => {
                     let name = self.name_of(&provider_id);
                     self.clear(Some(e.failure(&name, &provider_id)));
@@ -332,8 +433,12 @@ impl Engine {
 }
 
 impl Engine {
-    /// The provider's endpoints, resolved once per page.
-    pub(super) async fn endpoints_for(&self, p: &PublicProvider) -> Result<Rc<Resolved>, String> {
+    /// The provider's endpoints, resolved once per page (a failure is not kept, so a retry
+    /// asks again).
+    pub(super) async fn endpoints_for(
+        &self,
+        p: &PublicProvider,
+    ) -> Result<Rc<Resolved>, super::DiscoveryError> {
         if let Some(found) = self.endpoints.borrow().get(&p.id) {
             return Ok(found.clone());
         }

@@ -3,8 +3,49 @@
 //! Protocol failures carry the protocol core's own message (`detail`), which names the field
 //! that failed; the UI shows a sentence first and that detail second.
 
+use super::mediation::CompanionRefusal;
+use super::reach::NoAnswer;
 use super::words;
 use super::{AuthFailure, RetryAction};
+
+/// Why a provider's discovery document could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiscoveryError {
+    /// No answer (down, slow, CORS, cut off).
+    #[error("no answer: {}", .0.detail)]
+    NoAnswer(NoAnswer),
+    /// An answer that is not a usable document (an error status, HTML, a bad field), or
+    /// no issuer to discover from.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl DiscoveryError {
+    /// What happened, in words naming the provider.
+    pub fn sentence(&self, provider: &str) -> String {
+        match self {
+            DiscoveryError::NoAnswer(n) => n.sentence(provider),
+            DiscoveryError::Invalid(detail) => format!(
+                "{provider}'s sign-in settings (its discovery document) could not be read: {detail}."
+            ),
+        }
+    }
+}
+
+/// An HTTP error status in words.
+fn status_sentence(provider: &str, status: u16) -> String {
+    if status >= 500 {
+        format!("{provider}'s token endpoint had an internal error (HTTP {status}).")
+    } else {
+        format!("{provider}'s token endpoint answered HTTP {status} instead of tokens.")
+    }
+}
+
+/// A body that is not a token response (an HTML page, JSON cut short).
+fn garbled_sentence(provider: &str, detail: &str) -> String {
+    format!("{provider}'s token endpoint answered with something other than a token response ({detail}).")
+}
 
 /// Why sign-in could not start (before leaving for the provider).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,11 +64,8 @@ pub enum StartError {
         field: String,
     },
     /// Discovery failed (network, status or document).
-    #[error("discovery failed: {detail}")]
-    Discovery {
-        /// What went wrong, naming the field or URL.
-        detail: String,
-    },
+    #[error("discovery failed: {0}")]
+    Discovery(DiscoveryError),
     /// The browser could not give random bytes or keep the pending flow.
     #[error("the browser refused: {reason}")]
     Browser {
@@ -57,9 +95,7 @@ impl StartError {
             ),
         };
         let message = match self {
-            StartError::Discovery { detail } => {
-                format!("Could not reach {provider}'s sign-in service ({detail}).")
-            }
+            StartError::Discovery(d) => d.sentence(provider),
             other => format!("Could not start sign-in with {provider}: {other}."),
         };
         AuthFailure {
@@ -95,13 +131,26 @@ pub enum CallbackError {
         /// The core's message.
         detail: String,
     },
-    /// A request to the provider failed before an answer (offline, CORS, …).
-    #[error("could not reach {url}: {reason}")]
-    Network {
-        /// Which URL.
-        url: String,
-        /// What the browser reported.
-        reason: String,
+    /// Discovery failed on the way back.
+    #[error("discovery failed: {0}")]
+    Discovery(DiscoveryError),
+    /// A request got no answer (down, slow, CORS, cut off).
+    #[error("no answer: {}", .0.detail)]
+    NoAnswer(NoAnswer),
+    /// The companion refused the mediated code exchange itself.
+    #[error("the sign-in server refused: HTTP {}", .0.status)]
+    Companion(CompanionRefusal),
+    /// The token endpoint answered an error status without an OAuth error.
+    #[error("the token endpoint answered HTTP {status}")]
+    TokenStatus {
+        /// The status.
+        status: u16,
+    },
+    /// The token endpoint answered something that is not a token response (HTML, cut JSON).
+    #[error("the token endpoint's answer is not a token response: {detail}")]
+    TokenGarbled {
+        /// The core's message.
+        detail: String,
     },
     /// The token endpoint refused the code (its own OAuth error, RFC 6749 §5.2).
     #[error("the token endpoint refused: {}", provider_error_text(error, description.as_deref()))]
@@ -190,11 +239,32 @@ impl CallbackError {
                 ),
                 retry: RetryAction::ShowProviders,
             },
-            other => AuthFailure {
-                title: words::TITLE_SIGN_IN_FAILED.into(),
-                message: format!("Signing in with {name} failed: {other}."),
-                retry,
-            },
+            other => {
+                let cors_refused = matches!(other, CallbackError::NoAnswer(n) if !n.is_transient());
+                let reason = match other {
+                    CallbackError::Discovery(d) => d.sentence(name),
+                    CallbackError::NoAnswer(n) => n.sentence(name),
+                    CallbackError::Companion(c) => c.sentence(name),
+                    CallbackError::TokenStatus { status } => status_sentence(name, *status),
+                    CallbackError::TokenGarbled { detail } => garbled_sentence(name, detail),
+                    other => format!("Signing in with {name} failed: {other}."),
+                };
+                // The state and the code are one-time: a retry can only start afresh.
+                let (message, retry) = match retry {
+                    RetryAction::SignIn { .. } if cors_refused => {
+                        (reason, RetryAction::ShowProviders)
+                    }
+                    RetryAction::SignIn { .. } => {
+                        (format!("{reason} {}", words::restart_note(name)), retry)
+                    }
+                    _ => (reason, retry),
+                };
+                AuthFailure {
+                    title: words::TITLE_SIGN_IN_FAILED.into(),
+                    message,
+                    retry,
+                }
+            }
         }
     }
 }
@@ -218,34 +288,86 @@ pub enum RefreshError {
         /// `error_description`, if given.
         description: Option<String>,
     },
-    /// The network failed.
-    #[error("could not reach {url}: {reason}")]
-    Network {
-        /// Which URL.
-        url: String,
-        /// What the browser reported.
-        reason: String,
+    /// No answer (down, slow, CORS, cut off).
+    #[error("no answer: {}", .0.detail)]
+    NoAnswer(NoAnswer),
+    /// The companion refused the mediated refresh itself.
+    #[error("the sign-in server refused: HTTP {}", .0.status)]
+    Companion(CompanionRefusal),
+    /// An error status without an OAuth error.
+    #[error("the token endpoint answered HTTP {status}")]
+    Status {
+        /// The status.
+        status: u16,
     },
-    /// The answer could not be used (token response, ID token).
+    /// An answer that is not a token response (HTML, cut JSON).
+    #[error("the answer is not a token response: {detail}")]
+    Garbled {
+        /// The core's message.
+        detail: String,
+    },
+    /// The answer could not be used (token response fields, ID token).
     #[error("the answer was not valid: {detail}")]
     Invalid {
         /// The core's message.
         detail: String,
     },
     /// Discovery failed while restoring.
-    #[error("discovery failed: {detail}")]
-    Discovery {
-        /// What failed.
-        detail: String,
+    #[error("discovery failed: {0}")]
+    Discovery(DiscoveryError),
+    /// The browser's Web Locks failed.
+    #[error("the browser refused: {reason}")]
+    Browser {
+        /// What the browser reported.
+        reason: String,
     },
 }
 
 impl RefreshError {
-    /// Words for the UI.
+    /// True when the provider (or the way to it) failed, not the session: the refresh
+    /// token is kept and trying again later may work.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RefreshError::NoAnswer(n) => n.is_transient(),
+            RefreshError::Discovery(DiscoveryError::NoAnswer(n)) => n.is_transient(),
+            RefreshError::Discovery(DiscoveryError::Invalid(_)) => true,
+            RefreshError::Companion(c) => c.is_transient(),
+            RefreshError::Status { status } => *status >= 500 || *status == 429,
+            RefreshError::Garbled { .. } | RefreshError::Browser { .. } => true,
+            RefreshError::Server { error, .. } => {
+                matches!(error.as_str(), "server_error" | "temporarily_unavailable")
+            }
+            _ => false,
+        }
+    }
+
+    fn sentence(&self, provider: &str) -> String {
+        match self {
+            RefreshError::NoAnswer(n) => n.sentence(provider),
+            RefreshError::Discovery(d) => d.sentence(provider),
+            RefreshError::Companion(c) => c.sentence(provider),
+            RefreshError::Status { status } => status_sentence(provider, *status),
+            RefreshError::Garbled { detail } => garbled_sentence(provider, detail),
+            other => format!("Your session with {provider} could not be renewed: {other}."),
+        }
+    }
+
+    /// Words for the UI: a passing fault keeps the session and offers to renew it again;
+    /// anything else ends it and offers a new sign-in.
     pub fn failure(&self, provider: &str, provider_id: &str) -> AuthFailure {
+        let reason = self.sentence(provider);
+        if self.is_transient() {
+            return AuthFailure {
+                title: words::TITLE_RENEW_FAILED.into(),
+                message: format!("{reason} {}", words::renew_note(provider)),
+                retry: RetryAction::Renew {
+                    provider_id: provider_id.to_owned(),
+                },
+            };
+        }
         AuthFailure {
             title: words::TITLE_SESSION_ENDED.into(),
-            message: format!("Your session with {provider} could not be renewed: {self}. Sign in again to continue."),
+            message: format!("{reason} Sign in again to continue."),
             retry: RetryAction::SignIn {
                 provider_id: provider_id.to_owned(),
             },

@@ -12,8 +12,10 @@ use latchkey_proto::token::{self, TokenError, TokenSet};
 use serde_json::{Map, Value};
 
 use super::endpoints::Resolved;
+use super::mediation::{self, CompanionRefusal};
+use super::reach::{self, Endpoint, NoAnswer};
 use super::webcrypto::WebCryptoVerifier;
-use crate::browser::fetch::{self, Peer};
+use crate::browser::fetch::Peer;
 use crate::browser::page;
 
 /// Allowed clock skew for `exp`, `iat` and `nbf`, in seconds.
@@ -23,12 +25,9 @@ pub const LEEWAY_SECS: u64 = 60;
 #[derive(Debug)]
 pub enum TokenFailure {
     /// No answer.
-    Network {
-        /// The endpoint.
-        url: String,
-        /// What the browser said.
-        reason: String,
-    },
+    NoAnswer(NoAnswer),
+    /// The companion's own refusal (mediated providers).
+    Companion(CompanionRefusal),
     /// The server's OAuth error (RFC 6749 §5.2).
     Server {
         /// `error`.
@@ -36,21 +35,35 @@ pub enum TokenFailure {
         /// `error_description`.
         description: Option<String>,
     },
-    /// An unusable answer.
+    /// An error status without an OAuth error body.
+    Status(u16),
+    /// Not a token response at all (HTML, cut JSON).
+    Garbled(String),
+    /// A token response with an unusable field.
     Invalid(String),
 }
 
-/// Sends a request built by the protocol core to the token endpoint and parses the answer.
-pub async fn token_round_trip(request: http::Request<Vec<u8>>) -> Result<TokenSet, TokenFailure> {
-    let url = request.uri().to_string();
-    let response = fetch::send(request, Peer::Provider)
+/// Sends a token request (to the provider, or to the companion for a mediated provider)
+/// and parses the answer with the protocol core's parser.
+pub async fn token_round_trip(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+) -> Result<TokenSet, TokenFailure> {
+    let response = reach::send(request, peer, Endpoint::Token)
         .await
-        .map_err(|e| TokenFailure::Network { url, reason: e.0 })?;
+        .map_err(TokenFailure::NoAnswer)?;
+    if peer == Peer::Companion {
+        if let Some(refusal) = mediation::companion_refusal(&response) {
+            return Err(TokenFailure::Companion(refusal));
+        }
+    }
     token::parse_token_response(&response).map_err(|e| match e {
         TokenError::Server(server) => TokenFailure::Server {
             error: server.error.as_str().to_owned(),
             description: server.description,
         },
+        TokenError::HttpStatus { status, .. } => TokenFailure::Status(status),
+        TokenError::NotAnObject { .. } => TokenFailure::Garbled(e.to_string()),
         other => TokenFailure::Invalid(other.to_string()),
     })
 }
@@ -58,6 +71,8 @@ pub async fn token_round_trip(request: http::Request<Vec<u8>>) -> Result<TokenSe
 /// Why an ID token was not accepted: the signature side or the claims side.
 #[derive(Debug)]
 pub enum IdTokenFailure {
+    /// The key set could not be fetched.
+    NoAnswer(NoAnswer),
     /// Key set, algorithm or signature.
     Signature(String),
     /// Claims (nonce, iss, aud, azp, times, at_hash, sub).
@@ -98,9 +113,13 @@ pub async fn verify_id_token(
         .jwks_uri
         .as_deref()
         .ok_or_else(|| IdTokenFailure::Signature("the provider publishes no jwks_uri".into()))?;
-    let response = fetch::get_json(jwks_uri, Peer::Provider)
+    let request = http::Request::get(jwks_uri)
+        .header(http::header::ACCEPT, "application/json")
+        .body(Vec::new())
+        .map_err(|e| IdTokenFailure::Signature(e.to_string()))?;
+    let response = reach::send(request, Peer::Provider, Endpoint::Keys)
         .await
-        .map_err(|e| IdTokenFailure::Signature(e.0))?;
+        .map_err(IdTokenFailure::NoAnswer)?;
     let jwks =
         JwkSet::parse_response(&response).map_err(|e| IdTokenFailure::Signature(e.to_string()))?;
     let algs = alg_list(endpoints.metadata.as_ref());
@@ -133,8 +152,41 @@ pub async fn verify_id_token(
 pub enum UserinfoFailure {
     /// The answer is for another user: sign-in must fail.
     SubjectMismatch,
-    /// Anything else (network, status, body): the profile is shown without it.
+    /// No answer: the profile is shown without it, with a retry.
+    NoAnswer(NoAnswer),
+    /// An unusable answer (status, body): likewise.
     Unavailable(String),
+}
+
+impl UserinfoFailure {
+    /// Words for the signed-in view (not for [`UserinfoFailure::SubjectMismatch`], which
+    /// fails sign-in).
+    pub fn problem(&self, provider: &str) -> super::AuthFailure {
+        let reason = match self {
+            UserinfoFailure::NoAnswer(n) => n.sentence(provider),
+            UserinfoFailure::Unavailable(detail) => {
+                format!(
+                    "{provider}'s profile (userinfo) endpoint gave an unusable answer: {detail}."
+                )
+            }
+            UserinfoFailure::SubjectMismatch => {
+                format!("{provider}'s profile belongs to someone else.")
+            }
+        };
+        super::AuthFailure {
+            title: super::words::TITLE_PROFILE.into(),
+            message: format!("You are signed in, but {}", lower_first(&reason)),
+            retry: super::RetryAction::LoadProfile,
+        }
+    }
+}
+
+/// "Could not …" → "could not …", so a sentence can continue another; names stay as they are.
+fn lower_first(s: &str) -> String {
+    match s.strip_prefix("Could not") {
+        Some(rest) => format!("could not{rest}"),
+        None => s.to_owned(),
+    }
 }
 
 /// Loads userinfo and checks its `sub` against `expected_sub` (OIDC Core §5.3.2).
@@ -145,20 +197,12 @@ pub async fn userinfo(
 ) -> Result<Map<String, Value>, UserinfoFailure> {
     let request = oidc::build_userinfo_request(endpoint, access_token)
         .map_err(|e| UserinfoFailure::Unavailable(e.to_string()))?;
-    let response = fetch::send(request, Peer::Provider)
+    let response = reach::send(request, Peer::Provider, Endpoint::Userinfo)
         .await
-        .map_err(|e| UserinfoFailure::Unavailable(e.0))?;
+        .map_err(UserinfoFailure::NoAnswer)?;
     match oidc::parse_userinfo_response(&response, expected_sub) {
         Ok(info) => Ok(info.all),
         Err(UserInfoError::SubjectMismatch) => Err(UserinfoFailure::SubjectMismatch),
         Err(other) => Err(UserinfoFailure::Unavailable(other.to_string())),
     }
-}
-
-/// Notes in the console why the profile lacks the userinfo claims (sign-in goes on).
-pub fn warn_userinfo(why: &str) {
-    web_sys::console::warn_1(
-        &format!("latchkey: userinfo unavailable, showing the ID token's claims only: {why}")
-            .into(),
-    );
 }

@@ -46,9 +46,11 @@ mod endpoints;
 mod engine;
 mod errors;
 mod exchange;
+mod mediation;
 mod oauth1;
 mod pending;
 mod profile;
+mod reach;
 mod refresh;
 mod return_to;
 mod schedule;
@@ -61,9 +63,11 @@ pub mod words;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod fault_browser_tests;
 
 pub use api_target::ApiMethod;
-pub use errors::{ApiError, CallbackError, RefreshError, SignOutError, StartError};
+pub use errors::{ApiError, CallbackError, DiscoveryError, RefreshError, SignOutError, StartError};
 
 /// What the UI shows about sign-in, as one value.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,14 +115,21 @@ pub struct SessionView {
     pub access_expires_at: Option<u64>,
     /// Where the refresh token is kept (for the inspector: "memory", "tab", "browser").
     pub storage: SessionStorage,
-    /// True when a refresh token is held, so the session renews itself.
+    /// True when the session renews itself (a refresh token is held here or by the
+    /// companion).
     pub can_refresh: bool,
+    /// True when the companion holds the refresh token (in an HttpOnly cookie) and the
+    /// browser holds none.
+    pub refresh_in_companion: bool,
     /// The verified ID token's claims, `(name, value)` sorted by name, for the inspector
     /// (strings as they are, other values as JSON). Empty for OAuth 2.0 without OIDC and for OAuth 1.0a.
     pub id_token_claims: Vec<(String, String)>,
     /// The userinfo response's claims (OIDC) or the companion's identity fields (OAuth
     /// 1.0a), `(name, value)` sorted by name.
     pub userinfo_claims: Vec<(String, String)>,
+    /// A problem the signed-in user should see (the profile could not be loaded, a renewal
+    /// failed on the way to the provider), with its retry.
+    pub problem: Option<AuthFailure>,
 }
 
 /// A failure, in words a person can act on.
@@ -143,13 +154,22 @@ pub enum RetryAction {
     },
     /// Go back to the provider list (the failure is cleared).
     ShowProviders,
+    /// Renew the session again (its refresh token was kept).
+    Renew {
+        /// The provider's `id`.
+        provider_id: String,
+    },
+    /// Load the profile (userinfo) again.
+    LoadProfile,
 }
 
 impl RetryAction {
     /// The button's label.
     pub fn label(&self) -> Option<&'static str> {
         match self {
-            RetryAction::SignIn { .. } => Some(words::RETRY_SIGN_IN),
+            RetryAction::SignIn { .. } | RetryAction::Renew { .. } | RetryAction::LoadProfile => {
+                Some(words::RETRY_SIGN_IN)
+            }
             RetryAction::ShowProviders => Some(words::RETRY_SHOW_PROVIDERS),
         }
     }
@@ -243,6 +263,10 @@ impl Auth {
         match action {
             RetryAction::SignIn { provider_id } => self.sign_in(&provider_id),
             RetryAction::ShowProviders => self.dismiss(),
+            RetryAction::Renew { provider_id } => {
+                self.with_engine(move |e| e.renew_again(provider_id))
+            }
+            RetryAction::LoadProfile => self.with_engine(|e| e.load_profile_again()),
         }
     }
 

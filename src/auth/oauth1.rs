@@ -59,12 +59,14 @@ pub async fn current_session(p: &PublicProvider) -> Option<Session> {
         access_token: None,
         id_token: None,
         refresh_token: None,
+        refresh_in_companion: false,
         nonce: None,
         issued_at_ms: page::now_ms(),
         expires_at_ms: None,
         scopes: p.scopes.clone(),
         id_claims: None,
         userinfo: Some(fields),
+        problem: None,
     })
 }
 
@@ -78,7 +80,7 @@ pub async fn logout(provider_id: &str) -> Result<(), SignOutError> {
         })?;
     let response = fetch::send(request, Peer::Companion)
         .await
-        .map_err(|e| SignOutError::Companion { detail: e.0 })?;
+        .map_err(|e| SignOutError::Companion { detail: e.detail })?;
     let status = response.status();
     if status.is_success() || status.is_redirection() {
         Ok(())

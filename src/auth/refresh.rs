@@ -10,15 +10,17 @@
 use std::rc::Rc;
 
 use latchkey_proto::oidc::NonceCheck;
-use latchkey_proto::public_config::{Protocol, PublicProvider};
+use latchkey_proto::public_config::{Protocol, PublicProvider, RefreshTokenIn};
 use latchkey_proto::secret::{Nonce, RefreshToken};
 use latchkey_proto::token::{self, ClientAuth};
 
 use super::engine::{Engine, Source};
 use super::exchange::{self, Expect, IdTokenFailure, TokenFailure};
+use super::mediation;
 use super::session::{Session, StoredSession};
 use super::storage_mode::{lock_name, plan};
 use super::{schedule, RefreshError};
+use crate::browser::fetch::Peer;
 use crate::browser::{locks, page, timer};
 
 /// How long a tab that finds the token rotated waits for the other tab's broadcast.
@@ -28,7 +30,8 @@ const BROADCAST_POLL_MS: u64 = 50;
 /// What a renewal starts from.
 #[derive(Clone)]
 struct Basis {
-    token: RefreshToken,
+    /// `None` when the companion holds the refresh token in its cookie.
+    token: Option<RefreshToken>,
     /// The session being renewed; `None` on load.
     previous: Option<Session>,
     sub: Option<String>,
@@ -45,10 +48,10 @@ impl Engine {
             .filter(|s| s.provider_id == provider_id)
             .cloned()
             .ok_or(RefreshError::NoRefreshToken)?;
-        let token = previous
-            .refresh_token
-            .clone()
-            .ok_or(RefreshError::NoRefreshToken)?;
+        if !previous.can_refresh() {
+            return Err(RefreshError::NoRefreshToken);
+        }
+        let token = previous.refresh_token.clone();
         let basis = Basis {
             token,
             sub: previous.sub(),
@@ -87,7 +90,20 @@ impl Engine {
         locks::with_lock(&name, move || async move {
             let stored = Session::stored(&p.id, p.session_storage)
                 .ok_or(RefreshError::SignedOutElsewhere)?;
-            if stored.refresh_token.ct_eq(&basis.token) {
+            let same = match (&stored.refresh_token, &basis.token) {
+                (Some(s), Some(b)) => s.ct_eq(b),
+                // The companion's cookie is shared by every tab: a tab that renewed while
+                // this one waited has announced it; otherwise renew (the cookie is current).
+                (None, None) => {
+                    return if me.generation.get() != generation {
+                        Ok(())
+                    } else {
+                        me.renew_now(&p, basis).await
+                    }
+                }
+                _ => false,
+            };
+            if same {
                 return me.renew_now(&p, basis).await;
             }
             // Another tab rotated the token while this one waited for the lock.
@@ -103,12 +119,7 @@ impl Engine {
             me.renew_now(&p, basis).await
         })
         .await
-        .unwrap_or_else(|e| {
-            Err(RefreshError::Network {
-                url: "navigator.locks".into(),
-                reason: e.0,
-            })
-        })
+        .unwrap_or_else(|e| Err(RefreshError::Browser { reason: e.0 }))
     }
 
     /// True once this tab's tokens changed since `generation` (a broadcast arrived).
@@ -133,34 +144,52 @@ impl Engine {
         let endpoints = self
             .endpoints_for(p)
             .await
-            .map_err(|detail| RefreshError::Discovery { detail })?;
-        let token_endpoint =
-            endpoints
-                .token_endpoint
-                .clone()
-                .ok_or_else(|| RefreshError::Invalid {
-                    detail: "the provider has no token_endpoint".into(),
-                })?;
+            .map_err(RefreshError::Discovery)?;
         let client_id = p.client_id.clone().unwrap_or_default();
-        let request = token::build_refresh_request(
-            &token_endpoint,
-            &ClientAuth::Public {
-                client_id: &client_id,
-            },
-            &basis.token,
-            None,
-        )
-        .map_err(|e| RefreshError::Invalid {
-            detail: e.to_string(),
-        })?;
+        let (request, peer) = match (p.token_via_companion, &basis.token) {
+            (true, token) => {
+                // With `refresh_token_in = "companion"` the cookie carries it, never the body.
+                let token = token
+                    .as_ref()
+                    .filter(|_| p.refresh_token_in == RefreshTokenIn::Browser);
+                let request = mediation::refresh_request(&p.id, token)
+                    .map_err(|detail| RefreshError::Invalid { detail })?;
+                (request, Peer::Companion)
+            }
+            (false, None) => return Err(RefreshError::NoRefreshToken),
+            (false, Some(token)) => {
+                let token_endpoint =
+                    endpoints
+                        .token_endpoint
+                        .clone()
+                        .ok_or_else(|| RefreshError::Invalid {
+                            detail: "the provider has no token_endpoint".into(),
+                        })?;
+                let request = token::build_refresh_request(
+                    &token_endpoint,
+                    &ClientAuth::Public {
+                        client_id: &client_id,
+                    },
+                    token,
+                    None,
+                )
+                .map_err(|e| RefreshError::Invalid {
+                    detail: e.to_string(),
+                })?;
+                (request, Peer::Provider)
+            }
+        };
         let issued_at_ms = page::now_ms();
-        let tokens = exchange::token_round_trip(request)
+        let tokens = exchange::token_round_trip(request, peer)
             .await
             .map_err(|e| match e {
-                TokenFailure::Network { url, reason } => RefreshError::Network { url, reason },
+                TokenFailure::NoAnswer(n) => RefreshError::NoAnswer(n),
+                TokenFailure::Companion(c) => RefreshError::Companion(c),
                 TokenFailure::Server { error, description } => {
                     RefreshError::Server { error, description }
                 }
+                TokenFailure::Status(status) => RefreshError::Status { status },
+                TokenFailure::Garbled(detail) => RefreshError::Garbled { detail },
                 TokenFailure::Invalid(detail) => RefreshError::Invalid { detail },
             })?;
 
@@ -180,6 +209,7 @@ impl Engine {
             )
             .await
             .map_err(|e| match e {
+                IdTokenFailure::NoAnswer(n) => RefreshError::NoAnswer(n),
                 IdTokenFailure::Signature(d) | IdTokenFailure::Claims(d) => {
                     RefreshError::Invalid { detail: d }
                 }
@@ -194,6 +224,7 @@ impl Engine {
 
         // A restored session has no profile yet: load it (the sub check still applies).
         let mut userinfo = previous.and_then(|s| s.userinfo.clone());
+        let mut problem = None;
         if userinfo.is_none() {
             if let (Some(endpoint), Some(sub)) =
                 (endpoints.userinfo_endpoint.as_deref(), sub.as_deref())
@@ -205,13 +236,13 @@ impl Engine {
                             detail: "userinfo's sub is not this session's".into(),
                         })
                     }
-                    Err(exchange::UserinfoFailure::Unavailable(why)) => {
-                        exchange::warn_userinfo(&why)
-                    }
+                    Err(e) => problem = Some(e.problem(&p.name)),
                 }
             }
         }
 
+        let refresh_in_companion = (tokens.refresh_token.is_none() && basis.token.is_none())
+            || mediation::companion_holds_refresh(&tokens);
         let session = Session {
             provider_id: p.id.clone(),
             provider_name: p.name.clone(),
@@ -219,8 +250,10 @@ impl Engine {
             storage: p.session_storage,
             access_token: Some(tokens.access_token),
             id_token,
-            // RFC 6749 §6: without a new refresh token, the old one stays valid.
-            refresh_token: tokens.refresh_token.or(Some(basis.token)),
+            // RFC 6749 §6: without a new refresh token, the old one stays valid; without
+            // any in the browser, the companion's cookie holds it.
+            refresh_in_companion,
+            refresh_token: tokens.refresh_token.or(basis.token),
             nonce: basis.nonce,
             issued_at_ms,
             expires_at_ms: schedule::expires_at_ms(issued_at_ms, tokens.expires_in),
@@ -230,6 +263,7 @@ impl Engine {
                 .unwrap_or_else(|| p.scopes.clone()),
             id_claims,
             userinfo,
+            problem,
         };
         self.install(session, Source::ThisTab);
         Ok(())

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::storage_mode::{self, plan};
-use super::{profile, SessionView};
+use super::{profile, AuthFailure, SessionView};
 use crate::browser::storage;
 
 /// One session. Not `Debug`: it holds tokens.
@@ -25,8 +25,12 @@ pub struct Session {
     pub access_token: Option<AccessToken>,
     /// The last ID token (compact JWS), kept for `id_token_hint` at logout.
     pub id_token: Option<String>,
-    /// The refresh token, if issued.
+    /// The refresh token, if issued and held by the browser.
     pub refresh_token: Option<RefreshToken>,
+    /// The companion keeps this session's refresh token in its HttpOnly cookie
+    /// (`refresh_token_in = "companion"`): the session renews itself without holding one.
+    #[serde(default)]
+    pub refresh_in_companion: bool,
     /// The sign-in's nonce: a refreshed ID token that carries one must carry this one
     /// (OIDC Core §12.2).
     pub nonce: Option<Nonce>,
@@ -40,13 +44,20 @@ pub struct Session {
     pub id_claims: Option<Map<String, Value>>,
     /// Userinfo (OIDC) or the companion's identity fields (OAuth 1.0a).
     pub userinfo: Option<Map<String, Value>>,
+    /// What the signed-in user should know went wrong (not shared with other tabs).
+    #[serde(skip)]
+    pub problem: Option<AuthFailure>,
 }
 
-/// The stored part of a session: only the refresh token and whose it is.
+/// The stored part of a session: only the refresh token (or the note that the companion
+/// holds it) and whose it is.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     provider_id: String,
-    refresh_token: RefreshToken,
+    #[serde(default)]
+    refresh_token: Option<RefreshToken>,
+    #[serde(default)]
+    refresh_in_companion: bool,
     /// The ID token's `sub` (not a secret): a restored session checks userinfo and a
     /// refreshed ID token against it.
     #[serde(default)]
@@ -58,8 +69,8 @@ struct Stored {
 
 /// What a reload finds in storage.
 pub struct StoredSession {
-    /// The refresh token.
-    pub refresh_token: RefreshToken,
+    /// The refresh token; `None` when the companion holds it.
+    pub refresh_token: Option<RefreshToken>,
     /// The `sub` of the session it belongs to, if known.
     pub sub: Option<String>,
     /// The sign-in's nonce, if known.
@@ -106,6 +117,7 @@ impl Session {
             access_expires_at: self.expires_at_ms,
             storage: self.storage,
             can_refresh: self.can_refresh(),
+            refresh_in_companion: self.refresh_in_companion && self.refresh_token.is_none(),
             id_token_claims: self
                 .id_claims
                 .as_ref()
@@ -116,12 +128,13 @@ impl Session {
                 .as_ref()
                 .map(profile::claim_pairs)
                 .unwrap_or_default(),
+            problem: self.problem.clone(),
         }
     }
 
     /// Whether the session can renew itself.
     pub fn can_refresh(&self) -> bool {
-        self.refresh_token.is_some()
+        self.refresh_token.is_some() || self.refresh_in_companion
     }
 
     /// Writes the refresh token where `mode` says (or removes a stale one).
@@ -130,20 +143,19 @@ impl Session {
             return Ok(());
         };
         let key = storage_mode::session_key(&self.provider_id);
-        match &self.refresh_token {
-            Some(token) => {
-                let record = Stored {
-                    provider_id: self.provider_id.clone(),
-                    refresh_token: token.clone(),
-                    sub: self.sub(),
-                    nonce: self.nonce.clone(),
-                };
-                let text = serde_json::to_string(&record)
-                    .map_err(|e| crate::browser::BrowserError(format!("session record: {e}")))?;
-                storage::set(area, &key, &text)
-            }
-            None => storage::remove(area, &key),
+        if !self.can_refresh() {
+            return storage::remove(area, &key);
         }
+        let record = Stored {
+            provider_id: self.provider_id.clone(),
+            refresh_token: self.refresh_token.clone(),
+            refresh_in_companion: self.refresh_in_companion && self.refresh_token.is_none(),
+            sub: self.sub(),
+            nonce: self.nonce.clone(),
+        };
+        let text = serde_json::to_string(&record)
+            .map_err(|e| crate::browser::BrowserError(format!("session record: {e}")))?;
+        storage::set(area, &key, &text)
     }
 
     /// Removes a provider's stored session.
@@ -159,7 +171,8 @@ impl Session {
         let area = plan(mode).area?;
         let text = storage::get(area, &storage_mode::session_key(provider_id)).ok()??;
         let record: Stored = serde_json::from_str(&text).ok()?;
-        (record.provider_id == provider_id).then_some(StoredSession {
+        let renewable = record.refresh_token.is_some() || record.refresh_in_companion;
+        (record.provider_id == provider_id && renewable).then_some(StoredSession {
             refresh_token: record.refresh_token,
             sub: record.sub,
             nonce: record.nonce,

@@ -52,7 +52,7 @@ impl Engine {
         let endpoints = self
             .endpoints_for(&p)
             .await
-            .map_err(|detail| StartError::Discovery { detail })?;
+            .map_err(StartError::Discovery)?;
         let authorization_endpoint = endpoints
             .authorization_endpoint
             .clone()

@@ -9,21 +9,70 @@ use latchkey_proto::revocation::{self, TokenToRevoke};
 use latchkey_proto::token::ClientAuth;
 
 use super::engine::Engine;
+use super::mediation;
+use super::reach::{self, Endpoint};
 use super::session::{Broadcast, Session};
 use super::storage_mode::plan;
 use super::{oauth1, words, SignOutError};
-use crate::browser::fetch::{self, Peer};
+use crate::browser::fetch::Peer;
 use crate::browser::page;
 
-/// Revokes one token; `Err` holds what failed.
-async fn revoke(endpoint: &str, client_id: &str, token: TokenToRevoke<'_>) -> Result<(), String> {
+/// Sends one revocation request (to the provider, or to the companion) and reads the
+/// answer; `Err` holds what failed, in words naming `provider`.
+async fn send_revocation(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+    provider: &str,
+) -> Result<(), String> {
+    let response = reach::send(request, peer, Endpoint::Revocation)
+        .await
+        .map_err(|n| n.sentence(provider))?;
+    if peer == Peer::Companion {
+        if let Some(refusal) = mediation::companion_refusal(&response) {
+            return Err(refusal.sentence(provider));
+        }
+    }
+    revocation::parse_revocation_response(&response).map_err(|e| e.to_string())
+}
+
+/// Revokes one token at the provider's revocation endpoint.
+async fn revoke(
+    endpoint: &str,
+    client_id: &str,
+    token: TokenToRevoke<'_>,
+    provider: &str,
+) -> Result<(), String> {
     let request =
         revocation::build_revocation_request(endpoint, &ClientAuth::Public { client_id }, token)
             .map_err(|e| e.to_string())?;
-    let response = fetch::send(request, Peer::Provider)
-        .await
-        .map_err(|e| e.0)?;
-    revocation::parse_revocation_response(&response).map_err(|e| e.to_string())
+    send_revocation(request, Peer::Provider, provider).await
+}
+
+/// Revokes through the companion: each token the browser holds, or (when the companion
+/// keeps the refresh token) one empty request that revokes its cookie's.
+async fn revoke_via_companion(
+    provider_id: &str,
+    provider: &str,
+    session: &Session,
+) -> Vec<Result<(), String>> {
+    let mut tokens = Vec::new();
+    if session.refresh_in_companion {
+        tokens.push(None);
+    }
+    if let Some(t) = &session.refresh_token {
+        tokens.push(Some(TokenToRevoke::Refresh(t)));
+    }
+    if let (Some(t), false) = (&session.access_token, session.refresh_in_companion) {
+        tokens.push(Some(TokenToRevoke::Access(t)));
+    }
+    let mut results = Vec::new();
+    for token in tokens {
+        results.push(match mediation::revoke_request(provider_id, token) {
+            Ok(request) => send_revocation(request, Peer::Companion, provider).await,
+            Err(e) => Err(e),
+        });
+    }
+    results
 }
 
 impl Engine {
@@ -51,18 +100,27 @@ impl Engine {
         let endpoints = self.endpoints_for(&p).await.ok();
         let client_id = p.client_id.clone().unwrap_or_default();
         let mut problem = None;
-        if let Some(endpoint) = endpoints
+        let revocation_endpoint = endpoints
             .as_ref()
-            .and_then(|e| e.revocation_endpoint.clone())
-        {
+            .and_then(|e| e.revocation_endpoint.clone());
+        let results = if p.token_via_companion {
+            Some(revoke_via_companion(&p.id, &p.name, &session).await)
+        } else if let Some(endpoint) = revocation_endpoint {
             // The refresh token first: revoking it usually ends its access tokens too.
             let mut results = Vec::new();
             if let Some(t) = &session.refresh_token {
-                results.push(revoke(&endpoint, &client_id, TokenToRevoke::Refresh(t)).await);
+                results
+                    .push(revoke(&endpoint, &client_id, TokenToRevoke::Refresh(t), &p.name).await);
             }
             if let Some(t) = &session.access_token {
-                results.push(revoke(&endpoint, &client_id, TokenToRevoke::Access(t)).await);
+                results
+                    .push(revoke(&endpoint, &client_id, TokenToRevoke::Access(t), &p.name).await);
             }
+            Some(results)
+        } else {
+            None
+        };
+        if let Some(results) = results {
             problem =
                 results
                     .into_iter()

@@ -52,6 +52,21 @@ pub const TITLE_CANCELLED: &str = "Sign-in was cancelled";
 pub const TITLE_SIGN_IN_FAILED: &str = "Sign-in did not work";
 /// Heading for a session that could not be renewed.
 pub const TITLE_SESSION_ENDED: &str = "Your session ended";
+/// Heading for a renewal that failed on the way to the provider (the session is kept).
+pub const TITLE_RENEW_FAILED: &str = "Your session could not be renewed";
+/// Heading for a profile that could not be loaded (the user is signed in).
+pub const TITLE_PROFILE: &str = "Your profile could not be loaded";
+
+/// After a failed callback: why "Try again" starts over.
+pub fn restart_note(provider: &str) -> String {
+    format!("“Try again” starts sign-in with {provider} from the beginning: the one-time code it sent cannot be used twice.")
+}
+
+/// After a failed renewal that kept the session.
+pub fn renew_note(provider: &str) -> String {
+    format!("Your session is kept; “Try again” renews it once {provider} answers.")
+}
+
 /// Heading for a sign-out that could not finish everything.
 pub const TITLE_SIGN_OUT: &str = "Sign-out was incomplete";
 /// Heading for a configuration problem.

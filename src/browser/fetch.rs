@@ -1,10 +1,17 @@
 //! `fetch`, taking and giving `http` types so the protocol core's requests and parsers plug
-//! straight in.
+//! straight in. Every fetch is aborted after [`FETCH_TIMEOUT_MS`], so a provider that never
+//! answers cannot leave a flow hanging.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use gloo_net::http::RequestBuilder;
-use web_sys::{RequestCredentials, RequestMode};
+use web_sys::{AbortController, RequestCredentials, RequestMode, ResponseType};
 
-use super::BrowserError;
+use super::timer::Timeout;
+
+/// How long one request (answer and body) may take before it is aborted.
+pub const FETCH_TIMEOUT_MS: u64 = 15_000;
 
 /// Who is being called, which decides the fetch mode and cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,23 +23,89 @@ pub enum Peer {
     Companion,
 }
 
-/// Sends `request` and reads the whole answer. Any HTTP status is `Ok`; `Err` means no
-/// answer (offline, CORS refusal, bad URL).
-pub async fn send(
-    request: http::Request<Vec<u8>>,
-    peer: Peer,
-) -> Result<http::Response<Vec<u8>>, BrowserError> {
-    let (parts, body) = request.into_parts();
-    let url = parts.uri.to_string();
-    let mut builder = RequestBuilder::new(&url).method(parts.method);
-    builder = match peer {
+/// How a fetch failed to give an answer, as far as the browser tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchFailure {
+    /// `fetch` rejected (a TypeError): nothing answered, or the answer lacked the CORS
+    /// headers a cross-origin read needs. The browser hides which on purpose.
+    Rejected,
+    /// No whole answer within [`FETCH_TIMEOUT_MS`].
+    TimedOut,
+    /// The answer began, but its body broke off.
+    BodyCut,
+    /// The request could not be made at all (a bad URL or header).
+    Unsendable,
+}
+
+/// A fetch that got no answer: how, and the browser's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{detail}")]
+pub struct FetchError {
+    /// How it failed.
+    pub kind: FetchFailure,
+    /// The URL and what the browser reported.
+    pub detail: String,
+}
+
+/// Aborts the fetch holding its signal after [`FETCH_TIMEOUT_MS`]; dropping it disarms.
+struct Deadline {
+    controller: Option<AbortController>,
+    fired: Rc<Cell<bool>>,
+    _timer: Option<Timeout>,
+}
+
+impl Deadline {
+    fn arm() -> Deadline {
+        let controller = AbortController::new().ok();
+        let fired = Rc::new(Cell::new(false));
+        let timer = controller.clone().and_then(|c| {
+            let fired = fired.clone();
+            Timeout::new(FETCH_TIMEOUT_MS, move || {
+                fired.set(true);
+                c.abort();
+            })
+            .ok()
+        });
+        Deadline {
+            controller,
+            fired,
+            _timer: timer,
+        }
+    }
+
+    fn error(&self, otherwise: FetchFailure, what: String) -> FetchError {
+        let kind = if self.fired.get() {
+            FetchFailure::TimedOut
+        } else {
+            otherwise
+        };
+        FetchError { kind, detail: what }
+    }
+}
+
+fn builder(url: &str, method: http::Method, peer: Peer) -> RequestBuilder {
+    let builder = RequestBuilder::new(url).method(method);
+    match peer {
         Peer::Provider => builder
             .mode(RequestMode::Cors)
             .credentials(RequestCredentials::Omit),
         Peer::Companion => builder
             .mode(RequestMode::SameOrigin)
             .credentials(RequestCredentials::SameOrigin),
-    };
+    }
+}
+
+/// Sends `request` and reads the whole answer. Any HTTP status is `Ok`; `Err` means no
+/// (whole) answer: offline, CORS refusal, timeout, a body cut off, a bad URL.
+pub async fn send(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+) -> Result<http::Response<Vec<u8>>, FetchError> {
+    let (parts, body) = request.into_parts();
+    let url = parts.uri.to_string();
+    let deadline = Deadline::arm();
+    let mut builder = builder(&url, parts.method, peer)
+        .abort_signal(deadline.controller.as_ref().map(|c| c.signal()).as_ref());
     for (name, value) in &parts.headers {
         if let Ok(v) = value.to_str() {
             builder = builder.header(name.as_str(), v);
@@ -43,11 +116,11 @@ pub async fn send(
     } else {
         builder.body(js_sys::Uint8Array::from(body.as_slice()))
     }
-    .map_err(|e| BrowserError(format!("fetch {url}: {e}")))?;
+    .map_err(|e| deadline.error(FetchFailure::Unsendable, format!("fetch {url}: {e}")))?;
     let resp = req
         .send()
         .await
-        .map_err(|e| BrowserError(format!("fetch {url}: {e}")))?;
+        .map_err(|e| deadline.error(FetchFailure::Rejected, format!("fetch {url}: {e}")))?;
     let mut out = http::Response::builder().status(resp.status());
     for (name, value) in resp.headers().entries() {
         if let (Ok(n), Ok(v)) = (
@@ -57,19 +130,57 @@ pub async fn send(
             out = out.header(n, v);
         }
     }
-    let bytes = resp
-        .binary()
-        .await
-        .map_err(|e| BrowserError(format!("reading the body from {url}: {e}")))?;
-    out.body(bytes)
-        .map_err(|e| BrowserError(format!("response from {url}: {e}")))
+    let bytes = resp.binary().await.map_err(|e| {
+        deadline.error(
+            FetchFailure::BodyCut,
+            format!("reading the body from {url}: {e}"),
+        )
+    })?;
+    out.body(bytes).map_err(|e| FetchError {
+        kind: FetchFailure::Unsendable,
+        detail: format!("response from {url}: {e}"),
+    })
+}
+
+/// What a `mode: "no-cors"` request to a URL showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// An opaque answer: something at that URL answered (its CORS headers do not matter here).
+    Opaque,
+    /// A readable answer (the URL allows this origin after all).
+    Readable,
+    /// No answer again.
+    Failed,
+}
+
+/// A bodyless `GET url` in `mode: "no-cors"` without cookies, to tell a server that refuses
+/// cross-origin reads (opaque answer) from one that is not there (rejected again).
+pub async fn probe_no_cors(url: &str) -> Probe {
+    let deadline = Deadline::arm();
+    let request = RequestBuilder::new(url)
+        .method(http::Method::GET)
+        .mode(RequestMode::NoCors)
+        .credentials(RequestCredentials::Omit)
+        .abort_signal(deadline.controller.as_ref().map(|c| c.signal()).as_ref())
+        .build();
+    let Ok(request) = request else {
+        return Probe::Failed;
+    };
+    match request.send().await {
+        Ok(r) if r.type_() == ResponseType::Opaque => Probe::Opaque,
+        Ok(_) => Probe::Readable,
+        Err(_) => Probe::Failed,
+    }
 }
 
 /// A GET of `url` with `Accept: application/json`.
-pub async fn get_json(url: &str, peer: Peer) -> Result<http::Response<Vec<u8>>, BrowserError> {
+pub async fn get_json(url: &str, peer: Peer) -> Result<http::Response<Vec<u8>>, FetchError> {
     let request = http::Request::get(url)
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|e| BrowserError(format!("GET {url}: {e}")))?;
+        .map_err(|e| FetchError {
+            kind: FetchFailure::Unsendable,
+            detail: format!("GET {url}: {e}"),
+        })?;
     send(request, peer).await
 }

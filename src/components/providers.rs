@@ -160,12 +160,12 @@ pub fn ConfigProblem(
         _ => None,
     };
     view! {
-        <div class="notice notice-error" role="alert">
+        <div class="notice notice-error" role="alert" data-testid="config-error">
             <h2 class="notice-title">"Sign-in is unavailable"</h2>
             <p class="notice-reason">{error.to_string()}</p>
             {excerpt}
             <p>{advice}</p>
-            <button type="button" class="button-secondary" on:click=move |_| on_retry.run(())>
+            <button type="button" class="button-secondary" data-testid="config-retry" on:click=move |_| on_retry.run(())>
                 "Try again"
             </button>
         </div>

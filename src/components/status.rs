@@ -20,7 +20,11 @@ pub fn WorkingNotice(
     }
 }
 
-/// A failure: heading, sentence, and the action that fixes it.
+/// A failure: heading, sentence, and the action that fixes it. It takes keyboard focus when
+/// it appears, so a screen reader reads it and Tab reaches its button next.
+///
+/// Stable hooks for the end-to-end tests: `data-testid="auth-error"` on the notice and
+/// `data-testid="auth-retry"` on its action (a button, or a link away from the home page).
 #[component]
 pub fn FailureNotice(
     /// What went wrong.
@@ -41,13 +45,13 @@ pub fn FailureNotice(
     let retry_button = retry.label().map(|label| {
         if leaves_page {
             view! {
-                <a class="button" href=Page::Home.path() on:click=move |_| auth.dismiss()>{label}</a>
+                <a class="button" data-testid="auth-retry" href=Page::Home.path() on:click=move |_| auth.dismiss()>{label}</a>
             }
             .into_any()
         } else {
             let retry = retry.clone();
             view! {
-                <button type="button" class="button" on:click=move |_| auth.retry(retry.clone())>
+                <button type="button" class="button" data-testid="auth-retry" on:click=move |_| auth.retry(retry.clone())>
                     {label}
                 </button>
             }
@@ -64,8 +68,14 @@ pub fn FailureNotice(
     let home = (home_link && !leaves_page).then(|| {
         view! { <a class="button-secondary" href=Page::Home.path() on:click=move |_| auth.dismiss()>"Back to the home page"</a> }
     });
+    let notice = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = notice.get() {
+            let _ = el.focus();
+        }
+    });
     view! {
-        <div class="notice notice-error" role="alert">
+        <div class="notice notice-error" role="alert" tabindex="-1" data-testid="auth-error" node_ref=notice>
             <h2 class="notice-title">{title}</h2>
             <p>{message}</p>
             <div class="actions">{retry_button}{dismiss}{home}</div>

@@ -32,12 +32,16 @@ pub fn expiry_words(state: Expiry, protocol: Protocol, can_refresh: bool) -> Str
 }
 
 /// The refresh-token line, in words.
-pub fn refresh_words(protocol: Protocol, can_refresh: bool, storage: SessionStorage) -> String {
-    match (protocol, can_refresh) {
+pub fn refresh_words(s: &SessionView) -> String {
+    match (s.protocol, s.can_refresh) {
         (Protocol::Oauth1, _) => {
             "none: the companion keeps the OAuth 1.0a token in an encrypted cookie".to_owned()
         }
-        (_, true) => format!("held {}, never shown", storage_words(storage)),
+        (_, true) if s.refresh_in_companion => {
+            "held by the companion in an encrypted HttpOnly cookie; this page never sees it"
+                .to_owned()
+        }
+        (_, true) => format!("held {}, never shown", storage_words(s.storage)),
         (_, false) => "none: the session ends when the access token expires".to_owned(),
     }
 }
@@ -115,7 +119,7 @@ pub fn TokenInspector(
             }
         })
     };
-    let refresh = move || session.with(|s| refresh_words(s.protocol, s.can_refresh, s.storage));
+    let refresh = move || session.with(refresh_words);
     view! {
         <section class="card" aria-labelledby="tokens-title">
             <h2 id="tokens-title">"Tokens"</h2>
@@ -184,14 +188,43 @@ pub fn ClaimsCard(
 mod tests {
     use super::*;
 
+    fn view(protocol: Protocol, can_refresh: bool, storage: SessionStorage) -> SessionView {
+        SessionView {
+            provider_id: "p".into(),
+            provider_name: "P".into(),
+            protocol,
+            display_name: "you".into(),
+            email: None,
+            picture: None,
+            sub: String::new(),
+            scopes: vec![],
+            access_expires_at: None,
+            storage,
+            can_refresh,
+            refresh_in_companion: false,
+            id_token_claims: vec![],
+            userinfo_claims: vec![],
+            problem: None,
+        }
+    }
+
     #[test]
     fn oauth1_sessions_do_not_claim_a_browser_refresh_token() {
-        let words = refresh_words(Protocol::Oauth1, false, SessionStorage::Tab);
+        let words = refresh_words(&view(Protocol::Oauth1, false, SessionStorage::Tab));
         assert!(words.contains("companion"), "{words}");
         assert_eq!(
-            refresh_words(Protocol::Oidc, true, SessionStorage::Memory),
+            refresh_words(&view(Protocol::Oidc, true, SessionStorage::Memory)),
             "held in memory only (a reload signs you out), never shown"
         );
+    }
+
+    #[test]
+    fn a_refresh_token_kept_by_the_companion_is_not_said_to_be_in_the_browser() {
+        let mut s = view(Protocol::Oidc, true, SessionStorage::Browser);
+        s.refresh_in_companion = true;
+        let words = refresh_words(&s);
+        assert!(words.contains("held by the companion"), "{words}");
+        assert!(!words.contains("localStorage"), "{words}");
     }
 
     #[test]

@@ -108,8 +108,16 @@ fn SignedInView(first: SessionView) -> impl IntoView {
         AuthStatus::SignedIn(s) => s,
         _ => prev.cloned().unwrap_or_else(|| first.clone()),
     });
+    // A renewal or the profile failed on the way to the provider: say so above the rest.
+    let problem = move || {
+        session
+            .get()
+            .problem
+            .map(|f| view! { <FailureNotice failure=f/> })
+    };
     view! {
         <div class="dashboard">
+            {problem}
             <SessionBar session=session/>
             <div class="grid-2">
                 <ProfileCard session=session/>

@@ -1,0 +1,71 @@
+//! Browser tests of the fault handling and the mediated session's storage (headless
+//! Chromium through wasm-bindgen-test; see `browser_tests.rs` for how to run them).
+
+use latchkey_proto::public_config::SessionStorage;
+use wasm_bindgen_test::*;
+
+use super::browser_tests::{both_stores, session};
+use super::reach::{self, Endpoint, Reach};
+use super::session::Session;
+use super::storage_mode::session_key;
+use crate::browser::fetch::{self, FetchFailure, Peer, Probe};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Port 9 (discard) is closed on loopback here: a connection is refused at once.
+const NOTHING_THERE: &str = "http://127.0.0.1:9/o/token/";
+
+fn token_post(url: &str) -> http::Request<Vec<u8>> {
+    http::Request::post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"grant_type=authorization_code&code=x".to_vec())
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_port_is_rejected_and_its_no_cors_probe_fails_too() {
+    let err = fetch::send(token_post(NOTHING_THERE), Peer::Provider)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, FetchFailure::Rejected);
+    assert_eq!(fetch::probe_no_cors(NOTHING_THERE).await, Probe::Failed);
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_token_endpoint_reads_as_unreachable_not_as_a_cors_refusal() {
+    let err = reach::send(token_post(NOTHING_THERE), Peer::Provider, Endpoint::Token)
+        .await
+        .unwrap_err();
+    assert_eq!(err.reach, Reach::Unreachable);
+    let words = err.sentence("Django");
+    assert!(words.starts_with("Could not reach Django's token endpoint"), "{words}");
+}
+
+#[wasm_bindgen_test]
+async fn a_same_origin_probe_is_readable_not_opaque() {
+    // The test page's own origin answers and allows itself: a probe there is not opaque,
+    // so a passing failure is never mistaken for a CORS refusal.
+    let origin = crate::browser::page::origin().unwrap();
+    assert_eq!(
+        fetch::probe_no_cors(&format!("{origin}/")).await,
+        Probe::Readable
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_companion_held_refresh_token_leaves_a_renewable_record_without_a_token() {
+    let mut s = session("med", None);
+    s.refresh_in_companion = true;
+    s.persist(SessionStorage::Browser).unwrap();
+    let (_, local) = both_stores(&session_key("med"));
+    let text = local.unwrap();
+    assert!(text.contains("\"refresh_in_companion\":true"), "{text}");
+    let back = Session::stored("med", SessionStorage::Browser).unwrap();
+    assert!(back.refresh_token.is_none());
+    Session::forget("med", SessionStorage::Browser);
+    // A record with neither a token nor the companion's note is not a session.
+    session("med", None)
+        .persist(SessionStorage::Browser)
+        .unwrap();
+    assert!(Session::stored("med", SessionStorage::Browser).is_none());
+}

@@ -1,0 +1,222 @@
+//! When a provider gives no answer: telling "down" from "refuses browsers", and saying so.
+//!
+//! A cross-origin `fetch` rejects with the same TypeError whether the server is down or
+//! answered without CORS headers. A second, `mode: "no-cors"` request to the same URL
+//! tells them apart: an opaque answer means the server is up and refused the read; a
+//! second rejection means nothing is there. The decision is [`classify`], tested natively.
+
+use crate::browser::fetch::{self, FetchError, FetchFailure, Peer, Probe, FETCH_TIMEOUT_MS};
+
+/// Why a request got no usable answer, once the probe (if any) has spoken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Nothing answered: the provider is down, its name does not resolve, or this browser
+    /// is offline. Trying again later may work.
+    Unreachable,
+    /// The server is up but sends no CORS headers to this origin: a browser can never read
+    /// its answers. Only configuration fixes this.
+    CorsRefused,
+    /// No whole answer within the fetch timeout.
+    TimedOut,
+    /// The answer broke off in the middle.
+    Cut,
+    /// The request could not be made (a bad URL).
+    Unsendable,
+}
+
+/// Whether a failure of this kind is worth a `no-cors` probe.
+pub fn needs_probe(kind: FetchFailure, peer: Peer) -> bool {
+    kind == FetchFailure::Rejected && peer == Peer::Provider
+}
+
+/// The verdict from the failure and, for a rejected cross-origin fetch, the probe.
+pub fn classify(kind: FetchFailure, probe: Option<Probe>) -> Reach {
+    match kind {
+        FetchFailure::TimedOut => Reach::TimedOut,
+        FetchFailure::BodyCut => Reach::Cut,
+        FetchFailure::Unsendable => Reach::Unsendable,
+        FetchFailure::Rejected => match probe {
+            Some(Probe::Opaque) => Reach::CorsRefused,
+            // A readable probe means the first rejection was a passing network failure.
+            Some(Probe::Readable) | Some(Probe::Failed) | None => Reach::Unreachable,
+        },
+    }
+}
+
+/// Which of a provider's endpoints was asked, for the words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// The discovery document.
+    Discovery,
+    /// The token endpoint (code exchange, refresh).
+    Token,
+    /// The ID token signing keys.
+    Keys,
+    /// Userinfo.
+    Userinfo,
+    /// Revocation.
+    Revocation,
+}
+
+impl Endpoint {
+    fn noun(self) -> &'static str {
+        match self {
+            Endpoint::Discovery => "sign-in settings (its discovery document)",
+            Endpoint::Token => "token endpoint",
+            Endpoint::Keys => "signing keys",
+            Endpoint::Userinfo => "profile (userinfo) endpoint",
+            Endpoint::Revocation => "revocation endpoint",
+        }
+    }
+}
+
+/// A request to a provider that got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoAnswer {
+    /// Why.
+    pub reach: Reach,
+    /// Which endpoint.
+    pub endpoint: Endpoint,
+    /// The browser's own words, for the console.
+    pub detail: String,
+}
+
+impl NoAnswer {
+    /// True when trying again later may work (everything but a CORS refusal or a bad URL).
+    pub fn is_transient(&self) -> bool {
+        !matches!(self.reach, Reach::CorsRefused | Reach::Unsendable)
+    }
+
+    /// One or two sentences naming the provider, without the browser's internals.
+    pub fn sentence(&self, provider: &str) -> String {
+        let what = self.endpoint.noun();
+        match (self.reach, self.endpoint) {
+            (Reach::CorsRefused, Endpoint::Token) => format!(
+                "{provider} refuses token requests from browsers (its token endpoint sends no CORS headers). \
+                 Set `token_via_companion = true` with a client secret for this provider in latchkey.toml (see docs/providers.md)."
+            ),
+            (Reach::CorsRefused, _) => format!(
+                "{provider}'s {what} refuses requests from browsers (it sends no CORS headers to this site)."
+            ),
+            (Reach::Unreachable, _) => format!(
+                "Could not reach {provider}'s {what}: it may be down, or this device may be offline."
+            ),
+            (Reach::TimedOut, _) => format!(
+                "{provider}'s {what} did not answer within {} seconds.",
+                FETCH_TIMEOUT_MS / 1000
+            ),
+            (Reach::Cut, _) => format!("{provider}'s {what} broke off its answer half way."),
+            (Reach::Unsendable, _) => {
+                format!("The request to {provider}'s {what} could not be made ({}).", self.detail)
+            }
+        }
+    }
+}
+
+/// Sends a request and, when a cross-origin one is rejected, probes to say why.
+pub async fn send(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+    endpoint: Endpoint,
+) -> Result<http::Response<Vec<u8>>, NoAnswer> {
+    let url = request.uri().to_string();
+    match fetch::send(request, peer).await {
+        Ok(response) => Ok(response),
+        Err(FetchError { kind, detail }) => {
+            let probe = if needs_probe(kind, peer) {
+                Some(fetch::probe_no_cors(&url).await)
+            } else {
+                None
+            };
+            web_sys::console::warn_1(&format!("latchkey: {detail}").into());
+            Err(NoAnswer {
+                reach: classify(kind, probe),
+                endpoint,
+                detail,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejected_fetch_with_an_opaque_probe_is_a_cors_refusal() {
+        assert_eq!(
+            classify(FetchFailure::Rejected, Some(Probe::Opaque)),
+            Reach::CorsRefused
+        );
+    }
+
+    #[test]
+    fn a_rejected_fetch_whose_probe_fails_too_is_unreachable() {
+        assert_eq!(
+            classify(FetchFailure::Rejected, Some(Probe::Failed)),
+            Reach::Unreachable
+        );
+        assert_eq!(
+            classify(FetchFailure::Rejected, Some(Probe::Readable)),
+            Reach::Unreachable
+        );
+        assert_eq!(classify(FetchFailure::Rejected, None), Reach::Unreachable);
+    }
+
+    #[test]
+    fn timeouts_and_cut_bodies_are_not_probed_and_keep_their_kind() {
+        for kind in [FetchFailure::TimedOut, FetchFailure::BodyCut] {
+            assert!(!needs_probe(kind, Peer::Provider));
+        }
+        assert_eq!(classify(FetchFailure::TimedOut, None), Reach::TimedOut);
+        assert_eq!(classify(FetchFailure::BodyCut, None), Reach::Cut);
+    }
+
+    #[test]
+    fn only_a_rejected_cross_origin_fetch_is_probed() {
+        assert!(needs_probe(FetchFailure::Rejected, Peer::Provider));
+        // The companion is same-origin: CORS cannot be the reason.
+        assert!(!needs_probe(FetchFailure::Rejected, Peer::Companion));
+    }
+
+    #[test]
+    fn a_cors_refusal_at_the_token_endpoint_says_how_to_fix_the_config() {
+        let s = NoAnswer {
+            reach: Reach::CorsRefused,
+            endpoint: Endpoint::Token,
+            detail: "TypeError: Failed to fetch".into(),
+        };
+        let text = s.sentence("GitHub");
+        assert!(text.starts_with("GitHub refuses token requests from browsers"));
+        assert!(text.contains("token_via_companion = true"));
+        assert!(text.contains("docs/providers.md"));
+        assert!(!text.contains("TypeError"));
+        assert!(!s.is_transient());
+    }
+
+    #[test]
+    fn an_unreachable_token_endpoint_is_not_blamed_on_cors() {
+        let s = NoAnswer {
+            reach: Reach::Unreachable,
+            endpoint: Endpoint::Token,
+            detail: String::new(),
+        };
+        let text = s.sentence("Django");
+        assert!(
+            text.starts_with("Could not reach Django's token endpoint"),
+            "{text}"
+        );
+        assert!(!text.contains("CORS"));
+        assert!(s.is_transient());
+    }
+
+    #[test]
+    fn a_timeout_names_the_limit_in_seconds() {
+        let s = NoAnswer {
+            reach: Reach::TimedOut,
+            endpoint: Endpoint::Discovery,
+            detail: String::new(),
+        };
+        assert!(s.sentence("Django").contains("within 15 seconds"));
+    }
+}
