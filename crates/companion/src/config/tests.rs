@@ -223,3 +223,5 @@ mod secrets {
         assert_eq!(s.cookie_keys.unwrap().current.secret()[1], 1);
     }
 }
+
+mod mediation;
