@@ -1,6 +1,7 @@
 //! The semantic checks: what TOML's grammar cannot say.
 
 mod mediation;
+mod preset;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -163,6 +164,8 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
 }
 
 fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {
+    let expanded = preset::expand(c, p).ok()?;
+    let p = expanded.as_ref().unwrap_or(p);
     let id = p.id.get_ref().clone();
     let mut ok = true;
     if !is_url_safe_id(&id) {

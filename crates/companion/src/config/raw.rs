@@ -10,6 +10,17 @@ use toml::Spanned;
 /// A spanned string.
 pub(crate) type S = Spanned<String>;
 
+/// A required key the file leaves out, for a preset to fill: empty, at offset 0 (no written
+/// value can start there, since its key comes first).
+pub(crate) fn unset() -> S {
+    Spanned::new(0..0, String::new())
+}
+
+/// True for [`unset`].
+pub(crate) fn is_unset(s: &S) -> bool {
+    s.span() == (0..0)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawConfig {
@@ -32,12 +43,19 @@ pub(crate) struct RawServer {
     pub token_rate_burst: Option<Spanned<i64>>,
 }
 
-#[derive(Debug, Deserialize)]
+// Clone: a preset fills a copy of the entry (`check/preset.rs`).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawProvider {
     pub id: S,
+    // `name` and `protocol` may come from a preset; absent ones read as `unset()`.
+    #[serde(default = "unset")]
     pub name: S,
+    #[serde(default = "unset")]
     pub protocol: S,
+    // A preset (`latchkey_proto::preset`) fills every key left unset; `tenant` is Entra's.
+    pub preset: Option<S>,
+    pub tenant: Option<S>,
     // OAuth 2.0 / OIDC.
     pub issuer: Option<S>,
     pub client_id: Option<S>,
