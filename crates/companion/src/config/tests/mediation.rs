@@ -149,3 +149,26 @@ fn the_client_secret_is_loaded_redacted_and_companion_mode_needs_a_cookie_key() 
     let p = Secrets::load(&c, &|n: &str| (n == "DOT_SECRET").then(|| "v".to_owned())).unwrap_err();
     assert!(p[0].message.contains(COOKIE_KEY_ENV), "{p:?}");
 }
+
+#[test]
+fn the_examples_commented_mediated_provider_parses_once_uncommented() {
+    let text = include_str!("../../../../../examples/latchkey.toml");
+    let start = text
+        .find("# [[provider]]\n# id = \"dot-confidential\"")
+        .expect("the example has a mediated provider");
+    let (head, tail) = text.split_at(start);
+    let uncommented: String = tail
+        .lines()
+        .filter(|l| !l.starts_with("# # "))
+        .map(|l| l.strip_prefix("# ").unwrap_or(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let c = Config::parse(&format!("{head}{uncommented}")).unwrap();
+    let p = c.provider("dot-confidential").unwrap();
+    let ProviderKind::Browser(b) = &p.kind else {
+        panic!("OIDC")
+    };
+    let m = b.mediation.as_ref().unwrap();
+    assert_eq!(m.refresh_token_in, RefreshTokenIn::Companion);
+    assert_eq!(m.token_auth, ClientAuthMethod::ClientSecretBasic);
+}
