@@ -31,6 +31,7 @@ struct Opts {
     cookie_key: &'static str,
     previous_keys: &'static str,
     timeout: Duration,
+    public_url: &'static str,
 }
 
 impl Default for Opts {
@@ -41,6 +42,7 @@ impl Default for Opts {
             cookie_key: COOKIE_KEY,
             previous_keys: "",
             timeout: Duration::from_secs(10),
+            public_url: APP,
         }
     }
 }
@@ -83,7 +85,7 @@ client_secret_env = "MED_SECRET"
         r#"
 [server]
 listen = "127.0.0.1:0"
-public_url = "{APP}"
+public_url = "{public_url}"
 static_dir = "{dir}"
 token_rate_per_minute = {rpm}
 token_rate_burst = {burst}
@@ -129,6 +131,7 @@ issuer = "{b}"
 client_id = "spa"
 {down}{slow}{html}{boom}{cut}"#,
         dir = dir.0.display(),
+        public_url = o.public_url,
         rpm = o.per_minute,
         burst = o.burst,
         secret = secret_file.display(),
@@ -427,6 +430,35 @@ async fn a_tampered_or_foreign_cookie_is_refused_and_cleared_and_an_old_key_stil
     p.cookie = Some(&c2);
     let a = send(&old_key, p).await;
     assert_eq!(a.json()["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn on_https_the_cookie_is_host_prefixed_and_secure() {
+    let t = start(Opts {
+        public_url: "https://app.example",
+        ..Opts::default()
+    })
+    .await;
+    let callback = "https://app.example/callback";
+    let code = t.provider.issue_code(VERIFIER, callback);
+    let form =
+        code_form(&code).replace("http%3A%2F%2F127.0.0.1%3A8080", "https%3A%2F%2Fapp.example");
+    let mut p = Post::new("/oauth2/jar/token", &form);
+    p.origin = Some("https://app.example");
+    let a = send(&t, p).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let (first, header) = a.cookie().unwrap();
+    assert!(first.starts_with("__Host-latchkey_rt_jar="), "{header}");
+    // Browsers drop a __Host- cookie unless it is Secure with Path=/ and no Domain.
+    for attr in ["; Secure", "; Path=/;", "HttpOnly", "SameSite=Strict"] {
+        assert!(header.contains(attr), "{attr} missing: {header}");
+    }
+    assert!(!header.contains("Domain"), "{header}");
+    let mut p = Post::new("/oauth2/jar/refresh", "");
+    p.origin = Some("https://app.example");
+    p.cookie = Some(&first);
+    let a = send(&t, p).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
 }
 
 #[tokio::test]

@@ -105,11 +105,12 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     )
 }
 
-/// RFC 6749 §2.3.1: Basic or body credentials, exactly one of them, and correct.
+/// RFC 6749 §2.3.1: Basic or body credentials, exactly one of them, and correct; else the
+/// §5.2 `invalid_client` answer.
 fn client_auth(
     headers: &HeaderMap,
     params: &HashMap<String, String>,
-) -> Result<&'static str, Response> {
+) -> Result<&'static str, Box<Response>> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -130,11 +131,11 @@ fn client_auth(
         _ => false,
     };
     if !ok {
-        return Err(oauth_error(
+        return Err(Box::new(oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "client authentication failed",
-        ));
+        )));
     }
     Ok(if basic.is_some() { "basic" } else { "post" })
 }
@@ -157,7 +158,7 @@ async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Re
         Ok(a) => a,
         Err(resp) => {
             record(&p, "/token", "none", &params);
-            return resp;
+            return *resp;
         }
     };
     record(&p, "/token", auth, &params);
@@ -245,7 +246,7 @@ async fn revoke(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> R
     let params = parse(&body);
     let auth = match client_auth(&headers, &params) {
         Ok(a) => a,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     record(&p, "/revoke", auth, &params);
     let mut i = p.inner.lock().unwrap();
