@@ -224,3 +224,20 @@ fn oauth1_preset_keeps_an_explicit_signature_method() {
         "https://www.tumblr.com/oauth/request_token"
     );
 }
+
+/// Every TOML snippet in `docs/providers.md` is a valid provider as printed.
+#[test]
+fn the_snippets_in_docs_providers_parse() {
+    let doc = include_str!("../../../../../../docs/providers.md");
+    let snippets: Vec<&str> = doc
+        .split("```toml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap_or(""))
+        .collect();
+    assert_eq!(snippets.len(), NAMES.len(), "one snippet per preset");
+    for s in snippets {
+        let body = s.trim_start().trim_start_matches("[[provider]]\n");
+        let c = parse(body).unwrap_or_else(|p| panic!("{s}\n{p:?}"));
+        assert_eq!(c.providers.len(), 1);
+    }
+}
