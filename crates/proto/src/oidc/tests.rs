@@ -245,6 +245,40 @@ mod signed {
         assert_eq!(v.header().alg, JwsAlg::EdDSA);
     }
 
+    /// A signed ID token from Entra's `common` authority: accepted for its own tenant, refused
+    /// once `tid` names another tenant than `iss` (the signature still verifies).
+    #[test]
+    fn entra_common_token_is_checked_against_its_tid() {
+        let tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let mut c = claims();
+        c["iss"] = json!(format!("https://login.microsoftonline.com/{tid}/v2.0"));
+        c["tid"] = json!(tid);
+        let n = Nonce::new("n");
+        let mut checks = checks(&n);
+        checks.issuer = "https://login.microsoftonline.com/common/v2.0";
+        let t = sign(json!({"alg":"EdDSA","kid":"ed"}), c.clone());
+        let v = block_on(verify_id_token(
+            &t,
+            &ed_jwks(),
+            &NativeVerifier,
+            &checks,
+            NOW,
+        ))
+        .unwrap();
+        assert_eq!(v.claims().all()["tid"], tid);
+        c["tid"] = json!("9188040d-6c67-4c5b-b112-36a304b66dad");
+        let t = sign(json!({"alg":"EdDSA","kid":"ed"}), c);
+        let err = block_on(verify_id_token(
+            &t,
+            &ed_jwks(),
+            &NativeVerifier,
+            &checks,
+            NOW,
+        ))
+        .unwrap_err();
+        assert!(matches!(err, IdTokenError::Issuer { .. }), "{err:?}");
+    }
+
     #[test]
     fn without_kid_every_fitting_key_is_tried() {
         let t = sign(json!({"alg":"EdDSA"}), claims());
