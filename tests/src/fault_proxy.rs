@@ -4,12 +4,13 @@
 //!
 //! It stands in for a network fault only: in [`Fault::PassThrough`] every byte is the real
 //! provider's, and [`Fault::Truncate`] cuts the real provider's own answer. The mode can be
-//! switched while the test runs; switching closes every open connection, so a browser's
-//! keep-alive connection cannot carry an old mode's behaviour over into the new one.
+//! switched while the test runs, for every request or only for one path (say the token
+//! endpoint, while the login page still works); switching closes every open connection, so a
+//! browser's keep-alive connection cannot carry an old mode's behaviour over into the new one.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -51,12 +52,13 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct FaultProxy {
     port: u16,
-    /// The mode and its switch number.
-    mode: watch::Sender<(u64, Fault)>,
+    /// The setting and its switch number.
+    mode: watch::Sender<(u64, Setting)>,
     /// The switch number the accept loop has put into effect.
     applied: watch::Receiver<u64>,
     switches: u64,
     faulted: Arc<AtomicUsize>,
+    upstream: Arc<Mutex<SocketAddr>>,
     task: JoinHandle<()>,
 }
 
@@ -69,13 +71,14 @@ impl FaultProxy {
             .local_addr()
             .expect("the fault proxy's address")
             .port();
-        let (mode, rx) = watch::channel((0, Fault::PassThrough));
+        let (mode, rx) = watch::channel((0, Setting::all(Fault::PassThrough)));
         let (applied_tx, applied) = watch::channel(0);
         let faulted = Arc::new(AtomicUsize::new(0));
+        let upstream = Arc::new(Mutex::new(upstream));
         let task = tokio::spawn(accept_loop(
             listener,
             port,
-            upstream,
+            upstream.clone(),
             rx,
             applied_tx,
             faulted.clone(),
@@ -86,25 +89,55 @@ impl FaultProxy {
             applied,
             switches: 0,
             faulted,
+            upstream,
             task,
         }
     }
 
-    /// Forwards to `http://127.0.0.1:<port>` of a provider fixture's `base_url`.
-    pub async fn in_front_of(base_url: &str) -> Self {
-        let upstream: SocketAddr = base_url
+    /// Points new connections at another upstream: for a provider that must know the proxy's
+    /// address before it starts (DOT's issuer), start the proxy first, then aim it.
+    pub fn set_upstream(&self, upstream: SocketAddr) {
+        if let Ok(mut u) = self.upstream.lock() {
+            *u = upstream;
+        }
+    }
+
+    /// `127.0.0.1:<port>` of a fixture's `http://127.0.0.1:<port>` base URL.
+    pub fn addr_of(base_url: &str) -> SocketAddr {
+        base_url
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .parse()
-            .unwrap_or_else(|e| panic!("{base_url} is not http://<ip>:<port>: {e}"));
-        Self::start(upstream).await
+            .unwrap_or_else(|e| panic!("{base_url} is not http://<ip>:<port>: {e}"))
+    }
+
+    /// Forwards to `http://127.0.0.1:<port>` of a provider fixture's `base_url`.
+    pub async fn in_front_of(base_url: &str) -> Self {
+        Self::start(Self::addr_of(base_url)).await
     }
 
     /// Switches the mode for new connections and closes every open one; returns once the
     /// port listens again (or stopped listening, for [`Fault::Down`]).
     pub async fn set(&mut self, fault: Fault) {
+        self.apply(Setting::all(fault)).await;
+    }
+
+    /// Like [`set`](Self::set), but only requests whose path starts with `path_prefix` meet
+    /// `fault`; the others pass through. Every connection is read one request at a time
+    /// (with `Connection: close` towards the provider), and [`Fault::Down`] closes a
+    /// matching connection unanswered instead of refusing it.
+    pub async fn set_for(&mut self, fault: Fault, path_prefix: &str) {
+        self.apply(Setting {
+            fault,
+            scope: Some(path_prefix.to_owned()),
+        })
+        .await;
+    }
+
+    async fn apply(&mut self, setting: Setting) {
         self.switches += 1;
-        self.mode.send_replace((self.switches, fault));
+        let fault = setting.fault;
+        self.mode.send_replace((self.switches, setting));
         let target = self.switches;
         let applied = tokio::time::timeout(
             Duration::from_secs(10),
@@ -119,7 +152,7 @@ impl FaultProxy {
 
     /// The current mode.
     pub fn mode(&self) -> Fault {
-        self.mode.borrow().1
+        self.mode.borrow().1.fault
     }
 
     /// The port it listens on (also while [`Fault::Down`]: it binds the same port again).
@@ -156,15 +189,15 @@ fn bind(port: u16) -> std::io::Result<TcpListener> {
 async fn accept_loop(
     first: TcpListener,
     port: u16,
-    upstream: SocketAddr,
-    mut rx: watch::Receiver<(u64, Fault)>,
+    upstream: Arc<Mutex<SocketAddr>>,
+    mut rx: watch::Receiver<(u64, Setting)>,
     applied: watch::Sender<u64>,
     faulted: Arc<AtomicUsize>,
 ) {
     let mut listener = Some(first);
     loop {
-        let (switch, mode) = *rx.borrow_and_update();
-        if mode == Fault::Down {
+        let (switch, setting) = rx.borrow_and_update().clone();
+        if setting.fault == Fault::Down && setting.scope.is_none() {
             // Closing the socket makes the kernel refuse new connections.
             listener = None;
         } else if listener.is_none() {
@@ -180,13 +213,16 @@ async fn accept_loop(
         tokio::select! {
             accepted = l.accept() => {
                 let Ok((client, _)) = accepted else { continue };
-                if mode != Fault::PassThrough {
-                    faulted.fetch_add(1, Ordering::SeqCst);
-                }
+                let faulted = faulted.clone();
+                let setting = setting.clone();
                 let mut conn_rx = rx.clone();
+                let upstream = match upstream.lock() {
+                    Ok(u) => *u,
+                    Err(_) => return,
+                };
                 tokio::spawn(async move {
                     tokio::select! {
-                        _ = serve(client, upstream, mode) => {}
+                        _ = serve(client, upstream, setting, faulted) => {}
                         // Any switch ends the connection (dropping both sockets).
                         _ = conn_rx.changed() => {}
                     }
@@ -212,18 +248,59 @@ async fn rebind(port: u16) -> Option<TcpListener> {
     None
 }
 
-async fn serve(mut client: TcpStream, upstream: SocketAddr, mode: Fault) {
-    match mode {
-        Fault::PassThrough => pass_through(client, upstream).await,
-        Fault::Down => {}
-        Fault::Slow(delay) => {
-            tokio::time::sleep(delay).await;
-            pass_through(client, upstream).await;
+/// A fault, and the path prefix it is limited to (`None`: every request).
+#[derive(Debug, Clone)]
+struct Setting {
+    fault: Fault,
+    scope: Option<String>,
+}
+
+impl Setting {
+    fn all(fault: Fault) -> Self {
+        Self { fault, scope: None }
+    }
+}
+
+async fn serve(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    setting: Setting,
+    faulted: Arc<AtomicUsize>,
+) {
+    // With a scope, the request is read first to see whether the fault applies to it.
+    let mut early = None;
+    if let Some(prefix) = &setting.scope {
+        let Some(request) = read_request(&mut client).await else {
+            return;
+        };
+        if !request.path().starts_with(prefix.as_str()) {
+            forward(client, upstream, request).await;
+            return;
         }
-        Fault::Status500 => {
-            let Some(request) = read_request(&mut client).await else {
-                return;
+        early = Some(request);
+    }
+    if setting.fault != Fault::PassThrough {
+        faulted.fetch_add(1, Ordering::SeqCst);
+    }
+    let request = match (setting.fault, early) {
+        (Fault::PassThrough, Some(r)) => return forward(client, upstream, r).await,
+        (Fault::PassThrough, None) => return pass_through(client, upstream).await,
+        (Fault::Down, _) => return,
+        (Fault::Slow(delay), early) => {
+            tokio::time::sleep(delay).await;
+            return match early {
+                Some(r) => forward(client, upstream, r).await,
+                None => pass_through(client, upstream).await,
             };
+        }
+        (_, Some(r)) => r,
+        (_, None) => match read_request(&mut client).await {
+            Some(r) => r,
+            None => return,
+        },
+    };
+    match setting.fault {
+        Fault::Status500 => {
             let body = "Internal Server Error\n";
             let _ = client
                 .write_all(canned("500 Internal Server Error", "text/plain", &request, body).as_bytes())
@@ -231,9 +308,6 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, mode: Fault) {
             let _ = client.shutdown().await;
         }
         Fault::Html => {
-            let Some(request) = read_request(&mut client).await else {
-                return;
-            };
             let body = "<!doctype html>\n<html><head><title>Service unavailable</title></head>\
                         <body><h1>Service unavailable</h1><p>Please try again later.</p></body></html>\n";
             let _ = client
@@ -241,7 +315,18 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, mode: Fault) {
                 .await;
             let _ = client.shutdown().await;
         }
-        Fault::Truncate => truncate(client, upstream).await,
+        Fault::Truncate => truncate(client, upstream, request).await,
+        Fault::PassThrough | Fault::Down | Fault::Slow(_) => {}
+    }
+}
+
+/// Sends one already-read request on with `Connection: close`, then copies both ways until
+/// the provider has answered and closed.
+async fn forward(mut client: TcpStream, upstream: SocketAddr, request: Request) {
+    if let Ok(mut server) = TcpStream::connect(upstream).await {
+        if server.write_all(&request.with_connection_close()).await.is_ok() {
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        }
     }
 }
 
@@ -253,10 +338,7 @@ async fn pass_through(mut client: TcpStream, upstream: SocketAddr) {
 
 /// Sends the request on with `Connection: close`, reads the whole answer, and passes on the
 /// head and the first half of the body.
-async fn truncate(mut client: TcpStream, upstream: SocketAddr) {
-    let Some(request) = read_request(&mut client).await else {
-        return;
-    };
+async fn truncate(mut client: TcpStream, upstream: SocketAddr, request: Request) {
     let Ok(mut server) = TcpStream::connect(upstream).await else {
         return;
     };
@@ -292,6 +374,12 @@ struct Request {
 }
 
 impl Request {
+    /// The request target of the request line (path and query).
+    fn path(&self) -> String {
+        let text = String::from_utf8_lossy(&self.head);
+        text.split(' ').nth(1).unwrap_or_default().to_owned()
+    }
+
     fn header(&self, name: &str) -> Option<String> {
         let text = String::from_utf8_lossy(&self.head);
         text.lines().skip(1).find_map(|line| {
@@ -461,5 +549,13 @@ mod tests {
         proxy.set(Fault::PassThrough).await;
         assert_eq!(get(&url).await, Ok((200, json.to_owned())));
         assert_eq!(proxy.faulted(), 4, "500, HTML, truncate and slow were faulted");
+
+        proxy.set_for(Fault::Status500, "/token").await;
+        assert_eq!(get(&url).await, Ok((200, json.to_owned())), "other paths pass");
+        let (status, _) = get(&format!("{}/token?x=1", proxy.url())).await.unwrap();
+        assert_eq!(status, 500, "the scoped path meets the fault");
+        proxy.set_for(Fault::Down, "/token").await;
+        assert!(get(&format!("{}/token", proxy.url())).await.is_err());
+        assert_eq!(get(&url).await, Ok((200, json.to_owned())), "other paths pass");
     }
 }

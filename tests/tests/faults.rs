@@ -1,0 +1,450 @@
+//! Faults (issue #7): the real providers behind a fault-injecting proxy (down, slower than the
+//! timeout, a gateway's 500, an HTML page instead of JSON, a body cut half way). The app must
+//! say what happened in words and offer "Try again", which works once the provider is back;
+//! the companion must answer 502/504 JSON; nothing may hang (every step has a bound).
+
+use std::time::{Duration, Instant};
+
+use latchkey_e2e::flows::{api_call, flask_sign_in, sign_in_label};
+use latchkey_e2e::process::free_port;
+use latchkey_e2e::providers::{DOT_CLIENT_ID, FLASK_CONSUMER_KEY};
+use latchkey_e2e::{
+    Browser, Companion, Dot, DotOptions, Fault, FaultProxy, Flask, DEMO_USER, DOT_ID, DOT_NAME,
+    FLASK_ID, FLASK_NAME,
+};
+use serde_json::Value;
+
+const SIGNED_IN: &str = "Signed in as demo";
+const TRY_AGAIN: &str = "Try again";
+/// The app aborts a fetch after 15 s (`FETCH_TIMEOUT_MS` in src/browser/fetch.rs).
+const APP_TIMEOUT: Duration = Duration::from_secs(15);
+/// The companion gives up on a provider after 30 s (`UPSTREAM_TIMEOUT` in its state.rs).
+const COMPANION_TIMEOUT: Duration = Duration::from_secs(30);
+/// How far past a timeout the slow mode holds a connection.
+const PAST: Duration = Duration::from_secs(3);
+
+/// DOT and the Flask provider, each behind its own fault proxy, the companion, a browser.
+/// Fields drop in order: the browser first, the proxies and providers last.
+struct Faulty {
+    browser: Browser,
+    companion: Companion,
+    dot_proxy: FaultProxy,
+    flask_proxy: FaultProxy,
+    dot: Dot,
+    flask: Flask,
+}
+
+impl Faulty {
+    async fn start() -> Self {
+        let port = free_port();
+        let origin = format!("http://127.0.0.1:{port}");
+        // DOT names its issuer (and derives every endpoint in its discovery document and
+        // the ID token's `iss` from it): the proxy's address, so all the app's requests to
+        // DOT cross the proxy. The proxy is aimed at DOT once DOT has a port.
+        let dot_proxy = FaultProxy::start(FaultProxy::addr_of("http://127.0.0.1:9")).await;
+        let dot_issuer = format!("{}/o", dot_proxy.url());
+        let dot_options = DotOptions {
+            app_origin: origin.clone(),
+            access_token_seconds: 3600,
+        };
+        let dot_env = [("DOT_ISSUER", dot_issuer.as_str())];
+        let (dot, flask) = tokio::join!(
+            Dot::start_with_env(&dot_options, &dot_env),
+            Flask::start(&origin, FLASK_ID)
+        );
+        dot_proxy.set_upstream(FaultProxy::addr_of(&dot.base_url()));
+        let flask_proxy = FaultProxy::in_front_of(&flask.base_url()).await;
+        let providers = [
+            dot_toml(&dot_proxy.url()),
+            flask_toml(&flask_proxy.url(), &flask.base_url()),
+        ];
+        let companion = Companion::start(
+            port,
+            &providers,
+            &[("FLASK_CONSUMER_SECRET", flask.consumer_secret())],
+        )
+        .await;
+        let browser = Browser::start().await;
+        Self {
+            browser,
+            companion,
+            dot_proxy,
+            flask_proxy,
+            dot,
+            flask,
+        }
+    }
+
+    async fn home(&self, provider: &str) {
+        let b = &self.browser;
+        b.goto(&format!("{}/", self.companion.origin())).await;
+        b.wait_until("the sign-in button", || async {
+            b.has_button(&sign_in_label(provider)).await
+        })
+        .await;
+    }
+
+    /// A GET to the companion with the browser's cookies, not following redirects.
+    async fn companion_get(&self, path: &str) -> (u16, String) {
+        let cookies = self
+            .browser
+            .client()
+            .get_all_cookies()
+            .await
+            .expect("the browser's cookies")
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(COMPANION_TIMEOUT + Duration::from_secs(20))
+            .build()
+            .expect("an HTTP client");
+        let resp = http
+            .get(format!("{}{path}", self.companion.origin()))
+            .header("Cookie", cookies)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} from the companion: {e}"));
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
+    }
+}
+
+fn dot_toml(proxy: &str) -> String {
+    format!(
+        r#"
+[[provider]]
+id = "{DOT_ID}"
+name = "{DOT_NAME}"
+protocol = "oidc"
+issuer = "{proxy}/o"
+client_id = "{DOT_CLIENT_ID}"
+scopes = ["openid", "profile", "email", "read"]
+api_base = "{proxy}/api/"
+session_storage = "tab"
+revocation_endpoint = "{proxy}/o/revoke_token/"
+"#
+    )
+}
+
+/// The companion's legs to Flask cross the proxy; the browser's visit to the authorize page
+/// goes straight to Flask (a fault there is the provider's page, not ours to word).
+fn flask_toml(proxy: &str, direct: &str) -> String {
+    format!(
+        r#"
+[[provider]]
+id = "{FLASK_ID}"
+name = "{FLASK_NAME}"
+protocol = "oauth1"
+request_token_url = "{proxy}/oauth/request_token"
+authorize_url = "{direct}/oauth/authorize"
+access_token_url = "{proxy}/oauth/access_token"
+consumer_key = "{FLASK_CONSUMER_KEY}"
+consumer_secret_env = "FLASK_CONSUMER_SECRET"
+signature_method = "HMAC-SHA1"
+api_base = "{proxy}/api/"
+"#
+    )
+}
+
+/// The failure notice the app shows, waiting up to `bound` for it; panics with the page when
+/// it does not come (the flow hung, or ended some other way).
+async fn failure_notice(b: &Browser, bound: Duration, what: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let alert = b
+            .js(
+                "const a = Array.from(document.querySelectorAll('[role=alert]'))\
+                   .filter(e => e.offsetParent !== null);\
+                 return a.length ? a.map(e => e.innerText).join('\\n') : null;",
+                vec![],
+            )
+            .await;
+        if let Some(text) = alert.as_str() {
+            if b.has_button(TRY_AGAIN).await {
+                return text.to_owned();
+            }
+        }
+        if start.elapsed() > bound {
+            b.fail(&format!(
+                "no failure notice with a {TRY_AGAIN:?} button within {bound:?} ({what})"
+            ))
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A notice in words: names the provider, no markup or JSON dumped on the user.
+fn assert_in_words(notice: &str, provider: &str, what: &str) {
+    assert!(
+        notice.contains(provider),
+        "{what}: the notice names {provider}: {notice:?}"
+    );
+    for raw in ["<html", "<!doctype", "{\"", "Internal Server Error\n"] {
+        assert!(
+            !notice.to_ascii_lowercase().contains(&raw.to_ascii_lowercase()),
+            "{what}: the notice shows raw {raw:?}: {notice:?}"
+        );
+    }
+}
+
+/// `{"error": .., "message": ..}` from a companion error body (or a page showing one).
+fn error_json(text: &str) -> Value {
+    let json = text
+        .find('{')
+        .and_then(|a| text.rfind('}').map(|z| &text[a..=z]))
+        .unwrap_or_else(|| panic!("no JSON in {text:?}"));
+    let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {text:?}"));
+    assert!(
+        v["error"].is_string() && v["message"].is_string(),
+        "an {{error, message}} body: {v}"
+    );
+    v
+}
+
+/// On DOT's pages (through the proxy): signs in when the login page shows, then waits for
+/// the consent page.
+async fn dot_login_to_consent(b: &Browser) {
+    b.wait_until("DOT's login or consent page", || async {
+        b.exists("#login-form").await || b.exists("#authorizationForm").await
+    })
+    .await;
+    if b.exists("#login-form").await {
+        b.fill("#id_username", DEMO_USER).await;
+        b.fill("#id_password", latchkey_e2e::DEMO_PASSWORD).await;
+        b.click_button("Sign in").await;
+    }
+    b.find("#authorizationForm").await;
+}
+
+/// The status of the document the browser shows (Navigation Timing's `responseStatus`).
+async fn page_status(b: &Browser) -> u64 {
+    b.js(
+        "const e = performance.getEntriesByType('navigation')[0]; return e ? e.responseStatus : 0;",
+        vec![],
+    )
+    .await
+    .as_u64()
+    .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_dot_fault_at_discovery_is_shown_in_words_and_try_again_signs_in_once_it_is_back() {
+    let t = Instant::now();
+    let mut s = Faulty::start().await;
+    s.home(DOT_NAME).await;
+    let b = &s.browser;
+    let mut first = true;
+    for fault in Fault::QUICK {
+        s.dot_proxy.set(fault).await;
+        let step = Instant::now();
+        if first {
+            b.click_button(&sign_in_label(DOT_NAME)).await;
+            first = false;
+        } else {
+            // The retry meets the next fault: it must fail in words again, not hang.
+            b.click_button(TRY_AGAIN).await;
+        }
+        let notice = failure_notice(b, Duration::from_secs(10), &format!("{fault:?}")).await;
+        assert_in_words(&notice, DOT_NAME, &format!("{fault:?}"));
+        assert!(!b.text().await.contains(SIGNED_IN));
+        eprintln!("discovery {fault:?} in {:?}: {notice:?}", step.elapsed());
+    }
+    assert!(
+        s.dot_proxy.faulted() >= 3,
+        "500, HTML and the cut body met the app"
+    );
+    s.dot_proxy.set(Fault::PassThrough).await;
+    b.click_button(TRY_AGAIN).await;
+    b.wait_for_url(&s.dot_proxy.url()).await;
+    dot_login_to_consent(b).await;
+    b.click_button("Authorize").await;
+    b.wait_for_text(SIGNED_IN).await;
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(
+        out.code(),
+        Some(200),
+        "the API works through the proxy: {out:?}"
+    );
+    assert_eq!(s.dot.access_token_count(), 1);
+    eprintln!("done in {:?}", t.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_token_endpoint_fault_after_consent_is_shown_in_words_and_try_again_signs_in() {
+    let t = Instant::now();
+    let mut s = Faulty::start().await;
+    s.home(DOT_NAME).await;
+    s.browser.click_button(&sign_in_label(DOT_NAME)).await;
+    let faults = [
+        Fault::Status500,
+        Fault::Html,
+        Fault::Truncate,
+        Fault::Down,
+        // Just past the app's fetch timeout: it must give up and say so.
+        Fault::Slow(APP_TIMEOUT + PAST),
+    ];
+    for fault in faults {
+        let b = &s.browser;
+        b.wait_for_url(&s.dot_proxy.url()).await;
+        dot_login_to_consent(b).await;
+        // Consent and the redirect pass; the code exchange that follows meets the fault.
+        s.dot_proxy.set_for(fault, "/o/token/").await;
+        let b = &s.browser;
+        let step = Instant::now();
+        b.click_button("Authorize").await;
+        let bound = match fault {
+            Fault::Slow(_) => APP_TIMEOUT + Duration::from_secs(10),
+            _ => Duration::from_secs(10),
+        };
+        let notice = failure_notice(b, bound, &format!("{fault:?} at the token endpoint")).await;
+        assert_in_words(&notice, DOT_NAME, &format!("{fault:?}"));
+        assert!(!b.text().await.contains(SIGNED_IN));
+        eprintln!("token {fault:?} in {:?}: {notice:?}", step.elapsed());
+        s.dot_proxy.set(Fault::PassThrough).await;
+        s.browser.click_button(TRY_AGAIN).await;
+    }
+    let b = &s.browser;
+    b.wait_for_url(&s.dot_proxy.url()).await;
+    dot_login_to_consent(b).await;
+    b.click_button("Authorize").await;
+    b.wait_for_text(SIGNED_IN).await;
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}");
+    eprintln!("done in {:?}", t.elapsed());
+}
+
+/// The browser-facing callback leg under `fault`: a fresh request token (consent passes), then
+/// the access-token request meets the fault. Returns the status and text the browser got.
+async fn callback_under(s: &mut Faulty, fault: Fault) -> (u64, String) {
+    s.flask_proxy.set(Fault::PassThrough).await;
+    let b = &s.browser;
+    b.goto(&format!(
+        "{}/oauth1/{FLASK_ID}/login?return_to=/",
+        s.companion.origin()
+    ))
+    .await;
+    b.find("#consent-form").await;
+    s.flask_proxy.set(fault).await;
+    let b = &s.browser;
+    b.click_button("Authorize").await;
+    b.wait_for_url(&format!("{}/oauth1/{FLASK_ID}/callback", s.companion.origin()))
+        .await;
+    b.wait_until("the callback's answer", || async {
+        page_status(b).await != 0
+    })
+    .await;
+    (page_status(b).await, b.text().await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_companion_answers_502_json_when_flask_is_down_answers_500_or_garbles() {
+    let t = Instant::now();
+    let mut s = Faulty::start().await;
+    s.home(FLASK_NAME).await;
+    flask_sign_in(&s.browser, &s.flask.base_url()).await;
+    let login = format!("/oauth1/{FLASK_ID}/login?return_to=/");
+    let api = format!("/oauth1/{FLASK_ID}/api/me");
+    for fault in Fault::QUICK {
+        s.flask_proxy.set(fault).await;
+        let step = Instant::now();
+        // The request-token leg.
+        let (status, body) = s.companion_get(&login).await;
+        assert_eq!(status, 502, "{fault:?}: login leg: {body}");
+        assert_eq!(error_json(&body)["error"], "bad_gateway", "{fault:?}");
+        // The signing proxy: no answer is a 502; an answer is the API's own, passed on.
+        let (status, body) = s.companion_get(&api).await;
+        match fault {
+            Fault::Down => {
+                assert_eq!(status, 502, "{fault:?}: proxy: {body}");
+                assert_eq!(error_json(&body)["error"], "bad_gateway");
+            }
+            Fault::Status500 => assert_eq!(status, 500, "the API's 500 is passed on: {body}"),
+            Fault::Html => {
+                assert_eq!(status, 200, "{body}");
+                assert!(body.starts_with("<!doctype html>"), "passed on as is: {body}");
+            }
+            // The proxy streams: the status and headers are out before the cut, so the
+            // caller's read of the body fails (companion_get reads that as "").
+            Fault::Truncate => assert!(
+                status == 502 || body.is_empty(),
+                "a cut answer is not passed on as if whole: {status} {body}"
+            ),
+            _ => unreachable!(),
+        }
+        // The access-token leg, in the browser.
+        let (status, text) = callback_under(&mut s, fault).await;
+        assert_eq!(status, 502, "{fault:?}: callback leg: {text}");
+        assert_eq!(error_json(&text)["error"], "bad_gateway", "{fault:?}");
+        eprintln!("flask {fault:?}: three legs in {:?}", step.elapsed());
+    }
+    // Back: a new sign-in and a signed call work.
+    s.flask_proxy.set(Fault::PassThrough).await;
+    let b = &s.browser;
+    b.goto(&format!("{}{login}", s.companion.origin())).await;
+    b.find("#consent-form").await;
+    b.click_button("Authorize").await;
+    b.wait_for_url(&format!("{}/", s.companion.origin())).await;
+    b.wait_for_text(SIGNED_IN).await;
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}");
+    eprintln!("done in {:?}", t.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_companion_answers_504_json_when_flask_is_slower_than_its_timeout() {
+    let t = Instant::now();
+    let mut s = Faulty::start().await;
+    s.home(FLASK_NAME).await;
+    flask_sign_in(&s.browser, &s.flask.base_url()).await;
+    // A second sign-in waits on the consent page while the session stays.
+    s.browser
+        .goto(&format!(
+            "{}/oauth1/{FLASK_ID}/login?return_to=/",
+            s.companion.origin()
+        ))
+        .await;
+    s.browser.find("#consent-form").await;
+    s.flask_proxy.set(Fault::Slow(COMPANION_TIMEOUT + PAST)).await;
+    let start = Instant::now();
+    // All three legs at once, so the suite waits out the timeout once.
+    let login = format!("/oauth1/{FLASK_ID}/login?return_to=/");
+    let api = format!("/oauth1/{FLASK_ID}/api/me");
+    let b = &s.browser;
+    let (login, api, callback) = tokio::join!(
+        s.companion_get(&login),
+        s.companion_get(&api),
+        async {
+            b.click_button("Authorize").await;
+            b.wait_for_url(&format!("{}/oauth1/{FLASK_ID}/callback", s.companion.origin()))
+                .await;
+            let bound = Instant::now();
+            while page_status(b).await == 0 && bound.elapsed() < COMPANION_TIMEOUT + PAST {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            (page_status(b).await, b.text().await)
+        }
+    );
+    let took = start.elapsed();
+    for (leg, status, body) in [
+        ("login", u64::from(login.0), login.1),
+        ("api", u64::from(api.0), api.1),
+        ("callback", callback.0, callback.1),
+    ] {
+        assert_eq!(status, 504, "{leg} leg: {body}");
+        assert_eq!(error_json(&body)["error"], "gateway_timeout", "{leg}");
+    }
+    assert!(
+        took < COMPANION_TIMEOUT + Duration::from_secs(10),
+        "answered soon after the timeout, not when the provider did: {took:?}"
+    );
+    s.flask_proxy.set(Fault::PassThrough).await;
+    s.browser.goto(&format!("{}/", s.companion.origin())).await;
+    s.browser.wait_for_text(SIGNED_IN).await;
+    let out = api_call(&s.browser, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "the session survived: {out:?}");
+    eprintln!("504s after {took:?}; done in {:?}", t.elapsed());
+}
