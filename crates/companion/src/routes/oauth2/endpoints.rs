@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex};
 use latchkey_proto::discovery::{self, ProviderMetadata};
 use latchkey_proto::public_config::Protocol;
 
-use super::Mediated;
+use super::{upstream, Mediated};
 use crate::error::ApiError;
-use crate::routes::upstream::send;
 use crate::state::AppState;
 
 /// Provider metadata by provider id, filled on first use.
@@ -95,7 +94,7 @@ async fn metadata(
     }
     .map_err(unusable)?;
     let req = discovery::build_metadata_request(&url).map_err(unusable)?;
-    let resp = send(state, req, "discovery").await?;
+    let resp = upstream(state, req, "discovery").await?;
     let m = Arc::new(discovery::parse_metadata_response(&resp, issuer).map_err(unusable)?);
     cache.put(p.id, m.clone());
     Ok(m)

@@ -28,6 +28,7 @@ mod tests;
 pub mod token;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
@@ -44,6 +45,12 @@ use crate::state::AppState;
 pub use cookie::REFRESH_COOKIE_TTL;
 pub use endpoints::DiscoveryCache;
 
+/// How long one upstream call of a mediation route may take. Shorter than the companion's
+/// general upstream timeout (made for slow APIs behind the signing proxy) so that the app,
+/// which gives up on a token request after 15 s, gets the companion's 504 in words rather
+/// than its own abort.
+pub const UPSTREAM_DEADLINE: Duration = Duration::from_secs(10);
+
 /// Largest request body (a code, a verifier and a redirect URI are well under 1 KiB).
 pub const MAX_BODY: usize = 16 * 1024;
 
@@ -59,6 +66,29 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(Extension(limiter))
         .layer(Extension(Arc::new(DiscoveryCache::default())))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// Sends one request to the provider within [`UPSTREAM_DEADLINE`] (504 after it).
+pub(crate) async fn upstream(
+    state: &AppState,
+    req: http::Request<Vec<u8>>,
+    what: &str,
+) -> Result<http::Response<Vec<u8>>, ApiError> {
+    match tokio::time::timeout(
+        UPSTREAM_DEADLINE,
+        crate::routes::upstream::send(state, req, what),
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(
+                what,
+                "provider did not answer within the mediation deadline"
+            );
+            Err(ApiError::GatewayTimeout)
+        }
+    }
 }
 
 /// One mediated provider with its client secret, looked up by id.

@@ -16,9 +16,8 @@ use latchkey_proto::secret::{AccessToken, RefreshToken};
 
 use super::endpoints::{revocation_endpoint, DiscoveryCache};
 use super::token::with_cookie;
-use super::{answer, cookie, form, mediated, Mediated};
+use super::{answer, cookie, form, mediated, upstream, Mediated};
 use crate::error::ApiError;
-use crate::routes::upstream::send;
 use crate::state::AppState;
 
 /// `token=…&token_type_hint=…` (browser mode; in companion mode the body may be empty, and the
@@ -100,7 +99,7 @@ async fn revoke_all(
     for t in tokens {
         let req = build_revocation_request(&endpoint, &p.auth(), t.as_proto())
             .map_err(|e| ApiError::Internal(format!("revocation request: {e}")))?;
-        let resp = send(state, req, "revocation").await?;
+        let resp = upstream(state, req, "revocation").await?;
         match parse_revocation_response(&resp) {
             Ok(()) => {}
             Err(RevocationError::Server(e)) => {

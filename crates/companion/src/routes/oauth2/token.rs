@@ -16,9 +16,8 @@ use latchkey_proto::token::{
 
 use super::cookie::{self, Unusable};
 use super::endpoints::{token_endpoint, DiscoveryCache};
-use super::{answer, form, mediated, Mediated};
+use super::{answer, form, mediated, upstream, Mediated};
 use crate::error::ApiError;
-use crate::routes::upstream::send;
 use crate::state::AppState;
 
 /// `grant_type=authorization_code&code=…&code_verifier=…&redirect_uri=…` (RFC 6749 §4.1.3,
@@ -60,7 +59,7 @@ pub async fn token(
     let endpoint = token_endpoint(&state, &cache, &p).await?;
     let req = build_relayed_code_request(&endpoint, &p.auth(), code, &expected, verifier)
         .map_err(|e| ApiError::Internal(format!("token request: {e}")))?;
-    let resp = send(&state, req, "token").await?;
+    let resp = upstream(&state, req, "token").await?;
     match parse_token_response(&resp) {
         Ok(set) => {
             tracing::info!(provider = p.id, "code exchanged");
@@ -118,7 +117,7 @@ pub async fn refresh(
     let endpoint = token_endpoint(&state, &cache, &p).await?;
     let req = build_refresh_request(&endpoint, &p.auth(), &refresh_token, scopes.as_deref())
         .map_err(|e| ApiError::Internal(format!("refresh request: {e}")))?;
-    let resp = send(&state, req, "token").await?;
+    let resp = upstream(&state, req, "token").await?;
     match parse_token_response(&resp) {
         Ok(set) => {
             tracing::info!(
