@@ -303,7 +303,9 @@ async fn serve(
         Fault::Status500 => {
             let body = "Internal Server Error\n";
             let _ = client
-                .write_all(canned("500 Internal Server Error", "text/plain", &request, body).as_bytes())
+                .write_all(
+                    canned("500 Internal Server Error", "text/plain", &request, body).as_bytes(),
+                )
                 .await;
             let _ = client.shutdown().await;
         }
@@ -324,7 +326,11 @@ async fn serve(
 /// the provider has answered and closed.
 async fn forward(mut client: TcpStream, upstream: SocketAddr, request: Request) {
     if let Ok(mut server) = TcpStream::connect(upstream).await {
-        if server.write_all(&request.with_connection_close()).await.is_ok() {
+        if server
+            .write_all(&request.with_connection_close())
+            .await
+            .is_ok()
+        {
             let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
         }
     }
@@ -342,7 +348,11 @@ async fn truncate(mut client: TcpStream, upstream: SocketAddr, request: Request)
     let Ok(mut server) = TcpStream::connect(upstream).await else {
         return;
     };
-    if server.write_all(&request.with_connection_close()).await.is_err() {
+    if server
+        .write_all(&request.with_connection_close())
+        .await
+        .is_err()
+    {
         return;
     }
     let mut answer = Vec::new();
@@ -417,7 +427,10 @@ impl Request {
 }
 
 fn find_head_end(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+    bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4)
 }
 
 /// Reads the head and a `Content-Length` body (fixtures' clients send no chunked requests).
@@ -540,22 +553,40 @@ mod tests {
 
         proxy.set(Fault::Truncate).await;
         let err = get(&url).await.unwrap_err();
-        assert!(err.starts_with("body"), "a cut body fails while reading: {err}");
+        assert!(
+            err.starts_with("body"),
+            "a cut body fails while reading: {err}"
+        );
 
         proxy.set(Fault::Slow(Duration::from_secs(5))).await;
         let err = get(&url).await.unwrap_err();
-        assert!(err.contains("timeout: true"), "held past the timeout: {err}");
+        assert!(
+            err.contains("timeout: true"),
+            "held past the timeout: {err}"
+        );
 
         proxy.set(Fault::PassThrough).await;
         assert_eq!(get(&url).await, Ok((200, json.to_owned())));
-        assert_eq!(proxy.faulted(), 4, "500, HTML, truncate and slow were faulted");
+        assert_eq!(
+            proxy.faulted(),
+            4,
+            "500, HTML, truncate and slow were faulted"
+        );
 
         proxy.set_for(Fault::Status500, "/token").await;
-        assert_eq!(get(&url).await, Ok((200, json.to_owned())), "other paths pass");
+        assert_eq!(
+            get(&url).await,
+            Ok((200, json.to_owned())),
+            "other paths pass"
+        );
         let (status, _) = get(&format!("{}/token?x=1", proxy.url())).await.unwrap();
         assert_eq!(status, 500, "the scoped path meets the fault");
         proxy.set_for(Fault::Down, "/token").await;
         assert!(get(&format!("{}/token", proxy.url())).await.is_err());
-        assert_eq!(get(&url).await, Ok((200, json.to_owned())), "other paths pass");
+        assert_eq!(
+            get(&url).await,
+            Ok((200, json.to_owned())),
+            "other paths pass"
+        );
     }
 }

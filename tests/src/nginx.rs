@@ -40,7 +40,8 @@ impl Nginx {
             std::fs::create_dir_all(dir.path().join(sub)).expect("create nginx's dirs");
         }
         let conf = dir.path().join("nginx.conf");
-        std::fs::write(&conf, config(dir.path(), listen_port, upstreams)).expect("write nginx.conf");
+        std::fs::write(&conf, config(dir.path(), listen_port, upstreams))
+            .expect("write nginx.conf");
         let nginx = std::env::var("NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
         let mut command = Command::new(nginx);
         command
@@ -84,7 +85,10 @@ impl Nginx {
 
     /// The requests for `path` logged so far.
     pub fn routed_for(&self, path: &str) -> Vec<Routed> {
-        self.routed().into_iter().filter(|r| r.path == path).collect()
+        self.routed()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 
     /// Waits (up to 10 s) until `path` has been logged `n` times (nginx logs after answering)
@@ -118,10 +122,7 @@ impl Nginx {
             match self.last_upstream() {
                 Some(last) if last != replica => return,
                 _ => {
-                    let _ = http
-                        .get(format!("{}/healthz", self.origin()))
-                        .send()
-                        .await;
+                    let _ = http.get(format!("{}/healthz", self.origin())).send().await;
                 }
             }
         }

@@ -125,7 +125,10 @@ impl Replicas {
             .timeout(Duration::from_secs(2))
             .send()
             .await;
-        assert!(refused.is_err(), "replica {i} still answers after being stopped");
+        assert!(
+            refused.is_err(),
+            "replica {i} still answers after being stopped"
+        );
         self.launch(i).await;
     }
 

@@ -185,7 +185,9 @@ fn assert_in_words(notice: &str, provider: &str, what: &str) {
     );
     for raw in ["<html", "<!doctype", "{\"", "Internal Server Error\n"] {
         assert!(
-            !notice.to_ascii_lowercase().contains(&raw.to_ascii_lowercase()),
+            !notice
+                .to_ascii_lowercase()
+                .contains(&raw.to_ascii_lowercase()),
             "{what}: the notice shows raw {raw:?}: {notice:?}"
         );
     }
@@ -331,8 +333,11 @@ async fn callback_under(s: &mut Faulty, fault: Fault) -> (u64, String) {
     s.flask_proxy.set(fault).await;
     let b = &s.browser;
     b.click_button("Authorize").await;
-    b.wait_for_url(&format!("{}/oauth1/{FLASK_ID}/callback", s.companion.origin()))
-        .await;
+    b.wait_for_url(&format!(
+        "{}/oauth1/{FLASK_ID}/callback",
+        s.companion.origin()
+    ))
+    .await;
     b.wait_until("the callback's answer", || async {
         page_status(b).await != 0
     })
@@ -365,7 +370,10 @@ async fn the_companion_answers_502_json_when_flask_is_down_answers_500_or_garble
             Fault::Status500 => assert_eq!(status, 500, "the API's 500 is passed on: {body}"),
             Fault::Html => {
                 assert_eq!(status, 200, "{body}");
-                assert!(body.starts_with("<!doctype html>"), "passed on as is: {body}");
+                assert!(
+                    body.starts_with("<!doctype html>"),
+                    "passed on as is: {body}"
+                );
             }
             // The proxy streams: the status and headers are out before the cut, so the
             // caller's read of the body fails (companion_get reads that as "").
@@ -408,26 +416,28 @@ async fn the_companion_answers_504_json_when_flask_is_slower_than_its_timeout() 
         ))
         .await;
     s.browser.find("#consent-form").await;
-    s.flask_proxy.set(Fault::Slow(COMPANION_TIMEOUT + PAST)).await;
+    s.flask_proxy
+        .set(Fault::Slow(COMPANION_TIMEOUT + PAST))
+        .await;
     let start = Instant::now();
     // All three legs at once, so the suite waits out the timeout once.
     let login = format!("/oauth1/{FLASK_ID}/login?return_to=/");
     let api = format!("/oauth1/{FLASK_ID}/api/me");
     let b = &s.browser;
-    let (login, api, callback) = tokio::join!(
-        s.companion_get(&login),
-        s.companion_get(&api),
-        async {
+    let (login, api, callback) =
+        tokio::join!(s.companion_get(&login), s.companion_get(&api), async {
             b.click_button("Authorize").await;
-            b.wait_for_url(&format!("{}/oauth1/{FLASK_ID}/callback", s.companion.origin()))
-                .await;
+            b.wait_for_url(&format!(
+                "{}/oauth1/{FLASK_ID}/callback",
+                s.companion.origin()
+            ))
+            .await;
             let bound = Instant::now();
             while page_status(b).await == 0 && bound.elapsed() < COMPANION_TIMEOUT + PAST {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             (page_status(b).await, b.text().await)
-        }
-    );
+        });
     let took = start.elapsed();
     for (leg, status, body) in [
         ("login", u64::from(login.0), login.1),

@@ -30,10 +30,7 @@ impl ScaleOut {
             app_origin: origin.clone(),
             access_token_seconds: 3600,
         };
-        let (dot, flask) = tokio::join!(
-            Dot::start(&dot_options),
-            Flask::start(&origin, FLASK_ID)
-        );
+        let (dot, flask) = tokio::join!(Dot::start(&dot_options), Flask::start(&origin, FLASK_ID));
         let providers = [
             dot_provider_toml(&dot, "tab"),
             flask_provider_toml(&flask, "HMAC-SHA1"),
@@ -122,7 +119,10 @@ async fn an_oauth1_sign_in_whose_legs_land_on_different_replicas_succeeds() {
     let callback = s.replica_of(&format!("/oauth1/{FLASK_ID}/callback")).await;
     assert_ne!(login, callback, "the two legs landed on different replicas");
     let cb = &s.nginx.routed_for(&format!("/oauth1/{FLASK_ID}/callback"))[0];
-    assert_eq!(cb.status, 302, "the callback redirected back to the app: {cb:?}");
+    assert_eq!(
+        cb.status, 302,
+        "the callback redirected back to the app: {cb:?}"
+    );
     assert_eq!(
         cb.upstream,
         s.replicas.addr(callback),
@@ -188,9 +188,15 @@ async fn an_oauth2_sign_in_through_nginx_works() {
     s.home(latchkey_e2e::DOT_NAME).await;
     dot_sign_in(&s.browser, &s.dot.base_url()).await;
     let b = &s.browser;
-    assert!(b.url().await.starts_with(&s.nginx.origin()), "back on the app");
+    assert!(
+        b.url().await.starts_with(&s.nginx.origin()),
+        "back on the app"
+    );
     let callback = s.nginx.wait_routed("/callback", 1).await;
-    assert_eq!(callback[0].status, 200, "nginx served /callback: {callback:?}");
+    assert_eq!(
+        callback[0].status, 200,
+        "nginx served /callback: {callback:?}"
+    );
     let out = api_call(b, "GET", "/me", None).await;
     assert_eq!(out.code(), Some(200), "the API call works: {out:?}");
     // Both replicas served part of the app (round-robin over its files and /latchkey.json).
