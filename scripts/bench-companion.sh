@@ -2,9 +2,14 @@
 # Benchmarks POST /oauth1/{id}/sign of the companion (server profile, a signed-in session)
 # against a bare axum handler of the same shape (crates/companion/examples/bare.rs) and an
 # oauthlib signing service under gunicorn with 2 workers (crates/companion/bench/oauthlib_service.py).
-# wrk: 64 connections, 20 s each (BENCH_SECONDS, BENCH_CONNECTIONS to change). Prints requests/s,
-# p99 latency, the ratios (targets: >= 30x python, >= 0.7x bare) and the companion's RSS idle
-# and under load. BENCH_SKIP_BUILD=1 skips the build.
+# wrk: 64 connections, 20 s each (BENCH_SECONDS, BENCH_CONNECTIONS to change). Each server is
+# measured twice in one run: unpinned (servers and wrk share every CPU, as before) and pinned
+# (every thread of the server on CPU 1, wrk on CPU 0, so each server gets the same one-core
+# budget and wrk does not compete with it). Prints requests/s, p99, the server's CPU time per
+# request (µs, user + system: the figure least moved by other load on the machine), the load
+# average at the start of each run, the ratios (targets: >= 30x python, >= 0.7x bare) and the
+# companion's RSS idle and under load. BENCH_SKIP_BUILD=1 skips the build; BENCH_BIN_DIR
+# points at another directory of server-profile binaries.
 #   scripts/bench-companion.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in wrk curl; do command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }; done
+for tool in wrk curl taskset; do command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }; done
 [ -x "$py/bin/gunicorn" ] || { echo "bench: $py/bin/gunicorn missing (python3 -m venv .venv/reference && .venv/reference/bin/pip install -r tests/reference/requirements.txt)" >&2; exit 1; }
 
 # BENCH_SKIP_BUILD=1 reuses target/server binaries (cargo waits for the shared target lock).
@@ -31,7 +36,7 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   echo "building (cargo --profile server)…" >&2
   cargo build --quiet --locked --profile server -p latchkey-companion --bin latchkey --example bare --example mint_session
 fi
-bin="$root/target/server"
+bin="${BENCH_BIN_DIR:-$root/target/server}"
 
 mkdir -p "$work/dist" && echo '<!doctype html><title>bench</title>' > "$work/dist/index.html"
 cat > "$work/latchkey.toml" <<TOML
@@ -59,9 +64,9 @@ cookie="$("$bin/examples/mint_session" "$work/latchkey.toml" bench)"
 RUST_LOG=warn "$bin/latchkey" serve --config "$work/latchkey.toml" >"$work/companion.log" 2>&1 &
 pids+=($!); companion=$!
 "$bin/examples/bare" "127.0.0.1:$port_b" >"$work/bare.log" 2>&1 &
-pids+=($!)
+pids+=($!); bare=$!
 "$py/bin/gunicorn" -w 2 -b "127.0.0.1:$port_p" --chdir "$root/crates/companion/bench" --log-level warning oauthlib_service:app >"$work/python.log" 2>&1 &
-pids+=($!)
+pids+=($!); python=$!
 
 body='{"method":"POST","url":"http://127.0.0.1:9/api/statuses/update.json?include_entities=true","params":[["status","Hello Ladies + Gentlemen, a signed OAuth request!"]]}'
 wait_up() {
@@ -86,34 +91,59 @@ LUA
 
 rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
 rss_idle="$(rss "$companion")"
+pid_companion=$companion pid_bare=$bare pid_python=$python
+# Every process of a server (gunicorn: the master and its workers).
+procs() { echo "$1"; pgrep -P "$1" || true; }
+# CPU time (user + system, clock ticks) of a server, all its processes and threads.
+cpu_ticks() { local t=0 p; for p in $(procs "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+hz="$(getconf CLK_TCK)"
+# Pins every thread of every process of a server to the CPU list $2.
+pin() { local p; for p in $(procs "$1"); do taskset -a -p -c "$2" "$p" >/dev/null; done; }
+load() { awk '{print $1}' /proc/loadavg; }
 
-run() { # name port -> sets rps_<name>, p99_<name>, errors
-  local out
-  out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" "http://127.0.0.1:$2/oauth1/bench/sign")"
-  echo "$out" > "$work/wrk-$1.txt"
-  local rps p99 non2xx
+run() { # mode name port -> sets rps_<mode>_<name>, p99_…, cpu_… (CPU µs per request), load_…
+  local mode=$1 name=$2 port=$3 pid wrk_cpu out c0 c1
+  pid="$(eval echo "\$pid_$name")"
+  if [ "$mode" = pinned ]; then pin "$pid" 1; wrk_cpu=0; else pin "$pid" "$all_cpus"; wrk_cpu="$all_cpus"; fi
+  local la; la="$(load)"
+  c0="$(cpu_ticks "$pid")"
+  out="$(taskset -c "$wrk_cpu" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port/oauth1/bench/sign")"
+  c1="$(cpu_ticks "$pid")"
+  echo "$out" > "$work/wrk-$mode-$name.txt"
+  local rps p99 non2xx reqs
   rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
   non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
-  [ -z "$non2xx" ] || { echo "bench: $1 answered $non2xx non-2xx responses" >&2; echo "$out" >&2; exit 1; }
-  printf -v "rps_$1" '%s' "$rps"
-  printf -v "p99_$1" '%s' "$p99"
+  [ -z "$non2xx" ] || { echo "bench: $name answered $non2xx non-2xx responses" >&2; echo "$out" >&2; exit 1; }
+  printf -v "rps_${mode}_$name" '%s' "$rps"
+  printf -v "p99_${mode}_$name" '%s' "$p99"
+  printf -v "load_${mode}_$name" '%s' "$la"
+  printf -v "cpu_${mode}_$name" '%s' "$(awk -v t=$((c1 - c0)) -v hz="$hz" -v r="$reqs" 'BEGIN { printf "%.1f", t * 1e6 / hz / r }')"
 }
 
-echo "companion (${secs}s, $conns connections)…" >&2
-( sleep "$((secs / 2))"; rss "$companion" > "$work/rss-load" ) &
-run companion $port_c
+all_cpus="0-$(($(nproc) - 1))"
+for mode in unpinned pinned; do
+  [ "$mode" = unpinned ] && echo "unpinned: servers and wrk share all CPUs ($all_cpus)" >&2
+  [ "$mode" = pinned ] && echo "pinned: each server alone on CPU 1 (every process and thread), wrk on CPU 0" >&2
+  echo "  companion (${secs}s, $conns connections)…" >&2
+  if [ "$mode" = unpinned ]; then ( sleep "$((secs / 2))"; rss "$companion" > "$work/rss-load" ) & fi
+  run "$mode" companion $port_c
+  echo "  bare axum…" >&2
+  run "$mode" bare $port_b
+  echo "  python oauthlib (gunicorn, 2 workers)…" >&2
+  run "$mode" python $port_p
+done
 rss_load="$(cat "$work/rss-load")"
-echo "bare axum…" >&2
-run bare $port_b
-echo "python oauthlib (gunicorn, 2 workers)…" >&2
-run python $port_p
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-printf '\n%-34s %12s %10s\n' "POST /oauth1/{id}/sign" "requests/s" "p99"
-printf '%-34s %12s %10s\n' "companion (server profile)" "$rps_companion" "$p99_companion"
-printf '%-34s %12s %10s\n' "bare axum handler" "$rps_bare" "$p99_bare"
-printf '%-34s %12s %10s\n' "oauthlib + gunicorn (2 workers)" "$rps_python" "$p99_python"
-printf '\ncompanion / python: %sx (target >= 30)\n' "$(ratio "$rps_companion" "$rps_python")"
-printf 'companion / bare:   %sx (target >= 0.7)\n' "$(ratio "$rps_companion" "$rps_bare")"
-printf 'companion RSS: idle %s, under load %s\n' "$rss_idle" "$rss_load"
+for mode in unpinned pinned; do
+  printf '\n%-8s %-32s %12s %10s %12s %6s\n' "$mode" "POST /oauth1/{id}/sign" "requests/s" "p99" "CPU µs/req" "load"
+  for name in companion bare python; do
+    label=$(case $name in companion) echo "companion (server profile)";; bare) echo "bare axum handler";; python) echo "oauthlib + gunicorn (2 workers)";; esac)
+    eval "printf '%-8s %-32s %12s %10s %12s %6s\n' '' \"\$label\" \"\$rps_${mode}_$name\" \"\$p99_${mode}_$name\" \"\$cpu_${mode}_$name\" \"\$load_${mode}_$name\""
+  done
+  eval "c=\$rps_${mode}_companion b=\$rps_${mode}_bare p=\$rps_${mode}_python"
+  printf '%-8s companion / python: %sx (target >= 30), companion / bare: %sx (target >= 0.7)\n' "" "$(ratio "$c" "$p")" "$(ratio "$c" "$b")"
+done
+printf '\ncompanion RSS: idle %s, under load %s\n' "$rss_idle" "$rss_load"

@@ -9,8 +9,8 @@
 //! - `expires_at` (Unix seconds) is inside the ciphertext and checked against the clock the
 //!   caller passes, so an old cookie a browser failed to drop, or a stolen one, dies on time.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -38,7 +38,11 @@ pub enum OpenError {
 
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
+const EXPIRY_LEN: usize = 8;
+const HEADER_LEN: usize = 1 + NONCE_LEN;
 const AAD_CONTEXT: &[u8] = b"latchkey-cookie-v1";
+/// Associated data up to this size is built on the stack (cookie name + provider id).
+const AAD_STACK: usize = 256;
 
 fn key_id(key: &CookieKey) -> u8 {
     let digest = Sha256::new()
@@ -48,17 +52,155 @@ fn key_id(key: &CookieKey) -> u8 {
     digest[0]
 }
 
-fn aad(name: &str, provider: &str) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(AAD_CONTEXT.len() + name.len() + provider.len() + 2);
-    aad.extend_from_slice(AAD_CONTEXT);
-    aad.push(0);
-    aad.extend_from_slice(name.as_bytes());
-    aad.push(0);
-    aad.extend_from_slice(provider.as_bytes());
-    aad
+/// Calls `f` with `AAD_CONTEXT ‖ 0 ‖ name ‖ 0 ‖ provider`, on the stack when it fits.
+fn with_aad<R>(name: &str, provider: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    let len = AAD_CONTEXT.len() + name.len() + provider.len() + 2;
+    let fill = |buf: &mut [u8]| {
+        let (ctx, rest) = buf.split_at_mut(AAD_CONTEXT.len());
+        ctx.copy_from_slice(AAD_CONTEXT);
+        rest[0] = 0;
+        rest[1..=name.len()].copy_from_slice(name.as_bytes());
+        rest[name.len() + 1] = 0;
+        rest[name.len() + 2..].copy_from_slice(provider.as_bytes());
+    };
+    if len <= AAD_STACK {
+        let mut buf = [0u8; AAD_STACK];
+        fill(&mut buf[..len]);
+        f(&buf[..len])
+    } else {
+        let mut buf = vec![0u8; len];
+        fill(&mut buf);
+        f(&buf)
+    }
+}
+
+/// One key, ready to use: its id byte and its expanded AES-256 key schedule.
+#[derive(Clone)]
+struct KeyedCipher {
+    id: u8,
+    cipher: Aes256Gcm,
+}
+
+impl KeyedCipher {
+    fn new(key: &CookieKey) -> Self {
+        Self {
+            id: key_id(key),
+            cipher: Aes256Gcm::new(key.secret().into()),
+        }
+    }
+}
+
+/// The cookie keys with their ciphers built once (the AES key expansion and the GHASH key
+/// derivation are per key, not per request): seals with the current key, opens with any.
+///
+/// Built once in [`crate::AppState`]; [`seal`] and [`open`] build one per call for callers
+/// that only hold [`CookieKeys`].
+#[derive(Clone)]
+pub struct CookieSealer {
+    current: KeyedCipher,
+    previous: Vec<KeyedCipher>,
+}
+
+impl std::fmt::Debug for CookieSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CookieSealer([redacted])")
+    }
+}
+
+impl CookieSealer {
+    /// Expands every key of `keys`.
+    pub fn new(keys: &CookieKeys) -> Self {
+        Self {
+            current: KeyedCipher::new(&keys.current),
+            previous: keys.previous.iter().map(KeyedCipher::new).collect(),
+        }
+    }
+
+    /// Seals `payload` for cookie `name` of `provider`, valid until `expires_at` (Unix seconds).
+    pub fn seal(
+        &self,
+        random: &dyn Randomness,
+        name: &str,
+        provider: &str,
+        expires_at: u64,
+        payload: &[u8],
+    ) -> Result<String, String> {
+        let mut nonce = [0u8; NONCE_LEN];
+        random.fill(&mut nonce);
+        // key id ‖ nonce ‖ ciphertext(expiry ‖ payload) ‖ tag, encrypted in place.
+        let mut out = Vec::with_capacity(HEADER_LEN + EXPIRY_LEN + payload.len() + TAG_LEN);
+        out.push(self.current.id);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&expires_at.to_be_bytes());
+        out.extend_from_slice(payload);
+        let tag = with_aad(name, provider, |aad| {
+            self.current.cipher.encrypt_in_place_detached(
+                &Nonce::from(nonce),
+                aad,
+                &mut out[HEADER_LEN..],
+            )
+        })
+        .map_err(|_| "AES-GCM encryption failed".to_owned())?;
+        out.extend_from_slice(&tag);
+        Ok(URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Opens a value sealed by [`seal`](Self::seal) for the same `name` and `provider`,
+    /// checking its expiry against `now` (Unix seconds). Tries every held key whose id matches.
+    pub fn open(
+        &self,
+        name: &str,
+        provider: &str,
+        now: u64,
+        value: &str,
+    ) -> Result<Vec<u8>, OpenError> {
+        let raw = URL_SAFE_NO_PAD
+            .decode(value.trim())
+            .map_err(|_| OpenError::Malformed)?;
+        if raw.len() < HEADER_LEN + EXPIRY_LEN + TAG_LEN {
+            return Err(OpenError::Malformed);
+        }
+        let id = raw[0];
+        let nonce: [u8; NONCE_LEN] = raw[1..HEADER_LEN]
+            .try_into()
+            .map_err(|_| OpenError::Malformed)?;
+        let nonce = Nonce::from(nonce);
+        let tag_at = raw.len() - TAG_LEN;
+        let tag: [u8; TAG_LEN] = raw[tag_at..]
+            .try_into()
+            .map_err(|_| OpenError::Malformed)?;
+        let tag = Tag::from(tag);
+        let mut candidates = std::iter::once(&self.current)
+            .chain(self.previous.iter())
+            .filter(|k| k.id == id)
+            .peekable();
+        if candidates.peek().is_none() {
+            return Err(OpenError::UnknownKey);
+        }
+        let plaintext = with_aad(name, provider, |aad| {
+            candidates.find_map(|k| {
+                // Two keys can share an id byte: each try starts from its own copy.
+                let mut buf = raw[HEADER_LEN..tag_at].to_vec();
+                k.cipher
+                    .decrypt_in_place_detached(&nonce, aad, &mut buf, &tag)
+                    .ok()
+                    .map(|()| buf)
+            })
+        })
+        .ok_or(OpenError::Tampered)?;
+        let mut be = [0u8; EXPIRY_LEN];
+        be.copy_from_slice(&plaintext[..EXPIRY_LEN]);
+        if now >= u64::from_be_bytes(be) {
+            return Err(OpenError::Expired);
+        }
+        let mut payload = plaintext;
+        payload.drain(..EXPIRY_LEN);
+        Ok(payload)
+    }
 }
 
 /// Seals `payload` for cookie `name` of `provider`, valid until `expires_at` (Unix seconds).
+/// Expands the key on every call: hot paths hold a [`CookieSealer`] instead.
 pub fn seal(
     keys: &CookieKeys,
     random: &dyn Randomness,
@@ -67,31 +209,12 @@ pub fn seal(
     expires_at: u64,
     payload: &[u8],
 ) -> Result<String, String> {
-    let cipher = Aes256Gcm::new(keys.current.secret().into());
-    let mut nonce = [0u8; NONCE_LEN];
-    random.fill(&mut nonce);
-    let mut plaintext = Vec::with_capacity(8 + payload.len());
-    plaintext.extend_from_slice(&expires_at.to_be_bytes());
-    plaintext.extend_from_slice(payload);
-    let aad = aad(name, provider);
-    let ciphertext = cipher
-        .encrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: &plaintext,
-                aad: &aad,
-            },
-        )
-        .map_err(|_| "AES-GCM encryption failed".to_owned())?;
-    let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
-    out.push(key_id(&keys.current));
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ciphertext);
-    Ok(URL_SAFE_NO_PAD.encode(out))
+    CookieSealer::new(keys).seal(random, name, provider, expires_at, payload)
 }
 
 /// Opens a value sealed by [`seal`] for the same `name` and `provider`, checking its expiry
-/// against `now` (Unix seconds). Tries every held key whose id matches.
+/// against `now` (Unix seconds). Expands the keys on every call: hot paths hold a
+/// [`CookieSealer`] instead.
 pub fn open(
     keys: &CookieKeys,
     name: &str,
@@ -99,44 +222,7 @@ pub fn open(
     now: u64,
     value: &str,
 ) -> Result<Vec<u8>, OpenError> {
-    let raw = URL_SAFE_NO_PAD
-        .decode(value.trim())
-        .map_err(|_| OpenError::Malformed)?;
-    if raw.len() < 1 + NONCE_LEN + 8 + TAG_LEN {
-        return Err(OpenError::Malformed);
-    }
-    let (id, rest) = raw.split_at(1);
-    let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
-    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| OpenError::Malformed)?;
-    let nonce = Nonce::from(nonce);
-    let aad = aad(name, provider);
-    let mut candidates = std::iter::once(&keys.current)
-        .chain(keys.previous.iter())
-        .filter(|k| key_id(k) == id[0])
-        .peekable();
-    if candidates.peek().is_none() {
-        return Err(OpenError::UnknownKey);
-    }
-    let plaintext = candidates
-        .find_map(|k| {
-            Aes256Gcm::new(k.secret().into())
-                .decrypt(
-                    &nonce,
-                    Payload {
-                        msg: ciphertext,
-                        aad: &aad,
-                    },
-                )
-                .ok()
-        })
-        .ok_or(OpenError::Tampered)?;
-    let (expiry, payload) = plaintext.split_at(8);
-    let mut be = [0u8; 8];
-    be.copy_from_slice(expiry);
-    if now >= u64::from_be_bytes(be) {
-        return Err(OpenError::Expired);
-    }
-    Ok(payload.to_vec())
+    CookieSealer::new(keys).open(name, provider, now, value)
 }
 
 #[cfg(test)]

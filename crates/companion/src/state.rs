@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 
 use crate::config::Config;
+use crate::sealed_cookie::CookieSealer;
 use crate::secrets::Secrets;
 
 /// The time, injectable so tests can fix it.
@@ -75,6 +76,8 @@ pub struct AppState {
 struct Inner {
     config: Config,
     secrets: Secrets,
+    /// The cookie keys' ciphers, expanded once rather than per request.
+    cookie_sealer: Option<CookieSealer>,
     public_json: Bytes,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Randomness>,
@@ -128,10 +131,12 @@ impl AppState {
             .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let cookie_sealer = secrets.cookie_keys.as_ref().map(CookieSealer::new);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 secrets,
+                cookie_sealer,
                 public_json: Bytes::from(public_json),
                 clock,
                 random,
@@ -148,6 +153,11 @@ impl AppState {
     /// The secrets.
     pub fn secrets(&self) -> &Secrets {
         &self.inner.secrets
+    }
+
+    /// Seals and opens cookies with the loaded cookie keys (`None` when none are loaded).
+    pub fn cookie_sealer(&self) -> Option<&CookieSealer> {
+        self.inner.cookie_sealer.as_ref()
     }
 
     /// `/latchkey.json`, serialised once.

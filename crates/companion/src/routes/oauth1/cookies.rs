@@ -11,7 +11,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::Provider;
 use crate::error::ApiError;
-use crate::sealed_cookie::{self, OpenError};
+use crate::sealed_cookie::OpenError;
 use crate::state::AppState;
 
 /// How long a sign-in may take between `/login` and `/callback` (seconds).
@@ -87,7 +87,9 @@ pub(crate) fn load<T: DeserializeOwned>(
 ) -> Result<T, CookieError> {
     let name = kind.name(state, p.id);
     let value = read(headers, &name).ok_or(CookieError::Missing)?;
-    let bytes = sealed_cookie::open(p.keys, &name, p.id, state.clock().now(), value)
+    let bytes = p
+        .sealer
+        .open(&name, p.id, state.clock().now(), value)
         .map_err(CookieError::Open)?;
     serde_json::from_slice(&bytes).map_err(|_| CookieError::Payload)
 }
@@ -106,15 +108,10 @@ pub(crate) fn set<T: Serialize>(
     let name = kind.name(state, p.id);
     let json = serde_json::to_vec(payload)
         .map_err(|e| ApiError::Internal(format!("cookie payload: {e}")))?;
-    let sealed = sealed_cookie::seal(
-        p.keys,
-        state.random(),
-        &name,
-        p.id,
-        state.clock().now() + ttl,
-        &json,
-    )
-    .map_err(ApiError::Internal)?;
+    let sealed = p
+        .sealer
+        .seal(state.random(), &name, p.id, state.clock().now() + ttl, &json)
+        .map_err(ApiError::Internal)?;
     header_value(state, &name, &sealed, ttl)
 }
 

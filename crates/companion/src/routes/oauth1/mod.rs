@@ -28,7 +28,8 @@ use latchkey_proto::oauth1::{Consumer, SignatureMethod};
 use crate::config::{OAuth1Provider, ProviderKind};
 use crate::error::ApiError;
 pub(crate) use crate::routes::origin::check_origin;
-use crate::secrets::{ConsumerCredential, CookieKeys};
+use crate::sealed_cookie::CookieSealer;
+use crate::secrets::ConsumerCredential;
 use crate::state::AppState;
 
 pub use cookies::{CookieKind, PENDING_TTL, SESSION_TTL};
@@ -51,7 +52,7 @@ pub(crate) struct Provider<'s> {
     pub config: &'s OAuth1Provider,
     pub api_base: Option<&'s str>,
     pub credential: &'s ConsumerCredential,
-    pub keys: &'s CookieKeys,
+    pub sealer: &'s CookieSealer,
 }
 
 impl Provider<'_> {
@@ -97,17 +98,15 @@ pub(crate) fn provider<'s>(state: &'s AppState, id: &str) -> Result<Provider<'s>
         state.secrets().consumers.get(&p.id).ok_or_else(|| {
             ApiError::Internal(format!("no consumer credential loaded for {}", p.id))
         })?;
-    let keys = state
-        .secrets()
-        .cookie_keys
-        .as_ref()
+    let sealer = state
+        .cookie_sealer()
         .ok_or_else(|| ApiError::Internal("no cookie key loaded".to_owned()))?;
     Ok(Provider {
         id: &p.id,
         config: o,
         api_base: p.api_base.as_deref(),
         credential,
-        keys,
+        sealer,
     })
 }
 
