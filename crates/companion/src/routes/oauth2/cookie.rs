@@ -17,7 +17,7 @@ use latchkey_proto::secret::RefreshToken;
 use super::Mediated;
 use crate::error::ApiError;
 use crate::routes::cookie_header::read as read_cookie;
-use crate::sealed_cookie::{self, OpenError};
+use crate::sealed_cookie::OpenError;
 use crate::state::AppState;
 
 /// How long the companion keeps a refresh token (seconds). Providers rarely say how long a
@@ -50,8 +50,9 @@ pub(crate) fn load(
 ) -> Result<RefreshToken, Unusable> {
     let name = name(state, p.id);
     let value = read_cookie(headers, &name).ok_or(Unusable::Missing)?;
-    let keys = p.keys.ok_or(Unusable::Refused(OpenError::UnknownKey))?;
-    let bytes = sealed_cookie::open(keys, &name, p.id, state.clock().now(), value)
+    let sealer = p.sealer.ok_or(Unusable::Refused(OpenError::UnknownKey))?;
+    let bytes = sealer
+        .open(&name, p.id, state.clock().now(), value)
         .map_err(Unusable::Refused)?;
     String::from_utf8(bytes)
         .map(RefreshToken::new)
@@ -64,19 +65,19 @@ pub(crate) fn set(
     p: &Mediated<'_>,
     token: &RefreshToken,
 ) -> Result<HeaderValue, ApiError> {
-    let keys = p
-        .keys
+    let sealer = p
+        .sealer
         .ok_or_else(|| ApiError::Internal("no cookie key loaded".to_owned()))?;
     let name = name(state, p.id);
-    let sealed = sealed_cookie::seal(
-        keys,
-        state.random(),
-        &name,
-        p.id,
-        state.clock().now() + REFRESH_COOKIE_TTL,
-        token.secret().as_bytes(),
-    )
-    .map_err(ApiError::Internal)?;
+    let sealed = sealer
+        .seal(
+            state.random(),
+            &name,
+            p.id,
+            state.clock().now() + REFRESH_COOKIE_TTL,
+            token.secret().as_bytes(),
+        )
+        .map_err(ApiError::Internal)?;
     header_value(state, p.id, &name, &sealed, REFRESH_COOKIE_TTL)
 }
 

@@ -39,7 +39,7 @@ use latchkey_proto::token::ClientAuth;
 use crate::config::{BrowserProvider, Mediation, ProviderKind};
 use crate::error::ApiError;
 use crate::rate_limit::{self, RateLimiter};
-use crate::secrets::CookieKeys;
+use crate::sealed_cookie::CookieSealer;
 use crate::state::AppState;
 
 pub use cookie::REFRESH_COOKIE_TTL;
@@ -97,7 +97,8 @@ pub(crate) struct Mediated<'s> {
     pub browser: &'s BrowserProvider,
     pub mediation: &'s Mediation,
     pub secret: &'s ClientSecret,
-    pub keys: Option<&'s CookieKeys>,
+    /// The cookie ciphers (present whenever a provider keeps refresh tokens in the companion).
+    pub sealer: Option<&'s CookieSealer>,
 }
 
 impl Mediated<'_> {
@@ -143,6 +144,6 @@ pub(crate) fn mediated<'s>(state: &'s AppState, id: &str) -> Result<Mediated<'s>
         browser: b,
         mediation: m,
         secret,
-        keys: state.secrets().cookie_keys.as_ref(),
+        sealer: state.cookie_sealer(),
     })
 }
