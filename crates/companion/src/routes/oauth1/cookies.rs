@@ -5,7 +5,7 @@
 //! https `public_url` they are also `Secure` and carry the `__Host-` prefix, which the browser
 //! only accepts from a secure origin for the whole host, so a sibling subdomain cannot plant one.
 
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use latchkey_proto::oauth1::{TemporaryCredentials, TokenCredentials};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -58,17 +58,7 @@ pub(crate) struct Pending {
 /// The session, sealed in the `session` cookie.
 pub(crate) type Session = TokenCredentials;
 
-/// The value of cookie `name` in the request, if present.
-pub(crate) fn read<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-}
+pub(crate) use crate::routes::cookie_header::read;
 
 /// Why a cookie could not be used.
 #[derive(Debug)]
