@@ -111,6 +111,11 @@ impl Tenant {
         }
     }
 
+    /// `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/{what}` (`authorize`, `token`).
+    pub fn endpoint(&self, what: &str) -> String {
+        format!("{LOGIN_HOST}/{}/oauth2/v2.0/{what}", self.segment())
+    }
+
     /// `https://login.microsoftonline.com/{tenant}/v2.0`: the authority whose
     /// `/.well-known/openid-configuration` Latchkey discovers.
     pub fn issuer(&self) -> String {

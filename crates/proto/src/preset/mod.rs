@@ -74,7 +74,10 @@ pub struct Preset {
     pub protocol: Protocol,
     /// The discovery issuer, for providers that publish one.
     pub issuer: Option<String>,
-    /// Explicit endpoints (each one set wins over discovery).
+    /// Explicit endpoints (each one set wins over discovery). Every OAuth 2.0 / OIDC preset
+    /// names its authorization and token endpoints, so an entry that switches an OIDC preset to
+    /// `protocol = "oauth2"` (no RFC 8414 document at these issuers) and the companion's token
+    /// mediation need no discovery for them.
     pub endpoints: Endpoints,
     /// The OAuth 1.0a endpoints (protocol `oauth1` only).
     pub oauth1: Option<OAuth1Urls>,
@@ -118,12 +121,17 @@ pub fn lookup(name: &str, tenant: Option<&str>) -> Result<Preset, PresetError> {
     let spec = table::spec(name).ok_or_else(|| PresetError::Unknown {
         name: name.to_owned(),
     })?;
-    let issuer = match (spec.name, tenant) {
-        ("entra", t) => Some(entra::Tenant::parse(t.unwrap_or("common"))?.issuer()),
-        (preset, Some(_)) => return Err(PresetError::TenantNotApplicable { preset }),
-        (_, None) => spec.issuer.map(str::to_owned),
-    };
-    Ok(spec.build(issuer))
+    match (spec.name, tenant) {
+        ("entra", t) => {
+            let tenant = entra::Tenant::parse(t.unwrap_or("common"))?;
+            let mut preset = spec.build(Some(tenant.issuer()));
+            preset.endpoints.authorization_endpoint = Some(tenant.endpoint("authorize"));
+            preset.endpoints.token_endpoint = Some(tenant.endpoint("token"));
+            Ok(preset)
+        }
+        (preset, Some(_)) => Err(PresetError::TenantNotApplicable { preset }),
+        (_, None) => Ok(spec.build(spec.issuer.map(str::to_owned))),
+    }
 }
 
 /// A key of a provider entry that a preset may fill, named as in `latchkey.toml`.

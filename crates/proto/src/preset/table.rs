@@ -130,6 +130,8 @@ pub(super) fn spec(name: &str) -> Option<Spec> {
         "google" => Spec {
             protocol: Protocol::Oidc,
             issuer: Some("https://accounts.google.com"),
+            authorization_endpoint: Some("https://accounts.google.com/o/oauth2/v2/auth"),
+            token_endpoint: Some("https://oauth2.googleapis.com/token"),
             revocation_endpoint: Some("https://oauth2.googleapis.com/revoke"),
             scopes: &["openid", "email", "profile"],
             api_base: Some("https://www.googleapis.com/"),
@@ -159,6 +161,8 @@ pub(super) fn spec(name: &str) -> Option<Spec> {
         "gitlab" => Spec {
             protocol: Protocol::Oidc,
             issuer: Some("https://gitlab.com"),
+            authorization_endpoint: Some("https://gitlab.com/oauth/authorize"),
+            token_endpoint: Some("https://gitlab.com/oauth/token"),
             revocation_endpoint: Some("https://gitlab.com/oauth/revoke"),
             scopes: &["openid", "profile", "email"],
             api_base: Some("https://gitlab.com/api/v4/"),
@@ -223,6 +227,8 @@ pub(super) fn spec(name: &str) -> Option<Spec> {
         "twitch" => Spec {
             protocol: Protocol::Oidc,
             issuer: Some("https://id.twitch.tv/oauth2"),
+            authorization_endpoint: Some("https://id.twitch.tv/oauth2/authorize"),
+            token_endpoint: Some("https://id.twitch.tv/oauth2/token"),
             revocation_endpoint: Some("https://id.twitch.tv/oauth2/revoke"),
             scopes: &["openid", "user:read:email"],
             api_base: Some("https://api.twitch.tv/helix/"),

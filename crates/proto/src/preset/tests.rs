@@ -77,15 +77,17 @@ fn every_preset_is_complete_for_its_protocol() {
         let e = &p.endpoints;
         match p.protocol {
             Protocol::Oidc => assert!(p.issuer.is_some() && p.features.oidc, "{name}"),
-            Protocol::Oauth2 => assert!(
-                p.issuer.is_some()
-                    || (e.authorization_endpoint.is_some() && e.token_endpoint.is_some()),
-                "{name}"
-            ),
+            Protocol::Oauth2 => assert!(!p.features.oidc, "{name}"),
             Protocol::Oauth1 => {
                 assert!(p.oauth1.is_some() && !p.token_via_companion, "{name}");
                 assert!(p.scopes.is_empty() && p.issuer.is_none(), "{name}");
             }
+        }
+        if p.protocol != Protocol::Oauth1 {
+            assert!(
+                e.authorization_endpoint.is_some() && e.token_endpoint.is_some(),
+                "{name}: both core endpoints, so no discovery is needed for them"
+            );
         }
         assert!(
             p.api_base.as_deref().is_some_and(|b| b.ends_with('/')),
@@ -145,6 +147,15 @@ fn entra_builds_its_issuer_from_the_tenant() {
     assert_eq!(
         issuer(None),
         "https://login.microsoftonline.com/common/v2.0"
+    );
+    let orgs = lookup("entra", Some("organizations")).unwrap().endpoints;
+    assert_eq!(
+        orgs.token_endpoint.as_deref(),
+        Some("https://login.microsoftonline.com/organizations/oauth2/v2.0/token")
+    );
+    assert_eq!(
+        orgs.authorization_endpoint.as_deref(),
+        Some("https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize")
     );
     assert_eq!(
         issuer(Some("consumers")),
