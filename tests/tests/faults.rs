@@ -193,6 +193,24 @@ fn assert_in_words(notice: &str, provider: &str, what: &str) {
     }
 }
 
+/// Each fault gets its own sentence (a user can tell "down" from "too slow" from "broken"),
+/// and the 500 and the timeout say which.
+fn assert_told_apart(notices: &[(Fault, String)]) {
+    for (i, (fa, a)) in notices.iter().enumerate() {
+        for (fb, b) in &notices[i + 1..] {
+            assert_ne!(a, b, "{fa:?} and {fb:?} read the same");
+        }
+        match fa {
+            Fault::Status500 => assert!(a.contains("500"), "{a:?}"),
+            Fault::Slow(_) => assert!(
+                a.contains(&format!("{} seconds", APP_TIMEOUT.as_secs())),
+                "the timeout is named: {a:?}"
+            ),
+            _ => {}
+        }
+    }
+}
+
 /// `{"error": .., "message": ..}` from a companion error body (or a page showing one).
 fn error_json(text: &str) -> Value {
     let json = text
@@ -240,6 +258,7 @@ async fn each_dot_fault_at_discovery_is_shown_in_words_and_try_again_signs_in_on
     s.home(DOT_NAME).await;
     let b = &s.browser;
     let mut first = true;
+    let mut notices = Vec::new();
     for fault in Fault::QUICK {
         s.dot_proxy.set(fault).await;
         let step = Instant::now();
@@ -254,11 +273,13 @@ async fn each_dot_fault_at_discovery_is_shown_in_words_and_try_again_signs_in_on
         assert_in_words(&notice, DOT_NAME, &format!("{fault:?}"));
         assert!(!b.text().await.contains(SIGNED_IN));
         eprintln!("discovery {fault:?} in {:?}: {notice:?}", step.elapsed());
+        notices.push((fault, notice));
     }
     assert!(
         s.dot_proxy.faulted() >= 3,
         "500, HTML and the cut body met the app"
     );
+    assert_told_apart(&notices);
     s.dot_proxy.set(Fault::PassThrough).await;
     b.click_button(TRY_AGAIN).await;
     b.wait_for_url(&s.dot_proxy.url()).await;
@@ -289,6 +310,7 @@ async fn each_token_endpoint_fault_after_consent_is_shown_in_words_and_try_again
         // Just past the app's fetch timeout: it must give up and say so.
         Fault::Slow(APP_TIMEOUT + PAST),
     ];
+    let mut notices = Vec::new();
     for fault in faults {
         let b = &s.browser;
         b.wait_for_url(&s.dot_proxy.url()).await;
@@ -306,9 +328,11 @@ async fn each_token_endpoint_fault_after_consent_is_shown_in_words_and_try_again
         assert_in_words(&notice, DOT_NAME, &format!("{fault:?}"));
         assert!(!b.text().await.contains(SIGNED_IN));
         eprintln!("token {fault:?} in {:?}: {notice:?}", step.elapsed());
+        notices.push((fault, notice));
         s.dot_proxy.set(Fault::PassThrough).await;
         s.browser.click_button(TRY_AGAIN).await;
     }
+    assert_told_apart(&notices);
     let b = &s.browser;
     b.wait_for_url(&s.dot_proxy.url()).await;
     dot_login_to_consent(b).await;
@@ -457,4 +481,38 @@ async fn the_companion_answers_504_json_when_flask_is_slower_than_its_timeout() 
     let out = api_call(&s.browser, "GET", "/me", None).await;
     assert_eq!(out.code(), Some(200), "the session survived: {out:?}");
     eprintln!("504s after {took:?}; done in {:?}", t.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oauth1_sign_in_while_flask_is_down_is_shown_in_words_and_try_again_works() {
+    let t = Instant::now();
+    let mut s = Faulty::start().await;
+    s.home(FLASK_NAME).await;
+    s.flask_proxy.set(Fault::Down).await;
+    s.browser.click_button(&sign_in_label(FLASK_NAME)).await;
+    // The sign-in is a navigation to the companion's /login, whose request-token leg fails.
+    let notice = failure_notice(&s.browser, Duration::from_secs(10), "Flask down at /login").await;
+    assert_in_words(&notice, FLASK_NAME, "Flask down at /login");
+    s.flask_proxy.set(Fault::PassThrough).await;
+    s.browser.click_button(TRY_AGAIN).await;
+    flask_consent_and_back(&s).await;
+    eprintln!("done in {:?}", t.elapsed());
+}
+
+/// On the Flask provider: signs in when asked, consents, and waits for "Signed in as demo".
+async fn flask_consent_and_back(s: &Faulty) {
+    let b = &s.browser;
+    b.wait_for_url(&s.flask.base_url()).await;
+    b.wait_until("the Flask login or consent page", || async {
+        b.exists("#login-form").await || b.exists("#consent-form").await
+    })
+    .await;
+    if b.exists("#login-form").await {
+        b.fill("#username", DEMO_USER).await;
+        b.fill("#password", latchkey_e2e::DEMO_PASSWORD).await;
+        b.click_button("Sign in").await;
+    }
+    b.find("#consent-form").await;
+    b.click_button("Authorize").await;
+    b.wait_for_text(SIGNED_IN).await;
 }
