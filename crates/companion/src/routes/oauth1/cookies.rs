@@ -100,7 +100,13 @@ pub(crate) fn set<T: Serialize>(
         .map_err(|e| ApiError::Internal(format!("cookie payload: {e}")))?;
     let sealed = p
         .sealer
-        .seal(state.random(), &name, p.id, state.clock().now() + ttl, &json)
+        .seal(
+            state.random(),
+            &name,
+            p.id,
+            state.clock().now() + ttl,
+            &json,
+        )
         .map_err(ApiError::Internal)?;
     header_value(state, &name, &sealed, ttl)
 }

@@ -1,7 +1,8 @@
 //! The two browser-facing legs: `/login` (temporary credentials, RFC 5849 §2.1, then the
 //! redirect to the provider, §2.2) and `/callback` (token credentials, §2.3).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_proto::oauth1::percent;
@@ -13,7 +14,7 @@ use latchkey_proto::secret::ct_eq_str;
 use serde::Deserialize;
 
 use super::cookies::{self, CookieError, CookieKind, Pending, Session};
-use super::{provider, stamp_parts};
+use super::{provider, stamp_parts, ProviderId};
 use crate::error::ApiError;
 use crate::routes::upstream::send;
 pub(crate) use crate::routes::upstream::upstream_error;
@@ -60,13 +61,20 @@ fn redirect(location: &str, cookies: &[HeaderValue]) -> Result<Response, ApiErro
     Ok(resp)
 }
 
+/// A query the extractor refused (a repeated or undecodable parameter) as the JSON 400 every
+/// other refusal is, rather than axum's plain-text one.
+fn query_error(r: QueryRejection) -> ApiError {
+    ApiError::BadRequest(r.body_text().into())
+}
+
 /// `GET /oauth1/{id}/login?return_to=/path`: gets temporary credentials, keeps them in the
 /// sealed `pending` cookie and sends the browser to the provider's authorization page.
 pub async fn login(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<LoginQuery>,
+    ProviderId(id): ProviderId,
+    q: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(query_error)?;
     let p = provider(&state, &id)?;
     let callback = format!(
         "{}/oauth1/{}/callback",
@@ -156,10 +164,11 @@ pub struct CallbackQuery {
 /// cookie, drops the pending cookie and returns to the app.
 pub async fn callback(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<CallbackQuery>,
+    ProviderId(id): ProviderId,
+    q: Result<Query<CallbackQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(query_error)?;
     let p = provider(&state, &id)?;
     let restart = format!("start again at /oauth1/{}/login", p.id);
     let pending: Pending =

@@ -21,6 +21,10 @@ pub mod sign;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::routing::{any, get, post};
 use axum::Router;
 use latchkey_proto::oauth1::{Consumer, SignatureMethod};
@@ -44,6 +48,27 @@ pub fn router() -> Router<AppState> {
         .route("/oauth1/{id}/sign", post(sign::sign))
         .route("/oauth1/{id}/api/", any(proxy::proxy_root))
         .route("/oauth1/{id}/api/{*path}", any(proxy::proxy))
+}
+
+/// The `{id}` of an OAuth 1.0a route. A path that does not decode (e.g. `%FF`) is refused
+/// with the JSON 400 every other refusal is, rather than axum's plain-text one.
+pub struct ProviderId(
+    /// The provider id as configured.
+    pub String,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for ProviderId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|r| ApiError::BadRequest(r.body_text().into()))?;
+        params
+            .remove("id")
+            .map(ProviderId)
+            .ok_or_else(|| ApiError::Internal("route without {id}".to_owned()))
+    }
 }
 
 /// One configured OAuth 1.0a provider with its secrets, looked up by id.

@@ -6,13 +6,13 @@
 //! browser's cookies); hop-by-hop headers and `Set-Cookie` never come back.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, Method};
 use axum::response::Response;
 use latchkey_proto::oauth1::Body as SignedBody;
 
 use super::login::upstream_error;
-use super::{api_path, check_origin, provider, session, sign_for_session};
+use super::{api_path, check_origin, provider, session, sign_for_session, ProviderId};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -54,7 +54,7 @@ fn dropped_response_header(name: &HeaderName) -> bool {
 /// `ANY /oauth1/{id}/api/` (the base itself).
 pub async fn proxy_root(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ProviderId(id): ProviderId,
     req: Request,
 ) -> Result<Response, ApiError> {
     forward(state, id, req).await
@@ -63,7 +63,7 @@ pub async fn proxy_root(
 /// `ANY /oauth1/{id}/api/{*path}`.
 pub async fn proxy(
     State(state): State<AppState>,
-    Path((id, _path)): Path<(String, String)>,
+    ProviderId(id): ProviderId,
     req: Request,
 ) -> Result<Response, ApiError> {
     forward(state, id, req).await

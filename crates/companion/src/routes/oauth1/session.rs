@@ -1,12 +1,12 @@
 //! `GET /oauth1/{id}/session` and `POST /oauth1/{id}/logout`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::cookies::{self, CookieError, CookieKind, Session};
-use super::{check_origin, provider, Provider};
+use super::{check_origin, provider, Provider, ProviderId};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -50,7 +50,7 @@ fn no_store(mut resp: Response) -> Response {
 /// `screen_name`, whatever the provider returned with the token). Never the token or secret.
 pub async fn session(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ProviderId(id): ProviderId,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
@@ -74,7 +74,7 @@ pub async fn session(
 /// Drops the session cookie. The provider keeps the token: RFC 5849 defines no revocation.
 pub async fn logout(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ProviderId(id): ProviderId,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;

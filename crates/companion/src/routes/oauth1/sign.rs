@@ -4,13 +4,13 @@
 //! Note the header is only valid for the exact method, URL, form parameters, timestamp and
 //! nonce it was made for.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use latchkey_proto::oauth1::{Body, SignatureMethod};
 use serde::{Deserialize, Serialize};
 
-use super::{api_path, check_origin, provider, session, sign_for_session};
+use super::{api_path, check_origin, provider, session, sign_for_session, ProviderId};
 use crate::error::{ApiError, Json};
 use crate::state::AppState;
 
@@ -65,7 +65,7 @@ fn pairs(p: Option<Params>) -> Result<Vec<(String, String)>, ApiError> {
 /// Signs; see the module docs.
 pub async fn sign(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ProviderId(id): ProviderId,
     headers: HeaderMap,
     Json(req): Json<SignRequest>,
 ) -> Result<Response, ApiError> {
