@@ -22,6 +22,9 @@ use crate::browser::channel::Channel;
 use crate::browser::timer::Timeout;
 use crate::browser::{page, BrowserError};
 
+/// The failure notice's selector (`components::status::FailureNotice`), for keyboard focus.
+const FAILURE_NOTICE: &str = "[data-testid=auth-error]";
+
 /// The callback the `/callback` page hands in to move to the return path.
 pub type Navigate = Box<dyn Fn(&str)>;
 
@@ -101,9 +104,10 @@ impl Engine {
         self.set(AuthStatus::Working { step: step.into() });
     }
 
-    /// Publishes a failure.
+    /// Publishes a failure and moves keyboard focus to its notice.
     pub(super) fn fail(&self, failure: AuthFailure) {
         self.set(AuthStatus::Failed(failure));
+        page::focus_soon(FAILURE_NOTICE);
     }
 
     /// The configured provider with this id.
@@ -204,10 +208,10 @@ impl Engine {
         }
         *self.refresh_timer.borrow_mut() = None;
         self.generation.set(self.generation.get().wrapping_add(1));
-        self.set(match failure {
-            Some(f) => AuthStatus::Failed(f),
-            None => AuthStatus::SignedOut,
-        });
+        match failure {
+            Some(f) => self.fail(f),
+            None => self.set(AuthStatus::SignedOut),
+        }
     }
 
     /// One session at a time: signing in with one provider drops stored sessions of others.
@@ -298,12 +302,18 @@ impl Engine {
     /// After a failed renewal of the session in memory: a passing fault keeps the session
     /// (and its stored refresh token) and shows the failure inside the signed-in view; a
     /// refusal ends the session.
+    /// Without a session in memory (restoring on load) a passing fault shows the failure
+    /// and leaves the stored refresh token for "Try again".
     pub(super) fn refresh_failed(&self, provider_id: &str, e: &super::RefreshError) {
         let failure = e.failure(&self.name_of(provider_id), provider_id);
-        if e.is_transient() && self.set_problem(provider_id, Some(failure.clone())) {
-            return;
+        if !e.is_transient() {
+            if let Some(p) = self.provider(provider_id) {
+                Session::forget(provider_id, p.session_storage);
+            }
+            self.clear(Some(failure));
+        } else if !self.set_problem(provider_id, Some(failure.clone())) {
+            self.fail(failure);
         }
-        self.clear(Some(failure));
     }
 
     /// Shows (or clears) a problem inside the signed-in view of `provider_id`'s session.
@@ -317,7 +327,11 @@ impl Engine {
             session.problem = problem;
             session.view()
         };
+        let focus = view.problem.is_some();
         self.set(AuthStatus::SignedIn(view));
+        if focus {
+            page::focus_soon(FAILURE_NOTICE);
+        }
         true
     }
 
@@ -335,23 +349,17 @@ impl Engine {
             let Some(p) = self.provider(&provider_id).cloned() else {
                 return;
             };
-            self.step(words::STEP_PROFILE);
-            let endpoints = match self.endpoints_for(&p).await {
-                Ok(e) => e,
-                Err(e) => {
-                    let failure = AuthFailure {
-                        title: words::TITLE_PROFILE.into(),
-                        message: e.sentence(&p.name),
-                        retry: super::RetryAction::LoadProfile,
-                    };
-                    self.set_problem(&provider_id, Some(failure));
-                    return;
-                }
-            };
-            let Some(endpoint) = endpoints.userinfo_endpoint.clone() else {
+            // Signed in means the endpoints were resolved in this page already.
+            let endpoint = self
+                .endpoints
+                .borrow()
+                .get(&provider_id)
+                .and_then(|e| e.userinfo_endpoint.clone());
+            let Some(endpoint) = endpoint else {
                 self.set_problem(&provider_id, None);
                 return;
             };
+            self.step(words::STEP_PROFILE);
             match super::exchange::userinfo(&endpoint, &token, &sub).await {
                 Ok(claims) => {
                     if let Some(s) = self.session.borrow_mut().as_mut() {
@@ -402,20 +410,10 @@ impl Engine {
         });
         if let Some((provider_id, stored)) = stored {
             self.step(words::STEP_RENEWING);
-            match self.restore_with(&provider_id, stored).await {
-                Ok(()) => return,
-                // A passing fault keeps the stored refresh token for "Try again".
-                Err(e) if e.is_transient() => {
-                    let name = self.name_of(&provider_id);
-                    self.fail(e.failure(&name, &provider_id));
-                    return;
-                }
-                Err(e) => {
-                    let name = self.name_of(&provider_id);
-                    self.clear(Some(e.failure(&name, &provider_id)));
-                    return;
-                }
+            if let Err(e) = self.restore_with(&provider_id, stored).await {
+                self.refresh_failed(&provider_id, &e);
             }
+            return;
         }
         for p in self
             .config

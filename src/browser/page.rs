@@ -71,3 +71,21 @@ pub fn now_ms() -> u64 {
 pub fn now_s() -> u64 {
     now_ms() / 1000
 }
+
+/// Moves keyboard focus to the first element matching `selector` once the view has caught
+/// up with the state just published (a zero-delay timer runs after the render).
+pub fn focus_soon(selector: &'static str) {
+    use wasm_bindgen::JsCast;
+    let focus = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let found = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(selector).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = found {
+            let _ = el.focus();
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(focus.unchecked_ref(), 0);
+    }
+}

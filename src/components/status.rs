@@ -20,8 +20,8 @@ pub fn WorkingNotice(
     }
 }
 
-/// A failure: heading, sentence, and the action that fixes it. It takes keyboard focus when
-/// it appears, so a screen reader reads it and Tab reaches its button next.
+/// A failure: heading, sentence, and the action that fixes it. The auth context moves
+/// keyboard focus to it when it appears (`tabindex="-1"`), so Tab reaches its button next.
 ///
 /// Stable hooks for the end-to-end tests: `data-testid="auth-error"` on the notice and
 /// `data-testid="auth-retry"` on its action (a button, or a link away from the home page).
@@ -68,14 +68,8 @@ pub fn FailureNotice(
     let home = (home_link && !leaves_page).then(|| {
         view! { <a class="button-secondary" href=Page::Home.path() on:click=move |_| auth.dismiss()>"Back to the home page"</a> }
     });
-    let notice = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        if let Some(el) = notice.get() {
-            let _ = el.focus();
-        }
-    });
     view! {
-        <div class="notice notice-error" role="alert" tabindex="-1" data-testid="auth-error" node_ref=notice>
+        <div class="notice notice-error" role="alert" tabindex="-1" data-testid="auth-error">
             <h2 class="notice-title">{title}</h2>
             <p>{message}</p>
             <div class="actions">{retry_button}{dismiss}{home}</div>
