@@ -24,8 +24,8 @@ pub mod replicas;
 pub mod stack;
 
 pub use browser::{Browser, ConsoleEntry};
-pub use fault_proxy::{Fault, FaultProxy};
 pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
+pub use fault_proxy::{Fault, FaultProxy};
 pub use providers::{Dot, DotOptions, Flask, DEMO_PASSWORD, DEMO_USER};
 pub use stack::{Stack, StackOptions};
 
