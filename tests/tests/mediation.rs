@@ -56,9 +56,9 @@ async fn refresh_tokens_in_storage(m: &MediatedStack) -> Vec<String> {
         .collect()
 }
 
-/// The secret must not be in the page, in `/latchkey.json`, in the browser's storage or
-/// cookies, nor in the companion's log.
-async fn assert_secret_never_shown(m: &MediatedStack) {
+/// The client secret must not be in the page, in `/latchkey.json`, in the browser's storage or
+/// cookies, nor in the companion's log; no token DOT issued and no code in that log either.
+async fn assert_no_secret_leaks(m: &MediatedStack) {
     let b = &m.stack.browser;
     let html = b
         .js("return document.documentElement.outerHTML;", vec![])
@@ -96,9 +96,30 @@ async fn assert_secret_never_shown(m: &MediatedStack) {
         !cookies.to_string().contains(&m.secret),
         "the client secret is in a script-visible cookie"
     );
+    let log = m.stack.companion.service().log_text();
     assert!(
-        !m.stack.companion.service().log_text().contains(&m.secret),
+        !log.contains(&m.secret),
         "the client secret is in the companion's log"
+    );
+    // Nor any token DOT issued through it, nor the authorization code.
+    let dot = m.stack.dot();
+    let mut tokens = conf_access_tokens(dot);
+    tokens.extend(conf_refresh_tokens(dot).into_iter().map(|(t, _)| t));
+    assert!(!tokens.is_empty(), "DOT issued tokens to look for");
+    for token in tokens.iter().filter(|t| !t.is_empty()) {
+        assert!(
+            !log.contains(token.as_str()),
+            "a token DOT issued is in the companion's log"
+        );
+    }
+    let callback = b.navigation_url().await;
+    let code = callback
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("code="))
+        .unwrap_or_else(|| panic!("the page was loaded from the callback: {callback}"));
+    assert!(
+        !log.contains(code),
+        "the authorization code is in the companion's log"
     );
 }
 
@@ -148,10 +169,13 @@ async fn sign_in_through_the_companion(
                 "companion mode: a refresh token is in the browser's storage: {}",
                 storage_dump(b).await
             );
-            assert_refresh_cookie_is_out_of_scripts_reach(&m).await;
         }
     }
-    assert_secret_never_shown(&m).await;
+    // Before the cookie check, which navigates away from the callback page.
+    assert_no_secret_leaks(&m).await;
+    if refresh_in == RefreshTokenIn::Companion {
+        assert_refresh_cookie_is_out_of_scripts_reach(&m).await;
+    }
 }
 
 /// In companion mode the refresh token lives in `latchkey_rt_<id>`: HttpOnly, SameSite=Strict,
@@ -297,7 +321,7 @@ async fn refresh_keeps_a_short_lived_session(refresh_in: RefreshTokenIn) {
             "companion mode: refresh tokens in the browser's storage: {in_storage:?}"
         ),
     }
-    assert_secret_never_shown(&m).await;
+    assert_no_secret_leaks(&m).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
