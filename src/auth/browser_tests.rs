@@ -272,7 +272,8 @@ fn tab_mode_keeps_the_refresh_token_in_session_storage_only() {
     let back = Session::stored("tabp", SessionStorage::Tab).unwrap();
     assert!(back
         .refresh_token
-        .is_some_and(|t| t.ct_eq(&RefreshToken::new("r-tab"))));
+        .unwrap()
+        .ct_eq(&RefreshToken::new("r-tab")));
     assert_eq!(back.sub.as_deref(), Some("42"));
     Session::forget("tabp", SessionStorage::Tab);
     assert!(Session::stored("tabp", SessionStorage::Tab).is_none());

@@ -450,6 +450,7 @@ pub enum ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::reach::{Endpoint, Reach};
 
     #[test]
     fn a_cancelled_callback_says_so_in_words_without_the_code() {
@@ -486,5 +487,90 @@ mod tests {
         }
         .failure(Some(("X", "x")));
         assert!(f.message.contains("Quota exceeded"), "{}", f.message);
+    }
+
+    fn no_answer(reach: Reach, endpoint: Endpoint) -> NoAnswer {
+        NoAnswer {
+            reach,
+            endpoint,
+            detail: "TypeError: Failed to fetch".into(),
+        }
+    }
+
+    #[test]
+    fn a_failed_code_exchange_offers_try_again_and_says_it_starts_over() {
+        for e in [
+            CallbackError::NoAnswer(no_answer(Reach::TimedOut, Endpoint::Token)),
+            CallbackError::TokenStatus { status: 500 },
+            CallbackError::TokenGarbled {
+                detail: "token response: the body is not a JSON object".into(),
+            },
+        ] {
+            let f = e.failure(Some(("Django", "dot")));
+            assert_eq!(f.retry.label(), Some(words::RETRY_SIGN_IN), "{e:?}");
+            assert!(f.message.contains("Django"), "{}", f.message);
+            assert!(f.message.contains("from the beginning"), "{}", f.message);
+            assert!(!f.message.contains("TypeError"), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_token_endpoint_refusing_browsers_points_at_the_config_not_at_a_retry() {
+        let f = CallbackError::NoAnswer(no_answer(Reach::CorsRefused, Endpoint::Token))
+            .failure(Some(("GitHub", "gh")));
+        assert!(
+            f.message.contains("token_via_companion = true"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.retry, RetryAction::ShowProviders);
+    }
+
+    #[test]
+    fn a_renewal_that_met_a_fault_keeps_the_session_and_a_refusal_ends_it() {
+        let down = RefreshError::NoAnswer(no_answer(Reach::Unreachable, Endpoint::Token));
+        let f = down.failure("Django", "dot");
+        assert_eq!(
+            f.retry,
+            RetryAction::Renew {
+                provider_id: "dot".into()
+            }
+        );
+        assert!(f.message.contains("Your session is kept"), "{}", f.message);
+        for transient in [
+            RefreshError::Status { status: 502 },
+            RefreshError::Garbled { detail: "x".into() },
+            RefreshError::Server {
+                error: "temporarily_unavailable".into(),
+                description: None,
+            },
+        ] {
+            assert!(transient.is_transient(), "{transient:?}");
+        }
+        let dead = RefreshError::Server {
+            error: "invalid_grant".into(),
+            description: None,
+        };
+        assert!(!dead.is_transient());
+        assert_eq!(
+            dead.failure("Django", "dot").retry,
+            RetryAction::SignIn {
+                provider_id: "dot".into()
+            }
+        );
+    }
+
+    #[test]
+    fn discovery_answering_html_is_worded_with_the_provider_and_a_retry() {
+        let f = StartError::Discovery(DiscoveryError::Invalid(
+            "discovery: the metadata is not a JSON object".into(),
+        ))
+        .failure("Django", "dot");
+        assert!(
+            f.message.starts_with("Django's sign-in settings"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.retry.label(), Some(words::RETRY_SIGN_IN));
     }
 }
