@@ -90,6 +90,16 @@ impl MediatedStack {
     /// Starts DOT with `conf-demo` and `secret`, the companion offering it per `route` with
     /// "tab" storage, and the browser.
     pub async fn start(access_token_seconds: u32, route: TokenRoute, secret: String) -> Self {
+        Self::start_with_storage(access_token_seconds, route, secret, "tab").await
+    }
+
+    /// [`MediatedStack::start`] with another `session_storage` ("memory" | "tab" | "browser").
+    pub async fn start_with_storage(
+        access_token_seconds: u32,
+        route: TokenRoute,
+        secret: String,
+        session_storage: &str,
+    ) -> Self {
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
         let dot = Dot::start_with_env(
@@ -100,7 +110,7 @@ impl MediatedStack {
             &[(SECRET_ENV, &secret)],
         )
         .await;
-        let providers = [conf_provider_toml(&dot, route, "tab")];
+        let providers = [conf_provider_toml(&dot, route, session_storage)];
         // The companion gets the secret even when the route does not use it: whatever leaks
         // it to the page would show in the leak checks.
         let companion = Companion::start(port, &providers, &[(SECRET_ENV, &secret)]).await;

@@ -476,3 +476,96 @@ async fn the_token_route_refuses_a_foreign_origin() {
         "only the same-origin request reached DOT's token endpoint"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_and_revoke_routes_refuse_a_foreign_origin_too() {
+    let m = MediatedStack::start(
+        3600,
+        via_companion(TokenAuth::ClientSecretBasic, RefreshTokenIn::Browser),
+        secret(),
+    )
+    .await;
+    let origin = m.stack.origin();
+    for (route, form) in [
+        ("refresh", [("refresh_token", "made-up")]),
+        ("revoke", [("token", "made-up")]),
+    ] {
+        let url = format!("{origin}/oauth2/{DOT_ID}/{route}");
+        let resp = reqwest::Client::new()
+            .post(&url)
+            .header("Origin", "http://127.0.0.1:1")
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(
+            resp.status().as_u16(),
+            403,
+            "{route} from a foreign Origin is refused"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let dot = m.stack.dot();
+    assert_eq!(
+        dot.token_requests(),
+        0,
+        "nothing reached DOT's token endpoint"
+    );
+    assert_eq!(
+        dot.service()
+            .log_text()
+            .lines()
+            .filter(|l| l.contains("\"POST /o/revoke_token/ "))
+            .count(),
+        0,
+        "nothing reached DOT's revocation endpoint"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_refreshing_through_the_companion_cookie_both_stay_signed_in() {
+    // Both tabs share one sealed refresh-token cookie. DOT rotates refresh tokens with reuse
+    // protection and no grace period: if both tabs sent the same cookie, the second use would
+    // revoke the whole family and sign both out.
+    let m = MediatedStack::start_with_storage(
+        10,
+        via_companion(TokenAuth::ClientSecretBasic, RefreshTokenIn::Companion),
+        secret(),
+        "browser",
+    )
+    .await;
+    home(&m).await;
+    let b = &m.stack.browser;
+    let dot = m.stack.dot();
+    dot_sign_in(b, &dot.base_url()).await;
+    let first = b.current_tab().await;
+    let second = b.new_tab().await;
+    b.goto(&format!("{}/", m.stack.origin())).await;
+    b.wait_for_text(SIGNED_IN).await;
+    let start = Instant::now();
+    while conf_refresh_tokens(dot).len() < 3 && start.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let tokens = conf_refresh_tokens(dot);
+    assert!(tokens.len() >= 3, "two renewals within 30 s: {tokens:?}");
+    assert_eq!(
+        tokens.iter().filter(|(_, revoked)| !revoked).count(),
+        1,
+        "exactly one live refresh token: no family was revoked for reuse: {tokens:?}"
+    );
+    for tab in [&first, &second] {
+        b.switch_to(tab).await;
+        b.wait_for_text(SIGNED_IN).await;
+        let out = api_call(b, "GET", "/me", None).await;
+        assert_eq!(
+            out.code(),
+            Some(200),
+            "each tab can still call the API: {out:?}"
+        );
+    }
+    assert!(
+        refresh_tokens_in_storage(&m).await.is_empty(),
+        "no refresh token in the shared localStorage"
+    );
+}
