@@ -128,8 +128,9 @@ pub struct SessionView {
     /// 1.0a), `(name, value)` sorted by name.
     pub userinfo_claims: Vec<(String, String)>,
     /// A problem the signed-in user should see (the profile could not be loaded, a renewal
-    /// failed on the way to the provider), with its retry.
-    pub problem: Option<AuthFailure>,
+    /// failed on the way to the provider), with its retry. Boxed: it is rare, and the
+    /// status enum stays small.
+    pub problem: Option<Box<AuthFailure>>,
 }
 
 /// A failure, in words a person can act on.

@@ -128,7 +128,7 @@ impl Session {
                 .as_ref()
                 .map(profile::claim_pairs)
                 .unwrap_or_default(),
-            problem: self.problem.clone(),
+            problem: self.problem.clone().map(Box::new),
         }
     }
 

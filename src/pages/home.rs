@@ -113,7 +113,7 @@ fn SignedInView(first: SessionView) -> impl IntoView {
         session
             .get()
             .problem
-            .map(|f| view! { <FailureNotice failure=f/> })
+            .map(|f| view! { <FailureNotice failure=*f/> })
     };
     view! {
         <div class="dashboard">
