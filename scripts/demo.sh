@@ -30,9 +30,13 @@ mkdir -p "$DATA"
 # Secrets of the demo, made once and kept in .latchkey/demo (git-ignored).
 [ -s "$DATA/cookie-key" ] || "$LATCHKEY" config new-key > "$DATA/cookie-key"
 [ -s "$DATA/flask-consumer-secret" ] || head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$DATA/flask-consumer-secret"
-export LATCHKEY_COOKIE_KEY FLASK_CONSUMER_SECRET
+[ -s "$DATA/dot-conf-client-secret" ] || head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$DATA/dot-conf-client-secret"
+# DOT_CONF_CLIENT_SECRET makes DOT's setup register the confidential client conf-demo, and the
+# companion reads it to mediate that client's token requests (examples/latchkey.toml, dot-conf).
+export LATCHKEY_COOKIE_KEY FLASK_CONSUMER_SECRET DOT_CONF_CLIENT_SECRET
 LATCHKEY_COOKIE_KEY="$(cat "$DATA/cookie-key")"
 FLASK_CONSUMER_SECRET="$(cat "$DATA/flask-consumer-secret")"
+DOT_CONF_CLIENT_SECRET="$(cat "$DATA/dot-conf-client-secret")"
 export DOT_DEMO_PASSWORD="$DEMO_PASSWORD" FLASK_DEMO_PASSWORD="$DEMO_PASSWORD"
 
 pids=()
@@ -70,7 +74,9 @@ cat <<EOM
 
   Latchkey demo is running: open $APP
 
-  Sign in with "Django OAuth Toolkit" (OAuth 2.0 + OpenID Connect, in the browser)
+  Sign in with "Django OAuth Toolkit" (OAuth 2.0 + OpenID Connect, in the browser),
+  with "Django OAuth Toolkit (confidential, via the companion)" (a client whose token
+  endpoint refuses browsers, so the companion adds the secret to its token requests),
   or with "Flask OAuth1 demo" (OAuth 1.0a, through the companion) as:
       user      $DEMO_USER
       password  $DEMO_PASSWORD

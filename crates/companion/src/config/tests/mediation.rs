@@ -151,24 +151,45 @@ fn the_client_secret_is_loaded_redacted_and_companion_mode_needs_a_cookie_key() 
 }
 
 #[test]
-fn the_examples_commented_mediated_provider_parses_once_uncommented() {
+fn the_examples_mediated_provider_keeps_its_refresh_token_in_the_companion() {
     let text = include_str!("../../../../../examples/latchkey.toml");
-    let start = text
-        .find("# [[provider]]\n# id = \"dot-confidential\"")
-        .expect("the example has a mediated provider");
-    let (head, tail) = text.split_at(start);
-    let uncommented: String = tail
-        .lines()
-        .filter(|l| !l.starts_with("# # "))
-        .map(|l| l.strip_prefix("# ").unwrap_or(l))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let c = Config::parse(&format!("{head}{uncommented}")).unwrap();
-    let p = c.provider("dot-confidential").unwrap();
+    let c = Config::parse(text).unwrap();
+    let p = c.provider("dot-conf").unwrap();
     let ProviderKind::Browser(b) = &p.kind else {
         panic!("OIDC")
     };
     let m = b.mediation.as_ref().unwrap();
     assert_eq!(m.refresh_token_in, RefreshTokenIn::Companion);
     assert_eq!(m.token_auth, ClientAuthMethod::ClientSecretBasic);
+    let public = c.public();
+    let dot_conf = public
+        .providers
+        .iter()
+        .find(|p| p.id == "dot-conf")
+        .unwrap();
+    assert!(dot_conf.token_via_companion);
+}
+
+#[test]
+fn the_examples_commented_preset_parses_once_uncommented() {
+    let text = include_str!("../../../../../examples/latchkey.toml");
+    let start = text
+        .find("# [[provider]]\n# id = \"github\"")
+        .expect("the example shows a preset");
+    let (head, tail) = text.split_at(start);
+    let uncommented: String = tail
+        .lines()
+        .map(|l| l.strip_prefix("# ").unwrap_or(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let c = Config::parse(&format!("{head}{uncommented}")).unwrap();
+    let p = c.provider("github").unwrap();
+    assert_eq!(p.name, "GitHub");
+    let ProviderKind::Browser(b) = &p.kind else {
+        panic!("GitHub is OAuth 2.0")
+    };
+    assert!(
+        b.mediation.is_some(),
+        "GitHub's token endpoint needs the companion"
+    );
 }
