@@ -38,7 +38,10 @@ async fn an_unreachable_token_endpoint_reads_as_unreachable_not_as_a_cors_refusa
         .unwrap_err();
     assert_eq!(err.reach, Reach::Unreachable);
     let words = err.sentence("Django");
-    assert!(words.starts_with("Could not reach Django's token endpoint"), "{words}");
+    assert!(
+        words.starts_with("Could not reach Django's token endpoint"),
+        "{words}"
+    );
 }
 
 #[wasm_bindgen_test]
