@@ -68,11 +68,7 @@ fn main() -> Result<(), String> {
     };
     let cookie = session_cookie(&state, &id, &session).map_err(|e| e.to_string())?;
     let (cookie_name, cookie_value) = cookie.split_once('=').ok_or("cookie has no '='")?;
-    let keys = state
-        .secrets()
-        .cookie_keys
-        .clone()
-        .ok_or("no cookie key")?;
+    let keys = state.secrets().cookie_keys.clone().ok_or("no cookie key")?;
     let sealer = state.cookie_sealer().ok_or("no cookie sealer")?;
     let now = state.clock().now();
     let n = 200_000;
@@ -143,7 +139,11 @@ fn main() -> Result<(), String> {
     };
     let router = latchkey_companion::app(state.clone());
     let status = runtime
-        .block_on(router.clone().oneshot(request().map_err(|e| e.to_string())?))
+        .block_on(
+            router
+                .clone()
+                .oneshot(request().map_err(|e| e.to_string())?),
+        )
         .map_err(|e| e.to_string())?
         .status();
     if !status.is_success() {

@@ -166,9 +166,7 @@ impl CookieSealer {
             .map_err(|_| OpenError::Malformed)?;
         let nonce = Nonce::from(nonce);
         let tag_at = raw.len() - TAG_LEN;
-        let tag: [u8; TAG_LEN] = raw[tag_at..]
-            .try_into()
-            .map_err(|_| OpenError::Malformed)?;
+        let tag: [u8; TAG_LEN] = raw[tag_at..].try_into().map_err(|_| OpenError::Malformed)?;
         let tag = Tag::from(tag);
         let mut candidates = std::iter::once(&self.current)
             .chain(self.previous.iter())
