@@ -13,6 +13,16 @@ use super::timer::Timeout;
 /// How long one request (answer and body) may take before it is aborted.
 pub const FETCH_TIMEOUT_MS: u64 = 15_000;
 
+/// The response headers anything reads: proto's parsers (`content-type`, userinfo's
+/// `www-authenticate`), the API console (`content-type`) and the companion's 429
+/// (`retry-after`). Copying only these keeps `http`'s general header-name parser (about
+/// 17 KB of wasm) out of the app.
+const KEPT_HEADERS: [http::HeaderName; 3] = [
+    http::header::CONTENT_TYPE,
+    http::header::WWW_AUTHENTICATE,
+    http::header::RETRY_AFTER,
+];
+
 /// Who is being called, which decides the fetch mode and cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
@@ -122,12 +132,13 @@ pub async fn send(
         .await
         .map_err(|e| deadline.error(FetchFailure::Rejected, format!("fetch {url}: {e}")))?;
     let mut out = http::Response::builder().status(resp.status());
-    for (name, value) in resp.headers().entries() {
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_str(&value),
-        ) {
-            out = out.header(n, v);
+    let headers = resp.headers();
+    for name in KEPT_HEADERS {
+        if let Some(v) = headers
+            .get(name.as_str())
+            .and_then(|v| http::HeaderValue::from_str(&v).ok())
+        {
+            out = out.header(name, v);
         }
     }
     let bytes = resp.binary().await.map_err(|e| {
