@@ -56,6 +56,8 @@ pub enum Endpoint {
     Userinfo,
     /// Revocation.
     Revocation,
+    /// The companion on this origin (a mediated call that got no answer from it).
+    Companion,
 }
 
 impl Endpoint {
@@ -66,6 +68,7 @@ impl Endpoint {
             Endpoint::Keys => "signing keys",
             Endpoint::Userinfo => "profile (userinfo) endpoint",
             Endpoint::Revocation => "revocation endpoint",
+            Endpoint::Companion => "sign-in server (the companion)",
         }
     }
 }
@@ -90,6 +93,10 @@ impl NoAnswer {
     /// One or two sentences naming the provider, without the browser's internals.
     pub fn sentence(&self, provider: &str) -> String {
         let what = self.endpoint.noun();
+        let whose = match self.endpoint {
+            Endpoint::Companion => "this site's".to_owned(),
+            _ => format!("{provider}'s"),
+        };
         match (self.reach, self.endpoint) {
             (Reach::CorsRefused, Endpoint::Token) => format!(
                 "{provider} refuses token requests from browsers (its token endpoint sends no CORS headers). \
@@ -99,15 +106,15 @@ impl NoAnswer {
                 "{provider}'s {what} refuses requests from browsers (it sends no CORS headers to this site)."
             ),
             (Reach::Unreachable, _) => format!(
-                "Could not reach {provider}'s {what}: it may be down, or this device may be offline."
+                "Could not reach {whose} {what}: it may be down, or this device may be offline."
             ),
             (Reach::TimedOut, _) => format!(
-                "{provider}'s {what} did not answer within {} seconds.",
+                "No answer from {whose} {what} within {} seconds.",
                 FETCH_TIMEOUT_MS / 1000
             ),
-            (Reach::Cut, _) => format!("{provider}'s {what} broke off its answer half way."),
+            (Reach::Cut, _) => format!("The answer from {whose} {what} broke off half way."),
             (Reach::Unsendable, _) => {
-                format!("The request to {provider}'s {what} could not be made ({}).", self.detail)
+                format!("The request to {whose} {what} could not be made ({}).", self.detail)
             }
         }
     }
@@ -120,6 +127,11 @@ pub async fn send(
     endpoint: Endpoint,
 ) -> Result<http::Response<Vec<u8>>, NoAnswer> {
     let url = request.uri().to_string();
+    // A same-origin call goes to the companion: if it does not answer, say so, not the provider.
+    let endpoint = match peer {
+        Peer::Companion => Endpoint::Companion,
+        Peer::Provider => endpoint,
+    };
     match fetch::send(request, peer).await {
         Ok(response) => Ok(response),
         Err(FetchError { kind, detail }) => {
@@ -208,6 +220,21 @@ mod tests {
         );
         assert!(!text.contains("CORS"));
         assert!(s.is_transient());
+    }
+
+    #[test]
+    fn a_silent_companion_is_not_blamed_on_the_provider() {
+        let s = NoAnswer {
+            reach: Reach::Unreachable,
+            endpoint: Endpoint::Companion,
+            detail: String::new(),
+        };
+        let text = s.sentence("GitHub");
+        assert!(
+            text.starts_with("Could not reach this site's sign-in server"),
+            "{text}"
+        );
+        assert!(!text.contains("GitHub"), "{text}");
     }
 
     #[test]
