@@ -161,7 +161,15 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), String> {
     }
     let public_url = config.server.public_url.clone();
     let providers = config.providers.len();
-    let state = AppState::new(config, secrets)?;
+    let upstream_timeout = config.server.upstream_timeout;
+    let state = AppState::with_timeouts(
+        config,
+        secrets,
+        std::sync::Arc::new(latchkey_companion::state::SystemClock),
+        std::sync::Arc::new(latchkey_companion::state::OsRandom),
+        latchkey_companion::state::CONNECT_TIMEOUT,
+        upstream_timeout,
+    )?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -6,6 +6,7 @@ mod preset;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use latchkey_proto::public_config::{Endpoints, Protocol, SessionStorage};
 use toml::Spanned;
@@ -13,7 +14,7 @@ use toml::Spanned;
 use super::raw::{RawConfig, RawProvider, RawServer, S};
 use super::{
     BrowserProvider, Config, Located, OAuth1Provider, Pos, Problem, Provider, ProviderKind,
-    SecretSource, ServerConfig,
+    SecretSource, ServerConfig, DEFAULT_UPSTREAM_TIMEOUT,
 };
 use latchkey_proto::oauth1::SignatureMethod;
 
@@ -152,7 +153,9 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
         .as_ref()
         .map(|f| c.located(f, PathBuf::from(f.get_ref())));
     let token_rate = mediation::rate_limit(c, s);
+    let upstream_timeout = upstream_timeout(c, s);
     Some(ServerConfig {
+        upstream_timeout: upstream_timeout?,
         token_rate: token_rate?,
         listen: listen?,
         public_url: public_url?,
@@ -161,6 +164,27 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
         cookie_key_file,
         previous_cookie_keys_file,
     })
+}
+
+/// `upstream_timeout_seconds`: 1 to 300 (five minutes is already longer than any browser
+/// waits for a page), 30 when absent.
+fn upstream_timeout(c: &mut Checker, s: &RawServer) -> Option<Duration> {
+    match &s.upstream_timeout_seconds {
+        None => Some(DEFAULT_UPSTREAM_TIMEOUT),
+        Some(n) => match u64::try_from(*n.get_ref()) {
+            Ok(secs @ 1..=300) => Some(Duration::from_secs(secs)),
+            _ => {
+                c.at(
+                    n,
+                    format!(
+                        "upstream_timeout_seconds {} must be between 1 and 300",
+                        n.get_ref()
+                    ),
+                );
+                None
+            }
+        },
+    }
 }
 
 fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {

@@ -16,6 +16,7 @@ mod tests;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use latchkey_proto::oauth1::SignatureMethod;
 use latchkey_proto::public_config::{
@@ -89,7 +90,13 @@ pub struct ServerConfig {
     pub previous_cookie_keys_file: Option<Located<PathBuf>>,
     /// Per client address limit on the token-mediation routes (`/oauth2/{id}/…`).
     pub token_rate: RateLimit,
+    /// `upstream_timeout_seconds` (default 30, 1..=300): how long one call to a provider
+    /// (token legs, signing proxy) may take before the companion answers 504.
+    pub upstream_timeout: Duration,
 }
+
+/// The default of `[server] upstream_timeout_seconds`.
+pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A token bucket's settings: `burst` requests at once, refilled at `per_minute`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -41,6 +41,7 @@ pub(crate) struct RawServer {
     pub previous_cookie_keys_file: Option<S>,
     pub token_rate_per_minute: Option<Spanned<i64>>,
     pub token_rate_burst: Option<Spanned<i64>>,
+    pub upstream_timeout_seconds: Option<Spanned<i64>>,
 }
 
 // Clone: a preset fills a copy of the entry (`check/preset.rs`).

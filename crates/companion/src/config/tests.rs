@@ -225,3 +225,32 @@ mod secrets {
 }
 
 mod mediation;
+
+#[test]
+fn upstream_timeout_defaults_to_30_seconds_and_can_be_set() {
+    let c = Config::parse(GOOD).unwrap();
+    assert_eq!(
+        c.server.upstream_timeout,
+        std::time::Duration::from_secs(30)
+    );
+    let text = GOOD.replace(
+        "static_dir = \"dist\"",
+        "static_dir = \"dist\"\nupstream_timeout_seconds = 5",
+    );
+    let c = Config::parse(&text).unwrap();
+    assert_eq!(c.server.upstream_timeout, std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn an_upstream_timeout_out_of_range_names_its_line() {
+    for bad in ["0", "301", "-4"] {
+        let text = GOOD.replace(
+            "static_dir = \"dist\"",
+            &format!("static_dir = \"dist\"\nupstream_timeout_seconds = {bad}"),
+        );
+        let p = problems(&text);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("6:"), "{p:?}");
+        assert!(p[0].contains("between 1 and 300"), "{p:?}");
+    }
+}

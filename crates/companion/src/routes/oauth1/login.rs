@@ -14,6 +14,7 @@ use latchkey_proto::secret::ct_eq_str;
 use serde::Deserialize;
 
 use super::cookies::{self, CookieError, CookieKind, Pending, Session};
+use super::navigation::{LegFailure, SignInFault};
 use super::{provider, stamp_parts, ProviderId};
 use crate::error::ApiError;
 use crate::routes::upstream::send;
@@ -68,20 +69,37 @@ fn query_error(r: QueryRejection) -> ApiError {
 }
 
 /// `GET /oauth1/{id}/login?return_to=/path`: gets temporary credentials, keeps them in the
-/// sealed `pending` cookie and sends the browser to the provider's authorization page.
+/// sealed `pending` cookie and sends the browser to the provider's authorization page. A
+/// failure sends a navigating browser back to the app ([`navigation`](super::navigation)).
 pub async fn login(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
     q: Result<Query<LoginQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
+    headers: HeaderMap,
+) -> Response {
+    let return_to = q
+        .as_ref()
+        .ok()
+        .map(|Query(q)| safe_return_to(q.return_to.as_deref()));
+    match start(&state, &id, q).await {
+        Ok(resp) => resp,
+        Err(f) => f.into_response(&headers, &id, return_to.as_deref()),
+    }
+}
+
+async fn start(
+    state: &AppState,
+    id: &str,
+    q: Result<Query<LoginQuery>, QueryRejection>,
+) -> Result<Response, LegFailure> {
     let Query(q) = q.map_err(query_error)?;
-    let p = provider(&state, &id)?;
+    let p = provider(state, id)?;
     let callback = format!(
         "{}/oauth1/{}/callback",
         state.config().server.public_url,
         p.id
     );
-    let (timestamp, nonce) = stamp_parts(&state);
+    let (timestamp, nonce) = stamp_parts(state);
     let req = build_request_token_request(
         &p.config.request_token_url,
         &p.consumer(),
@@ -92,7 +110,9 @@ pub async fn login(
         },
     )
     .map_err(|e| ApiError::Internal(format!("request-token request: {e}")))?;
-    let resp = send(&state, req, "request token").await?;
+    let resp = send(state, req, "request token")
+        .await
+        .map_err(transport_failure)?;
     let temporary = parse_request_token_response(resp).map_err(request_token_error)?;
     let sep = if p.config.authorize_url.contains('?') {
         '&'
@@ -108,9 +128,18 @@ pub async fn login(
         temporary,
         return_to: safe_return_to(q.return_to.as_deref()),
     };
-    let cookie = cookies::set(&state, &p, CookieKind::Pending, &pending)?;
+    let cookie = cookies::set(state, &p, CookieKind::Pending, &pending)?;
     tracing::info!(provider = p.id, "sign-in started");
-    redirect(&location, &[cookie])
+    Ok(redirect(&location, &[cookie])?)
+}
+
+/// A failure of [`send`]: a 502 there is the connection (refused, cut, oversized), not an
+/// answer the provider meant.
+fn transport_failure(e: ApiError) -> LegFailure {
+    match e {
+        e @ ApiError::BadGateway(_) => LegFailure::from(e).fault(SignInFault::ProviderUnreachable),
+        e => e.into(),
+    }
 }
 
 fn request_token_error(e: RequestTokenError) -> ApiError {
@@ -161,18 +190,30 @@ pub struct CallbackQuery {
 
 /// `GET /oauth1/{id}/callback?oauth_token&oauth_verifier`: checks the token against the
 /// pending cookie, exchanges the verifier for token credentials, seals them in the session
-/// cookie, drops the pending cookie and returns to the app.
+/// cookie, drops the pending cookie and returns to the app. A failure sends a navigating
+/// browser back to the sign-in's `return_to` ([`navigation`](super::navigation)).
 pub async fn callback(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
     q: Result<Query<CallbackQuery>, QueryRejection>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let Query(q) = q.map_err(query_error)?;
-    let p = provider(&state, &id)?;
+) -> Response {
+    match finish(&state, &id, q, &headers).await {
+        Ok(resp) => resp,
+        Err(f) => f.into_response(&headers, &id, None),
+    }
+}
+
+async fn finish(
+    state: &AppState,
+    id: &str,
+    q: Result<Query<CallbackQuery>, QueryRejection>,
+    headers: &HeaderMap,
+) -> Result<Response, LegFailure> {
+    let p = provider(state, id)?;
     let restart = format!("start again at /oauth1/{}/login", p.id);
-    let pending: Pending =
-        cookies::load(&state, &p, &headers, CookieKind::Pending).map_err(|e| match e {
+    let pending: Pending = cookies::load(state, &p, headers, CookieKind::Pending).map_err(|e| {
+        LegFailure::from(match e {
             CookieError::Missing => ApiError::BadRequest(
                 format!("no sign-in in progress (it was completed or never started); {restart}")
                     .into(),
@@ -183,23 +224,26 @@ pub async fn callback(
             CookieError::Open(_) | CookieError::Payload => ApiError::BadRequest(
                 format!("the sign-in cookie is not valid here; {restart}").into(),
             ),
-        })?;
+        })
+        .fault(SignInFault::SignInExpired)
+    })?;
+    let back = |e: ApiError| LegFailure::from(e).returning_to(&pending.return_to);
+    let Query(q) = q.map_err(|r| back(query_error(r)))?;
     let (Some(token), Some(verifier)) = (q.oauth_token.as_deref(), q.oauth_verifier.as_deref())
     else {
-        let clear = cookies::clear(&state, &p, CookieKind::Pending)?;
-        let mut resp = ApiError::Forbidden(
+        let clear = cookies::clear(state, &p, CookieKind::Pending).map_err(back)?;
+        return Err(back(ApiError::Forbidden(
             "the provider sent no verifier: the sign-in was refused or cancelled".into(),
-        )
-        .into_response();
-        resp.headers_mut().append(header::SET_COOKIE, clear);
-        return Ok(resp);
+        ))
+        .with_cookie(clear));
     };
     if !ct_eq_str(token, &pending.temporary.token) {
-        return Err(ApiError::Forbidden(
+        return Err(back(ApiError::Forbidden(
             format!("oauth_token does not belong to the sign-in in progress; {restart}").into(),
-        ));
+        ))
+        .fault(SignInFault::SignInExpired));
     }
-    let (timestamp, nonce) = stamp_parts(&state);
+    let (timestamp, nonce) = stamp_parts(state);
     let req = build_access_token_request(
         &p.config.access_token_url,
         &p.consumer(),
@@ -210,13 +254,16 @@ pub async fn callback(
             nonce: &nonce,
         },
     )
-    .map_err(|e| ApiError::Internal(format!("access-token request: {e}")))?;
-    let resp = send(&state, req, "access token").await?;
-    let session: Session = parse_access_token_response(resp).map_err(access_token_error)?;
-    let set = cookies::set(&state, &p, CookieKind::Session, &session)?;
-    let clear = cookies::clear(&state, &p, CookieKind::Pending)?;
+    .map_err(|e| back(ApiError::Internal(format!("access-token request: {e}"))))?;
+    let resp = send(state, req, "access token")
+        .await
+        .map_err(|e| transport_failure(e).returning_to(&pending.return_to))?;
+    let session: Session =
+        parse_access_token_response(resp).map_err(|e| back(access_token_error(e)))?;
+    let set = cookies::set(state, &p, CookieKind::Session, &session).map_err(back)?;
+    let clear = cookies::clear(state, &p, CookieKind::Pending).map_err(back)?;
     tracing::info!(provider = p.id, "signed in");
-    redirect(&pending.return_to, &[set, clear])
+    redirect(&pending.return_to, &[set, clear]).map_err(back)
 }
 
 fn access_token_error(e: AccessTokenError) -> ApiError {

@@ -15,6 +15,7 @@
 pub mod api_path;
 mod cookies;
 pub mod login;
+pub mod navigation;
 pub mod proxy;
 pub mod session;
 pub mod sign;

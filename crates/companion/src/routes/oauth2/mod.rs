@@ -68,18 +68,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
-/// Sends one request to the provider within [`UPSTREAM_DEADLINE`] (504 after it).
+/// Sends one request to the provider within [`UPSTREAM_DEADLINE`], or the configured
+/// `upstream_timeout_seconds` when that is shorter (504 after it).
 pub(crate) async fn upstream(
     state: &AppState,
     req: http::Request<Vec<u8>>,
     what: &str,
 ) -> Result<http::Response<Vec<u8>>, ApiError> {
-    match tokio::time::timeout(
-        UPSTREAM_DEADLINE,
-        crate::routes::upstream::send(state, req, what),
-    )
-    .await
-    {
+    let deadline = UPSTREAM_DEADLINE.min(state.config().server.upstream_timeout);
+    match tokio::time::timeout(deadline, crate::routes::upstream::send(state, req, what)).await {
         Ok(result) => result,
         Err(_) => {
             tracing::warn!(
