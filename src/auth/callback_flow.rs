@@ -103,6 +103,13 @@ impl Engine {
                 fail(match e {
                     TokenFailure::NoAnswer(n) => CallbackError::NoAnswer(n),
                     TokenFailure::Companion(c) => CallbackError::Companion(c),
+                    // Only the browser's own request: through the companion the client
+                    // secret is already there, and invalid_client means a wrong one.
+                    TokenFailure::Server { error, description }
+                        if error == "invalid_client" && !p.token_via_companion =>
+                    {
+                        CallbackError::ClientRefused { description }
+                    }
                     TokenFailure::Server { error, description } => {
                         CallbackError::TokenServer { error, description }
                     }

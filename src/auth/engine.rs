@@ -89,9 +89,46 @@ impl Engine {
             });
             return;
         }
+        let returned = self.take_returned_failure();
         spawn_local(async move {
-            self.restore().await;
+            self.clone().restore().await;
+            if let Some(r) = returned {
+                self.show_returned_failure(&r);
+            }
         });
+    }
+
+    /// Takes an OAuth 1.0a failure the companion put in the address
+    /// ([`companion_return`](super::companion_return)) out of it at once, so a reload or a
+    /// "Try again" (which returns to the current path) does not carry it on.
+    fn take_returned_failure(&self) -> Option<super::companion_return::Returned> {
+        let here = page::path_query_fragment().ok()?;
+        let (returned, clean) = super::companion_return::take(&here)?;
+        if let Err(e) = page::replace_url(&clean) {
+            web_sys::console::warn_1(&format!("latchkey: {e}").into());
+        }
+        Some(returned)
+    }
+
+    /// Shows such a failure once the stored session (if any) is back: inside the signed-in
+    /// view when one is held (it is not lost), else above the provider list.
+    fn show_returned_failure(&self, returned: &super::companion_return::Returned) {
+        let provider = returned
+            .provider_id
+            .as_deref()
+            .and_then(|id| self.provider(id))
+            .filter(|p| p.protocol == Protocol::Oauth1)
+            .map(|p| (p.name.clone(), p.id.clone()));
+        let failure = returned.failure(provider.as_ref().map(|(n, i)| (n.as_str(), i.as_str())));
+        let held = self
+            .session
+            .borrow()
+            .as_ref()
+            .map(|s| s.provider_id.clone());
+        match held {
+            Some(id) if self.set_problem(&id, Some(failure.clone())) => {}
+            _ => self.fail(failure),
+        }
     }
 
     /// Publishes a status.

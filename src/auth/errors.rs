@@ -160,6 +160,13 @@ pub enum CallbackError {
         /// `error_description`, if given.
         description: Option<String>,
     },
+    /// The provider answered the browser's own token request (no client secret) with
+    /// `invalid_client` (RFC 6749 §5.2): it may only serve confidential clients.
+    #[error("the token endpoint refused this site as a client: {}", provider_error_text("invalid_client", description.as_deref()))]
+    ClientRefused {
+        /// `error_description`, if given.
+        description: Option<String>,
+    },
     /// The token response could not be used.
     #[error("the token response was not valid: {detail}")]
     Token {
@@ -240,13 +247,19 @@ impl CallbackError {
                 retry: RetryAction::ShowProviders,
             },
             other => {
-                let cors_refused = matches!(other, CallbackError::NoAnswer(n) if !n.is_transient());
+                // Trying again cannot help until latchkey.toml changes.
+                let cors_refused = matches!(other, CallbackError::NoAnswer(n) if !n.is_transient())
+                    || matches!(other, CallbackError::ClientRefused { .. });
                 let reason = match other {
                     CallbackError::Discovery(d) => d.sentence(name),
                     CallbackError::NoAnswer(n) => n.sentence(name),
                     CallbackError::Companion(c) => c.sentence(name),
                     CallbackError::TokenStatus { status } => status_sentence(name, *status),
                     CallbackError::TokenGarbled { detail } => garbled_sentence(name, detail),
+                    CallbackError::ClientRefused { .. } => format!(
+                        "Signing in with {name} failed: {other}. {}",
+                        words::client_secret_hint(name)
+                    ),
                     other => format!("Signing in with {name} failed: {other}."),
                 };
                 // The state and the code are one-time: a retry can only start afresh.
@@ -512,6 +525,35 @@ mod tests {
             assert!(f.message.contains("from the beginning"), "{}", f.message);
             assert!(!f.message.contains("TypeError"), "{}", f.message);
         }
+    }
+
+    #[test]
+    fn invalid_client_to_the_browser_hints_at_a_client_secret_in_the_companion() {
+        let f = CallbackError::ClientRefused {
+            description: Some("Client authentication failed".into()),
+        }
+        .failure(Some(("Acme", "acme")));
+        assert!(f.message.contains("Acme"), "{}", f.message);
+        assert!(f.message.contains("client secret"), "{}", f.message);
+        assert!(
+            f.message.contains("token_via_companion = true"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("docs/providers.md"), "{}", f.message);
+        assert!(
+            f.message.contains("Client authentication failed"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.retry, RetryAction::ShowProviders);
+        // Another refusal of the token request gets no such hint.
+        let f = CallbackError::TokenServer {
+            error: "invalid_grant".into(),
+            description: None,
+        }
+        .failure(Some(("Acme", "acme")));
+        assert!(!f.message.contains("client secret"), "{}", f.message);
     }
 
     #[test]

@@ -42,6 +42,7 @@ use leptos::prelude::*;
 mod api_call;
 mod api_target;
 mod callback_flow;
+mod companion_return;
 mod endpoints;
 mod engine;
 mod errors;

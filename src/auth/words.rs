@@ -93,6 +93,33 @@ pub fn provider_error_sentence(provider: &str, code: &str) -> Option<String> {
     Some(s)
 }
 
+/// An OAuth 1.0a sign-in the companion could not finish, by the code it sent back in the
+/// address (`latchkey_error`). `None` for codes without a sentence of their own.
+pub fn companion_sign_in_sentence(provider: &str, code: &str) -> Option<String> {
+    let s = match code {
+        "provider_unreachable" => format!("{provider} could not be reached: this site's sign-in server got no answer from it. It may be down; try again in a moment."),
+        "provider_timeout" => format!("{provider} did not answer in time. It may be slow or overloaded right now; try again in a moment."),
+        "provider_error" => format!("{provider} answered the sign-in with an error or something unreadable. It may have a problem right now."),
+        "sign_in_expired" => format!("This sign-in with {provider} had expired or was already used: it has to finish within 10 minutes, in the browser that started it. Start again."),
+        "sign_in_refused" => format!("The sign-in with {provider} was cancelled, or {provider} refused it."),
+        "unknown_provider" => format!("This site has no sign-in set up for {provider}."),
+        "sign_in_failed" => format!("This site's sign-in server could not finish signing you in with {provider}."),
+        _ => return None,
+    };
+    Some(s)
+}
+
+/// An OAuth 1.0a sign-in failure whose code this page does not know (a newer companion).
+pub fn companion_sign_in_unknown(provider: &str) -> String {
+    format!("Signing in with {provider} did not work.")
+}
+
+/// After a browser's token request was answered `invalid_client`: the provider sends CORS
+/// headers but may want a confidential client (docs/providers.md).
+pub fn client_secret_hint(provider: &str) -> String {
+    format!("{provider} may expect a client secret, which a browser cannot keep: set `token_via_companion = true` with a client secret for this provider in latchkey.toml (see docs/providers.md).")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
