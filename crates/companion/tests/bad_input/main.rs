@@ -5,8 +5,8 @@
 //! `api_base` and records what reaches it: every refused proxy row asserts nothing was sent.
 //!
 //! Positive controls (a valid `/sign`, an old-key cookie accepted while its key is still listed
-//! as previous) run first, so the refusals below are refusals of the input and not of a broken
-//! setup.
+//! as previous, a proxied request that does reach the API, a session that reads as signed in)
+//! show the refusals are refusals of the input, not of a broken setup.
 
 mod harness;
 mod oauth1;
