@@ -70,10 +70,21 @@ impl Companion {
     /// `latchkey serve` on `port`, serving the built app; waits for `/healthz`.
     /// `env` adds variables such as the consumer secret.
     pub async fn start(port: u16, providers: &[String], env: &[(&str, &str)]) -> Self {
+        Self::start_with_server(port, "", providers, env).await
+    }
+
+    /// Like [`start`](Self::start), with more `[server]` keys (`server_keys`, whole lines,
+    /// e.g. `upstream_timeout_seconds = 5\n`).
+    pub async fn start_with_server(
+        port: u16,
+        server_keys: &str,
+        providers: &[String],
+        env: &[(&str, &str)],
+    ) -> Self {
         let dir = ScratchDir::new("companion");
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
-             static_dir = {dist:?}\nallowed_origins = []\n{providers}",
+             static_dir = {dist:?}\nallowed_origins = []\n{server_keys}{providers}",
             dist = dist_dir().display().to_string(),
             providers = providers.concat(),
         );
