@@ -8,7 +8,7 @@
 //!
 //! [RFC 5849 §3.5.1]: https://www.rfc-editor.org/rfc/rfc5849#section-3.5.1
 
-use super::percent::{self, encode_into, DecodeError};
+use super::percent::{self, encode_str_into, DecodeError};
 
 /// Builds an `Authorization` header value from (unencoded) protocol parameters, in the order
 /// given, with an optional realm first.
@@ -44,9 +44,9 @@ pub fn build<N: AsRef<str>, V: AsRef<str>>(realm: Option<&str>, params: &[(N, V)
             out.push_str(", ");
         }
         first = false;
-        encode_into(&mut out, name.as_ref().as_bytes());
+        encode_str_into(&mut out, name.as_ref());
         out.push_str("=\"");
-        encode_into(&mut out, value.as_ref().as_bytes());
+        encode_str_into(&mut out, value.as_ref());
         out.push('"');
     }
     out

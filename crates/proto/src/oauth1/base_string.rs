@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 
-use super::percent::{self, encode_into, DecodeError, Plus};
+use super::percent::{self, encode_str_into, DecodeError, Plus};
 use crate::uri::{Uri, UriError};
 
 /// A request body, as far as the signature is concerned (RFC 5849 §3.4.1.3.1).
@@ -160,9 +160,9 @@ pub fn signature_base_string(
 
     let params_len: usize = pairs.iter().map(|(n, v)| n.len() + v.len() + 6).sum();
     let mut out = String::with_capacity(method.len() + uri_text.len() * 3 / 2 + params_len * 5 / 4);
-    encode_into(&mut out, method.as_bytes());
+    encode_str_into(&mut out, &method);
     out.push('&');
-    encode_into(&mut out, uri_text.as_bytes());
+    encode_str_into(&mut out, &uri_text);
     out.push('&');
     // The normalized parameters, encoded once more as §3.4.1.1 item 5 requires: written
     // straight into the output ("=" is %3D and "&" is %26) instead of joined first.
@@ -170,9 +170,9 @@ pub fn signature_base_string(
         if i > 0 {
             out.push_str("%26");
         }
-        encode_into(&mut out, name.as_bytes());
+        encode_str_into(&mut out, name);
         out.push_str("%3D");
-        encode_into(&mut out, value.as_bytes());
+        encode_str_into(&mut out, value);
     }
     Ok(out)
 }

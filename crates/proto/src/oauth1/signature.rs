@@ -21,7 +21,7 @@
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 
-use super::percent::encode_into;
+use super::percent::encode_str_into;
 use crate::secret::{ConsumerSecret, TokenSecret};
 
 /// An `oauth_signature_method` value.
@@ -171,9 +171,9 @@ pub enum SignError {
 fn shared_key(consumer: &ConsumerSecret, token: Option<&TokenSecret>) -> String {
     let token = token.map(TokenSecret::secret).unwrap_or_default();
     let mut key = String::with_capacity(consumer.secret().len() + token.len() + 1);
-    encode_into(&mut key, consumer.secret().as_bytes());
+    encode_str_into(&mut key, consumer.secret());
     key.push('&');
-    encode_into(&mut key, token.as_bytes());
+    encode_str_into(&mut key, token);
     key
 }
 
