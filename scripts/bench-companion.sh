@@ -9,7 +9,8 @@
 # request (µs, user + system: the figure least moved by other load on the machine), the load
 # average at the start of each run, the ratios (targets: >= 30x python, >= 0.7x bare) and the
 # companion's RSS idle and under load. BENCH_SKIP_BUILD=1 skips the build; BENCH_BIN_DIR
-# points at another directory of server-profile binaries.
+# points at another directory of server-profile binaries; BENCH_RUST_LOG sets the companion's
+# log filter (default: none, so `latchkey serve`'s own default, info).
 #   scripts/bench-companion.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,7 +62,10 @@ LATCHKEY_COOKIE_KEY="$("$bin/latchkey" config new-key)"
 export LATCHKEY_COOKIE_KEY
 cookie="$("$bin/examples/mint_session" "$work/latchkey.toml" bench)"
 
-RUST_LOG=warn "$bin/latchkey" serve --config "$work/latchkey.toml" >"$work/companion.log" 2>&1 &
+# The log level `latchkey serve` runs at by default (info: a span per request) unless
+# BENCH_RUST_LOG says otherwise: a benchmark at warn would leave out the per-request span.
+if [ -n "${BENCH_RUST_LOG:-}" ]; then log_env=(env RUST_LOG="$BENCH_RUST_LOG"); else log_env=(env -u RUST_LOG); fi
+"${log_env[@]}" "$bin/latchkey" serve --config "$work/latchkey.toml" >"$work/companion.log" 2>&1 &
 pids+=($!); companion=$!
 "$bin/examples/bare" "127.0.0.1:$port_b" >"$work/bare.log" 2>&1 &
 pids+=($!); bare=$!

@@ -129,10 +129,14 @@ fn main() -> ExitCode {
 }
 
 fn serve(path: &std::path::Path) -> ExitCode {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        // Colour codes only for a person at a terminal: a log file or journald gets plain
+        // text, and the per-request span's fields are formatted without escape sequences.
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
     let (config, secrets) = match load(path) {
         Ok(v) => v,

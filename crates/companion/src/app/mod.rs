@@ -27,16 +27,25 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/latchkey.json", get(public_config::latchkey_json))
         .fallback(static_files::serve)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        // The app's callback URL carries a code or verifier: do not hand it to other sites.
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        // Spans carry the path only: queries hold OAuth tokens and verifiers.
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-        }))
+        // One `layer` call for the three: axum wraps (boxes) every route once per call and
+        // clones each box per request, so three calls cost three clones and three boxed
+        // futures a request (docs/notes/companion-performance.md). Outermost first.
+        .layer(
+            tower::ServiceBuilder::new()
+                // Spans carry the path only: queries hold OAuth tokens and verifiers.
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                }))
+                // The app's callback URL carries a code or verifier: do not hand it to other sites.
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                )),
+        )
         .with_state(state)
 }
 

@@ -22,9 +22,7 @@ pub mod sign;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::routing::{any, get, post};
 use axum::Router;
@@ -62,12 +60,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ProviderId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        // The raw (already percent-decoded) captures rather than `Path<HashMap<…>>`: no map
+        // and no deserializer on every request, just a look-up of the one name we need.
+        let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|r| ApiError::BadRequest(r.body_text().into()))?;
         params
-            .remove("id")
-            .map(ProviderId)
+            .iter()
+            .find(|(name, _)| *name == "id")
+            .map(|(_, id)| ProviderId(id.to_owned()))
             .ok_or_else(|| ApiError::Internal("route without {id}".to_owned()))
     }
 }
