@@ -58,6 +58,14 @@ pub async fn flask_to_consent(browser: &Browser, flask_base: &str) {
 pub async fn flask_sign_in(browser: &Browser, flask_base: &str) {
     flask_to_consent(browser, flask_base).await;
     browser.click_button("Authorize").await;
+    // The provider's consent page itself says "Signed in as demo." (its own login), so the
+    // text alone could match before the click has navigated away: wait to be back on the
+    // app with its "Sign out" button first.
+    browser
+        .wait_until("back on the app, signed in", || async {
+            !browser.url().await.starts_with(flask_base) && browser.has_button("Sign out").await
+        })
+        .await;
     browser
         .wait_for_text(&format!("Signed in as {DEMO_USER}"))
         .await;

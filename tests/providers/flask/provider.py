@@ -294,7 +294,7 @@ def create_app():
             realms = ", ".join(kwargs.get("realms") or [])
             return page(
                 "Authorize the consumer?",
-                f"""<p>Signed in as {html.escape(user.username)}.</p>
+                f"""<p>Provider account: {html.escape(user.username)}.</p>
 <p><code>{html.escape(kwargs.get("resource_owner_key", ""))}</code> asks for: {html.escape(realms)}</p>
 <form method="post" id="consent-form">
 <button type="submit" name="confirm" value="yes" id="allow">Authorize</button>
