@@ -16,8 +16,14 @@ pub const FLASK_ID: &str = "flask";
 /// Its display name.
 pub const FLASK_NAME: &str = "Flask OAuth1 demo";
 
-/// The `[[provider]]` table for the DOT fixture.
+/// The `[[provider]]` table for the DOT fixture's public client.
 pub fn dot_provider_toml(dot: &Dot, session_storage: &str) -> String {
+    dot_client_toml(dot, DOT_CLIENT_ID, session_storage)
+}
+
+/// The `[[provider]]` table offering DOT's client `client_id` as "Sign in with Django OAuth
+/// Toolkit"; a caller may append more keys after its last line.
+pub fn dot_client_toml(dot: &Dot, client_id: &str, session_storage: &str) -> String {
     format!(
         r#"
 [[provider]]
@@ -25,7 +31,7 @@ id = "{DOT_ID}"
 name = "{DOT_NAME}"
 protocol = "oidc"
 issuer = "{issuer}"
-client_id = "{DOT_CLIENT_ID}"
+client_id = "{client_id}"
 scopes = ["openid", "profile", "email", "read"]
 api_base = "{base}/api/"
 session_storage = "{session_storage}"

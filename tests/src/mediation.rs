@@ -4,7 +4,7 @@
 //! to show the refusal a user would meet, straight from the browser.
 
 use crate::browser::Browser;
-use crate::companion::{Companion, DOT_ID, DOT_NAME};
+use crate::companion::{dot_client_toml, Companion};
 use crate::process::free_port;
 use crate::providers::{Dot, DotOptions};
 use crate::stack::Stack;
@@ -59,22 +59,7 @@ pub fn conf_provider_toml(dot: &Dot, route: TokenRoute, session_storage: &str) -
         ),
         TokenRoute::BrowserDirect => String::new(),
     };
-    format!(
-        r#"
-[[provider]]
-id = "{DOT_ID}"
-name = "{DOT_NAME}"
-protocol = "oidc"
-issuer = "{issuer}"
-client_id = "{CONF_CLIENT_ID}"
-scopes = ["openid", "profile", "email", "read"]
-api_base = "{base}/api/"
-session_storage = "{session_storage}"
-revocation_endpoint = "{issuer}/revoke_token/"
-{mediation}"#,
-        issuer = dot.issuer(),
-        base = dot.base_url(),
-    )
+    dot_client_toml(dot, CONF_CLIENT_ID, session_storage) + &mediation
 }
 
 /// The browser, the companion and DOT with its confidential client, plus the secret.
