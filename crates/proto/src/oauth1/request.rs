@@ -59,9 +59,22 @@ pub struct Signed {
     pub signature: String,
     /// The `Authorization` header value, `OAuth …`.
     pub authorization_header: String,
-    /// All protocol parameters, unencoded, `oauth_signature` last, for sending them in a form
-    /// body or query instead of the header (RFC 5849 §3.5.2, §3.5.3).
-    pub oauth_params: Vec<(&'static str, String)>,
+}
+
+impl Signed {
+    /// Every protocol parameter, decoded, in header order with `oauth_signature` last and
+    /// without `realm`: for sending them in a form body or the query instead of the header
+    /// (RFC 5849 §3.5.2, §3.5.3).
+    ///
+    /// Read back from [`authorization_header`](Self::authorization_header) on demand rather
+    /// than copied out at signing time: the companion signs on every proxied request and
+    /// only ever sends the header.
+    pub fn oauth_params(&self) -> Vec<(String, String)> {
+        // The header was built by `authorization::build`, which `parse` always reads back.
+        authorization::parse(&self.authorization_header)
+            .map(|p| p.params)
+            .unwrap_or_default()
+    }
 }
 
 impl core::fmt::Debug for Signed {
@@ -147,12 +160,10 @@ pub fn sign_request(
     )?;
     params.push(("oauth_signature", &signature));
     let authorization_header = authorization::build(request.realm, &params);
-    let oauth_params = params.iter().map(|(n, v)| (*n, (*v).to_owned())).collect();
     Ok(Signed {
         base_string,
         signature,
         authorization_header,
-        oauth_params,
     })
 }
 
@@ -203,7 +214,20 @@ mod tests {
             .base_string
             .starts_with("POST&https%3A%2F%2Fphotos.example.net%2Finitiate&"));
         assert!(signed.base_string.contains("oauth_version%3D1.0"));
-        assert_eq!(signed.oauth_params.last().unwrap().0, "oauth_signature");
+        let oauth_params = signed.oauth_params();
+        assert_eq!(
+            oauth_params.first(),
+            Some(&("oauth_nonce".to_owned(), "wIjqoS".to_owned()))
+        );
+        assert_eq!(
+            oauth_params.last(),
+            Some(&("oauth_signature".to_owned(), expected_sig.to_owned()))
+        );
+        assert_eq!(oauth_params.len(), 7, "{oauth_params:?}");
+        assert!(oauth_params.iter().all(|(n, _)| n != "realm"));
+        assert!(oauth_params
+            .iter()
+            .any(|(n, v)| n == "oauth_callback" && v == "http://printer.example.com/ready"));
         let parsed = authorization::parse(&signed.authorization_header).unwrap();
         assert_eq!(parsed.get("oauth_signature"), Some(expected_sig));
     }
