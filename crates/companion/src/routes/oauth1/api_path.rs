@@ -8,6 +8,8 @@
 //! characters, or anything the strict URL parser refuses. What is allowed is then appended to
 //! `api_base` unchanged, so the signature covers exactly what is sent.
 
+use std::borrow::Cow;
+
 use latchkey_proto::oauth1::percent::{self, Plus};
 use latchkey_proto::uri::Uri;
 
@@ -60,8 +62,15 @@ fn check_rest(rest: &str) -> Result<(), PathError> {
         if raw.contains('\\') {
             return Err(PathError::Escapes("a backslash"));
         }
-        let decoded = percent::decode_bytes(raw.as_bytes(), Plus::Literal)
-            .map_err(|e| PathError::Invalid(e.to_string()))?;
+        // Only a segment with an escape decodes to anything but itself: no copy otherwise.
+        let decoded: Cow<'_, [u8]> = if raw.contains('%') {
+            Cow::Owned(
+                percent::decode_bytes(raw.as_bytes(), Plus::Literal)
+                    .map_err(|e| PathError::Invalid(e.to_string()))?,
+            )
+        } else {
+            Cow::Borrowed(raw.as_bytes())
+        };
         if decoded.contains(&b'/') {
             return Err(PathError::Escapes("an encoded '/'"));
         }
