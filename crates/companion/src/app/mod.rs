@@ -33,8 +33,12 @@ pub fn app(state: AppState) -> Router {
         .layer(
             tower::ServiceBuilder::new()
                 // Spans carry the path only: queries hold OAuth tokens and verifiers.
+                // DEBUG, as tower-http's own default span: at `serve`'s default level (info)
+                // a span per request cost ≈ 5 µs of CPU a request under load, a sixth of
+                // `/sign` (docs/notes/companion-performance.md). Operators who want every line
+                // tagged with method and path run `RUST_LOG=info,latchkey_companion=debug`.
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
                 }))
                 // The app's callback URL carries a code or verifier: do not hand it to other sites.
                 .layer(SetResponseHeaderLayer::if_not_present(
