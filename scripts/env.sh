@@ -1,6 +1,6 @@
 # Sourced by the other scripts: the repository root and the PATH every tool is found on.
 # wasm-opt comes from the npm package `binaryen` (node_modules/.bin), never from Debian's
-# binaryen 108, whose output leaves the page blank (docs/notes/toolchain.md).
+# binaryen 108, whose output leaves the page blank (docs/notes/trunk.md).
 LATCHKEY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export LATCHKEY_ROOT
 export PATH="$LATCHKEY_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
