@@ -62,8 +62,9 @@ LATCHKEY_COOKIE_KEY="$("$bin/latchkey" config new-key)"
 export LATCHKEY_COOKIE_KEY
 cookie="$("$bin/examples/mint_session" "$work/latchkey.toml" bench)"
 
-# The log level `latchkey serve` runs at by default (info: a span per request) unless
-# BENCH_RUST_LOG says otherwise: a benchmark at warn would leave out the per-request span.
+# The log level `latchkey serve` runs at by default (info; the per-request span is DEBUG since
+# session 3) unless BENCH_RUST_LOG says otherwise, e.g. `info,latchkey_companion=debug` to
+# measure with the span on.
 if [ -n "${BENCH_RUST_LOG:-}" ]; then log_env=(env RUST_LOG="$BENCH_RUST_LOG"); else log_env=(env -u RUST_LOG); fi
 "${log_env[@]}" "$bin/latchkey" serve --config "$work/latchkey.toml" >"$work/companion.log" 2>&1 &
 pids+=($!); companion=$!

@@ -2,9 +2,9 @@
 //!
 //! # API summary
 //! - Sign any request: [`sign_request`]`(&`[`SigningRequest`]`, &`[`Credentials`]`) ->`
-//!   [`Signed`] `{ base_string, signature, authorization_header }` (and [`Signed::oauth_params`]
-//!   for the form-body and query transports). The caller
-//!   passes the timestamp and nonce. The form body, if any, goes in as [`Body::Form`] (decoded
+//!   [`Signed`] `{ base_string, signature, authorization_header }`, and
+//!   [`Signed::oauth_params`] for the form-body and query transports. The caller passes the
+//!   timestamp and nonce. The form body, if any, goes in as [`Body::Form`] (decoded
 //!   fields) or [`Body::Raw`] (bytes + `Content-Type`; signed only when form-encoded).
 //! - Credentials: [`ConsumerCredential::Secret`]`(&ConsumerSecret)` for `HMAC-*` and
 //!   `PLAINTEXT`, [`ConsumerCredential::RsaKey`]`(&`[`RsaSigningKey`]`)` for `RSA-*` (feature
