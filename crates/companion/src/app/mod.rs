@@ -1,9 +1,10 @@
 //! The router: every route, its layers, and nothing that touches the process (see `main.rs`).
 
 use axum::http::{header, HeaderValue, Request};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower::util::MapResponseLayer;
 use tower_http::trace::TraceLayer;
 
 use axum::extract::DefaultBodyLimit;
@@ -21,36 +22,59 @@ pub fn app(state: AppState) -> Router {
         oauth1 = oauth1.layer(cors.clone());
         oauth2 = oauth2.layer(cors);
     }
-    Router::new()
+    let routes = Router::new()
         .merge(oauth1)
         .merge(oauth2)
         .route("/healthz", get(health::healthz))
         .route("/latchkey.json", get(public_config::latchkey_json))
         .fallback(static_files::serve)
-        // One `layer` call for the three: axum wraps (boxes) every route once per call and
-        // clones each box per request, so three calls cost three clones and three boxed
-        // futures a request (docs/notes/companion-performance.md). Outermost first.
-        .layer(
-            tower::ServiceBuilder::new()
-                // Spans carry the path only: queries hold OAuth tokens and verifiers.
-                // DEBUG, as tower-http's own default span: at `serve`'s default level (info)
-                // a span per request cost ≈ 5 µs of CPU a request under load, a sixth of
-                // `/sign` (docs/notes/companion-performance.md). Operators who want every line
-                // tagged with method and path run `RUST_LOG=info,latchkey_companion=debug`.
-                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
-                }))
-                // The app's callback URL carries a code or verifier: do not hand it to other sites.
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("no-referrer"),
-                ))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                )),
-        )
-        .with_state(state)
+        // The app's callback URL carries a code or verifier: do not hand it to other sites.
+        // `nosniff`: a JSON answer is never run as a script or styled as CSS. One layer for
+        // both: axum wraps (boxes) every route once per `layer` call and clones each box per
+        // request, so each call costs a clone and a boxed future a request
+        // (docs/notes/companion-performance.md).
+        .layer(MapResponseLayer::new(security_headers));
+    // Spans carry the path only: queries hold OAuth tokens and verifiers. DEBUG, as
+    // tower-http's own default span: at `serve`'s default level (info) a span per request cost
+    // ≈ 5 µs of CPU a request under load, a sixth of `/sign`. Operators who want every line
+    // tagged with method and path run `RUST_LOG=info,latchkey_companion=debug`. Without that
+    // (or tower-http's own events) the layer is left out altogether: even with nothing to
+    // record it wraps every response body and reads the clock twice a request.
+    let routes = if request_tracing() {
+        routes.layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+    } else {
+        routes
+    };
+    routes.with_state(state)
+}
+
+/// Whether the per-request span or tower-http's per-request events would be recorded (the log
+/// filter is fixed when `serve` starts, before the router is built). tower-http's ERROR event
+/// for a 5xx answer is not counted: `ApiError` logs every 5xx it answers with itself.
+fn request_tracing() -> bool {
+    tracing::enabled!(tracing::Level::DEBUG)
+        || tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
+}
+
+/// `Referrer-Policy: no-referrer` and `X-Content-Type-Options: nosniff` on every answer that
+/// does not set them itself.
+fn security_headers(mut resp: Response) -> Response {
+    let headers = resp.headers_mut();
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+    }
+    if !headers.contains_key(header::X_CONTENT_TYPE_OPTIONS) {
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
+    resp
 }
 
 /// CORS with credentials for `allowed_origins` only; none when the list is empty (the app on
