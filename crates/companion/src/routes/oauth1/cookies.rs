@@ -7,8 +7,9 @@
 
 use axum::http::{HeaderMap, HeaderValue};
 use latchkey_proto::oauth1::{TemporaryCredentials, TokenCredentials};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
+use super::cookie_payload::{self, Payload};
 use super::Provider;
 use crate::error::ApiError;
 use crate::sealed_cookie::OpenError;
@@ -44,7 +45,14 @@ impl CookieKind {
         } else {
             ""
         };
-        format!("{prefix}latchkey-{id}-{}", self.suffix())
+        // Pieces rather than `format!`: this runs on every signed request.
+        let suffix = self.suffix();
+        let mut name =
+            String::with_capacity(prefix.len() + "latchkey-".len() + id.len() + 1 + suffix.len());
+        for piece in [prefix, "latchkey-", id, "-", suffix] {
+            name.push_str(piece);
+        }
+        name
     }
 }
 
@@ -69,7 +77,7 @@ pub(crate) enum CookieError {
 }
 
 /// Opens and decodes cookie `kind` of provider `p`.
-pub(crate) fn load<T: DeserializeOwned>(
+pub(crate) fn load<T: Payload>(
     state: &AppState,
     p: &Provider<'_>,
     headers: &HeaderMap,
@@ -81,11 +89,11 @@ pub(crate) fn load<T: DeserializeOwned>(
         .sealer
         .open(&name, p.id, state.clock().now(), value)
         .map_err(CookieError::Open)?;
-    serde_json::from_slice(&bytes).map_err(|_| CookieError::Payload)
+    cookie_payload::decode(&bytes).ok_or(CookieError::Payload)
 }
 
 /// A `Set-Cookie` value sealing `payload` as cookie `kind` of provider `p`.
-pub(crate) fn set<T: Serialize>(
+pub(crate) fn set<T: Payload>(
     state: &AppState,
     p: &Provider<'_>,
     kind: CookieKind,
@@ -96,8 +104,7 @@ pub(crate) fn set<T: Serialize>(
         CookieKind::Session => SESSION_TTL,
     };
     let name = kind.name(state, p.id);
-    let json = serde_json::to_vec(payload)
-        .map_err(|e| ApiError::Internal(format!("cookie payload: {e}")))?;
+    let bytes = cookie_payload::encode(payload);
     let sealed = p
         .sealer
         .seal(
@@ -105,7 +112,7 @@ pub(crate) fn set<T: Serialize>(
             &name,
             p.id,
             state.clock().now() + ttl,
-            &json,
+            &bytes,
         )
         .map_err(ApiError::Internal)?;
     header_value(state, &name, &sealed, ttl)

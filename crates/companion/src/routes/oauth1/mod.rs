@@ -13,6 +13,7 @@
 //! enforces who may ask for what (origin checks, `api_base` confinement).
 
 pub mod api_path;
+mod cookie_payload;
 mod cookies;
 pub mod login;
 pub mod navigation;

@@ -120,7 +120,11 @@ fn session() -> Session {
 }
 
 /// `name=value` for a sealed cookie of `kind` made by `state`.
-fn cookie<T: serde::Serialize>(state: &AppState, kind: CookieKind, payload: &T) -> String {
+fn cookie<T: super::cookie_payload::Payload>(
+    state: &AppState,
+    kind: CookieKind,
+    payload: &T,
+) -> String {
     let p = provider(state, "flask").unwrap();
     let set = cookies::set(state, &p, kind, payload).unwrap();
     set.to_str().unwrap().split(';').next().unwrap().to_owned()
