@@ -180,3 +180,34 @@ impl AppState {
         &self.inner.http
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_thirty_alphanumerics_spread_evenly_and_never_repeat() {
+        let mut seen = std::collections::HashSet::new();
+        let mut counts = std::collections::HashMap::<char, usize>::new();
+        let n = 2000;
+        for _ in 0..n {
+            let nonce = OsRandom.oauth_nonce();
+            assert_eq!(nonce.len(), OAUTH_NONCE_LEN, "{nonce}");
+            assert!(nonce.bytes().all(|b| b.is_ascii_alphanumeric()), "{nonce}");
+            for c in nonce.chars() {
+                *counts.entry(c).or_default() += 1;
+            }
+            assert!(seen.insert(nonce), "a nonce repeated");
+        }
+        // 60,000 characters over 62: about 968 each, standard deviation about 31. A mapping
+        // that favoured or skipped characters would leave this band.
+        assert_eq!(counts.len(), 62, "{counts:?}");
+        let expected = n * OAUTH_NONCE_LEN / 62;
+        for (c, k) in &counts {
+            assert!(
+                (expected * 3 / 4..expected * 5 / 4).contains(k),
+                "{c:?} appeared {k} times, expected about {expected}"
+            );
+        }
+    }
+}
