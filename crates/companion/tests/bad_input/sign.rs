@@ -187,6 +187,18 @@ async fn sign_route_catalogue() {
                 "forbidden",
             ),
             row(
+                "sign: a character no URL may hold, under api_base",
+                post_json(s, c, body_with(&format!("{base}a b"))),
+                BAD_REQUEST,
+                "bad_request",
+            ),
+            row(
+                "sign: a malformed escape in the query",
+                post_json(s, c, body_with(&format!("{base}me?q=%zz"))),
+                BAD_REQUEST,
+                "bad_request",
+            ),
+            row(
                 "sign: no session cookie",
                 post_json(s, None, sign_body(&base)),
                 UNAUTHORIZED,
