@@ -8,7 +8,10 @@
 # budget and wrk does not compete with it). Prints requests/s, p99, the server's CPU time per
 # request (µs, user + system: the figure least moved by other load on the machine), the load
 # average at the start of each run, the ratios (targets: >= 30x python, >= 0.7x bare) and the
-# companion's RSS idle and under load. BENCH_SKIP_BUILD=1 skips the build; BENCH_BIN_DIR
+# companion's RSS idle and under load.
+# Read the pinned ratios for the 30x bar: unpinned, gunicorn's two workers get both cores while
+# the Rust servers share theirs with wrk, so even the bare handler stays below 30x there.
+# Python's figure is the noisiest of the three: run the script more than once. BENCH_SKIP_BUILD=1 skips the build; BENCH_BIN_DIR
 # points at another directory of server-profile binaries; BENCH_RUST_LOG sets the companion's
 # log filter (default: none, so `latchkey serve`'s own default, info).
 #   scripts/bench-companion.sh
