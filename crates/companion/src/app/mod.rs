@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// The companion's whole HTTP surface.
 pub fn app(state: AppState) -> Router {
-    let mut oauth1 = oauth1::router().layer(DefaultBodyLimit::max(oauth1::proxy::MAX_BODY));
+    let mut oauth1 = oauth1::router();
     let mut oauth2 = oauth2::router(&state);
     if let Some(cors) = cors(&state) {
         oauth1 = oauth1.layer(cors.clone());
@@ -32,8 +32,14 @@ pub fn app(state: AppState) -> Router {
         // `nosniff`: a JSON answer is never run as a script or styled as CSS. One layer for
         // both: axum wraps (boxes) every route once per `layer` call and clones each box per
         // request, so each call costs a clone and a boxed future a request
-        // (docs/notes/companion-performance.md).
-        .layer(MapResponseLayer::new(security_headers));
+        // (docs/notes/companion-performance.md). The body limit rides in the same call: it is
+        // the OAuth 1.0a routes' (the proxy's), and the OAuth 2.0 routes set their own, which
+        // wins because it is applied inside this one.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(MapResponseLayer::new(security_headers))
+                .layer(DefaultBodyLimit::max(oauth1::proxy::MAX_BODY)),
+        );
     // Spans carry the path only: queries hold OAuth tokens and verifiers. DEBUG, as
     // tower-http's own default span: at `serve`'s default level (info) a span per request cost
     // ≈ 5 µs of CPU a request under load, a sixth of `/sign`. Operators who want every line
