@@ -8,8 +8,6 @@
 //! characters, or anything the strict URL parser refuses. What is allowed is then appended to
 //! `api_base` unchanged, so the signature covers exactly what is sent.
 
-use std::borrow::Cow;
-
 use latchkey_proto::oauth1::percent::{self, Plus};
 use latchkey_proto::uri::Uri;
 
@@ -69,18 +67,28 @@ fn check_rest(rest: &str) -> Result<(), PathError> {
         return Err(PathError::Escapes("a leading '/' after api_base"));
     }
     for raw in rest.split('/') {
-        if raw.contains('\\') {
+        // One pass for what the raw segment can show, in the order the checks below answer.
+        let (mut backslash, mut escape, mut control) = (false, false, false);
+        for &b in raw.as_bytes() {
+            backslash |= b == b'\\';
+            escape |= b == b'%';
+            control |= b.is_ascii_control();
+        }
+        if backslash {
             return Err(PathError::Escapes("a backslash"));
         }
-        // Only a segment with an escape decodes to anything but itself: no copy otherwise.
-        let decoded: Cow<'_, [u8]> = if raw.contains('%') {
-            Cow::Owned(
-                percent::decode_bytes(raw.as_bytes(), Plus::Literal)
-                    .map_err(|e| PathError::Invalid(e.to_string()))?,
-            )
-        } else {
-            Cow::Borrowed(raw.as_bytes())
-        };
+        if !escape {
+            // Decodes to itself: no '/', backslash or '%' can appear by decoding.
+            if control {
+                return Err(PathError::Escapes("a control character"));
+            }
+            if is_dot_segment(raw.as_bytes()) {
+                return Err(PathError::Escapes("a '.' or '..' segment"));
+            }
+            continue;
+        }
+        let decoded = percent::decode_bytes(raw.as_bytes(), Plus::Literal)
+            .map_err(|e| PathError::Invalid(e.to_string()))?;
         if decoded.contains(&b'/') {
             return Err(PathError::Escapes("an encoded '/'"));
         }
@@ -93,12 +101,17 @@ fn check_rest(rest: &str) -> Result<(), PathError> {
         if decoded.iter().any(|b| b.is_ascii_control()) {
             return Err(PathError::Escapes("a control character"));
         }
-        let segment = decoded.split(|b| *b == b';').next().unwrap_or(&[]);
-        if segment == b"." || segment == b".." {
+        if is_dot_segment(&decoded) {
             return Err(PathError::Escapes("a '.' or '..' segment"));
         }
     }
     Ok(())
+}
+
+/// `.` or `..`, also with matrix parameters (`..;x`), which some servers strip before routing.
+fn is_dot_segment(segment: &[u8]) -> bool {
+    let name = segment.split(|b| *b == b';').next().unwrap_or(&[]);
+    name == b"." || name == b".."
 }
 
 /// The URL, which both callers know starts with `api_base` as text, parses strictly and has
@@ -162,6 +175,9 @@ mod tests {
             "/evil.example/x",
             "%00",
             "a%0d%0aHost:%20x",
+            "a\tb",
+            "x/\u{7f}",
+            "..;jsessionid=1/admin",
             "%zz",
         ] {
             assert!(join(BASE, rest, None).is_err(), "{rest:?} was accepted");
