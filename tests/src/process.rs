@@ -139,10 +139,21 @@ impl Drop for Service {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bound, read and released: good enough on a test machine).
+/// A free TCP port on 127.0.0.1 (bound, read and released: good enough on a test machine),
+/// never one this process has handed out before. The kernel may give a just-released port to
+/// the very next `bind(:0)`: two replicas once got the same port that way, the second failed
+/// to listen, and the first answered its health check for it (docs/notes/scale-out.md).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind 127.0.0.1:0")
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("bind 127.0.0.1:0");
+        let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+        if handed_out.insert(port) {
+            return port;
+        }
+    }
 }
