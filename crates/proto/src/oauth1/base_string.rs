@@ -163,10 +163,7 @@ pub fn signature_base_string(
     let mut uri_text = String::with_capacity(url.len());
     push_base_string_uri(&mut uri_text, &uri);
 
-    // The normalized parameters, encoded once more as §3.4.1.1 item 5 requires: written
-    // straight into the output ("=" is %3D and "&" is %26) instead of joined first, into
-    // zeroed room made before each piece, so that the loop is a store per byte rather than a
-    // `push` with its capacity check.
+    // Each `%XY` the second encoding meets grows by two bytes: 5/3 of the length is room enough.
     let room: usize = pairs
         .iter()
         .map(|(n, v)| (n.len() + v.len()) * 5 / 3 + 6)
@@ -176,65 +173,19 @@ pub fn signature_base_string(
     out.push('&');
     encode_str_into(&mut out, &uri_text);
     out.push('&');
-    let mut out = out.into_bytes();
-    let mut at = out.len();
+    // The normalized parameters, encoded once more as §3.4.1.1 item 5 requires: written
+    // straight into the output ("=" is %3D and "&" is %26) instead of joined first. The pairs
+    // are already in §3.6 form (unreserved characters and `%XY`), so encoding them again only
+    // turns each `%` into `%25`.
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            put(&mut out, &mut at, b"%26");
+            out.push_str("%26");
         }
-        put_encoded_again(&mut out, &mut at, name.as_bytes());
-        put(&mut out, &mut at, b"%3D");
-        put_encoded_again(&mut out, &mut at, value.as_bytes());
+        encode_str_into(&mut out, name);
+        out.push_str("%3D");
+        encode_str_into(&mut out, value);
     }
-    out.truncate(at);
-    // Only ASCII was written, so this is always `Ok`; the other arm exists only so that
-    // nothing here can panic.
-    Ok(match String::from_utf8(out) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
-}
-
-/// Makes `out` at least `len` long (zero-filled).
-fn room_for(out: &mut Vec<u8>, len: usize) {
-    if out.len() < len {
-        out.resize(len, 0);
-    }
-}
-
-/// Writes `bytes` at `out[*at..]`.
-fn put(out: &mut Vec<u8>, at: &mut usize, bytes: &[u8]) {
-    room_for(out, *at + bytes.len());
-    if let Some(dst) = out.get_mut(*at..*at + bytes.len()) {
-        dst.copy_from_slice(bytes);
-    }
-    *at += bytes.len();
-}
-
-/// Writes the §3.6 encoding of `encoded` at `out[*at..]`. `encoded` is itself already in §3.6
-/// form (unreserved characters and `%XY` escapes only), so its one reserved character is `%`,
-/// which becomes `%25`.
-fn put_encoded_again(out: &mut Vec<u8>, at: &mut usize, encoded: &[u8]) {
-    debug_assert!(encoded
-        .iter()
-        .all(|&b| percent::is_unreserved(b) || b == b'%'));
-    // Three bytes per input byte is room enough whatever the input.
-    room_for(out, *at + encoded.len() * 3);
-    let mut w = *at;
-    for &b in encoded {
-        if b == b'%' {
-            if let Some(dst) = out.get_mut(w..w + 3) {
-                dst.copy_from_slice(b"%25");
-            }
-            w += 3;
-        } else {
-            if let Some(dst) = out.get_mut(w) {
-                *dst = b;
-            }
-            w += 1;
-        }
-    }
-    *at = w;
+    Ok(out)
 }
 
 /// The normalized request parameters (RFC 5849 §3.4.1.3.2), before the final encoding.

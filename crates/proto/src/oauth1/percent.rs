@@ -30,10 +30,9 @@ const UNRESERVED: [bool; 256] = {
 
 /// Appends the RFC 5849 §3.6 encoding of `text` (its UTF-8 bytes) to `out`.
 ///
-/// The part before the first byte to escape (all of most values) is copied as one slice.
-/// From there the output is built in a small stack buffer, a store per byte, and appended a
-/// buffer at a time: a `push_str` per run and three `push`es per escape cost about twenty
-/// instructions a byte on the escape-dense values the companion signs.
+/// The part before the first byte to escape (all of most values) is copied as one slice, with
+/// no UTF-8 check: it is ASCII, so its end is a char boundary. The rest goes through
+/// [`encode_into`]'s buffer.
 pub fn encode_str_into(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let clean = bytes
@@ -41,13 +40,21 @@ pub fn encode_str_into(out: &mut String, text: &str) {
         .position(|&b| !is_unreserved(b))
         .unwrap_or(bytes.len());
     out.push_str(text.get(..clean).unwrap_or_default());
-    let Some(rest) = bytes.get(clean..).filter(|rest| !rest.is_empty()) else {
-        return;
-    };
-    out.reserve(rest.len() + rest.len() / 2);
+    if let Some(rest) = bytes.get(clean..).filter(|rest| !rest.is_empty()) {
+        encode_into(out, rest);
+    }
+}
+
+/// Appends the RFC 5849 §3.6 encoding of `bytes` to `out`.
+///
+/// The output is built in a small stack buffer, a store per byte, and appended a buffer at a
+/// time: a `push_str` per run and three `push`es per escape cost about twenty instructions a
+/// byte on the escape-dense values the companion signs.
+pub fn encode_into(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len() + bytes.len() / 2);
     let mut buf = [0u8; 240];
     let mut n = 0;
-    for &b in rest {
+    for &b in bytes {
         if n + 3 > buf.len() {
             push_ascii(out, &buf[..n]);
             n = 0;
@@ -73,31 +80,6 @@ fn push_ascii(out: &mut String, ascii: &[u8]) {
     if let Ok(text) = core::str::from_utf8(ascii) {
         out.push_str(text);
     }
-}
-
-/// Appends the RFC 5849 §3.6 encoding of `bytes` to `out`.
-pub fn encode_into(out: &mut String, bytes: &[u8]) {
-    match core::str::from_utf8(bytes) {
-        // The common case (every caller but re-encoding of decoded query bytes): one UTF-8
-        // check for the whole input instead of one per run.
-        Ok(text) => encode_str_into(out, text),
-        Err(_) => {
-            out.reserve(bytes.len());
-            for &b in bytes {
-                if is_unreserved(b) {
-                    out.push(char::from(b));
-                } else {
-                    push_escape(out, b);
-                }
-            }
-        }
-    }
-}
-
-fn push_escape(out: &mut String, b: u8) {
-    out.push('%');
-    out.push(char::from(HEX[usize::from(b >> 4)]));
-    out.push(char::from(HEX[usize::from(b & 0x0f)]));
 }
 
 /// The RFC 5849 §3.6 encoding of a string (its UTF-8 bytes).
