@@ -5,8 +5,9 @@
 //! `..` segment (also as `%2e%2e`, or `..;` for servers that strip matrix parameters), an
 //! encoded `/` (`%2f`, which some servers decode before routing), a backslash (which some
 //! servers read as `/`), a `%` left after decoding (double encoding such as `%252e`), control
-//! characters, or anything the strict URL parser refuses. What is allowed is then appended to
-//! `api_base` unchanged, so the signature covers exactly what is sent.
+//! characters, or (for the proxy, here; for `/sign`, in the signer) anything the strict URL
+//! parser refuses. What is allowed is then appended to `api_base` unchanged, so the signature
+//! covers exactly what is sent.
 
 use latchkey_proto::oauth1::percent::{self, Plus};
 use latchkey_proto::uri::Uri;
@@ -114,8 +115,7 @@ fn is_dot_segment(segment: &[u8]) -> bool {
     name == b"." || name == b".."
 }
 
-/// The URL, which both callers know starts with `api_base` as text, parses strictly and has
-/// no fragment.
+/// The joined URL, which starts with `api_base` as text, parses strictly and has no fragment.
 ///
 /// `api_base` itself is not parsed again: the configuration check made it an absolute URL
 /// ending in `/` with no query or fragment, so its last `/` lies in the path, after the

@@ -10,8 +10,8 @@
 //! (docs/notes/companion-performance.md).
 //!
 //! Cookies sealed before the change hold JSON, which starts with `{`: those are still read,
-//! so that a deploy signs no one out. A session lasts `SESSION_TTL` (seven days), after which
-//! the JSON branch only serves cookies that would have expired anyway.
+//! so that a deploy signs no one out. A session lasts `SESSION_TTL` (seven days): once that
+//! long has passed since the change, no JSON cookie can still be valid and the branch can go.
 
 use latchkey_proto::oauth1::{TemporaryCredentials, TokenCredentials};
 use latchkey_proto::secret::TokenSecret;
