@@ -250,7 +250,7 @@ fn encoded_pairs<'a>(
 }
 
 fn encode_cow(text: &str) -> Cow<'_, str> {
-    if text.bytes().all(percent::is_unreserved) {
+    if percent::unreserved_prefix_len(text.as_bytes()) == text.len() {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(percent::encode(text))
@@ -281,7 +281,7 @@ fn push_form_encoded<'a>(
 
 fn reencode(raw: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     // Text already in §3.6 form needs no decoding (and is ASCII, so valid UTF-8).
-    if raw.iter().all(|b| percent::is_unreserved(*b)) {
+    if percent::unreserved_prefix_len(raw) == raw.len() {
         if let Ok(text) = core::str::from_utf8(raw) {
             return Ok(Cow::Borrowed(text));
         }

@@ -28,6 +28,29 @@ const UNRESERVED: [bool; 256] = {
     table
 };
 
+/// The length of the longest prefix of `bytes` that §3.6 leaves unencoded: all of `bytes` when
+/// none needs escaping.
+///
+/// Eight bytes are looked up per step and their answers folded without a branch, then the
+/// step that holds the first reserved byte is searched byte by byte: about half the
+/// instructions of a branch per byte on the nonces, keys and tokens every signature scans
+/// more than once.
+pub fn unreserved_prefix_len(bytes: &[u8]) -> usize {
+    let mut clean = 0;
+    for chunk in bytes.chunks_exact(8) {
+        if !chunk.iter().fold(true, |all, &b| all & is_unreserved(b)) {
+            break;
+        }
+        clean += 8;
+    }
+    let rest = bytes.get(clean..).unwrap_or_default();
+    clean
+        + rest
+            .iter()
+            .position(|&b| !is_unreserved(b))
+            .unwrap_or(rest.len())
+}
+
 /// Appends the RFC 5849 §3.6 encoding of `text` (its UTF-8 bytes) to `out`.
 ///
 /// The part before the first byte to escape (all of most values) is copied as one slice, with
@@ -35,10 +58,7 @@ const UNRESERVED: [bool; 256] = {
 /// [`encode_into`]'s buffer.
 pub fn encode_str_into(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
-    let clean = bytes
-        .iter()
-        .position(|&b| !is_unreserved(b))
-        .unwrap_or(bytes.len());
+    let clean = unreserved_prefix_len(bytes);
     out.push_str(text.get(..clean).unwrap_or_default());
     if let Some(rest) = bytes.get(clean..).filter(|rest| !rest.is_empty()) {
         encode_into(out, rest);
@@ -268,6 +288,16 @@ mod tests {
                 encode_str_into(&mut got, &s);
                 let expected: String = s.bytes().map(|b| if is_unreserved(b) { char::from(b).to_string() } else { format!("%{b:02X}") }).collect();
                 prop_assert_eq!(got, format!("prefix&{expected}"));
+            }
+
+            /// Mostly unreserved text with the odd reserved byte anywhere, so the first one
+            /// falls in every position of an eight-byte step and in the tail after the last.
+            #[test]
+            fn unreserved_prefix_ends_at_the_first_reserved_byte(
+                b in proptest::collection::vec(prop_oneof![9 => proptest::char::range('a', 'z').prop_map(|c| c as u8), 1 => any::<u8>()], 0..70)
+            ) {
+                let expected = b.iter().position(|&b| !is_unreserved(b)).unwrap_or(b.len());
+                prop_assert_eq!(unreserved_prefix_len(&b), expected);
             }
 
             #[test]
