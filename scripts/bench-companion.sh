@@ -2,23 +2,25 @@
 # Benchmarks POST /oauth1/{id}/sign of the companion (server profile, a signed-in session)
 # against a bare axum handler of the same shape (crates/companion/examples/bare.rs) and an
 # oauthlib signing service under gunicorn with 2 workers (crates/companion/bench/oauthlib_service.py).
-# wrk: 64 connections, 20 s each (BENCH_SECONDS, BENCH_CONNECTIONS to change). Each server is
-# measured twice in one run: unpinned (servers and wrk share every CPU, as before) and pinned
-# (every thread of the server on CPU 1, wrk on CPU 0, so each server gets the same one-core
-# budget and wrk does not compete with it). Prints requests/s, p99, the server's CPU time per
-# request (µs, user + system: the figure least moved by other load on the machine), the load
-# average at the start of each run, the ratios (targets: >= 30x python, >= 0.7x bare) and the
+# wrk: 64 connections, 10 s a run (BENCH_SECONDS, BENCH_CONNECTIONS to change), in two modes:
+# unpinned (servers and wrk share every CPU) and pinned (every thread of the server on CPU 1,
+# wrk on CPU 0, so each server gets the same one-core budget and wrk does not compete with it).
+# Each mode has BENCH_ROUNDS rounds (default 3); a round runs the three servers back to back,
+# so its ratios compare runs seconds apart. For every round and as medians it prints
+# requests/s, p99, the server's CPU time per request (µs, user + system), the load average at
+# the start of the run and the round's ratios (targets: >= 30x python, >= 0.7x bare), then the
 # companion's RSS idle and under load.
 # Read the pinned ratios for the 30x bar: unpinned, gunicorn's two workers get both cores while
 # the Rust servers share theirs with wrk, so even the bare handler stays below 30x there.
-# Python's figure is the noisiest of the three: run the script more than once. BENCH_SKIP_BUILD=1 skips the build; BENCH_BIN_DIR
-# points at another directory of server-profile binaries; BENCH_RUST_LOG sets the companion's
-# log filter (default: none, so `latchkey serve`'s own default, info).
+# BENCH_SKIP_BUILD=1 skips the build; BENCH_BIN_DIR points at another directory of
+# server-profile binaries; BENCH_RUST_LOG sets the companion's log filter (default: none, so
+# `latchkey serve`'s own default, info).
 #   scripts/bench-companion.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-secs="${BENCH_SECONDS:-20}"
+secs="${BENCH_SECONDS:-10}"
+rounds="${BENCH_ROUNDS:-3}"
 conns="${BENCH_CONNECTIONS:-64}"
 threads="${BENCH_THREADS:-2}"
 py="${BENCH_PYTHON_VENV:-$root/.venv/reference}"
@@ -109,49 +111,85 @@ hz="$(getconf CLK_TCK)"
 pin() { local p; for p in $(procs "$1"); do taskset -a -p -c "$2" "$p" >/dev/null; done; }
 load() { awk '{print $1}' /proc/loadavg; }
 
-run() { # mode name port -> sets rps_<mode>_<name>, p99_…, cpu_… (CPU µs per request), load_…
-  local mode=$1 name=$2 port=$3 pid wrk_cpu out c0 c1
+run() { # mode round name port -> appends "mode round name rps p99 cpu load" to $results
+  local mode=$1 round=$2 name=$3 port=$4 pid wrk_cpu out c0 c1
   pid="$(eval echo "\$pid_$name")"
   if [ "$mode" = pinned ]; then pin "$pid" 1; wrk_cpu=0; else pin "$pid" "$all_cpus"; wrk_cpu="$all_cpus"; fi
   local la; la="$(load)"
   c0="$(cpu_ticks "$pid")"
   out="$(taskset -c "$wrk_cpu" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port/oauth1/bench/sign")"
   c1="$(cpu_ticks "$pid")"
-  echo "$out" > "$work/wrk-$mode-$name.txt"
-  local rps p99 non2xx reqs
+  echo "$out" > "$work/wrk-$mode-$round-$name.txt"
+  local rps p99 non2xx reqs cpu
   rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
   reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
   non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
   [ -z "$non2xx" ] || { echo "bench: $name answered $non2xx non-2xx responses" >&2; echo "$out" >&2; exit 1; }
-  printf -v "rps_${mode}_$name" '%s' "$rps"
-  printf -v "p99_${mode}_$name" '%s' "$p99"
-  printf -v "load_${mode}_$name" '%s' "$la"
-  printf -v "cpu_${mode}_$name" '%s' "$(awk -v t=$((c1 - c0)) -v hz="$hz" -v r="$reqs" 'BEGIN { printf "%.1f", t * 1e6 / hz / r }')"
+  cpu="$(awk -v t=$((c1 - c0)) -v hz="$hz" -v r="$reqs" 'BEGIN { printf "%.1f", t * 1e6 / hz / r }')"
+  echo "$mode $round $name $rps $p99 $cpu $la" >> "$results"
 }
 
+# Rounds: each round measures the three servers back to back, so a round's ratios compare
+# runs seconds apart. This VM's speed drifts by 15 % and more over minutes; the median of the
+# rounds' ratios is the figure that drift moves least.
+results="$work/results"
 all_cpus="0-$(($(nproc) - 1))"
 for mode in unpinned pinned; do
   [ "$mode" = unpinned ] && echo "unpinned: servers and wrk share all CPUs ($all_cpus)" >&2
   [ "$mode" = pinned ] && echo "pinned: each server alone on CPU 1 (every process and thread), wrk on CPU 0" >&2
-  echo "  companion (${secs}s, $conns connections)…" >&2
-  if [ "$mode" = unpinned ]; then ( sleep "$((secs / 2))"; rss "$companion" > "$work/rss-load" ) & fi
-  run "$mode" companion $port_c
-  echo "  bare axum…" >&2
-  run "$mode" bare $port_b
-  echo "  python oauthlib (gunicorn, 2 workers)…" >&2
-  run "$mode" python $port_p
+  for round in $(seq "$rounds"); do
+    echo "  round $round/$rounds: companion, bare axum, python oauthlib (gunicorn, 2 workers); ${secs}s each, $conns connections…" >&2
+    if [ "$mode" = unpinned ] && [ "$round" = 1 ]; then ( sleep "$((secs / 2))"; rss "$companion" > "$work/rss-load" ) & fi
+    run "$mode" "$round" companion $port_c
+    run "$mode" "$round" bare $port_b
+    run "$mode" "$round" python $port_p
+  done
 done
 rss_load="$(cat "$work/rss-load")"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-for mode in unpinned pinned; do
-  printf '\n%-8s %-32s %12s %10s %12s %6s\n' "$mode" "POST /oauth1/{id}/sign" "requests/s" "p99" "CPU µs/req" "load"
-  for name in companion bare python; do
-    label=$(case $name in companion) echo "companion (server profile)";; bare) echo "bare axum handler";; python) echo "oauthlib + gunicorn (2 workers)";; esac)
-    eval "printf '%-8s %-32s %12s %10s %12s %6s\n' '' \"\$label\" \"\$rps_${mode}_$name\" \"\$p99_${mode}_$name\" \"\$cpu_${mode}_$name\" \"\$load_${mode}_$name\""
-  done
-  eval "c=\$rps_${mode}_companion b=\$rps_${mode}_bare p=\$rps_${mode}_python"
-  printf '%-8s companion / python: %sx (target >= 30), companion / bare: %sx (target >= 0.7)\n' "" "$(ratio "$c" "$p")" "$(ratio "$c" "$b")"
-done
+# One table per mode: every round, then the medians (a server's median requests/s, p99 and
+# CPU time; the ratios' median is over the rounds' own ratios).
+awk -v rounds="$rounds" '
+  function median(list, n,   a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  function ms(p99) { # wrk prints 1.23ms, 456.78us or 1.02s
+    if (p99 ~ /us$/) return p99 / 1000; if (p99 ~ /ms$/) return p99 + 0; if (p99 ~ /s$/) return p99 * 1000; return p99 + 0
+  }
+  {
+    mode = $1; r = $2; name = $3
+    rps[mode, r, name] = $4; p99[mode, r, name] = ms($5); cpu[mode, r, name] = $6; la[mode, r, name] = $7
+    if (!(mode in seen)) { seen[mode] = 1; modes[++nmodes] = mode }
+  }
+  END {
+    label["companion"] = "companion (server profile)"; label["bare"] = "bare axum handler"; label["python"] = "oauthlib + gunicorn (2 workers)"
+    split("companion bare python", names, " ")
+    for (m = 1; m <= nmodes; m++) {
+      mode = modes[m]
+      printf "\n%-8s %-32s %7s %12s %9s %11s %6s %10s %9s\n", mode, "POST /oauth1/{id}/sign", "round", "requests/s", "p99 ms", "CPU µs/req", "load", "vs python", "vs bare"
+      vp = ""; vb = ""
+      for (r = 1; r <= rounds; r++) {
+        for (k = 1; k <= 3; k++) {
+          n = names[k]
+          extra = ""
+          if (n == "companion") {
+            p = rps[mode, r, "companion"] / rps[mode, r, "python"]; b = rps[mode, r, "companion"] / rps[mode, r, "bare"]
+            vp = vp " " p; vb = vb " " b
+            extra = sprintf(" %9.1fx %8.2fx", p, b)
+          }
+          printf "%-8s %-32s %7s %12.0f %9.2f %11.1f %6s%s\n", "", label[n], r, rps[mode, r, n], p99[mode, r, n], cpu[mode, r, n], la[mode, r, n], extra
+        }
+      }
+      for (k = 1; k <= 3; k++) {
+        n = names[k]; lr = ""; lp = ""; lc = ""
+        for (r = 1; r <= rounds; r++) { lr = lr " " rps[mode, r, n]; lp = lp " " p99[mode, r, n]; lc = lc " " cpu[mode, r, n] }
+        extra = n == "companion" ? sprintf(" %9.1fx %8.2fx", median(vp), median(vb)) : ""
+        printf "%-8s %-32s %7s %12.0f %9.2f %11.1f %6s%s\n", "", label[n], "median", median(lr), median(lp), median(lc), "", extra
+      }
+      printf "%-8s median of the rounds: companion / python %.1fx (target >= 30), companion / bare %.2fx (target >= 0.7)\n", "", median(vp), median(vb)
+    }
+  }' "$results"
 printf '\ncompanion RSS: idle %s, under load %s\n' "$rss_idle" "$rss_load"
