@@ -164,6 +164,9 @@ awk -v rounds="$rounds" '
     rps[mode, r, name] = $4; p99[mode, r, name] = ms($5); cpu[mode, r, name] = $6; la[mode, r, name] = $7
     if (!(mode in seen)) { seen[mode] = 1; modes[++nmodes] = mode }
   }
+  function row(n, r, rps, p99, cpu, la, extra) {
+    printf "%-8s %-32s %7s %12.0f %9.2f %11.1f %6s%s\n", "", label[n], r, rps, p99, cpu, la, extra
+  }
   END {
     label["companion"] = "companion (server profile)"; label["bare"] = "bare axum handler"; label["python"] = "oauthlib + gunicorn (2 workers)"
     split("companion bare python", names, " ")
@@ -180,14 +183,14 @@ awk -v rounds="$rounds" '
             vp = vp " " p; vb = vb " " b
             extra = sprintf(" %9.1fx %8.2fx", p, b)
           }
-          printf "%-8s %-32s %7s %12.0f %9.2f %11.1f %6s%s\n", "", label[n], r, rps[mode, r, n], p99[mode, r, n], cpu[mode, r, n], la[mode, r, n], extra
+          row(n, r, rps[mode, r, n], p99[mode, r, n], cpu[mode, r, n], la[mode, r, n], extra)
         }
       }
       for (k = 1; k <= 3; k++) {
         n = names[k]; lr = ""; lp = ""; lc = ""
         for (r = 1; r <= rounds; r++) { lr = lr " " rps[mode, r, n]; lp = lp " " p99[mode, r, n]; lc = lc " " cpu[mode, r, n] }
         extra = n == "companion" ? sprintf(" %9.1fx %8.2fx", median(vp), median(vb)) : ""
-        printf "%-8s %-32s %7s %12.0f %9.2f %11.1f %6s%s\n", "", label[n], "median", median(lr), median(lp), median(lc), "", extra
+        row(n, "median", median(lr), median(lp), median(lc), "", extra)
       }
       printf "%-8s median of the rounds: companion / python %.1fx (target >= 30), companion / bare %.2fx (target >= 0.7)\n", "", median(vp), median(vb)
     }
