@@ -16,6 +16,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod sealed_cookie;
 pub mod secrets;
+pub mod session_cache;
 pub mod state;
 
 pub use app::app;

@@ -36,6 +36,26 @@ pub enum OpenError {
     Expired,
 }
 
+/// An opened cookie.
+#[derive(PartialEq, Eq)]
+pub struct Opened {
+    /// What was sealed.
+    pub payload: Vec<u8>,
+    /// Until when it is valid (Unix seconds, exclusive), as sealed.
+    pub expires_at: u64,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Opened {{ payload: [{} bytes], expires_at: {} }}",
+            self.payload.len(),
+            self.expires_at
+        )
+    }
+}
+
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 const EXPIRY_LEN: usize = 8;
@@ -154,6 +174,18 @@ impl CookieSealer {
         now: u64,
         value: &str,
     ) -> Result<Vec<u8>, OpenError> {
+        self.open_with_expiry(name, provider, now, value)
+            .map(|opened| opened.payload)
+    }
+
+    /// Like [`open`](Self::open), also telling the expiry sealed in the value.
+    pub fn open_with_expiry(
+        &self,
+        name: &str,
+        provider: &str,
+        now: u64,
+        value: &str,
+    ) -> Result<Opened, OpenError> {
         let raw = URL_SAFE_NO_PAD
             .decode(value.trim())
             .map_err(|_| OpenError::Malformed)?;
@@ -188,12 +220,16 @@ impl CookieSealer {
         .ok_or(OpenError::Tampered)?;
         let mut be = [0u8; EXPIRY_LEN];
         be.copy_from_slice(&plaintext[..EXPIRY_LEN]);
-        if now >= u64::from_be_bytes(be) {
+        let expires_at = u64::from_be_bytes(be);
+        if now >= expires_at {
             return Err(OpenError::Expired);
         }
         let mut payload = plaintext;
         payload.drain(..EXPIRY_LEN);
-        Ok(payload)
+        Ok(Opened {
+            payload,
+            expires_at,
+        })
     }
 }
 
@@ -243,6 +279,13 @@ mod tests {
         assert_eq!(
             open(&k, "session", "flask", 1000, &v),
             Err(OpenError::Expired)
+        );
+        let opened = CookieSealer::new(&k)
+            .open_with_expiry("session", "flask", 999, &v)
+            .unwrap();
+        assert_eq!(
+            (opened.payload.as_slice(), opened.expires_at),
+            (&b"hello"[..], 1000)
         );
     }
 

@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use crate::config::Config;
 use crate::sealed_cookie::CookieSealer;
 use crate::secrets::Secrets;
+use crate::session_cache::SessionCache;
 
 /// The time, injectable so tests can fix it.
 pub trait Clock: Send + Sync + 'static {
@@ -78,6 +79,8 @@ struct Inner {
     secrets: Secrets,
     /// The cookie keys' ciphers, expanded once rather than per request.
     cookie_sealer: Option<CookieSealer>,
+    /// Session cookies opened with those keys (crate::session_cache).
+    sessions: SessionCache,
     public_json: Bytes,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Randomness>,
@@ -137,6 +140,7 @@ impl AppState {
                 config,
                 secrets,
                 cookie_sealer,
+                sessions: SessionCache::default(),
                 public_json: Bytes::from(public_json),
                 clock,
                 random,
@@ -158,6 +162,11 @@ impl AppState {
     /// Seals and opens cookies with the loaded cookie keys (`None` when none are loaded).
     pub fn cookie_sealer(&self) -> Option<&CookieSealer> {
         self.inner.cookie_sealer.as_ref()
+    }
+
+    /// Session cookies already opened with [`cookie_sealer`](Self::cookie_sealer)'s keys.
+    pub fn session_cache(&self) -> &SessionCache {
+        &self.inner.sessions
     }
 
     /// `/latchkey.json`, serialised once.

@@ -9,7 +9,7 @@ use tower::ServiceExt;
 
 use crate::config::Config;
 use crate::secrets::Secrets;
-use crate::state::{AppState, FixedClock, Randomness};
+use crate::state::{AppState, Clock, FixedClock, Randomness};
 
 /// Repeatable "randomness" for tests.
 pub(crate) struct FixedRandom;
@@ -100,6 +100,28 @@ pub(crate) struct Setup<'a> {
     pub now: u64,
     pub cookie_key: &'a str,
     pub total_timeout: std::time::Duration,
+    /// A clock the test moves; `None`: fixed at `now`.
+    pub clock: Option<Arc<SteppingClock>>,
+}
+
+/// A clock a test sets, shared with the state it was given to.
+#[derive(Debug, Default)]
+pub(crate) struct SteppingClock(std::sync::atomic::AtomicU64);
+
+impl SteppingClock {
+    pub fn at(now: u64) -> Arc<Self> {
+        Arc::new(Self(now.into()))
+    }
+
+    pub fn set(&self, now: u64) {
+        self.0.store(now, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for SteppingClock {
+    fn now(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Default for Setup<'_> {
@@ -110,6 +132,7 @@ impl Default for Setup<'_> {
             now: NOW,
             cookie_key: COOKIE_KEY,
             total_timeout: std::time::Duration::from_secs(30),
+            clock: None,
         }
     }
 }
@@ -133,7 +156,10 @@ pub(crate) fn test_state(s: Setup<'_>) -> (AppState, TempDir) {
     let state = AppState::with_timeouts(
         config,
         secrets,
-        Arc::new(FixedClock(s.now)),
+        match s.clock {
+            Some(c) => c as Arc<dyn Clock>,
+            None => Arc::new(FixedClock(s.now)),
+        },
         Arc::new(FixedRandom),
         std::time::Duration::from_secs(5),
         s.total_timeout,

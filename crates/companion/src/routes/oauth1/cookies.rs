@@ -5,6 +5,8 @@
 //! https `public_url` they are also `Secure` and carry the `__Host-` prefix, which the browser
 //! only accepts from a secure origin for the whole host, so a sibling subdomain cannot plant one.
 
+use std::sync::Arc;
+
 use axum::http::{HeaderMap, HeaderValue};
 use latchkey_proto::oauth1::{TemporaryCredentials, TokenCredentials};
 use serde::{Deserialize, Serialize};
@@ -90,6 +92,30 @@ pub(crate) fn load<T: Payload>(
         .open(&name, p.id, state.clock().now(), value)
         .map_err(CookieError::Open)?;
     cookie_payload::decode(&bytes).ok_or(CookieError::Payload)
+}
+
+/// Opens the session cookie of provider `p`, through the state's cache of opened sessions
+/// ([`crate::session_cache`]): the `/sign` and proxy hot path.
+pub(crate) fn load_session(
+    state: &AppState,
+    p: &Provider<'_>,
+    headers: &HeaderMap,
+) -> Result<Arc<Session>, CookieError> {
+    let name = CookieKind::Session.name(state, p.id);
+    let value = read(headers, &name).ok_or(CookieError::Missing)?;
+    let now = state.clock().now();
+    let cache = state.session_cache();
+    if let Some(session) = cache.get(p.id, value, now) {
+        return Ok(session);
+    }
+    let opened = p
+        .sealer
+        .open_with_expiry(&name, p.id, now, value)
+        .map_err(CookieError::Open)?;
+    let session: Arc<Session> =
+        Arc::new(cookie_payload::decode(&opened.payload).ok_or(CookieError::Payload)?);
+    cache.insert(p.id, value, now, opened.expires_at, session.clone());
+    Ok(session)
 }
 
 /// A `Set-Cookie` value sealing `payload` as cookie `kind` of provider `p`.

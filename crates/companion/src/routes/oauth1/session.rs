@@ -1,5 +1,7 @@
 //! `GET /oauth1/{id}/session` and `POST /oauth1/{id}/logout`.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,8 +14,12 @@ use crate::state::AppState;
 
 /// The signed-in session, or `None` when there is none usable (missing, expired, sealed with
 /// a retired key, tampered): the app then simply shows "signed out".
-pub(crate) fn current(state: &AppState, p: &Provider<'_>, headers: &HeaderMap) -> Option<Session> {
-    match cookies::load::<Session>(state, p, headers, CookieKind::Session) {
+pub(crate) fn current(
+    state: &AppState,
+    p: &Provider<'_>,
+    headers: &HeaderMap,
+) -> Option<Arc<Session>> {
+    match cookies::load_session(state, p, headers) {
         Ok(s) => Some(s),
         Err(CookieError::Missing) => None,
         Err(e) => {
@@ -28,7 +34,7 @@ pub(crate) fn require(
     state: &AppState,
     p: &Provider<'_>,
     headers: &HeaderMap,
-) -> Result<Session, ApiError> {
+) -> Result<Arc<Session>, ApiError> {
     current(state, p, headers).ok_or_else(|| {
         ApiError::Unauthorized(
             format!(
@@ -58,9 +64,9 @@ pub async fn session(
     match current(&state, &p, &headers) {
         Some(s) => {
             body.insert("signed_in".into(), Value::Bool(true));
-            for (k, v) in s.extra {
+            for (k, v) in &s.extra {
                 if k != "signed_in" {
-                    body.insert(k, Value::String(v));
+                    body.insert(k.clone(), Value::String(v.clone()));
                 }
             }
         }

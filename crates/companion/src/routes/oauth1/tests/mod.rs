@@ -806,3 +806,5 @@ async fn cors_is_offered_to_allowed_origins_only() {
     let r = send(&t, preflight("https://evil.example")).await;
     assert!(r.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 }
+
+mod session_cache;
