@@ -4,8 +4,8 @@
 //! Note the header is only valid for the exact method, URL, form parameters, timestamp and
 //! nonce it was made for.
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use latchkey_proto::oauth1::{Body, SignatureMethod};
 use serde::{Deserialize, Serialize};
@@ -95,14 +95,19 @@ fn pairs(p: Option<Params>) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 /// Signs; see the module docs.
+///
+/// Takes the whole request rather than `HeaderMap` and `Json` extractors: the `HeaderMap`
+/// extractor clones every header, ≈ 6 % of the handler's instructions. So the origin and the
+/// session are checked before the body is read, and a signed-out caller gets its 401 without
+/// its body being parsed.
 pub async fn sign(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
-    headers: HeaderMap,
-    Json(req): Json<SignRequest>,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
-    check_origin(&state, &headers)?;
+    let headers = request.headers();
+    check_origin(&state, headers)?;
     if p.signature_method() == SignatureMethod::Plaintext {
         // A PLAINTEXT "signature" is the consumer and token secrets themselves.
         return Err(ApiError::BadRequest(
@@ -112,9 +117,10 @@ pub async fn sign(
     let api_base = p.api_base.ok_or_else(|| {
         ApiError::NotFound(format!("provider {} has no api_base to sign for", p.id).into())
     })?;
+    let session = session::require(&state, &p, headers)?;
+    let Json(req) = Json::<SignRequest>::from_request(request, &state).await?;
     api_path::check_under(api_base, &req.url)
         .map_err(|e| ApiError::Forbidden(e.to_string().into()))?;
-    let session = session::require(&state, &p, &headers)?;
     let params = pairs(req.params)?;
     let signed = sign_for_session(
         &state,
@@ -146,24 +152,30 @@ pub async fn sign(
 /// Written by hand for the headers `sign_request` makes: serde_json escapes byte by byte,
 /// which was ≈ 2 % of `/sign`'s CPU under load. Such a header is printable ASCII whose only
 /// character JSON escapes is `"` (every value in it is percent-encoded), so the body is the
-/// header with each `"` as `\"`. Any other header goes through serde_json.
+/// header with each `"` as `\"`, found with `memchr` (`str::split('"')` was slower than
+/// serde_json: a searcher set-up per run). Any other header goes through serde_json.
 fn response_body(authorization: String) -> Result<Vec<u8>, ApiError> {
     const OPEN: &[u8] = br#"{"authorization":""#;
     const CLOSE: &[u8] = br#""}"#;
-    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'\\';
-    if !authorization.bytes().all(plain) {
+    let bytes = authorization.as_bytes();
+    // No early exit, so that the check compiles to a vector loop.
+    let plain = bytes.iter().fold(true, |ok, &b| {
+        ok & ((0x20..0x7f).contains(&b) & (b != b'\\'))
+    });
+    if !plain {
         return serde_json::to_vec(&SignResponse { authorization })
             .map_err(|e| ApiError::Internal(format!("sign response: {e}")));
     }
     // Room for the quotes of nine parameters and a realm.
-    let mut out = Vec::with_capacity(OPEN.len() + authorization.len() + 20 + CLOSE.len());
+    let mut out = Vec::with_capacity(OPEN.len() + bytes.len() + 20 + CLOSE.len());
     out.extend_from_slice(OPEN);
-    for (i, piece) in authorization.split('"').enumerate() {
-        if i > 0 {
-            out.extend_from_slice(br#"\""#);
-        }
-        out.extend_from_slice(piece.as_bytes());
+    let mut run = 0;
+    for quote in memchr::memchr_iter(b'"', bytes) {
+        out.extend_from_slice(&bytes[run..quote]);
+        out.extend_from_slice(br#"\""#);
+        run = quote + 1;
     }
+    out.extend_from_slice(&bytes[run..]);
     out.extend_from_slice(CLOSE);
     Ok(out)
 }

@@ -713,7 +713,7 @@ async fn sign_refuses_outside_api_base_signed_out_foreign_origin_and_bad_json() 
         &'a str,
         StatusCode,
     );
-    let cases: [Case; 7] = [
+    let cases: [Case; 9] = [
         (
             "outside",
             Some(APP),
@@ -769,6 +769,23 @@ async fn sign_refuses_outside_api_base_signed_out_foreign_origin_and_bad_json() 
             "text/plain",
             ok,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        // Who may ask is settled before the body is read.
+        (
+            "signed out, bad json",
+            Some(APP),
+            None,
+            "application/json",
+            r#"{"method":"GET""#,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "foreign origin, bad json",
+            Some("https://evil.example"),
+            Some(&c),
+            "application/json",
+            r#"{"method":"GET""#,
+            StatusCode::FORBIDDEN,
         ),
     ];
     for (what, origin, cookie, ct, body, status) in cases {
