@@ -6,9 +6,10 @@
 
 use std::borrow::Cow;
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
@@ -112,6 +113,12 @@ impl IntoResponse for ApiError {
 }
 
 /// A JSON body extractor whose rejections are [`ApiError`]s with a message naming the problem.
+///
+/// It accepts what `axum::Json` accepts (`application/json` or `application/…+json`), and a
+/// body that does not deserialize is answered with `axum::Json`'s message, which names the
+/// path to the bad field. But a body is first parsed with serde_json alone: `axum::Json` runs
+/// every body through `serde_path_to_error`, which tracks the path of every value it reads.
+/// Only a body that fails is parsed again, that way, for its message.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -119,19 +126,44 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rejection) => Err(from_json_rejection(rejection)),
+        if !is_json_content_type(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType(NOT_JSON.into()));
+        }
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| match r.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(r.body_text().into()),
+                _ => ApiError::BadRequest(r.body_text().into()),
+            })?;
+        match serde_json::from_slice(&body) {
+            Ok(v) => Ok(Json(v)),
+            Err(_) => match axum::Json::<T>::from_bytes(&body) {
+                Ok(axum::Json(v)) => Ok(Json(v)),
+                Err(rejection) => Err(from_json_rejection(rejection)),
+            },
         }
     }
+}
+
+const NOT_JSON: &str = "send the body as JSON with `Content-Type: application/json`";
+
+/// `application/json` or `application/<anything>+json`, parsed with `mime` as `axum::Json`
+/// does, so the two accept exactly the same types.
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == mime::APPLICATION
+                && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        })
 }
 
 fn from_json_rejection(r: JsonRejection) -> ApiError {
     let text = r.body_text();
     match r.status() {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(
-            "send the body as JSON with `Content-Type: application/json`".into(),
-        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(NOT_JSON.into()),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(text.into()),
         _ => ApiError::BadRequest(text.into()),
     }
@@ -140,6 +172,84 @@ fn from_json_rejection(r: JsonRejection) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // read for the parse
+    struct Body {
+        name: String,
+        pairs: Vec<(String, String)>,
+    }
+
+    async fn extract(content_type: Option<&str>, body: &str) -> Result<Json<Body>, ApiError> {
+        let mut req = Request::post("/");
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        Json::<Body>::from_request(req.body(body.to_owned().into()).unwrap(), &()).await
+    }
+
+    #[tokio::test]
+    async fn content_types_are_accepted_exactly_as_axum_json_accepts_them() {
+        let body = r#"{"name":"n","pairs":[["a","1"]]}"#;
+        for ct in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/vnd.api+json",
+            "application/+json",
+            "application/json;",
+            "application/json ; charset=utf-8",
+            " application/json",
+            "application/json\t",
+            "application/ld+json; profile=x",
+            "application/json+",
+            "application/a+JSON",
+            "application/json/x",
+            "application/j son",
+            "multipart/form-data; boundary=x",
+            "application/jsonx",
+            "application/json garbage",
+            "application/x-json-stream",
+            "text/json",
+            "text/plain",
+            "json",
+            "",
+            "application/",
+            "/json",
+        ] {
+            let req = Request::post("/")
+                .header(header::CONTENT_TYPE, ct)
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let axum_accepts = axum::Json::<Body>::from_request(req, &()).await.is_ok();
+            let ours = extract(Some(ct), body).await;
+            assert_eq!(ours.is_ok(), axum_accepts, "{ct:?}");
+            if let Err(e) = ours {
+                assert!(
+                    matches!(e, ApiError::UnsupportedMediaType(_)),
+                    "{ct:?}: {e:?}"
+                );
+            }
+        }
+        let missing = extract(None, body).await;
+        assert!(matches!(missing, Err(ApiError::UnsupportedMediaType(_))));
+    }
+
+    #[tokio::test]
+    async fn a_bad_body_is_named_as_axum_json_names_it() {
+        for (body, words) in [
+            (r#"{"name":"n","pairs":[["a"]]}"#, "pairs[0]"),
+            (r#"{"name":7,"pairs":[]}"#, "name"),
+            (r#"{"pairs":[]}"#, "missing field `name`"),
+            (r#"{"name":"n","#, "EOF"),
+        ] {
+            let Err(ApiError::BadRequest(msg)) = extract(Some("application/json"), body).await
+            else {
+                panic!("{body} was not a 400");
+            };
+            assert!(msg.contains(words), "{body}: {msg}");
+        }
+    }
 
     #[tokio::test]
     async fn internal_errors_reveal_nothing() {
