@@ -130,6 +130,27 @@ fn cookie<T: super::cookie_payload::Payload>(
     set.to_str().unwrap().split(';').next().unwrap().to_owned()
 }
 
+/// `name=value` with one character of the sealed value changed.
+fn tampered(cookie: &str) -> String {
+    let (name, value) = cookie.split_once('=').unwrap();
+    let mut flipped = value.to_owned().into_bytes();
+    let i = flipped.len() - 5;
+    flipped[i] = if flipped[i] == b'A' { b'B' } else { b'A' };
+    format!("{name}={}", String::from_utf8(flipped).unwrap())
+}
+
+/// A pending cookie's value made by `state`, under the session cookie's name.
+fn pending_as_session(state: &AppState) -> String {
+    format!(
+        "{}={}",
+        CookieKind::Session.name(state, "flask"),
+        cookie(state, CookieKind::Pending, &session())
+            .split_once('=')
+            .unwrap()
+            .1
+    )
+}
+
 fn pending(token: &str, return_to: &str) -> Pending {
     Pending {
         temporary: latchkey_proto::oauth1::TemporaryCredentials {

@@ -22,11 +22,7 @@ async fn session_reports_identity_but_never_the_token_or_secret() {
 async fn tampered_expired_or_foreign_session_cookies_mean_signed_out() {
     let t = app(Setup::default());
     let good = cookie(&t.state, CookieKind::Session, &session());
-    let (name, value) = good.split_once('=').unwrap();
-    let mut flipped = value.to_owned().into_bytes();
-    let i = flipped.len() - 5;
-    flipped[i] = if flipped[i] == b'A' { b'B' } else { b'A' };
-    let tampered = format!("{name}={}", String::from_utf8(flipped).unwrap());
+    let tampered = tampered(&good);
 
     let later = app(Setup {
         now: NOW + super::super::SESSION_TTL,
@@ -37,13 +33,7 @@ async fn tampered_expired_or_foreign_session_cookies_mean_signed_out() {
         ..Setup::default()
     });
     // A pending cookie's value under the session cookie's name: bound to its name, refused.
-    let moved = format!(
-        "{name}={}",
-        cookie(&t.state, CookieKind::Pending, &session())
-            .split_once('=')
-            .unwrap()
-            .1
-    );
+    let moved = pending_as_session(&t.state);
 
     for (what, app, c) in [
         ("tampered", &t, &tampered),

@@ -96,23 +96,13 @@ async fn a_long_session_is_opened_again_after_the_caches_max_age() {
 async fn refused_cookies_are_never_cached() {
     let t = app(Setup::default());
     let good = cookie(&t.state, CookieKind::Session, &session());
-    let (name, value) = good.split_once('=').unwrap();
-    let mut flipped = value.to_owned().into_bytes();
-    let i = flipped.len() - 5;
-    flipped[i] = if flipped[i] == b'A' { b'B' } else { b'A' };
-    let tampered = format!("{name}={}", String::from_utf8(flipped).unwrap());
+    let tampered = tampered(&good);
     let foreign = app(Setup {
         cookie_key: OTHER_COOKIE_KEY,
         ..Setup::default()
     });
     let from_other_keys = cookie(&foreign.state, CookieKind::Session, &session());
-    let pending_renamed = format!(
-        "{name}={}",
-        cookie(&t.state, CookieKind::Pending, &session())
-            .split_once('=')
-            .unwrap()
-            .1
-    );
+    let pending_renamed = pending_as_session(&t.state);
 
     // The good cookie is cached first, so each refusal below happens beside a warm cache.
     assert_eq!(sign(&t, &good).await.status, StatusCode::OK);
