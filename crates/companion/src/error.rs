@@ -7,7 +7,6 @@
 use std::borrow::Cow;
 
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -137,9 +136,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             })?;
         match serde_json::from_slice(&body) {
             Ok(v) => Ok(Json(v)),
+            // `from_bytes` only rejects with a syntax or data error: a 400 in words.
             Err(_) => match axum::Json::<T>::from_bytes(&body) {
                 Ok(axum::Json(v)) => Ok(Json(v)),
-                Err(rejection) => Err(from_json_rejection(rejection)),
+                Err(rejection) => Err(ApiError::BadRequest(rejection.body_text().into())),
             },
         }
     }
@@ -158,15 +158,6 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
             m.type_() == mime::APPLICATION
                 && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
         })
-}
-
-fn from_json_rejection(r: JsonRejection) -> ApiError {
-    let text = r.body_text();
-    match r.status() {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(NOT_JSON.into()),
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(text.into()),
-        _ => ApiError::BadRequest(text.into()),
-    }
 }
 
 #[cfg(test)]
