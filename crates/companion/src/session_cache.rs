@@ -102,13 +102,12 @@ impl SessionCache {
         session: Arc<TokenCredentials>,
     ) {
         let mut entries = self.lock();
-        if now >= entries.last_sweep.saturating_add(SWEEP_EVERY) {
+        let full = |e: &Entries| e.by_value.len() >= CAPACITY && !e.by_value.contains_key(value);
+        // One sweep, when it is due or the cache is full; still full, it starts over.
+        if now >= entries.last_sweep.saturating_add(SWEEP_EVERY) || full(&entries) {
             entries.by_value.retain(|_, e| e.usable(now));
             entries.last_sweep = now;
-        }
-        if entries.by_value.len() >= CAPACITY && !entries.by_value.contains_key(value) {
-            entries.by_value.retain(|_, e| e.usable(now));
-            if entries.by_value.len() >= CAPACITY {
+            if full(&entries) {
                 entries.by_value.clear();
             }
         }
