@@ -374,7 +374,7 @@ async fn broadcast_reaches_another_channel_of_the_origin() {
     );
 }
 
-fn cross_tab_config(id: &str) -> latchkey_proto::public_config::PublicConfig {
+pub(super) fn cross_tab_config(id: &str) -> latchkey_proto::public_config::PublicConfig {
     let provider: latchkey_proto::public_config::PublicProvider =
         serde_json::from_value(serde_json::json!({
             "id": id, "name": "Shared", "protocol": "oidc", "issuer": "https://idp.example",
@@ -392,7 +392,7 @@ fn cross_tab_config(id: &str) -> latchkey_proto::public_config::PublicConfig {
     }
 }
 
-async fn until(what: &str, mut ok: impl FnMut() -> bool) {
+pub(super) async fn until(what: &str, mut ok: impl FnMut() -> bool) {
     for _ in 0..200 {
         if ok() {
             return;

@@ -292,6 +292,10 @@ pub enum RefreshError {
     /// Another tab signed out, or the stored session disappeared.
     #[error("you were signed out in another tab")]
     SignedOutElsewhere,
+    /// Every refresh token this tab knows of was already used (by another tab, whose new
+    /// tokens have not reached this one yet); sending one again would end the session.
+    #[error("another tab renewed it, and the new tokens have not reached this tab yet")]
+    AlreadySpent,
     /// The token endpoint refused (its own OAuth error; `invalid_grant` means the session
     /// ended at the provider).
     #[error("the provider refused: {}", provider_error_text(error, description.as_deref()))]
@@ -346,7 +350,9 @@ impl RefreshError {
             RefreshError::Discovery(DiscoveryError::Invalid(_)) => true,
             RefreshError::Companion(c) => c.is_transient(),
             RefreshError::Status { status } => *status >= 500 || *status == 429,
-            RefreshError::Garbled { .. } | RefreshError::Browser { .. } => true,
+            RefreshError::Garbled { .. }
+            | RefreshError::Browser { .. }
+            | RefreshError::AlreadySpent => true,
             RefreshError::Server { error, .. } => {
                 matches!(error.as_str(), "server_error" | "temporarily_unavailable")
             }

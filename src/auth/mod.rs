@@ -58,6 +58,7 @@ mod schedule;
 mod session;
 mod signin;
 mod signout;
+mod spent_tokens;
 pub(crate) mod storage_mode;
 pub mod webcrypto;
 pub mod words;
@@ -66,6 +67,8 @@ pub mod words;
 mod browser_tests;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod fault_browser_tests;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod spent_tokens_browser_tests;
 
 pub use api_target::ApiMethod;
 pub use errors::{ApiError, CallbackError, DiscoveryError, RefreshError, SignOutError, StartError};

@@ -3,9 +3,11 @@
 //! `browser` storage).
 //!
 //! With `browser` storage every tab of the origin shares one rotating refresh token, so a
-//! renewal runs under a Web Lock. Inside the lock the stored token is read again: if
-//! another tab rotated it meanwhile, its broadcast brings the new tokens and no request is
-//! made here (if the broadcast does not come, the stored token, now current, is used).
+//! renewal runs under a Web Lock, and a token sent to the token endpoint is recorded in
+//! [`spent_tokens`](super::spent_tokens) before the lock is released. Inside the lock a tab
+//! checks its token against that record and the stored one: if another tab rotated it
+//! meanwhile, that tab's broadcast brings the new tokens and no request is made here (if the
+//! broadcast does not come, the stored token is used, unless it was spent too).
 
 use std::rc::Rc;
 
@@ -19,7 +21,7 @@ use super::exchange::{self, Expect, IdTokenFailure, TokenFailure};
 use super::mediation;
 use super::session::{Session, StoredSession};
 use super::storage_mode::{lock_name, plan};
-use super::{schedule, RefreshError};
+use super::{schedule, spent_tokens, RefreshError};
 use crate::browser::fetch::Peer;
 use crate::browser::{locks, page, timer};
 
@@ -91,7 +93,8 @@ impl Engine {
             let stored = Session::stored(&p.id, p.session_storage)
                 .ok_or(RefreshError::SignedOutElsewhere)?;
             let same = match (&stored.refresh_token, &basis.token) {
-                (Some(s), Some(b)) => s.ct_eq(b),
+                // localStorage may still show a token another tab has just spent.
+                (Some(s), Some(b)) => s.ct_eq(b) && !me.spent_elsewhere(&p.id, b).await,
                 // The companion's cookie is shared by every tab: a tab that renewed while
                 // this one waited has announced it; otherwise renew (the cookie is current).
                 (None, None) => {
@@ -109,6 +112,14 @@ impl Engine {
             // Another tab rotated the token while this one waited for the lock.
             if me.wait_for_new_tokens(generation).await {
                 return Ok(());
+            }
+            // No broadcast came. By now this tab's copy of localStorage has caught up.
+            let stored = Session::stored(&p.id, p.session_storage)
+                .ok_or(RefreshError::SignedOutElsewhere)?;
+            if let Some(token) = &stored.refresh_token {
+                if me.spent_elsewhere(&p.id, token).await {
+                    return Err(RefreshError::AlreadySpent);
+                }
             }
             let basis = Basis {
                 token: stored.refresh_token,
@@ -135,6 +146,19 @@ impl Engine {
         self.generation.get() != generation
     }
 
+    /// Whether a tab of this browser already sent `token` (see [`spent_tokens`]). When the
+    /// record cannot be read, the stored token is trusted as before it existed.
+    async fn spent_elsewhere(&self, provider_id: &str, token: &RefreshToken) -> bool {
+        spent_tokens::is_spent(provider_id, token)
+            .await
+            .unwrap_or_else(|e| {
+                web_sys::console::warn_1(
+                    &format!("latchkey: could not read the spent refresh tokens: {e}").into(),
+                );
+                false
+            })
+    }
+
     /// The refresh request itself, then the new session is installed (stored, broadcast).
     async fn renew_now(
         self: Rc<Self>,
@@ -146,12 +170,13 @@ impl Engine {
             .await
             .map_err(RefreshError::Discovery)?;
         let client_id = p.client_id.clone().unwrap_or_default();
-        let (request, peer) = match (p.token_via_companion, &basis.token) {
+        // With `refresh_token_in = "companion"` the cookie carries it, never the body.
+        let sent = basis
+            .token
+            .as_ref()
+            .filter(|_| !p.token_via_companion || p.refresh_token_in == RefreshTokenIn::Browser);
+        let (request, peer) = match (p.token_via_companion, sent) {
             (true, token) => {
-                // With `refresh_token_in = "companion"` the cookie carries it, never the body.
-                let token = token
-                    .as_ref()
-                    .filter(|_| p.refresh_token_in == RefreshTokenIn::Browser);
                 let request = mediation::refresh_request(&p.id, token)
                     .map_err(|detail| RefreshError::Invalid { detail })?;
                 (request, Peer::Companion)
@@ -180,18 +205,33 @@ impl Engine {
             }
         };
         let issued_at_ms = page::now_ms();
-        let tokens = exchange::token_round_trip(request, peer)
-            .await
-            .map_err(|e| match e {
-                TokenFailure::NoAnswer(n) => RefreshError::NoAnswer(n),
-                TokenFailure::Companion(c) => RefreshError::Companion(c),
-                TokenFailure::Server { error, description } => {
-                    RefreshError::Server { error, description }
+        let answer = exchange::token_round_trip(request, peer).await;
+        // Once the provider has answered, the token counts as used (rotation may have revoked
+        // it even if the answer turns out unusable); tell the other tabs before the lock goes.
+        // No answer, or the companion's own refusal, means the provider never saw it.
+        if let (Some(token), true) = (sent, plan(p.session_storage).lock) {
+            let unseen = matches!(
+                answer,
+                Err(TokenFailure::NoAnswer(_) | TokenFailure::Companion(_))
+            );
+            if !unseen {
+                if let Err(e) = spent_tokens::record(&p.id, token).await {
+                    web_sys::console::warn_1(
+                        &format!("latchkey: could not record the spent refresh token: {e}").into(),
+                    );
                 }
-                TokenFailure::Status(status) => RefreshError::Status { status },
-                TokenFailure::Garbled(detail) => RefreshError::Garbled { detail },
-                TokenFailure::Invalid(detail) => RefreshError::Invalid { detail },
-            })?;
+            }
+        }
+        let tokens = answer.map_err(|e| match e {
+            TokenFailure::NoAnswer(n) => RefreshError::NoAnswer(n),
+            TokenFailure::Companion(c) => RefreshError::Companion(c),
+            TokenFailure::Server { error, description } => {
+                RefreshError::Server { error, description }
+            }
+            TokenFailure::Status(status) => RefreshError::Status { status },
+            TokenFailure::Garbled(detail) => RefreshError::Garbled { detail },
+            TokenFailure::Invalid(detail) => RefreshError::Invalid { detail },
+        })?;
 
         let previous = basis.previous.as_ref();
         let mut id_claims = previous.and_then(|s| s.id_claims.clone());

@@ -3,6 +3,7 @@
 
 pub mod channel;
 pub mod fetch;
+pub mod indexed_db;
 pub mod locks;
 pub mod page;
 pub mod random;
