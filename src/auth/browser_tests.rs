@@ -402,24 +402,34 @@ pub(super) async fn until(what: &str, mut ok: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-/// Two auth contexts on one page stand in for two tabs: they share localStorage and
-/// BroadcastChannel exactly as two tabs of the origin do.
+/// Two auth contexts on one page stand in for two tabs: they share localStorage,
+/// BroadcastChannel and Web Locks exactly as two tabs of the origin do. Both have finished
+/// restoring (nobody signed in); dropping an owner closes its tab.
+pub(super) async fn signed_out_tabs(
+    config: latchkey_proto::public_config::PublicConfig,
+) -> [(leptos::prelude::Owner, super::Auth); 2] {
+    use super::{provide_auth, AuthStatus};
+    use leptos::prelude::*;
+    let tabs = [(); 2].map(|()| {
+        let owner = Owner::new();
+        let auth = owner.with(|| provide_auth(config.clone()));
+        (owner, auth)
+    });
+    until("both tabs to finish restoring", || {
+        tabs.iter()
+            .all(|(_, t)| t.status.get_untracked() == AuthStatus::SignedOut)
+    })
+    .await;
+    tabs
+}
+
 #[wasm_bindgen_test]
 async fn with_browser_storage_a_sign_in_and_its_sign_out_reach_the_other_tab() {
     use super::engine::Source;
-    use super::{provide_auth, AuthStatus};
+    use super::AuthStatus;
     use leptos::prelude::*;
 
-    let config = cross_tab_config("xtab");
-    let owner_a = Owner::new();
-    let a = owner_a.with(|| provide_auth(config.clone()));
-    let owner_b = Owner::new();
-    let b = owner_b.with(|| provide_auth(config.clone()));
-    until("both tabs to finish restoring", || {
-        a.status.get_untracked() == AuthStatus::SignedOut
-            && b.status.get_untracked() == AuthStatus::SignedOut
-    })
-    .await;
+    let [(owner_a, a), (owner_b, b)] = signed_out_tabs(cross_tab_config("xtab")).await;
 
     let mut s = session("xtab", Some("r-xtab"));
     s.storage = SessionStorage::Browser;
@@ -443,20 +453,12 @@ async fn with_browser_storage_a_sign_in_and_its_sign_out_reach_the_other_tab() {
 #[wasm_bindgen_test]
 async fn with_tab_storage_the_other_tab_hears_nothing() {
     use super::engine::Source;
-    use super::{provide_auth, AuthStatus};
+    use super::AuthStatus;
     use leptos::prelude::*;
 
     let mut config = cross_tab_config("solo");
     config.providers[0].session_storage = SessionStorage::Tab;
-    let owner_a = Owner::new();
-    let a = owner_a.with(|| provide_auth(config.clone()));
-    let owner_b = Owner::new();
-    let b = owner_b.with(|| provide_auth(config.clone()));
-    until("both tabs to finish restoring", || {
-        a.status.get_untracked() == AuthStatus::SignedOut
-            && b.status.get_untracked() == AuthStatus::SignedOut
-    })
-    .await;
+    let [(owner_a, a), (owner_b, b)] = signed_out_tabs(config).await;
     a.engine
         .get_value()
         .install(session("solo", Some("r-solo")), Source::ThisTab);

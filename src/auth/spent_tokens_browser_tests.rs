@@ -7,7 +7,7 @@ use latchkey_proto::secret::RefreshToken;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 
-use super::browser_tests::{cross_tab_config, session, until};
+use super::browser_tests::{cross_tab_config, session, signed_out_tabs, until};
 use super::engine::Source;
 use super::session::Session;
 use super::{provide_auth, spent_tokens, Auth, AuthStatus, RefreshError};
@@ -87,16 +87,7 @@ async fn a_token_another_tab_spent_is_not_sent_again_even_when_storage_still_sho
 /// makes no request of its own.
 #[wasm_bindgen_test]
 async fn a_tab_whose_token_was_spent_adopts_the_other_tabs_new_tokens() {
-    let config = cross_tab_config("adopt");
-    let owner_a = Owner::new();
-    let a = owner_a.with(|| provide_auth(config.clone()));
-    let owner_b = Owner::new();
-    let b = owner_b.with(|| provide_auth(config));
-    until("both tabs to finish restoring", || {
-        a.status.get_untracked() == AuthStatus::SignedOut
-            && b.status.get_untracked() == AuthStatus::SignedOut
-    })
-    .await;
+    let [(owner_a, a), (owner_b, b)] = signed_out_tabs(cross_tab_config("adopt")).await;
     let mut one = session("adopt", Some("r-one"));
     one.storage = SessionStorage::Browser;
     a.engine.get_value().install(one, Source::ThisTab);
