@@ -247,6 +247,14 @@ pub(super) fn session(provider: &str, refresh: Option<&str>) -> Session {
     }
 }
 
+/// Signs `engine`'s tab in with a `browser`-storage session holding `refresh`, as a code
+/// exchange in that tab would: stored in localStorage and announced to the other tabs.
+pub(super) fn sign_in_shared(engine: &super::engine::Engine, provider: &str, refresh: &str) {
+    let mut s = session(provider, Some(refresh));
+    s.storage = SessionStorage::Browser;
+    engine.install(s, super::engine::Source::ThisTab);
+}
+
 pub(super) fn both_stores(key: &str) -> (Option<String>, Option<String>) {
     (
         storage::get(Area::Session, key).unwrap(),
@@ -425,15 +433,12 @@ pub(super) async fn signed_out_tabs(
 
 #[wasm_bindgen_test]
 async fn with_browser_storage_a_sign_in_and_its_sign_out_reach_the_other_tab() {
-    use super::engine::Source;
     use super::AuthStatus;
     use leptos::prelude::*;
 
     let [(owner_a, a), (owner_b, b)] = signed_out_tabs(cross_tab_config("xtab")).await;
 
-    let mut s = session("xtab", Some("r-xtab"));
-    s.storage = SessionStorage::Browser;
-    a.engine.get_value().install(s, Source::ThisTab);
+    sign_in_shared(&a.engine.get_value(), "xtab", "r-xtab");
     until("tab B to adopt the session", || {
         matches!(b.status.get_untracked(), AuthStatus::SignedIn(v) if v.provider_id == "xtab" && v.sub == "42")
     })

@@ -7,8 +7,7 @@ use latchkey_proto::secret::RefreshToken;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 
-use super::browser_tests::{cross_tab_config, session, signed_out_tabs, until};
-use super::engine::Source;
+use super::browser_tests::{cross_tab_config, sign_in_shared, signed_out_tabs, until};
 use super::session::Session;
 use super::{provide_auth, spent_tokens, Auth, AuthStatus, RefreshError};
 use crate::browser::{indexed_db, timer};
@@ -48,9 +47,7 @@ async fn signed_in_tab(id: &str, refresh: &str) -> (Owner, Auth) {
         tab.status.get_untracked() == AuthStatus::SignedOut
     })
     .await;
-    let mut s = session(id, Some(refresh));
-    s.storage = SessionStorage::Browser;
-    tab.engine.get_value().install(s, Source::ThisTab);
+    sign_in_shared(&tab.engine.get_value(), id, refresh);
     (owner, tab)
 }
 
@@ -88,9 +85,7 @@ async fn a_token_another_tab_spent_is_not_sent_again_even_when_storage_still_sho
 #[wasm_bindgen_test]
 async fn a_tab_whose_token_was_spent_adopts_the_other_tabs_new_tokens() {
     let [(owner_a, a), (owner_b, b)] = signed_out_tabs(cross_tab_config("adopt")).await;
-    let mut one = session("adopt", Some("r-one"));
-    one.storage = SessionStorage::Browser;
-    a.engine.get_value().install(one, Source::ThisTab);
+    sign_in_shared(&a.engine.get_value(), "adopt", "r-one");
     until("tab B to adopt the session", || {
         matches!(b.status.get_untracked(), AuthStatus::SignedIn(_))
     })
@@ -102,9 +97,7 @@ async fn a_tab_whose_token_was_spent_adopts_the_other_tabs_new_tokens() {
     let engine_b = b.engine.get_value();
     wasm_bindgen_futures::spawn_local(async move {
         timer::sleep(300).await;
-        let mut two = session("adopt", Some("r-two"));
-        two.storage = SessionStorage::Browser;
-        engine_b.install(two, Source::ThisTab);
+        sign_in_shared(&engine_b, "adopt", "r-two");
     });
     a.engine.get_value().refresh("adopt").await.unwrap();
     let held = a
