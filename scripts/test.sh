@@ -31,9 +31,9 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 
 run fmt          cargo fmt --all --check
 run clippy       cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
-run clippy-wasm  cargo clippy -p latchkey-app -p latchkey-proto --target wasm32-unknown-unknown --locked -- -D warnings
+run clippy-wasm  cargo clippy -p latchkey-app -p latchkey-client -p latchkey-proto --target wasm32-unknown-unknown --locked -- -D warnings
 run unit-tests   cargo test --workspace --exclude latchkey-e2e --all-features --locked --no-fail-fast
-run wasm-tests   cargo test -p latchkey-app --target wasm32-unknown-unknown --locked
+run wasm-tests   cargo test -p latchkey-client --target wasm32-unknown-unknown --locked
 run app-build    trunk build --release
 run companion    cargo build -p latchkey-companion --locked
 run e2e-tests    cargo test -p latchkey-e2e --locked --no-fail-fast -- --test-threads=1

@@ -7,8 +7,8 @@ use leptos_router::path;
 
 use crate::auth;
 use crate::components::{SiteFooter, SiteHeader};
-use crate::config::{self, ConfigError};
 use crate::pages::{CallbackPage, HomePage, NotFoundPage};
+use latchkey_client::config::{self, ConfigError};
 
 /// The app's pages. The router below matches exactly these paths; links and redirects
 /// take them from here rather than spelling them out.
@@ -48,7 +48,7 @@ pub struct ReloadConfig(pub Callback<()>);
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    let config = LocalResource::new(config::load);
+    let config = LocalResource::new(|| config::load(config::CONFIG_PATH));
     provide_context(ReloadConfig(Callback::new(move |()| config.refetch())));
     // The router turns `#main` into a scroll; a skip link must also move keyboard focus.
     let main_ref = NodeRef::<leptos::html::Main>::new();
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn a_provider_is_found_by_id_only_in_a_loaded_file() {
-        let cfg: PublicConfig = crate::config::interpret(
+        let cfg: PublicConfig = latchkey_client::config::interpret(
             200,
             r#"{"providers":[{"id":"dot","name":"Django","protocol":"oidc"}]}"#,
         )

@@ -4,7 +4,7 @@ use latchkey_proto::public_config::{Protocol, PublicProvider};
 use leptos::prelude::*;
 
 use crate::app::Page;
-use crate::config::ConfigError;
+use latchkey_client::config::ConfigError;
 
 /// A public address of the README's "Configuration" section, once the project has one; until
 /// then the help names the section instead of linking to a guessed address.
@@ -129,20 +129,6 @@ pub fn SetupHelp(
     }
 }
 
-/// What to do about a configuration that could not be read.
-pub fn config_error_advice(error: &ConfigError) -> &'static str {
-    match error {
-        ConfigError::Parse { .. } => {
-            "Fix the file and reload this page. Only the fields listed in the README are allowed, so a secret cannot slip in."
-        }
-        ConfigError::Status { .. } => {
-            "The web server could not serve the file. Its log should say why."
-        }
-        ConfigError::Network { .. } => "Check your connection, then try again.",
-        ConfigError::Missing => "Add a /latchkey.json to the site.",
-    }
-}
-
 /// Shown when `/latchkey.json` could not be loaded or read.
 #[component]
 pub fn ConfigProblem(
@@ -151,7 +137,7 @@ pub fn ConfigProblem(
     /// Loads the file again.
     on_retry: Callback<()>,
 ) -> impl IntoView {
-    let advice = config_error_advice(&error);
+    let advice = error.advice();
     let excerpt = match &error {
         ConfigError::Parse { excerpt, .. } if !excerpt.is_empty() => Some(view! {
             <p class="muted">"The file starts with:"</p>
@@ -179,7 +165,7 @@ mod tests {
 
     #[test]
     fn the_sample_shown_to_authors_is_a_valid_config() {
-        let cfg: PublicConfig = crate::config::interpret(200, SAMPLE_CONFIG).unwrap();
+        let cfg: PublicConfig = latchkey_client::config::interpret(200, SAMPLE_CONFIG).unwrap();
         assert_eq!(button_label(&cfg.providers[0]), "Sign in with Example");
     }
 

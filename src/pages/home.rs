@@ -9,7 +9,7 @@ use crate::components::{
     ApiConsole, ClaimsCard, ConfigProblem, FailureNotice, ProfileCard, ProviderButtons, SessionBar,
     SetupHelp, TokenInspector, WorkingNotice,
 };
-use crate::config::ConfigError;
+use latchkey_client::config::ConfigError;
 
 /// Which view the home page shows. The page re-renders only when this changes, so a
 /// session update (a renewed token) does not reset the API console.

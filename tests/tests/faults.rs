@@ -17,7 +17,7 @@ use serde_json::Value;
 
 const SIGNED_IN: &str = "Signed in as demo";
 const TRY_AGAIN: &str = "Try again";
-/// The app aborts a fetch after 15 s (`FETCH_TIMEOUT_MS` in src/browser/fetch.rs).
+/// The app aborts a fetch after 15 s (`FETCH_TIMEOUT_MS` in crates/client/src/browser/fetch.rs).
 const APP_TIMEOUT: Duration = Duration::from_secs(15);
 /// The companion gives up on a provider after `[server] upstream_timeout_seconds` (30 s by
 /// default); the 504 test sets this shorter one so the suite does not wait out 30 s.

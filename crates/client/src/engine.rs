@@ -1,5 +1,5 @@
-//! The engine behind [`Auth`](super::Auth): owns the in-memory session, runs the flows as
-//! local tasks, and publishes [`AuthStatus`] changes.
+//! The engine behind [`Client`](crate::Client): owns the in-memory session, runs the flows
+//! as local tasks, and publishes [`AuthStatus`] changes to the subscribers.
 //!
 //! Each flow lives in its own module (`signin`, `callback_flow`, `refresh`, `signout`,
 //! `api_call`, `oauth1`); this file holds the shared state, status updates, the refresh
@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use latchkey_proto::public_config::{Protocol, PublicConfig, PublicProvider};
-use leptos::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
 use super::endpoints::Resolved;
@@ -21,9 +20,6 @@ use super::{
 use crate::browser::channel::Channel;
 use crate::browser::timer::Timeout;
 use crate::browser::{page, BrowserError};
-
-/// The failure notice's selector (`components::status::FailureNotice`), for keyboard focus.
-const FAILURE_NOTICE: &str = "[data-testid=auth-error]";
 
 /// The callback the `/callback` page hands in to move to the return path.
 pub type Navigate = Box<dyn Fn(&str)>;
@@ -38,10 +34,16 @@ pub enum Source {
     OtherTab,
 }
 
-/// Shared state of the auth context. Lives in an `Rc`; tasks hold a clone.
+/// Shared state of a [`Client`](crate::Client). Lives in an `Rc`; tasks hold a clone.
+/// A status subscriber, with the number that unsubscribes it.
+type Subscriber = (u64, Rc<dyn Fn(&AuthStatus)>);
+
 pub struct Engine {
     pub(super) config: PublicConfig,
-    set_status: WriteSignal<AuthStatus>,
+    /// The last status published.
+    status: RefCell<AuthStatus>,
+    subscribers: RefCell<Vec<Subscriber>>,
+    next_subscriber: Cell<u64>,
     /// The one session, if signed in.
     pub(super) session: RefCell<Option<Session>>,
     /// Endpoints per provider, resolved once per page (and cached in sessionStorage).
@@ -58,10 +60,12 @@ pub struct Engine {
 
 impl Engine {
     /// A new engine; call [`Engine::start`] next.
-    pub fn new(config: PublicConfig, set_status: WriteSignal<AuthStatus>) -> Rc<Engine> {
+    pub fn new(config: PublicConfig) -> Rc<Engine> {
         Rc::new_cyclic(|me| Engine {
             config,
-            set_status,
+            status: RefCell::new(AuthStatus::Restoring),
+            subscribers: RefCell::new(Vec::new()),
+            next_subscriber: Cell::new(0),
             session: RefCell::new(None),
             endpoints: RefCell::new(HashMap::new()),
             callback_claimed: Cell::new(false),
@@ -131,9 +135,37 @@ impl Engine {
         }
     }
 
-    /// Publishes a status.
+    /// Publishes a status to every subscriber.
     pub(super) fn set(&self, status: AuthStatus) {
-        self.set_status.set(status);
+        *self.status.borrow_mut() = status.clone();
+        // A copy of the list: a subscriber may subscribe or unsubscribe while it runs.
+        let subscribers: Vec<_> = self
+            .subscribers
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        for notify in subscribers {
+            notify(&status);
+        }
+    }
+
+    /// The last status published.
+    pub fn status(&self) -> AuthStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Adds a subscriber; the number it returns removes it again ([`Engine::unsubscribe`]).
+    pub fn subscribe(&self, notify: Rc<dyn Fn(&AuthStatus)>) -> u64 {
+        let id = self.next_subscriber.get();
+        self.next_subscriber.set(id.wrapping_add(1));
+        self.subscribers.borrow_mut().push((id, notify));
+        id
+    }
+
+    /// Removes a subscriber (nothing happens for an unknown number).
+    pub fn unsubscribe(&self, id: u64) {
+        self.subscribers.borrow_mut().retain(|(i, _)| *i != id);
     }
 
     /// Publishes a progress step.
@@ -141,10 +173,9 @@ impl Engine {
         self.set(AuthStatus::Working { step: step.into() });
     }
 
-    /// Publishes a failure and moves keyboard focus to its notice.
+    /// Publishes a failure.
     pub(super) fn fail(&self, failure: AuthFailure) {
         self.set(AuthStatus::Failed(failure));
-        page::focus_soon(FAILURE_NOTICE);
     }
 
     /// The configured provider with this id.
@@ -164,7 +195,7 @@ impl Engine {
         self.me.upgrade()
     }
 
-    /// Starts sign-in (see [`Auth::sign_in`](super::Auth::sign_in)).
+    /// Starts sign-in (see [`Client::sign_in`](crate::Client::sign_in)).
     pub fn sign_in(self: Rc<Self>, provider_id: String) {
         spawn_local(async move {
             if let Err(e) = self.start_sign_in(&provider_id).await {
@@ -184,7 +215,7 @@ impl Engine {
         });
     }
 
-    /// Signs out (see [`Auth::sign_out`](super::Auth::sign_out)).
+    /// Signs out (see [`Client::sign_out`](crate::Client::sign_out)).
     pub fn sign_out(self: Rc<Self>) {
         spawn_local(async move {
             self.run_sign_out().await;
@@ -200,7 +231,7 @@ impl Engine {
         });
     }
 
-    /// Calls the API (see [`Auth::call_api`](super::Auth::call_api)).
+    /// Calls the API (see [`Client::call_api`](crate::Client::call_api)).
     pub async fn call_api(
         self: Rc<Self>,
         method: ApiMethod,
@@ -364,11 +395,7 @@ impl Engine {
             session.problem = problem;
             session.view()
         };
-        let focus = view.problem.is_some();
         self.set(AuthStatus::SignedIn(view));
-        if focus {
-            page::focus_soon(FAILURE_NOTICE);
-        }
         true
     }
 

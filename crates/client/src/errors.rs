@@ -469,7 +469,7 @@ pub enum ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::reach::{Endpoint, Reach};
+    use crate::reach::{Endpoint, Reach};
 
     #[test]
     fn a_cancelled_callback_says_so_in_words_without_the_code() {

@@ -7,8 +7,25 @@ use latchkey_proto::secret::AccessToken;
 
 use super::api_target::{self, ApiMethod};
 use super::engine::Engine;
-use super::{ApiError, ApiResult};
+use super::ApiError;
 use crate::browser::fetch::{self, Peer};
+
+/// An API console answer: the provider's status and body, whatever the status was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResult {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The reason phrase the browser reported (may be empty over HTTP/2).
+    pub status_text: String,
+    /// The `content-type` header, if any.
+    pub content_type: Option<String>,
+    /// The body as text; JSON is pretty-printed, anything longer than
+    /// [`words::API_BODY_LIMIT`] characters is cut with a note.
+    pub body: String,
+    /// True when the first attempt got a 401 and the session was refreshed and the call
+    /// retried once.
+    pub retried_after_refresh: bool,
+}
 
 fn build(
     method: ApiMethod,

@@ -4,12 +4,11 @@
 
 use latchkey_proto::public_config::SessionStorage;
 use latchkey_proto::secret::RefreshToken;
-use leptos::prelude::*;
 use wasm_bindgen_test::*;
 
 use super::browser_tests::{cross_tab_config, sign_in_shared, signed_out_tabs, until};
 use super::session::Session;
-use super::{provide_auth, spent_tokens, Auth, AuthStatus, RefreshError};
+use super::{spent_tokens, AuthStatus, RefreshError};
 use crate::browser::{indexed_db, timer};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -40,15 +39,15 @@ async fn a_recorded_token_is_spent_for_its_provider_only() {
 }
 
 /// A tab signed in with `browser` storage holding `refresh`, which localStorage shows too.
-async fn signed_in_tab(id: &str, refresh: &str) -> (Owner, Auth) {
-    let owner = Owner::new();
-    let tab = owner.with(|| provide_auth(cross_tab_config(id)));
+async fn signed_in_tab(id: &str, refresh: &str) -> super::Client {
+    let tab = super::Client::new(cross_tab_config(id));
+    tab.start();
     until("the tab to finish restoring", || {
-        tab.status.get_untracked() == AuthStatus::SignedOut
+        tab.status() == AuthStatus::SignedOut
     })
     .await;
-    sign_in_shared(&tab.engine.get_value(), id, refresh);
-    (owner, tab)
+    sign_in_shared(&tab.engine(), id, refresh);
+    tab
 }
 
 fn stored_token(id: &str) -> Option<String> {
@@ -63,11 +62,11 @@ fn stored_token(id: &str) -> Option<String> {
 /// it would end in "no answer" from idp.example).
 #[wasm_bindgen_test]
 async fn a_token_another_tab_spent_is_not_sent_again_even_when_storage_still_shows_it() {
-    let (owner, tab) = signed_in_tab("stale", "r-stale").await;
+    let tab = signed_in_tab("stale", "r-stale").await;
     spent_tokens::record("stale", &RefreshToken::new("r-stale"))
         .await
         .unwrap();
-    let err = tab.engine.get_value().refresh("stale").await.unwrap_err();
+    let err = tab.engine().refresh("stale").await.unwrap_err();
     assert_eq!(err, RefreshError::AlreadySpent);
     assert!(err.is_transient(), "the session is kept for a later try");
     assert_eq!(
@@ -77,32 +76,31 @@ async fn a_token_another_tab_spent_is_not_sent_again_even_when_storage_still_sho
     );
     tab.sign_out();
     timer::sleep(50).await;
-    drop(owner);
+    drop(tab);
 }
 
 /// The same race when the other tab's broadcast does arrive: this tab adopts its tokens and
 /// makes no request of its own.
 #[wasm_bindgen_test]
 async fn a_tab_whose_token_was_spent_adopts_the_other_tabs_new_tokens() {
-    let [(owner_a, a), (owner_b, b)] = signed_out_tabs(cross_tab_config("adopt")).await;
-    sign_in_shared(&a.engine.get_value(), "adopt", "r-one");
+    let [a, b] = signed_out_tabs(cross_tab_config("adopt")).await;
+    sign_in_shared(&a.engine(), "adopt", "r-one");
     until("tab B to adopt the session", || {
-        matches!(b.status.get_untracked(), AuthStatus::SignedIn(_))
+        matches!(b.status(), AuthStatus::SignedIn(_))
     })
     .await;
     // Tab B has spent r-one; its new tokens reach tab A only while A waits in the lock.
     spent_tokens::record("adopt", &RefreshToken::new("r-one"))
         .await
         .unwrap();
-    let engine_b = b.engine.get_value();
+    let engine_b = b.engine();
     wasm_bindgen_futures::spawn_local(async move {
         timer::sleep(300).await;
         sign_in_shared(&engine_b, "adopt", "r-two");
     });
-    a.engine.get_value().refresh("adopt").await.unwrap();
+    a.engine().refresh("adopt").await.unwrap();
     let held = a
-        .engine
-        .get_value()
+        .engine()
         .session
         .borrow()
         .as_ref()
@@ -111,5 +109,5 @@ async fn a_tab_whose_token_was_spent_adopts_the_other_tabs_new_tokens() {
     assert_eq!(stored_token("adopt").as_deref(), Some("r-two"));
     a.sign_out();
     timer::sleep(50).await;
-    drop((owner_a, owner_b));
+    drop((a, b));
 }

@@ -5,7 +5,7 @@
 
 use latchkey_proto::public_config::PublicConfig;
 
-/// Where the app reads its configuration from: its own origin.
+/// Where the showcase app reads its configuration from: its own origin.
 pub const CONFIG_PATH: &str = "/latchkey.json";
 
 /// How much of a bad body an error keeps, so a huge HTML page does not fill the screen.
@@ -41,6 +41,22 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// What the site's author should do about it, in one sentence.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            ConfigError::Parse { .. } => {
+                "Fix the file and reload this page. Only the fields listed in the README are allowed, so a secret cannot slip in."
+            }
+            ConfigError::Status { .. } => {
+                "The web server could not serve the file. Its log should say why."
+            }
+            ConfigError::Network { .. } => "Check your connection, then try again.",
+            ConfigError::Missing => "Add a /latchkey.json to the site.",
+        }
+    }
+}
+
 /// Decides what an HTTP answer for `/latchkey.json` means.
 ///
 /// An HTML body is read as "missing": static hosts and the companion's single-page
@@ -65,9 +81,9 @@ pub fn interpret(status: u16, body: &str) -> Result<PublicConfig, ConfigError> {
     })
 }
 
-/// Fetches and interprets `/latchkey.json`.
-pub async fn load() -> Result<PublicConfig, ConfigError> {
-    let response = gloo_net::http::Request::get(CONFIG_PATH)
+/// Fetches and interprets the configuration at `url` (for the app, [`CONFIG_PATH`]).
+pub async fn load(url: &str) -> Result<PublicConfig, ConfigError> {
+    let response = gloo_net::http::Request::get(url)
         .send()
         .await
         .map_err(|e| ConfigError::Network {

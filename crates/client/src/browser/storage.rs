@@ -1,7 +1,7 @@
 //! `sessionStorage` and `localStorage`.
 
 use super::{window, BrowserError};
-use crate::auth::storage_mode::Area;
+use crate::storage_mode::Area;
 
 fn area(which: Area) -> Result<web_sys::Storage, BrowserError> {
     let w = window()?;

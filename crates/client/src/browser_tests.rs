@@ -22,7 +22,7 @@ use crate::browser::{channel::Channel, locks, storage, timer};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const VECTORS: &str = include_str!("../../crates/proto/tests/vectors/jws.json");
+const VECTORS: &str = include_str!("../../proto/tests/vectors/jws.json");
 
 fn vectors() -> Value {
     serde_json::from_str(VECTORS).expect("the vectors file is JSON")
@@ -410,22 +410,20 @@ pub(super) async fn until(what: &str, mut ok: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-/// Two auth contexts on one page stand in for two tabs: they share localStorage,
+/// Two clients on one page stand in for two tabs: they share localStorage,
 /// BroadcastChannel and Web Locks exactly as two tabs of the origin do. Both have finished
-/// restoring (nobody signed in); dropping an owner closes its tab.
+/// restoring (nobody signed in); dropping a client closes its tab.
 pub(super) async fn signed_out_tabs(
     config: latchkey_proto::public_config::PublicConfig,
-) -> [(leptos::prelude::Owner, super::Auth); 2] {
-    use super::{provide_auth, AuthStatus};
-    use leptos::prelude::*;
+) -> [super::Client; 2] {
+    use super::AuthStatus;
     let tabs = [(); 2].map(|()| {
-        let owner = Owner::new();
-        let auth = owner.with(|| provide_auth(config.clone()));
-        (owner, auth)
+        let tab = super::Client::new(config.clone());
+        tab.start();
+        tab
     });
     until("both tabs to finish restoring", || {
-        tabs.iter()
-            .all(|(_, t)| t.status.get_untracked() == AuthStatus::SignedOut)
+        tabs.iter().all(|t| t.status() == AuthStatus::SignedOut)
     })
     .await;
     tabs
@@ -434,76 +432,66 @@ pub(super) async fn signed_out_tabs(
 #[wasm_bindgen_test]
 async fn with_browser_storage_a_sign_in_and_its_sign_out_reach_the_other_tab() {
     use super::AuthStatus;
-    use leptos::prelude::*;
 
-    let [(owner_a, a), (owner_b, b)] = signed_out_tabs(cross_tab_config("xtab")).await;
+    let [a, b] = signed_out_tabs(cross_tab_config("xtab")).await;
 
-    sign_in_shared(&a.engine.get_value(), "xtab", "r-xtab");
+    sign_in_shared(&a.engine(), "xtab", "r-xtab");
     until("tab B to adopt the session", || {
-        matches!(b.status.get_untracked(), AuthStatus::SignedIn(v) if v.provider_id == "xtab" && v.sub == "42")
+        matches!(b.status(), AuthStatus::SignedIn(v) if v.provider_id == "xtab" && v.sub == "42")
     })
     .await;
     assert!(Session::stored("xtab", SessionStorage::Browser).is_some());
 
     a.sign_out();
-    until("tab B to sign out", || {
-        b.status.get_untracked() == AuthStatus::SignedOut
-    })
-    .await;
-    assert_eq!(a.status.get_untracked(), AuthStatus::SignedOut);
+    until("tab B to sign out", || b.status() == AuthStatus::SignedOut).await;
+    assert_eq!(a.status(), AuthStatus::SignedOut);
     assert!(Session::stored("xtab", SessionStorage::Browser).is_none());
-    drop((owner_a, owner_b));
+    drop((a, b));
 }
 
 #[wasm_bindgen_test]
 async fn with_tab_storage_the_other_tab_hears_nothing() {
     use super::engine::Source;
     use super::AuthStatus;
-    use leptos::prelude::*;
 
     let mut config = cross_tab_config("solo");
     config.providers[0].session_storage = SessionStorage::Tab;
-    let [(owner_a, a), (owner_b, b)] = signed_out_tabs(config).await;
-    a.engine
-        .get_value()
+    let [a, b] = signed_out_tabs(config).await;
+    a.engine()
         .install(session("solo", Some("r-solo")), Source::ThisTab);
     timer::sleep(200).await;
-    assert!(matches!(a.status.get_untracked(), AuthStatus::SignedIn(_)));
-    assert_eq!(b.status.get_untracked(), AuthStatus::SignedOut);
+    assert!(matches!(a.status(), AuthStatus::SignedIn(_)));
+    assert_eq!(b.status(), AuthStatus::SignedOut);
     a.sign_out();
-    until("tab A to sign out", || {
-        a.status.get_untracked() == AuthStatus::SignedOut
-    })
-    .await;
-    drop((owner_a, owner_b));
+    until("tab A to sign out", || a.status() == AuthStatus::SignedOut).await;
+    drop((a, b));
 }
 
-/// Runs `complete_callback` on `/callback?<query>` with a fresh auth context and returns the
+/// Runs `complete_callback` on `/callback?<query>` with a fresh client and returns the
 /// status it settles on, and whether it navigated.
 async fn callback_outcome(
     config: &latchkey_proto::public_config::PublicConfig,
     query: &str,
 ) -> (super::AuthStatus, bool) {
-    use super::{provide_auth, AuthStatus};
-    use leptos::prelude::*;
+    use super::AuthStatus;
     use std::cell::Cell;
 
     crate::browser::page::replace_url(&format!("/callback?{query}")).unwrap();
-    let owner = Owner::new();
-    let auth = owner.with(|| provide_auth(config.clone()));
+    let auth = super::Client::new(config.clone());
+    auth.start();
     assert!(
-        matches!(auth.status.get_untracked(), AuthStatus::Working { .. }),
+        matches!(auth.status(), AuthStatus::Working { .. }),
         "the callback page waits for complete_callback"
     );
     let navigated = Rc::new(Cell::new(false));
     let flag = navigated.clone();
     auth.complete_callback(move |_| flag.set(true));
     until("the callback to settle", || {
-        !matches!(auth.status.get_untracked(), AuthStatus::Working { .. })
+        !matches!(auth.status(), AuthStatus::Working { .. })
     })
     .await;
-    let status = auth.status.get_untracked();
-    drop(owner);
+    let status = auth.status();
+    drop(auth);
     (status, navigated.get())
 }
 

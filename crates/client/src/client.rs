@@ -1,0 +1,144 @@
+//! [`Client`]: the handle a page holds. Every flow runs in the engine behind it; state
+//! reaches the page through [`Client::subscribe`].
+
+use std::rc::Rc;
+
+use latchkey_proto::public_config::{PublicConfig, PublicProvider};
+
+use crate::api_call::ApiResult;
+use crate::engine::Engine;
+use crate::{ApiError, ApiMethod, AuthStatus, RetryAction};
+
+/// Sign-in for one page: cheap to clone (all clones share one engine). Create it with
+/// [`Client::new`], subscribe, then call [`Client::start`].
+#[derive(Clone)]
+pub struct Client {
+    engine: Rc<Engine>,
+}
+
+/// Keeps a subscriber registered; dropping it unsubscribes.
+#[must_use = "dropping a Subscription unsubscribes at once"]
+pub struct Subscription {
+    engine: std::rc::Weak<Engine>,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(engine) = self.engine.upgrade() {
+            engine.unsubscribe(self.id);
+        }
+    }
+}
+
+impl Subscription {
+    /// Keeps the subscriber for as long as the client lives (for a page-long subscriber).
+    pub fn keep(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Client {
+    /// A client for this configuration. Nothing runs until [`Client::start`]; the status
+    /// is [`AuthStatus::Restoring`] until then.
+    pub fn new(config: PublicConfig) -> Client {
+        Client {
+            engine: Engine::new(config),
+        }
+    }
+
+    /// Listens to the other tabs of the origin and restores a stored session (on the
+    /// `/callback` page it waits for [`Client::complete_callback`] instead). Call it once,
+    /// after subscribing.
+    pub fn start(&self) {
+        self.engine.clone().start();
+    }
+
+    /// The configuration the client was made with.
+    pub fn config(&self) -> &PublicConfig {
+        &self.engine.config
+    }
+
+    /// The configured provider with this `id`.
+    pub fn provider(&self, id: &str) -> Option<&PublicProvider> {
+        self.engine.provider(id)
+    }
+
+    /// The status now.
+    pub fn status(&self) -> AuthStatus {
+        self.engine.status()
+    }
+
+    /// Calls `notify` with every status published from now on (not the current one: read
+    /// [`Client::status`] for that). It runs synchronously inside the flow that changed the
+    /// status, so it should only record or render, never block.
+    pub fn subscribe(&self, notify: impl Fn(&AuthStatus) + 'static) -> Subscription {
+        let id = self.engine.subscribe(Rc::new(notify));
+        Subscription {
+            engine: Rc::downgrade(&self.engine),
+            id,
+        }
+    }
+
+    /// Starts signing in with the provider whose `id` is given: OAuth 2.0 / OIDC redirect
+    /// to the provider (after discovery), or, for OAuth 1.0a, a navigation to the
+    /// companion's `/oauth1/{id}/login`. Progress and failures arrive as statuses. The path
+    /// the person is on now is where they come back to.
+    pub fn sign_in(&self, provider_id: &str) {
+        self.engine.clone().sign_in(provider_id.to_owned());
+    }
+
+    /// Finishes an OAuth 2.0 / OIDC sign-in on the `/callback` page: reads `location.href`,
+    /// checks and consumes the pending flow, exchanges the code, verifies the ID token,
+    /// loads the profile. On success the code and state are removed from the address bar and
+    /// `navigate` is called once with the same-origin path the person started from (a
+    /// router's navigate with `replace: true`). A second call for one page load does
+    /// nothing.
+    pub fn complete_callback(&self, navigate: impl Fn(&str) + 'static) {
+        self.engine.clone().complete_callback(Box::new(navigate));
+    }
+
+    /// Signs out: revokes the tokens where the provider supports it, clears the session in
+    /// every tab, then leaves for the provider's logout page when it has one (coming back
+    /// to `/`).
+    pub fn sign_out(&self) {
+        self.engine.clone().sign_out();
+    }
+
+    /// Runs a failure's retry action.
+    pub fn retry(&self, action: RetryAction) {
+        match action {
+            RetryAction::SignIn { provider_id } => self.sign_in(&provider_id),
+            RetryAction::ShowProviders => self.dismiss(),
+            RetryAction::Renew { provider_id } => self.engine.clone().renew_again(provider_id),
+            RetryAction::LoadProfile => self.engine.clone().load_profile_again(),
+        }
+    }
+
+    /// Clears a failure and shows the provider list (or the session, if one is still held).
+    pub fn dismiss(&self) {
+        self.engine.clone().dismiss();
+    }
+
+    /// Calls the signed-in provider's API: `path` is relative to its `api_base` (e.g.
+    /// `/me` or `me`), or an absolute URL under it; anything else is refused. Sends the
+    /// access token as a Bearer token (OAuth 2.0) or goes through the companion (OAuth
+    /// 1.0a). On a 401 the session is refreshed once and the call retried.
+    ///
+    /// Any HTTP status is an `Ok`; `Err` means the call could not be made (see
+    /// [`ApiError`]'s words).
+    pub async fn call_api(
+        &self,
+        method: ApiMethod,
+        path: String,
+        body: Option<String>,
+    ) -> Result<ApiResult, ApiError> {
+        self.engine.clone().call_api(method, path, body).await
+    }
+
+    /// The engine, for the browser tests that drive it directly.
+    #[cfg(all(test, target_arch = "wasm32"))]
+    pub(crate) fn engine(&self) -> Rc<Engine> {
+        self.engine.clone()
+    }
+}
