@@ -4,10 +4,20 @@
 # two form fields (about ten parameters in the base string). Both run on one core.
 #
 #   scripts/bench-sign.sh            # needs .venv/reference (tests/reference/requirements.txt)
+#   scripts/bench-sign.sh --check    # only the check below, on a dev build; times nothing
 #
-# Prints both rates in signs/s and their ratio (target: >= 100x).
+# First both sides sign the request once and the script stops, printing both headers, unless
+# they are byte-identical: a rate is only worth comparing if the two sides do the same work.
+# Then it prints both rates in signs/s and their ratio (target: >= 100x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+check_only=0
+case "${1:-}" in
+    "") ;;
+    --check) check_only=1 ;;
+    *) echo "usage: scripts/bench-sign.sh [--check]" >&2; exit 2 ;;
+esac
 
 python=.venv/reference/bin/python
 if [[ ! -x "$python" ]]; then
@@ -16,15 +26,8 @@ if [[ ! -x "$python" ]]; then
     exit 1
 fi
 
-# The "server" profile is what the companion ships with (opt-level 3); the release profile is
-# tuned for wasm size (opt-level "z") and would understate native speed.
-cargo bench --profile server -p latchkey-proto --bench oauth1_sign -- --warm-up-time 2 --measurement-time 5 >&2
-
-estimates="${CARGO_TARGET_DIR:-target}/criterion/oauth1/sign_hmac_sha1_10_params/new/estimates.json"
-rust_ns=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["mean"]["point_estimate"])' "$estimates")
-
-python_ns=$("$python" - <<'PY'
-import timeit
+# The request oauthlib signs, read by both the check and the timing below.
+python_request='
 from urllib.parse import urlencode
 from oauthlib.oauth1 import Client
 
@@ -42,14 +45,46 @@ body = urlencode([("status", "Hello Ladies + Gentlemen, a signed OAuth request!"
 headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
 def sign():
-    client.sign(url, http_method="POST", body=body, headers=headers)
+    return client.sign(url, http_method="POST", body=body, headers=headers)
+'
 
+# The "server" profile is what the companion ships with (opt-level 3); the release profile is
+# tuned for wasm size (opt-level "z") and would understate native speed. The check alone
+# needs no speed, so --check builds the dev profile.
+profile=server
+[[ $check_only = 1 ]] && profile=dev
+bench=(cargo bench --profile "$profile" -p latchkey-proto --bench oauth1_sign)
+
+# The check: the benchmark binary prints the header of the very request it times.
+rust_header=$(LATCHKEY_BENCH_PRINT=1 "${bench[@]}") || {
+    echo "bench-sign: the Rust benchmark did not build or sign; rerun: LATCHKEY_BENCH_PRINT=1 ${bench[*]}" >&2
+    exit 1
+}
+python_header=$("$python" -c "$python_request
+print(sign()[1][\"Authorization\"])")
+if [[ "$rust_header" != "$python_header" ]]; then
+    {
+        echo "bench-sign: latchkey-proto and oauthlib sign the benchmark's request differently;"
+        echo "not timing two different computations. Authorization headers:"
+        echo "  latchkey-proto: $rust_header"
+        echo "  oauthlib:       $python_header"
+    } >&2
+    exit 1
+fi
+echo "check: both sides sign the request alike: ${rust_header##*oauth_signature=}"
+[[ $check_only = 1 ]] && exit 0
+
+"${bench[@]}" -- --warm-up-time 2 --measurement-time 5 >&2
+
+estimates="${CARGO_TARGET_DIR:-target}/criterion/oauth1/sign_hmac_sha1_10_params/new/estimates.json"
+rust_ns=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["mean"]["point_estimate"])' "$estimates")
+
+python_ns=$("$python" -c "$python_request
+import timeit
 timer = timeit.Timer(sign)
 number, _ = timer.autorange()
 best = min(timer.repeat(repeat=5, number=number)) / number
-print(best * 1e9)
-PY
-)
+print(best * 1e9)")
 
 "$python" - "$rust_ns" "$python_ns" <<'PY'
 import sys

@@ -30,6 +30,7 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 
 run fmt          cargo fmt --all --check
+run doc-cites    scripts/check-doc-citations.sh
 run clippy       cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 run clippy-wasm  cargo clippy -p latchkey-app -p latchkey-client -p latchkey-proto --target wasm32-unknown-unknown --locked -- -D warnings
 run unit-tests   cargo test --workspace --exclude latchkey-e2e --all-features --locked --no-fail-fast

@@ -122,6 +122,13 @@ impl SessionCache {
         );
     }
 
+    /// When the entry for `value` was opened: lets a router test tell a fresh open from a
+    /// hit, which sign the same header by design.
+    #[cfg(test)]
+    pub(crate) fn opened_at(&self, value: &str) -> Option<u64> {
+        self.lock().by_value.get(value).map(|e| e.opened_at)
+    }
+
     /// How many sessions are kept.
     pub fn len(&self) -> usize {
         self.lock().by_value.len()
