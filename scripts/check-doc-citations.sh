@@ -4,8 +4,8 @@
 #
 #   scripts/check-doc-citations.sh [FILE.md]...    # default: docs/security.md
 #
-# A citation is a backticked `path/file.rs::name`, with the page's short prefixes (`proto/`
-# and `companion/` for crates/…, `e2e/` for tests/tests/); the file must exist and define
+# A citation is a backticked `path/file.rs::name`, with the page's short prefixes (`proto/`,
+# `client/` and `companion/` for crates/…, `e2e/` for tests/tests/); the file must exist and define
 # `fn name`. A backticked path that starts with one of those prefixes (or crates/, docs/,
 # scripts/, src/, tests/, fuzz/) must exist, as a file or a directory.
 # Bare test names in prose are not checked.
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 expand() {
     case "$1" in
-        proto/* | companion/*) echo "crates/$1" ;;
+        proto/* | client/* | companion/*) echo "crates/$1" ;;
         e2e/*) echo "tests/tests/${1#e2e/}" ;;
         *) echo "$1" ;;
     esac
