@@ -1,4 +1,5 @@
-//! The API console: a call with the session's credentials, to the provider's API only.
+//! Calls with the session's credentials, to the provider's API only: the showcase's API
+//! console (text answers) and the authorized fetch of the embed (raw answers).
 
 use std::rc::Rc;
 
@@ -27,20 +28,58 @@ pub struct ApiResult {
     pub retried_after_refresh: bool,
 }
 
+/// What the page asks for, beside the method and URL: a body and its own headers.
+#[derive(Debug, Clone, Default)]
+pub struct ApiRequest {
+    /// The body (sent only with POST, PUT and PATCH).
+    pub body: Option<Vec<u8>>,
+    /// Headers to send, `(name, value)`. `Authorization` is always the client's own: one
+    /// given here is dropped. Without `Accept` or `Content-Type`, the client picks them.
+    pub headers: Vec<(String, String)>,
+}
+
+/// An authorized call's answer as the provider (or the companion's proxy) sent it.
+#[derive(Debug)]
+pub struct ApiAnswer {
+    /// Status, headers and body.
+    pub response: http::Response<Vec<u8>>,
+    /// True when the first attempt got a 401 and the session was refreshed and the call
+    /// retried once.
+    pub retried_after_refresh: bool,
+}
+
 fn build(
     method: ApiMethod,
     url: &str,
-    body: Option<&str>,
+    request: &ApiRequest,
     bearer: Option<&AccessToken>,
 ) -> Result<http::Request<Vec<u8>>, ApiError> {
     let url = api_target::encode_typed_url(url);
+    let invalid = |reason: String| ApiError::InvalidUrl {
+        url: url.clone(),
+        reason,
+    };
+    let given = |name: &http::HeaderName| {
+        request
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name.as_str()))
+    };
     let mut builder = http::Request::builder()
         .method(method.as_str())
-        .uri(url.as_str())
-        .header(
+        .uri(url.as_str());
+    for (name, value) in &request.headers {
+        if name.eq_ignore_ascii_case(http::header::AUTHORIZATION.as_str()) {
+            continue;
+        }
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    if !given(&http::header::ACCEPT) {
+        builder = builder.header(
             http::header::ACCEPT,
             "application/json, text/plain;q=0.9, */*;q=0.5",
         );
+    }
     if let Some(token) = bearer {
         // RFC 6750 §2.1.
         builder = builder.header(
@@ -48,32 +87,40 @@ fn build(
             format!("Bearer {}", token.secret()),
         );
     }
-    let body = match body.filter(|_| method.has_body()) {
-        Some(text) => {
-            builder = builder.header(
-                http::header::CONTENT_TYPE,
-                api_target::body_content_type(text),
-            );
-            text.as_bytes().to_vec()
+    let body = match request.body.as_ref().filter(|_| method.has_body()) {
+        Some(bytes) => {
+            if !given(&http::header::CONTENT_TYPE) {
+                let text = std::str::from_utf8(bytes).unwrap_or_default();
+                builder = builder.header(
+                    http::header::CONTENT_TYPE,
+                    api_target::body_content_type(text),
+                );
+            }
+            bytes.clone()
         }
         None => Vec::new(),
     };
-    builder.body(body).map_err(|e| ApiError::InvalidUrl {
-        url: url.clone(),
-        reason: e.to_string(),
-    })
+    builder.body(body).map_err(|e| invalid(e.to_string()))
 }
 
-async fn send(request: http::Request<Vec<u8>>, peer: Peer) -> Result<ApiResult, ApiError> {
-    let response = fetch::send(request, peer)
+async fn send(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+) -> Result<http::Response<Vec<u8>>, ApiError> {
+    fetch::send(request, peer)
         .await
-        .map_err(|e| ApiError::Network { reason: e.detail })?;
+        .map_err(|e| ApiError::Network { reason: e.detail })
+}
+
+/// The console's view of an answer: the body as text, JSON pretty-printed.
+fn render(answer: ApiAnswer) -> ApiResult {
+    let response = answer.response;
     let content_type = response
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    Ok(ApiResult {
+    ApiResult {
         status: response.status().as_u16(),
         status_text: response
             .status()
@@ -82,8 +129,8 @@ async fn send(request: http::Request<Vec<u8>>, peer: Peer) -> Result<ApiResult, 
             .to_owned(),
         body: api_target::render_body(content_type.as_deref(), response.body()),
         content_type,
-        retried_after_refresh: false,
-    })
+        retried_after_refresh: answer.retried_after_refresh,
+    }
 }
 
 impl Engine {
@@ -94,12 +141,29 @@ impl Engine {
             .and_then(|s| s.access_token.clone())
     }
 
+    /// The API console's call: [`Engine::run_authorized`] with a text body, rendered.
     pub(super) async fn run_api_call(
         self: Rc<Self>,
         method: ApiMethod,
         path: String,
         body: Option<String>,
     ) -> Result<ApiResult, ApiError> {
+        let request = ApiRequest {
+            body: body.map(String::into_bytes),
+            headers: Vec::new(),
+        };
+        self.run_authorized(method, path, request).await.map(render)
+    }
+
+    /// A call to the signed-in provider's API with the session's credentials: a Bearer
+    /// token for OAuth 2.0 (only to URLs under `api_base`), the companion's signing proxy
+    /// for OAuth 1.0a. On a 401 the session is refreshed once and the call retried.
+    pub(super) async fn run_authorized(
+        self: Rc<Self>,
+        method: ApiMethod,
+        path: String,
+        request: ApiRequest,
+    ) -> Result<ApiAnswer, ApiError> {
         let (provider_id, protocol, can_refresh) = self
             .session
             .borrow()
@@ -110,9 +174,22 @@ impl Engine {
             .provider(&provider_id)
             .cloned()
             .ok_or(ApiError::NotSignedIn)?;
+        let once = |response| ApiAnswer {
+            response,
+            retried_after_refresh: false,
+        };
         if protocol == Protocol::Oauth1 {
-            let url = api_target::oauth1_api_path(&p.id, &path)?;
-            return send(build(method, &url, body.as_deref(), None)?, Peer::Companion).await;
+            let relative = match &p.api_base {
+                // An absolute URL under the API's base travels as the path below it.
+                Some(base) if path.contains("://") => {
+                    let url = api_target::resolve(base, &path)?;
+                    url[base.trim_end_matches('/').len()..].to_owned()
+                }
+                _ => path,
+            };
+            let url = api_target::oauth1_api_path(&p.id, &relative)?;
+            let response = send(build(method, &url, &request, None)?, Peer::Companion).await?;
+            return Ok(once(response));
         }
         let base = p.api_base.clone().ok_or_else(|| ApiError::NoApiBase {
             provider: p.name.clone(),
@@ -120,12 +197,12 @@ impl Engine {
         let url = api_target::resolve(&base, &path)?;
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
         let first = send(
-            build(method, &url, body.as_deref(), Some(&access))?,
+            build(method, &url, &request, Some(&access))?,
             Peer::Provider,
         )
         .await?;
-        if first.status != 401 || !can_refresh {
-            return Ok(first);
+        if first.status() != http::StatusCode::UNAUTHORIZED || !can_refresh {
+            return Ok(once(first));
         }
         if let Err(e) = self.refresh(&p.id).await {
             if !e.is_transient() {
@@ -134,12 +211,14 @@ impl Engine {
             return Err(ApiError::Refresh(e));
         }
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
-        let mut second = send(
-            build(method, &url, body.as_deref(), Some(&access))?,
+        let second = send(
+            build(method, &url, &request, Some(&access))?,
             Peer::Provider,
         )
         .await?;
-        second.retried_after_refresh = true;
-        Ok(second)
+        Ok(ApiAnswer {
+            response: second,
+            retried_after_refresh: true,
+        })
     }
 }

@@ -33,7 +33,8 @@ impl Engine {
         let href = page::href().map_err(|e| anon(e.into()))?;
         // The code and state leave the address bar (and the history entry) at once,
         // whatever happens next.
-        let _ = page::replace_url("/callback");
+        let here = page::pathname().unwrap_or_else(|_| "/".into());
+        let _ = page::replace_url(&here);
         let state =
             callback::callback_state(&href).ok_or_else(|| anon(CallbackError::NotACallback))?;
         // Taken, so deleted: whatever happens next, this state cannot be used again.

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 
-use crate::api_call::ApiResult;
+use crate::api_call::{ApiAnswer, ApiRequest, ApiResult};
 use crate::engine::Engine;
 use crate::{ApiError, ApiMethod, AuthStatus, RetryAction};
 
@@ -51,7 +51,15 @@ impl Client {
     /// `/callback` page it waits for [`Client::complete_callback`] instead). Call it once,
     /// after subscribing.
     pub fn start(&self) {
-        self.engine.clone().start();
+        self.engine.clone().start(None);
+    }
+
+    /// Like [`Client::start`], for pages with no callback route of their own (the embed):
+    /// when the address carries an authorization response (a `state` with a `code` or an
+    /// `error`), this page finishes the sign-in at once, as [`Client::complete_callback`]
+    /// does, and calls `navigate` with the same-origin path the person started from.
+    pub fn start_finishing_callbacks(&self, navigate: impl Fn(&str) + 'static) {
+        self.engine.clone().start(Some(Box::new(navigate)));
     }
 
     /// The configuration the client was made with.
@@ -85,7 +93,15 @@ impl Client {
     /// companion's `/oauth1/{id}/login`. Progress and failures arrive as statuses. The path
     /// the person is on now is where they come back to.
     pub fn sign_in(&self, provider_id: &str) {
-        self.engine.clone().sign_in(provider_id.to_owned());
+        self.engine.clone().sign_in(provider_id.to_owned(), None);
+    }
+
+    /// Like [`Client::sign_in`], coming back to `return_to` (a path on this origin with its
+    /// query and fragment; anything else comes back to `/`).
+    pub fn sign_in_returning(&self, provider_id: &str, return_to: &str) {
+        self.engine
+            .clone()
+            .sign_in(provider_id.to_owned(), Some(return_to.to_owned()));
     }
 
     /// Finishes an OAuth 2.0 / OIDC sign-in on the `/callback` page: reads `location.href`,
@@ -134,6 +150,23 @@ impl Client {
         body: Option<String>,
     ) -> Result<ApiResult, ApiError> {
         self.engine.clone().call_api(method, path, body).await
+    }
+
+    /// The authorized fetch: `url` must be under the signed-in provider's `api_base` (or,
+    /// relative, is joined to it); the access token goes only there, as a Bearer token
+    /// (OAuth 2.0), or the call goes through the companion's signing proxy (OAuth 1.0a). On
+    /// a 401 the session is refreshed once and the call retried. Any HTTP status is an
+    /// `Ok`; `Err` means the call was refused or could not be made.
+    pub async fn fetch(
+        &self,
+        method: ApiMethod,
+        url: String,
+        request: ApiRequest,
+    ) -> Result<ApiAnswer, ApiError> {
+        self.engine
+            .clone()
+            .run_authorized(method, url, request)
+            .await
     }
 
     /// The engine, for the browser tests that drive it directly.

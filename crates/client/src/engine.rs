@@ -15,7 +15,8 @@ use wasm_bindgen_futures::spawn_local;
 use super::endpoints::Resolved;
 use super::session::{Broadcast, Session};
 use super::{
-    schedule, storage_mode, words, ApiError, ApiMethod, ApiResult, AuthFailure, AuthStatus,
+    return_to, schedule, storage_mode, words, ApiError, ApiMethod, ApiResult, AuthFailure,
+    AuthStatus,
 };
 use crate::browser::channel::Channel;
 use crate::browser::timer::Timeout;
@@ -76,8 +77,10 @@ impl Engine {
         })
     }
 
-    /// Listens to the other tabs and restores a stored session (except on `/callback`).
-    pub fn start(self: Rc<Self>) {
+    /// Listens to the other tabs and restores a stored session. On `/callback` it waits
+    /// for [`Engine::complete_callback`]; with `finish_here`, any page whose address
+    /// carries a callback finishes it at once and then calls the navigation.
+    pub fn start(self: Rc<Self>, finish_here: Option<Navigate>) {
         let weak = self.me.clone();
         let channel = Channel::open(storage_mode::CHANNEL, move |text| {
             if let Some(engine) = weak.upgrade() {
@@ -86,8 +89,15 @@ impl Engine {
         });
         // Without BroadcastChannel a tab still works; it just will not hear the others.
         *self.channel.borrow_mut() = channel.ok();
-        let on_callback = page::pathname().map(|p| p == "/callback").unwrap_or(false);
-        if on_callback {
+        if let Some(navigate) = finish_here {
+            let carries_callback = page::href()
+                .map(|href| return_to::carries_callback(&href))
+                .unwrap_or(false);
+            if carries_callback {
+                self.complete_callback(navigate);
+                return;
+            }
+        } else if page::pathname().map(|p| p == "/callback").unwrap_or(false) {
             self.set(AuthStatus::Working {
                 step: words::step_checking("the provider"),
             });
@@ -196,9 +206,9 @@ impl Engine {
     }
 
     /// Starts sign-in (see [`Client::sign_in`](crate::Client::sign_in)).
-    pub fn sign_in(self: Rc<Self>, provider_id: String) {
+    pub fn sign_in(self: Rc<Self>, provider_id: String, return_to: Option<String>) {
         spawn_local(async move {
-            if let Err(e) = self.start_sign_in(&provider_id).await {
+            if let Err(e) = self.start_sign_in(&provider_id, return_to).await {
                 let name = self.name_of(&provider_id);
                 self.fail(e.failure(&name, &provider_id));
             }

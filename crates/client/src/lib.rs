@@ -66,7 +66,7 @@ mod fault_browser_tests;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod spent_tokens_browser_tests;
 
-pub use api_call::ApiResult;
+pub use api_call::{ApiAnswer, ApiRequest, ApiResult};
 pub use api_target::ApiMethod;
 pub use client::{Client, Subscription};
 pub use errors::{ApiError, CallbackError, DiscoveryError, RefreshError, SignOutError, StartError};

@@ -37,6 +37,25 @@ fn is_safe(p: &str) -> bool {
     path != CALLBACK_PATH && !path.starts_with("/callback/")
 }
 
+/// True when the address carries an authorization response (RFC 6749 §4.1.2): a `state`
+/// with a `code` or an `error` in the query.
+pub fn carries_callback(href: &str) -> bool {
+    let Some(query) = href
+        .split('#')
+        .next()
+        .and_then(|h| h.split_once('?'))
+        .map(|(_, q)| q)
+    else {
+        return false;
+    };
+    let has = |name: &str| {
+        query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(name))
+    };
+    has("state") && (has("code") || has("error"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +88,19 @@ mod tests {
         assert_eq!(sanitize("/callback?code=x&state=y"), "/");
         assert_eq!(sanitize("/callback"), "/");
         assert_eq!(sanitize("/callbacks"), "/callbacks");
+    }
+
+    #[test]
+    fn a_callback_is_a_state_with_a_code_or_an_error_in_the_query() {
+        assert!(carries_callback("https://s.example/blog/?code=a&state=b"));
+        assert!(carries_callback(
+            "https://s.example/?state=b&error=access_denied#x"
+        ));
+        assert!(!carries_callback("https://s.example/?code=a"));
+        assert!(!carries_callback("https://s.example/?state=b"));
+        assert!(!carries_callback("https://s.example/#code=a&state=b"));
+        assert!(!carries_callback("https://s.example/?xstate=b&code=a"));
+        assert!(!carries_callback("https://s.example/"));
     }
 
     #[test]

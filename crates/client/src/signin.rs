@@ -27,14 +27,21 @@ fn scopes_for(protocol: Protocol, configured: &[String]) -> Vec<String> {
 }
 
 impl Engine {
-    pub(super) async fn start_sign_in(&self, provider_id: &str) -> Result<(), StartError> {
+    pub(super) async fn start_sign_in(
+        &self,
+        provider_id: &str,
+        return_to: Option<String>,
+    ) -> Result<(), StartError> {
         let p = self
             .provider(provider_id)
             .cloned()
             .ok_or_else(|| StartError::UnknownProvider {
                 id: provider_id.to_owned(),
             })?;
-        let here = page::path_query_fragment().unwrap_or_else(|_| "/".into());
+        let here = match return_to {
+            Some(path) => path,
+            None => page::path_query_fragment().unwrap_or_else(|_| "/".into()),
+        };
         let return_to = return_to::sanitize(&here);
         if p.protocol == Protocol::Oauth1 {
             self.step(words::step_redirecting(&p.name));
