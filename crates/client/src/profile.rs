@@ -5,7 +5,8 @@ use serde_json::{Map, Value};
 /// The person, as the UI greets them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Profile {
-    /// `name` → `preferred_username` → `sub` (OIDC); `screen_name` →
+    /// `name` → `preferred_username` → `login` → `email` → `sub` (OIDC; GitHub says
+    /// `login`); `screen_name` →
     /// `user_id` (OAuth 1.0a); "you" when nothing is known.
     pub display_name: String,
     /// `email`.
@@ -32,7 +33,7 @@ pub fn from_oidc(
 ) -> Profile {
     let sources: Vec<&Map<String, Value>> = userinfo.into_iter().chain(id_token).collect();
     let sub = text(&sources, "sub").unwrap_or_default().to_owned();
-    let display_name = ["name", "preferred_username", "sub"]
+    let display_name = ["name", "preferred_username", "login", "email", "sub"]
         .iter()
         .find_map(|k| text(&sources, k))
         .unwrap_or("you")

@@ -1,0 +1,417 @@
+//! `window.latchkey` (the module's default export): `ready`, `user`, `lastError`,
+//! `signIn`, `signOut`, `fetch`, `on("change", fn)`, and the `latchkey:change` event.
+//!
+//! Nothing here throws: a failure is put into words in `lastError`, on the console and in
+//! the sign-in element. Only `fetch` rejects, as `window.fetch` does, with an `Error`
+//! whose message says why.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use latchkey_client::{config, ApiAnswer, ApiMethod, ApiRequest, Client};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CustomEvent, CustomEventInit, Document, Element, Headers, Response, ResponseInit};
+
+use crate::elements::{self, SIGN_IN_ATTR, SIGN_OUT_ATTR};
+use crate::page_state::{embed, shown_after, Shown};
+use crate::user;
+
+/// The event dispatched on `document` whenever `user` or `lastError` changes.
+pub const CHANGE_EVENT: &str = "latchkey:change";
+
+/// Starts the embed: builds `window.latchkey`, loads the configuration (the
+/// `<meta name="latchkey-config">` URL, else `latchkey.json` beside the module at
+/// `module_url`), restores a stored session or finishes a callback in this page's address,
+/// and keeps the elements rendered. Returns the API object. The bootstrap calls it once.
+#[wasm_bindgen]
+pub fn boot(module_url: String) -> JsValue {
+    let api = api_object();
+    if let Some(window) = web_sys::window() {
+        let _ = Reflect::set(&window, &"latchkey".into(), &api);
+    }
+    if let Some(document) = document() {
+        listen_for_clicks(&document);
+        watch_for_new_elements(&document);
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        let url = config_url(&module_url);
+        match config::load(&url).await {
+            Ok(config) => start(Client::new(config)),
+            Err(e) => publish(Shown {
+                last_error: Some(format!(
+                    "Sign-in is not available: {e} ({url}). {}",
+                    e.advice()
+                )),
+                settled: true,
+                ..Shown::default()
+            }),
+        }
+    });
+    api
+}
+
+fn document() -> Option<Document> {
+    web_sys::window()?.document()
+}
+
+/// The `<meta name="latchkey-config" content>` URL (relative to the page), else
+/// `latchkey.json` beside the module.
+fn config_url(module_url: &str) -> String {
+    let meta = document()
+        .and_then(|d| {
+            d.query_selector("meta[name=latchkey-config]")
+                .ok()
+                .flatten()
+        })
+        .and_then(|m| m.get_attribute("content"))
+        .filter(|c| !c.trim().is_empty());
+    let base = match &meta {
+        Some(_) => document().and_then(|d| d.base_uri().ok().flatten()),
+        None => Some(module_url.to_owned()),
+    };
+    let relative = meta.as_deref().unwrap_or("latchkey.json");
+    base.and_then(|b| web_sys::Url::new_with_base(relative, &b).ok())
+        .map(|u| u.href())
+        .unwrap_or_else(|| relative.to_owned())
+}
+
+fn start(client: Client) {
+    client
+        .subscribe(|status| {
+            let next = shown_after(&embed().shown.borrow(), status);
+            publish(next);
+        })
+        .keep();
+    *embed().client.borrow_mut() = Some(client.clone());
+    if let Some(document) = document() {
+        elements::render_all(&document);
+    }
+    client.start_finishing_callbacks(return_to);
+}
+
+/// After a callback: stay on this page when it is where sign-in started (the session in
+/// memory survives), else load the page the person started from.
+fn return_to(target: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let here = window.location().pathname().unwrap_or_default();
+    let path = target.split(['?', '#']).next().unwrap_or(target);
+    if path == here {
+        let _ = latchkey_client::browser::page::replace_url(target);
+    } else {
+        let _ = window.location().replace(target);
+    }
+}
+
+/// Makes `next` what the page shows: renders, settles `ready`, tells listeners.
+fn publish(next: Shown) {
+    let embed = embed();
+    let before = embed.shown.replace(next.clone());
+    if let Some(document) = document() {
+        elements::render_all(&document);
+    }
+    if next.settled {
+        if let Some(resolve) = embed.resolve_ready.borrow_mut().take() {
+            let _ = resolve.call1(&JsValue::NULL, &user::to_js(next.user.as_ref()));
+        }
+    }
+    if before.user == next.user && before.last_error == next.last_error {
+        return;
+    }
+    if let (Some(error), true) = (&next.last_error, before.last_error != next.last_error) {
+        web_sys::console::error_1(&format!("latchkey: {error}").into());
+    }
+    let user = user::to_js(next.user.as_ref());
+    let listeners: Vec<Function> = embed
+        .listeners
+        .borrow()
+        .iter()
+        .map(|(_, f)| f.clone())
+        .collect();
+    for listener in listeners {
+        if let Err(e) = listener.call1(&JsValue::NULL, &user) {
+            web_sys::console::error_2(&"latchkey: a change listener threw".into(), &e);
+        }
+    }
+    if let Some(document) = document() {
+        let detail = Object::new();
+        let _ = Reflect::set(&detail, &"user".into(), &user);
+        let error = next
+            .last_error
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from);
+        let _ = Reflect::set(&detail, &"error".into(), &error);
+        let init = CustomEventInit::new();
+        init.set_detail(&detail);
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(CHANGE_EVENT, &init) {
+            let _ = document.dispatch_event(&event);
+        }
+    }
+}
+
+/// Puts a failure that happened before the client could run into words.
+fn refuse(words: String) {
+    let shown = Shown {
+        last_error: Some(words),
+        ..embed().shown.borrow().clone()
+    };
+    publish(shown);
+}
+
+fn client_or_refuse() -> Option<Client> {
+    let client = embed().client.borrow().clone();
+    if client.is_none() && embed().shown.borrow().last_error.is_none() {
+        refuse("Sign-in is still loading its configuration; try again in a moment.".into());
+    }
+    client
+}
+
+fn sign_in(provider: JsValue, options: JsValue) {
+    let Some(client) = client_or_refuse() else {
+        return;
+    };
+    let Some(id) = provider.as_string() else {
+        refuse("signIn needs a provider id (a string), as in latchkey.json.".into());
+        return;
+    };
+    let return_to = Reflect::get(&options, &"returnTo".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    match return_to {
+        Some(path) => client.sign_in_returning(&id, &path),
+        None => client.sign_in(&id),
+    }
+}
+
+fn sign_out() {
+    if let Some(client) = client_or_refuse() {
+        client.sign_out();
+    }
+}
+
+fn reject(message: String) -> Promise {
+    Promise::reject(&js_sys::Error::new(&format!("latchkey.fetch: {message}")).into())
+}
+
+/// `latchkey.fetch(input, init)`.
+fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
+    let Some(client) = embed().client.borrow().clone() else {
+        return reject("sign-in is not ready (see latchkey.lastError)".into());
+    };
+    let (url, method, request) = match fetch_arguments(&input, &init) {
+        Ok(parts) => parts,
+        Err(message) => return reject(message),
+    };
+    wasm_bindgen_futures::future_to_promise(async move {
+        match client.fetch(method, url, request).await {
+            Ok(answer) => to_response(answer),
+            Err(e) => Err(js_sys::Error::new(&format!("latchkey.fetch: {e}")).into()),
+        }
+    })
+}
+
+/// The URL, method, body and headers of a `fetch(input, init)` call.
+fn fetch_arguments(
+    input: &JsValue,
+    init: &JsValue,
+) -> Result<(String, ApiMethod, ApiRequest), String> {
+    let request = input.dyn_ref::<web_sys::Request>();
+    let url = match request {
+        Some(r) => r.url(),
+        None => js_sys::JsString::from(input.clone()).into(),
+    };
+    let field = |name: &str| {
+        Reflect::get(init, &name.into())
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    let method_name = field("method")
+        .and_then(|m| m.as_string())
+        .or_else(|| request.map(|r| r.method()))
+        .unwrap_or_else(|| "GET".into());
+    let method = ApiMethod::parse(&method_name.to_ascii_uppercase())
+        .ok_or_else(|| format!("the method {method_name} is not supported"))?;
+    let headers = match field("headers") {
+        // `new Headers(x)` takes a Headers, an array of pairs or a record alike.
+        Some(h) => Headers::new_with_str_sequence_sequence(&h).map_err(|_| {
+            "init.headers is not a Headers, an array of pairs or an object".to_owned()
+        })?,
+        None => request
+            .map(|r| r.headers())
+            .unwrap_or_else(|| Headers::new().unwrap_or_else(|_| unreachable_headers())),
+    };
+    let mut pairs = Vec::new();
+    if let Ok(Some(iter)) = js_sys::try_iter(&headers) {
+        for entry in iter.flatten() {
+            let pair = Array::from(&entry);
+            if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                pairs.push((name, value));
+            }
+        }
+    }
+    let body = match field("body") {
+        None => None,
+        Some(b) if b.is_string() => b.as_string().map(String::into_bytes),
+        Some(b)
+            if b.is_instance_of::<Uint8Array>() || b.is_instance_of::<js_sys::ArrayBuffer>() =>
+        {
+            Some(Uint8Array::new(&b).to_vec())
+        }
+        Some(_) => return Err("init.body must be a string, an ArrayBuffer or a Uint8Array".into()),
+    };
+    Ok((
+        url,
+        method,
+        ApiRequest {
+            body,
+            headers: pairs,
+        },
+    ))
+}
+
+fn unreachable_headers() -> Headers {
+    // `new Headers()` cannot fail in a browser; an empty object stands in if it ever did.
+    Object::new().unchecked_into()
+}
+
+/// The provider's answer as a `Response` (status, headers, body).
+fn to_response(answer: ApiAnswer) -> Result<JsValue, JsValue> {
+    let response = answer.response;
+    let init = ResponseInit::new();
+    init.set_status(response.status().as_u16());
+    init.set_status_text(response.status().canonical_reason().unwrap_or_default());
+    let headers = Headers::new()?;
+    for (name, value) in response.headers() {
+        if let Ok(v) = value.to_str() {
+            let _ = headers.append(name.as_str(), v);
+        }
+    }
+    init.set_headers(&headers);
+    // A null-body status may not carry one (fetch spec, "null body status").
+    let body = (!matches!(response.status().as_u16(), 101 | 204 | 205 | 304))
+        .then(|| Uint8Array::from(response.body().as_slice()));
+    Response::new_with_opt_buffer_source_and_init(body.as_ref().map(|b| b.unchecked_ref()), &init)
+        .map(JsValue::from)
+}
+
+/// Adds `listener` to the change listeners; returns the function that removes it.
+fn on(event: JsValue, listener: JsValue) -> JsValue {
+    let (Some("change"), Some(listener)) =
+        (event.as_string().as_deref(), listener.dyn_ref::<Function>())
+    else {
+        web_sys::console::error_1(&"latchkey.on: use on(\"change\", fn)".into());
+        return Closure::<dyn Fn()>::new(|| {}).into_js_value();
+    };
+    let embed = embed();
+    let id = {
+        let mut next = embed.next_listener.borrow_mut();
+        *next += 1;
+        *next
+    };
+    embed.listeners.borrow_mut().push((id, listener.clone()));
+    Closure::<dyn Fn()>::new(move || {
+        crate::page_state::embed()
+            .listeners
+            .borrow_mut()
+            .retain(|(i, _)| *i != id);
+    })
+    .into_js_value()
+}
+
+fn method(object: &Object, name: &str, function: JsValue) {
+    let _ = Reflect::set(object, &name.into(), &function);
+}
+
+fn getter(object: &Object, name: &str, get: impl Fn() -> JsValue + 'static) {
+    let descriptor = Object::new();
+    let get = Closure::<dyn Fn() -> JsValue>::new(get).into_js_value();
+    let _ = Reflect::set(&descriptor, &"get".into(), &get);
+    let _ = Reflect::set(&descriptor, &"enumerable".into(), &true.into());
+    Object::define_property(object, &name.into(), &descriptor);
+}
+
+fn api_object() -> JsValue {
+    let api = Object::new();
+    let embed = embed();
+    let ready = Promise::new(&mut |resolve, _reject| {
+        *embed.resolve_ready.borrow_mut() = Some(resolve);
+    });
+    let _ = Reflect::set(&api, &"ready".into(), &ready);
+    getter(&api, "user", || user::to_js(embed_user().as_ref()));
+    getter(&api, "lastError", || {
+        crate::page_state::embed()
+            .shown
+            .borrow()
+            .last_error
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from)
+    });
+    method(
+        &api,
+        "signIn",
+        Closure::<dyn Fn(JsValue, JsValue)>::new(sign_in).into_js_value(),
+    );
+    method(
+        &api,
+        "signOut",
+        Closure::<dyn Fn()>::new(sign_out).into_js_value(),
+    );
+    method(
+        &api,
+        "fetch",
+        Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(authorized_fetch).into_js_value(),
+    );
+    method(
+        &api,
+        "on",
+        Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(on).into_js_value(),
+    );
+    Object::freeze(&api).into()
+}
+
+fn embed_user() -> Option<crate::user::User> {
+    crate::page_state::embed().shown.borrow().user.clone()
+}
+
+/// One listener for every button the elements render (they come and go with the state).
+fn listen_for_clicks(document: &Document) {
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+            return;
+        };
+        if let Ok(Some(button)) = target.closest(&format!("[{SIGN_IN_ATTR}]")) {
+            if let Some(id) = button.get_attribute(SIGN_IN_ATTR) {
+                sign_in(id.into(), JsValue::UNDEFINED);
+            }
+        } else if let Ok(Some(_)) = target.closest(&format!("[{SIGN_OUT_ATTR}]")) {
+            sign_out();
+        }
+    });
+    let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    on_click.forget();
+}
+
+/// Elements with the visibility attributes may be added at any time (a framework, a
+/// later script): keep them right as they arrive. The custom elements render themselves.
+fn watch_for_new_elements(document: &Document) {
+    let doc = document.clone();
+    let observed = Rc::new(Closure::<dyn Fn()>::new(move || {
+        let shown = crate::page_state::embed().shown.borrow().clone();
+        elements::apply_visibility(&doc, &shown);
+    }));
+    let Ok(observer) = web_sys::MutationObserver::new(observed.as_ref().as_ref().unchecked_ref())
+    else {
+        return;
+    };
+    let options = web_sys::MutationObserverInit::new();
+    options.set_child_list(true);
+    options.set_subtree(true);
+    if let Some(root) = document.document_element() {
+        let _ = observer.observe_with_options(&root, &options);
+    }
+    std::mem::forget(observed);
+    std::mem::forget(observer);
+}

@@ -1,0 +1,323 @@
+//! The custom elements and the visibility attributes, rendered as light DOM the page can
+//! style: real `<button>`s (so the keyboard works), text only (names from a provider never
+//! become markup).
+//!
+//! - `<latchkey-signin [provider="id"]>`: one "Sign in with <name>" button per provider (or
+//!   only that one) while nobody is signed in, the step under way, and the last failure.
+//! - `<latchkey-user>`: the signed-in person's display name; empty when signed out.
+//! - `<latchkey-signout>`: a "Sign out" button while someone is signed in.
+//! - `[data-latchkey-signed-in]` is `hidden` unless someone is signed in;
+//!   `[data-latchkey-signed-out]` is `hidden` unless nobody is (both stay hidden until the
+//!   stored session has been looked for, so a signed-in visitor sees no sign-in flash).
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element};
+
+use crate::page_state::{embed, Shown};
+
+/// The attribute a sign-in button carries: the provider's id.
+pub const SIGN_IN_ATTR: &str = "data-latchkey-sign-in";
+/// The attribute the sign-out button carries.
+pub const SIGN_OUT_ATTR: &str = "data-latchkey-sign-out";
+/// The tags this module renders.
+pub const TAGS: [&str; 3] = ["latchkey-signin", "latchkey-user", "latchkey-signout"];
+
+/// One piece of light DOM: a tag, its attributes and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// `button`, `span` or `p`.
+    pub tag: &'static str,
+    /// `(name, value)`.
+    pub attrs: Vec<(&'static str, String)>,
+    /// The text content.
+    pub text: String,
+}
+
+impl Node {
+    fn new(tag: &'static str, text: impl Into<String>) -> Node {
+        Node {
+            tag,
+            attrs: Vec::new(),
+            text: text.into(),
+        }
+    }
+
+    fn attr(mut self, name: &'static str, value: impl Into<String>) -> Node {
+        self.attrs.push((name, value.into()));
+        self
+    }
+}
+
+/// What an element shows, as plain data (tested natively).
+pub fn view(
+    tag: &str,
+    provider_attr: Option<&str>,
+    shown: &Shown,
+    providers: Option<&[(String, String)]>,
+) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    match tag {
+        "latchkey-signin" => {
+            if shown.user.is_none() {
+                if let Some(providers) = providers {
+                    let chosen: Vec<_> = providers
+                        .iter()
+                        .filter(|(id, _)| provider_attr.is_none_or(|want| want == id))
+                        .collect();
+                    if let (Some(want), true) = (provider_attr, chosen.is_empty()) {
+                        nodes.push(
+                            Node::new(
+                                "p",
+                                format!("No provider \u{201c}{want}\u{201d} in latchkey.json."),
+                            )
+                            .attr("class", "latchkey-error")
+                            .attr("role", "alert"),
+                        );
+                    }
+                    for (id, name) in chosen {
+                        nodes.push(
+                            Node::new("button", format!("Sign in with {name}"))
+                                .attr("type", "button")
+                                .attr("class", "latchkey-button")
+                                .attr(SIGN_IN_ATTR, id.clone())
+                                .attr(
+                                    "aria-disabled",
+                                    if shown.working.is_some() {
+                                        "true"
+                                    } else {
+                                        "false"
+                                    },
+                                ),
+                        );
+                    }
+                }
+            }
+            nodes.push(
+                Node::new("span", shown.working.clone().unwrap_or_default())
+                    .attr("class", "latchkey-status")
+                    .attr("role", "status"),
+            );
+            if let Some(error) = &shown.last_error {
+                nodes.push(
+                    Node::new("p", error.clone())
+                        .attr("class", "latchkey-error")
+                        .attr("role", "alert"),
+                );
+            }
+        }
+        "latchkey-user" => {
+            if let Some(user) = &shown.user {
+                nodes.push(Node::new("span", user.name.clone()).attr("class", "latchkey-name"));
+            }
+        }
+        "latchkey-signout" if shown.user.is_some() => {
+            nodes.push(
+                Node::new("button", "Sign out")
+                    .attr("type", "button")
+                    .attr("class", "latchkey-button")
+                    .attr(SIGN_OUT_ATTR, ""),
+            );
+        }
+        _ => {}
+    }
+    nodes
+}
+
+/// A key that changes exactly when the rendered nodes do (so an unchanged element keeps
+/// its DOM, and a focused button keeps focus).
+fn key(nodes: &[Node]) -> String {
+    let mut key = String::new();
+    for n in nodes {
+        key.push_str(n.tag);
+        for (name, value) in &n.attrs {
+            key.push('\u{1f}');
+            key.push_str(name);
+            key.push('=');
+            key.push_str(value);
+        }
+        key.push('\u{1e}');
+        key.push_str(&n.text);
+        key.push('\u{1d}');
+    }
+    key
+}
+
+fn providers() -> Option<Vec<(String, String)>> {
+    let client = embed().client.borrow().clone()?;
+    Some(
+        client
+            .config()
+            .providers
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect(),
+    )
+}
+
+/// Renders one element (the custom element's `connectedCallback` calls this).
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn render(element: Element) {
+    let shown = embed().shown.borrow().clone();
+    render_with(&element, &shown, providers().as_deref());
+}
+
+fn render_with(element: &Element, shown: &Shown, providers: Option<&[(String, String)]>) {
+    let tag = element.tag_name().to_ascii_lowercase();
+    let nodes = view(
+        &tag,
+        element.get_attribute("provider").as_deref(),
+        shown,
+        providers,
+    );
+    let key = key(&nodes);
+    if element.get_attribute("data-latchkey-rendered").as_deref() == Some(key.as_str()) {
+        return;
+    }
+    let Some(document) = element.owner_document() else {
+        return;
+    };
+    element.set_text_content(None);
+    for n in &nodes {
+        if let Ok(child) = document.create_element(n.tag) {
+            for (name, value) in &n.attrs {
+                let _ = child.set_attribute(name, value);
+            }
+            child.set_text_content(Some(&n.text));
+            let _ = element.append_child(&child);
+        }
+    }
+    let _ = element.set_attribute("data-latchkey-rendered", &key);
+}
+
+fn each(document: &Document, selector: &str, mut f: impl FnMut(Element)) {
+    if let Ok(list) = document.query_selector_all(selector) {
+        for i in 0..list.length() {
+            if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                f(el);
+            }
+        }
+    }
+}
+
+/// Renders every element and applies the visibility attributes, from what the page shows.
+pub fn render_all(document: &Document) {
+    let shown = embed().shown.borrow().clone();
+    let providers = providers();
+    each(document, &TAGS.join(","), |el| {
+        render_with(&el, &shown, providers.as_deref())
+    });
+    apply_visibility(document, &shown);
+}
+
+/// `hidden` on the `data-latchkey-signed-in` / `-signed-out` elements.
+pub fn apply_visibility(document: &Document, shown: &Shown) {
+    let signed_in = shown.user.is_some();
+    let set = |el: Element, hide: bool| {
+        let _ = if hide {
+            el.set_attribute("hidden", "")
+        } else {
+            el.remove_attribute("hidden")
+        };
+    };
+    each(document, "[data-latchkey-signed-in]", |el| {
+        set(el, !signed_in)
+    });
+    each(document, "[data-latchkey-signed-out]", |el| {
+        set(el, signed_in || !shown.settled)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::user::User;
+
+    fn providers() -> Vec<(String, String)> {
+        vec![
+            ("dot".into(), "Django".into()),
+            ("flask".into(), "Flask".into()),
+        ]
+    }
+
+    fn texts(nodes: &[Node]) -> Vec<&str> {
+        nodes.iter().map(|n| n.text.as_str()).collect()
+    }
+
+    #[test]
+    fn signin_renders_a_button_per_provider_or_only_the_one_named() {
+        let shown = Shown {
+            settled: true,
+            ..Shown::default()
+        };
+        let all = view("latchkey-signin", None, &shown, Some(&providers()));
+        assert_eq!(
+            texts(&all),
+            ["Sign in with Django", "Sign in with Flask", ""]
+        );
+        assert!(all[0].attrs.contains(&(SIGN_IN_ATTR, "dot".into())));
+        assert!(all[0].attrs.contains(&("type", "button".into())));
+        let one = view("latchkey-signin", Some("flask"), &shown, Some(&providers()));
+        assert_eq!(texts(&one), ["Sign in with Flask", ""]);
+        let unknown = view("latchkey-signin", Some("gh"), &shown, Some(&providers()));
+        assert_eq!(
+            texts(&unknown),
+            ["No provider \u{201c}gh\u{201d} in latchkey.json.", ""]
+        );
+    }
+
+    #[test]
+    fn signed_in_shows_the_name_and_sign_out_and_no_sign_in() {
+        let shown = Shown {
+            user: Some(User {
+                provider: "dot".into(),
+                sub: "1".into(),
+                name: "<b>Ada</b>".into(),
+                email: None,
+                picture: None,
+            }),
+            settled: true,
+            ..Shown::default()
+        };
+        assert_eq!(
+            texts(&view("latchkey-user", None, &shown, None)),
+            ["<b>Ada</b>"]
+        );
+        assert_eq!(
+            texts(&view("latchkey-signout", None, &shown, None)),
+            ["Sign out"]
+        );
+        assert_eq!(
+            texts(&view("latchkey-signin", None, &shown, Some(&providers()))),
+            [""]
+        );
+        let out = Shown {
+            settled: true,
+            ..Shown::default()
+        };
+        assert!(view("latchkey-user", None, &out, None).is_empty());
+        assert!(view("latchkey-signout", None, &out, None).is_empty());
+    }
+
+    #[test]
+    fn a_failure_is_an_alert_in_the_signin_element() {
+        let shown = Shown {
+            last_error: Some("Sign-in failed. The state is unknown.".into()),
+            settled: true,
+            ..Shown::default()
+        };
+        let nodes = view("latchkey-signin", None, &shown, Some(&providers()));
+        let alert = nodes.last().unwrap();
+        assert_eq!(alert.text, "Sign-in failed. The state is unknown.");
+        assert!(alert.attrs.contains(&("role", "alert".into())));
+    }
+
+    #[test]
+    fn the_key_changes_with_any_visible_difference() {
+        let a = vec![Node::new("button", "Sign in with A").attr("x", "1")];
+        let b = vec![Node::new("button", "Sign in with A").attr("x", "2")];
+        let c = vec![Node::new("button", "Sign in with B").attr("x", "1")];
+        assert_ne!(key(&a), key(&b));
+        assert_ne!(key(&a), key(&c));
+        assert_eq!(key(&a), key(&a.clone()));
+    }
+}

@@ -1,0 +1,22 @@
+//! Latchkey on any static page: one `<script type="module" src="…/latchkey.js">`.
+//!
+//! `scripts/build-embed.sh OUT_DIR` turns this crate into `latchkey.js` (the ES module a
+//! page loads: wasm-bindgen's glue followed by `js/bootstrap.js`), `latchkey_bg.wasm` and
+//! `latchkey.d.ts`. The bootstrap defines the custom elements and calls [`boot`] with the
+//! module's own URL; everything else happens here, over [`latchkey_client::Client`].
+//!
+//! The public surface is documented for site authors in `docs/embed.md` and typed in
+//! `latchkey.d.ts`:
+//! - elements `<latchkey-signin [provider]>`, `<latchkey-user>`, `<latchkey-signout>`, and
+//!   the attributes `data-latchkey-signed-in` / `data-latchkey-signed-out` ([`elements`]);
+//! - the default export, also `window.latchkey`: `ready`, `user`, `lastError`, `signIn`,
+//!   `signOut`, `fetch`, `on("change", fn)`, and the `latchkey:change` event ([`api`]).
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod elements;
+pub mod page_state;
+pub mod user;
+
+pub use api::boot;
+pub use elements::render;
