@@ -22,6 +22,8 @@ done
 bash scripts/setup.sh
 step "Building the app (trunk build --release, offline)"
 trunk build --release
+step "Building the example static site with the embed (scripts/build-site.sh dist/site)"
+bash scripts/build-site.sh dist/site
 step "Building the companion"
 cargo build --locked -p latchkey-companion
 LATCHKEY="$LATCHKEY_ROOT/target/debug/latchkey"
@@ -58,7 +60,9 @@ wait_for() {
 }
 
 step "Starting the providers and the companion"
-tests/providers/dot/run.sh --port $DOT_PORT --app-origin "$APP" --data "$DATA/dot" >"$DATA/dot.log" 2>&1 &
+# The app returns to /callback; the example site to /site/callback.html.
+DOT_REDIRECT_URIS="$APP/callback $APP/site/callback.html" \
+  tests/providers/dot/run.sh --port $DOT_PORT --app-origin "$APP" --data "$DATA/dot" >"$DATA/dot.log" 2>&1 &
 pids+=($!)
 tests/providers/flask/run.sh --port $FLASK_PORT --callback "$APP/oauth1/flask/callback" \
   --data "$DATA/flask" >"$DATA/flask.log" 2>&1 &
@@ -80,6 +84,9 @@ cat <<EOM
   or with "Flask OAuth1 demo" (OAuth 1.0a, through the companion) as:
       user      $DEMO_USER
       password  $DEMO_PASSWORD
+
+  The same sign-in on a plain static site, with one script tag (examples/static-site):
+      $APP/site/
 
   Logs: $DATA/{dot,flask,companion}.log    Stop: Ctrl-C
 EOM

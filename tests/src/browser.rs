@@ -129,6 +129,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("run script {script:?}: {e}"))
     }
 
+    /// Runs `script` asynchronously: it ends by calling `arguments[arguments.length - 1]`
+    /// with its result.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("run async script {script:?}: {e}"))
+    }
+
     /// The visible text of the page (`document.body.innerText`), empty while there is no body.
     pub async fn text(&self) -> String {
         match self

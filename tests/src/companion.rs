@@ -87,11 +87,32 @@ impl Companion {
         providers: &[String],
         env: &[(&str, &str)],
     ) -> Self {
+        Self::launch(port, &dist_dir(), server_keys, providers, env).await
+    }
+
+    /// Like [`start`](Self::start), serving the files of `static_dir` instead of the app
+    /// (the example static site, in `crate::static_site`).
+    pub async fn start_serving(
+        port: u16,
+        static_dir: &std::path::Path,
+        providers: &[String],
+        env: &[(&str, &str)],
+    ) -> Self {
+        Self::launch(port, static_dir, "", providers, env).await
+    }
+
+    async fn launch(
+        port: u16,
+        static_dir: &std::path::Path,
+        server_keys: &str,
+        providers: &[String],
+        env: &[(&str, &str)],
+    ) -> Self {
         let dir = ScratchDir::new("companion");
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
              static_dir = {dist:?}\nallowed_origins = []\n{server_keys}{providers}",
-            dist = dist_dir().display().to_string(),
+            dist = static_dir.display().to_string(),
             providers = providers.concat(),
         );
         let path = dir.path().join("latchkey.toml");

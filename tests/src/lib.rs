@@ -22,6 +22,7 @@ pub mod process;
 pub mod providers;
 pub mod replicas;
 pub mod stack;
+pub mod static_site;
 
 pub use browser::{Browser, ConsoleEntry};
 pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};

@@ -1,0 +1,175 @@
+//! The example static site (`examples/static-site`, built by `scripts/build-site.sh`) under a
+//! base path, served by the real companion, with the real providers and its own
+//! `latchkey.json`: what a person who adds Latchkey to a plain site gets.
+
+use std::path::{Path, PathBuf};
+
+use crate::browser::Browser;
+use crate::companion::{flask_provider_toml, Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
+use crate::paths::{repo_root, ScratchDir};
+use crate::process::free_port;
+use crate::providers::{Dot, DotOptions, Flask, DOT_CLIENT_ID};
+
+/// Where the site lives on its origin.
+pub const BASE: &str = "/blog/";
+
+/// The built site: `$LATCHKEY_SITE_DIST`, or `<repo>/target/site`. Panics with the command to
+/// run when it has no `latchkey/latchkey.js`.
+pub fn site_build_dir() -> PathBuf {
+    let dir = std::env::var_os("LATCHKEY_SITE_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/site"));
+    assert!(
+        dir.join("latchkey/latchkey.js").is_file(),
+        "the example site is not built: {} has no latchkey/latchkey.js. Build it with \
+         `scripts/build-site.sh target/site` (or set LATCHKEY_SITE_DIST).",
+        dir.display()
+    );
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the site's folder");
+    for entry in std::fs::read_dir(from).expect("read the built site") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file of the site");
+        }
+    }
+}
+
+/// What the site's `latchkey.json` offers.
+#[derive(Debug, Clone)]
+pub struct SiteOptions {
+    /// DOT's `session_storage` ("memory" | "tab" | "browser").
+    pub dot_storage: &'static str,
+    /// Whether to write a `latchkey.json` at all (false: the file is missing).
+    pub write_config: bool,
+}
+
+impl Default for SiteOptions {
+    fn default() -> Self {
+        Self {
+            dot_storage: "browser",
+            write_config: true,
+        }
+    }
+}
+
+/// A browser, the companion serving the site, DOT and the Flask provider.
+#[derive(Debug)]
+pub struct Site {
+    /// Headless Chromium.
+    pub browser: Browser,
+    /// The companion (OAuth 1.0a legs and signing proxy; static files).
+    pub companion: Companion,
+    /// Django OAuth Toolkit, with `<origin>/blog/callback.html` registered.
+    pub dot: Dot,
+    /// The Flask OAuth 1.0a provider.
+    pub flask: Flask,
+    _files: ScratchDir,
+}
+
+impl Site {
+    /// Starts the providers, copies the built site under [`BASE`] with a `latchkey.json`
+    /// for them, and serves it with the companion.
+    pub async fn start(options: SiteOptions) -> Self {
+        let port = free_port();
+        let origin = format!("http://127.0.0.1:{port}");
+        let callback = format!("{origin}{BASE}callback.html");
+        let redirects = format!("{origin}/callback {callback}");
+        let dot = Dot::start_with_env(
+            &DotOptions {
+                app_origin: origin.clone(),
+                access_token_seconds: 3600,
+            },
+            &[("DOT_REDIRECT_URIS", &redirects)],
+        )
+        .await;
+        let flask = Flask::start(&origin, FLASK_ID).await;
+
+        let files = ScratchDir::new("site");
+        let root = files.path().join(BASE.trim_matches('/'));
+        copy_dir(&site_build_dir(), &root);
+        let config = root.join("latchkey/latchkey.json");
+        if options.write_config {
+            let json = serde_json::json!({ "providers": [
+                {
+                    "id": DOT_ID, "name": DOT_NAME, "protocol": "oidc",
+                    "issuer": dot.issuer(), "client_id": DOT_CLIENT_ID,
+                    "scopes": ["openid", "profile", "email", "read"],
+                    "api_base": format!("{}/api/", dot.base_url()),
+                    "session_storage": options.dot_storage,
+                    "redirect_uri": callback,
+                },
+                {
+                    "id": FLASK_ID, "name": FLASK_NAME, "protocol": "oauth1",
+                    "api_base": format!("{}/api/", flask.base_url()),
+                },
+            ]});
+            std::fs::write(&config, json.to_string()).expect("write the site's latchkey.json");
+        } else {
+            let _ = std::fs::remove_file(&config);
+        }
+
+        let providers = [flask_provider_toml(&flask, "HMAC-SHA1")];
+        let secret = flask.consumer_secret().to_owned();
+        let companion = Companion::start_serving(
+            port,
+            files.path(),
+            &providers,
+            &[("FLASK_CONSUMER_SECRET", &secret)],
+        )
+        .await;
+        let browser = Browser::start().await;
+        Self {
+            browser,
+            companion,
+            dot,
+            flask,
+            _files: files,
+        }
+    }
+
+    /// The URL of a page of the site (`""` is its front page).
+    pub fn page(&self, page: &str) -> String {
+        format!("{}{BASE}{page}", self.companion.origin())
+    }
+
+    /// `latchkey.user.name` on the current page now (`None` when nobody is signed in or the
+    /// embed has not started).
+    pub async fn user_name(&self) -> Option<String> {
+        self.browser
+            .js(
+                "return window.latchkey && window.latchkey.user ? window.latchkey.user.name : null;",
+                vec![],
+            )
+            .await
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// Waits until `latchkey.user.name` is `name` on the current page.
+    pub async fn wait_for_user(&self, name: &str) {
+        self.browser
+            .wait_until(&format!("latchkey.user.name to be {name:?}"), || async {
+                self.user_name().await.as_deref() == Some(name)
+            })
+            .await;
+    }
+
+    /// `latchkey.lastError` on the current page.
+    pub async fn last_error(&self) -> Option<String> {
+        self.browser
+            .js(
+                "return window.latchkey ? window.latchkey.lastError : null;",
+                vec![],
+            )
+            .await
+            .as_str()
+            .map(str::to_owned)
+    }
+}

@@ -1,0 +1,228 @@
+//! The embed on a plain static site under a base path (`examples/static-site`, served at
+//! `/blog/`), against the real DOT (OIDC with refresh) and the real Flask-OAuthlib provider
+//! (OAuth 1.0a through the companion), in headless Chromium (issue "Latchkey on any static
+//! page").
+
+use latchkey_e2e::flows::sign_in_label;
+use latchkey_e2e::static_site::{Site, SiteOptions};
+use latchkey_e2e::{Browser, DEMO_PASSWORD, DEMO_USER, DOT_NAME, FLASK_NAME};
+
+/// Console errors other than Chromium's favicon probe and the embed's own reports of a
+/// failure (which a test that provokes one expects).
+async fn unexpected_console_errors(b: &Browser) -> Vec<String> {
+    b.console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !e.message.contains("favicon.ico") && !e.message.contains("latchkey: "))
+        .map(|e| format!("[{}] {}", e.source, e.message))
+        .collect()
+}
+
+/// On a page of the site: waits for the DOT button, signs in at DOT and waits to be back.
+async fn dot_sign_in_from(site: &Site) {
+    let b = &site.browser;
+    let dot = site.dot.base_url();
+    b.click_button(&sign_in_label(DOT_NAME)).await;
+    b.wait_for_url(&dot).await;
+    b.wait_until("DOT's login or consent page", || async {
+        b.exists("#login-form").await || b.exists("#authorizationForm").await
+    })
+    .await;
+    if b.exists("#login-form").await {
+        b.fill("#id_username", DEMO_USER).await;
+        b.fill("#id_password", DEMO_PASSWORD).await;
+        b.click_button("Sign in").await;
+    }
+    b.find("#authorizationForm").await;
+    b.click_button("Authorize").await;
+}
+
+async fn call_api(site: &Site) -> String {
+    let b = &site.browser;
+    b.js(
+        "document.getElementById('api-answer').textContent = ''; return null;",
+        vec![],
+    )
+    .await;
+    b.click_button("Call the API").await;
+    b.wait_until("the API answer", || async {
+        let text = b
+            .js(
+                "return document.getElementById('api-answer').textContent;",
+                vec![],
+            )
+            .await;
+        text.as_str()
+            .is_some_and(|t| t.starts_with("HTTP") || t.starts_with("latchkey"))
+    })
+    .await;
+    b.js(
+        "return document.getElementById('api-answer').textContent;",
+        vec![],
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dot_sign_in_returns_to_the_page_and_every_page_and_tab_is_signed_in_until_sign_out() {
+    let site = Site::start(SiteOptions::default()).await;
+    let b = &site.browser;
+    // Page A, with a query and a fragment the return must keep.
+    let page_a = site.page("api.html?from=test#account");
+    b.goto(&page_a).await;
+    b.wait_until("the DOT sign-in button", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    assert_eq!(site.user_name().await, None);
+    dot_sign_in_from(&site).await;
+    site.wait_for_user(DEMO_USER).await;
+    assert_eq!(
+        b.url().await,
+        page_a,
+        "back on page A, query and fragment kept"
+    );
+    assert!(b.has_button("Sign out").await);
+    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+
+    // The API answers as the person.
+    let answer = call_api(&site).await;
+    assert!(answer.starts_with("HTTP 200"), "{answer}");
+    assert!(answer.contains(&format!("\"{DEMO_USER}\"")), "{answer}");
+
+    // A full load of page B is still signed in.
+    b.goto(&site.page("")).await;
+    site.wait_for_user(DEMO_USER).await;
+    assert!(b
+        .text()
+        .await
+        .contains(&format!("Welcome back, {DEMO_USER}")));
+
+    // A second tab (browser storage) is signed in too; signing out there reaches the first.
+    let first = b.current_tab().await;
+    let second = b.new_tab().await;
+    b.switch_to(&second).await;
+    b.goto(&site.page("")).await;
+    site.wait_for_user(DEMO_USER).await;
+    b.click_button("Sign out").await;
+    b.wait_until("the second tab to sign out", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    b.switch_to(&first).await;
+    b.wait_until("the first tab to hear the sign-out", || async {
+        site.user_name().await.is_none() && b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    assert!(!b.text().await.contains("Welcome back"));
+    assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_answers() {
+    let site = Site::start(SiteOptions::default()).await;
+    let b = &site.browser;
+    b.goto(&site.page("api.html")).await;
+    let flask = site.flask.base_url();
+    b.click_button(&sign_in_label(FLASK_NAME)).await;
+    b.wait_for_url(&flask).await;
+    b.wait_until("the Flask provider's login or consent page", || async {
+        b.exists("#login-form").await || b.exists("#consent-form").await
+    })
+    .await;
+    if b.exists("#login-form").await {
+        b.fill("#username", DEMO_USER).await;
+        b.fill("#password", DEMO_PASSWORD).await;
+        b.click_button("Sign in").await;
+    }
+    b.find("#consent-form").await;
+    b.click_button("Authorize").await;
+    b.wait_until("back on the site, signed in", || async {
+        !b.url().await.starts_with(&flask) && site.user_name().await.is_some()
+    })
+    .await;
+    assert_eq!(b.url().await, site.page("api.html"));
+    let answer = call_api(&site).await;
+    assert!(answer.starts_with("HTTP 200"), "{answer}");
+    assert!(answer.contains(DEMO_USER), "{answer}");
+    // A URL outside the provider's api_base is refused in words, and nothing is sent.
+    let refused = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             window.latchkey.fetch('https://elsewhere.example/steal')\
+               .then(() => done('sent'), e => done(e.message));",
+            vec![],
+        )
+        .await;
+    let refused = refused.as_str().unwrap_or_default();
+    assert!(refused.starts_with("latchkey.fetch: "), "{refused}");
+    assert!(refused.contains("elsewhere.example"), "{refused}");
+    assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_nothing() {
+    let site = Site::start(SiteOptions::default()).await;
+    let b = &site.browser;
+    b.goto(&site.page("")).await;
+    b.click_button(&sign_in_label(DOT_NAME)).await;
+    b.wait_for_url(&site.dot.base_url()).await;
+    b.wait_until("DOT's login or consent page", || async {
+        b.exists("#login-form").await || b.exists("#authorizationForm").await
+    })
+    .await;
+    if b.exists("#login-form").await {
+        b.fill("#id_username", DEMO_USER).await;
+        b.fill("#id_password", DEMO_PASSWORD).await;
+        b.click_button("Sign in").await;
+    }
+    b.find("#authorizationForm").await;
+    b.click_button("Cancel").await;
+    b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
+        .await;
+    assert!(b.url().await.starts_with(&site.page("callback.html")));
+    assert!(
+        !b.url().await.contains("state="),
+        "the state left the address bar"
+    );
+    let error = site.last_error().await.unwrap_or_default();
+    assert!(error.contains("cancelled"), "{error}");
+
+    // A callback this browser never started.
+    b.goto(&site.page("callback.html?code=forged&state=never-issued"))
+        .await;
+    b.wait_until("the refusal in words", || async {
+        b.text().await.contains("Nothing was signed in")
+    })
+    .await;
+    assert_eq!(site.user_name().await, None);
+    let storage = b.storage().await.to_string();
+    assert!(!storage.contains("latchkey.session."), "{storage}");
+    assert!(!storage.contains("latchkey.refresh."), "{storage}");
+    assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_latchkey_json_is_said_in_words_and_nothing_throws() {
+    let site = Site::start(SiteOptions {
+        write_config: false,
+        ..SiteOptions::default()
+    })
+    .await;
+    let b = &site.browser;
+    b.goto(&site.page("")).await;
+    b.wait_until("the configuration failure in words", || async {
+        site.last_error().await.is_some()
+    })
+    .await;
+    let error = site.last_error().await.unwrap_or_default();
+    assert!(error.contains("latchkey.json"), "{error}");
+    assert!(b.text().await.contains("Sign-in is not available"));
+    // A sign-in attempt now is refused in words, not with an exception.
+    b.js("window.latchkey.signIn('dot'); return null;", vec![])
+        .await;
+    assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
+}
