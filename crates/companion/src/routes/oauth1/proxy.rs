@@ -2,18 +2,21 @@
 //!
 //! Signs the request with the consumer and token secrets (the query and a form body are
 //! covered by the signature, RFC 5849 §3.4.1.3) and forwards it to `api_base` + path,
-//! streaming the answer back. Only an allowlist of request headers goes upstream (never the
-//! browser's cookies); hop-by-hop headers and `Set-Cookie` never come back.
+//! streaming the answer back. Only a script of the app may ask
+//! (`check_script_request`): never a navigation, never another site's page. Only an
+//! allowlist of request headers goes upstream (never the browser's cookies); hop-by-hop
+//! headers and `Set-Cookie` never come back.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderName, Method};
+use axum::http::{header, HeaderMap, HeaderName};
 use axum::response::Response;
 use latchkey_proto::oauth1::Body as SignedBody;
 
 use super::login::upstream_error;
-use super::{api_path, check_origin, provider, session, sign_for_session, ProviderId};
+use super::{api_path, provider, session, sign_for_session, ProviderId};
 use crate::error::ApiError;
+use crate::routes::origin::check_script_request;
 use crate::state::AppState;
 
 /// Largest request body forwarded.
@@ -72,9 +75,8 @@ pub async fn proxy(
 async fn forward(state: AppState, id: String, req: Request) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
     let (parts, body) = req.into_parts();
-    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        check_origin(&state, &parts.headers)?;
-    }
+    // Before anything else about the request is read, and before anything is sent.
+    check_script_request(&state, &parts.headers)?;
     let api_base = p.api_base.ok_or_else(|| {
         ApiError::NotFound(format!("provider {} has no api_base to proxy to", p.id).into())
     })?;

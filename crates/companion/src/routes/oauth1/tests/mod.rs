@@ -216,6 +216,27 @@ fn post(
     b.body(body.into()).unwrap()
 }
 
+/// A request as the app's own script sends it: a same-origin `fetch` in Chromium, with the
+/// mode the app asks for (`src/browser/fetch.rs`: `mode: "same-origin"`), `Sec-Fetch-Dest:
+/// empty` and no `Origin` (a browser sends none on a same-origin GET).
+fn app_fetch(method: &str, path: &str, cookie: Option<&str>) -> axum::http::request::Builder {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "same-origin")
+        .header("sec-fetch-dest", "empty");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b
+}
+
+/// A GET as the app's own script sends it ([`app_fetch`]).
+fn fetch_get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    app_fetch("GET", path, cookie).body(Body::empty()).unwrap()
+}
+
 /// The header the protocol core makes for this request with the tests' fixed clock and nonce.
 fn expected_authorization(method: &str, url: &str, body: SignedBody<'_>) -> String {
     let consumer = ConsumerSecret::new(CONSUMER_SECRET);
@@ -271,6 +292,7 @@ async fn unknown_or_non_oauth1_provider_is_a_json_404() {
 
 mod callback;
 mod proxy;
+mod request_policy;
 mod session;
 mod session_cache;
 mod sign;

@@ -74,7 +74,7 @@ async fn proxy_path_escapes_are_403_and_nothing_goes_upstream() {
         "/oauth1/flask/api/..;/admin",
         "/oauth1/flask/api//evil.example/x",
     ] {
-        let r = send(&t, get(path, Some(&c))).await;
+        let r = send(&t, fetch_get(path, Some(&c))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
         assert_eq!(r.error(), "forbidden");
     }
@@ -139,7 +139,7 @@ async fn proxy_timeouts_are_504() {
         ..Setup::default()
     });
     let c = cookie(&t.state, CookieKind::Session, &session());
-    let r = send(&t, get("/oauth1/flask/api/slow", Some(&c))).await;
+    let r = send(&t, fetch_get("/oauth1/flask/api/slow", Some(&c))).await;
     assert_eq!(r.status, StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(r.error(), "gateway_timeout");
 }

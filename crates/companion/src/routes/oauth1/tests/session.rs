@@ -47,7 +47,7 @@ async fn tampered_expired_or_foreign_session_cookies_mean_signed_out() {
             serde_json::json!({ "signed_in": false }),
             "{what}"
         );
-        let r = send(app, get("/oauth1/flask/api/me", Some(c))).await;
+        let r = send(app, fetch_get("/oauth1/flask/api/me", Some(c))).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{what}");
         assert!(
             r.json()["message"]
