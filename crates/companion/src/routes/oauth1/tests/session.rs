@@ -113,6 +113,12 @@ async fn https_public_url_gives_host_prefixed_secure_cookies() {
     let set = cookies::set(&t.state, &p, CookieKind::Session, &session()).unwrap();
     let set = set.to_str().unwrap();
     assert!(set.starts_with("__Host-latchkey-flask-session="), "{set}");
+    for attr in ["; Path=/", "; HttpOnly", "; SameSite=Strict", "; Secure"] {
+        assert!(set.contains(attr), "{attr} missing from {set}");
+    }
+    let set = cookies::set(&t.state, &p, CookieKind::Pending, &pending("t1", "/")).unwrap();
+    let set = set.to_str().unwrap();
+    assert!(set.starts_with("__Host-latchkey-flask-pending="), "{set}");
     for attr in ["; Path=/", "; HttpOnly", "; SameSite=Lax", "; Secure"] {
         assert!(set.contains(attr), "{attr} missing from {set}");
     }
