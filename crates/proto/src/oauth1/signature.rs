@@ -11,15 +11,22 @@
 //! The result is base64 (RFC 2045 alphabet, padded), ready to be percent-encoded into the
 //! `oauth_signature` parameter.
 //!
-//! RSA signing here is unblinded (the protocol core has no random number generator) and the
-//! `rsa` crate's private-key operation is not constant time (RUSTSEC-2023-0071): keep signing
-//! keys on a server whose response timing an attacker cannot measure finely, or prefer HMAC.
+//! RSA signing is blinded with the caller's RNG ([`sign`]'s `rng`; the protocol core draws no
+//! randomness itself). The `rsa` crate's private-key operation is not constant time
+//! (RUSTSEC-2023-0071, the Marvin attack): unblinded, its timing over inputs an attacker
+//! chooses or knows (the companion's `/sign` signs base strings its caller knows) leaks the
+//! key. Blinding multiplies the input by `r^e` for a fresh random `r` and divides `r` out
+//! after the exponentiation, so the timing no longer follows the input. RSASSA-PKCS1-v1_5 is
+//! deterministic, so the signature is byte for byte the same as unblinded. Blinding narrows
+//! the advisory's timing channel, it does not make the operation constant time: still prefer
+//! HMAC, or keep RSA keys where response timing cannot be measured finely.
 //!
 //! [RFC 5849 §3.4.2]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2
 //! [§3.4.4]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.4
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use rand_core::CryptoRngCore;
 
 use super::percent::encode_str_into;
 use crate::secret::{ConsumerSecret, TokenSecret};
@@ -191,13 +198,17 @@ fn hmac_base64<M: Mac + hmac::digest::KeyInit>(key: &[u8], text: &[u8]) -> Strin
 /// Signs a signature base string (RFC 5849 §3.4.2–§3.4.4) and returns the base64 signature.
 ///
 /// `token_secret` is `None` before the client holds a token (the request-token leg); the key
-/// still ends in `&`.
+/// still ends in `&`. `rng` blinds the RSA private-key operation (see the module docs); the
+/// other methods never read it, and no method's output depends on it.
 pub fn sign(
     method: SignatureMethod,
     base_string: &str,
     consumer: ConsumerCredential<'_>,
     token_secret: Option<&TokenSecret>,
+    rng: &mut impl CryptoRngCore,
 ) -> Result<String, SignError> {
+    #[cfg(not(feature = "rsa"))]
+    let _ = rng; // Only RSA reads it.
     match consumer {
         ConsumerCredential::Secret(secret) => {
             let key = shared_key(secret, token_secret);
@@ -219,27 +230,34 @@ pub fn sign(
             }
         }
         #[cfg(feature = "rsa")]
-        ConsumerCredential::RsaKey(key) => sign_rsa(method, base_string.as_bytes(), key),
+        ConsumerCredential::RsaKey(key) => sign_rsa(method, base_string.as_bytes(), key, rng),
     }
 }
 
+/// RSASSA-PKCS1-v1_5, blinded: `sign_with_rng` rather than `sign`, whose private-key
+/// operation runs unblinded on the raw input (RUSTSEC-2023-0071).
 #[cfg(feature = "rsa")]
 fn sign_rsa(
     method: SignatureMethod,
     text: &[u8],
     key: &RsaSigningKey,
+    rng: &mut impl CryptoRngCore,
 ) -> Result<String, SignError> {
     use rsa::Pkcs1v15Sign;
     use sha2::Digest as _;
     let signature = match method {
-        SignatureMethod::RsaSha1 => key
-            .0
-            .sign(Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(text)),
-        SignatureMethod::RsaSha256 => key.0.sign(
+        SignatureMethod::RsaSha1 => key.0.sign_with_rng(
+            rng,
+            Pkcs1v15Sign::new::<sha1::Sha1>(),
+            &sha1::Sha1::digest(text),
+        ),
+        SignatureMethod::RsaSha256 => key.0.sign_with_rng(
+            rng,
             Pkcs1v15Sign::new::<sha2::Sha256>(),
             &sha2::Sha256::digest(text),
         ),
-        SignatureMethod::RsaSha512 => key.0.sign(
+        SignatureMethod::RsaSha512 => key.0.sign_with_rng(
+            rng,
             Pkcs1v15Sign::new::<sha2::Sha512>(),
             &sha2::Sha512::digest(text),
         ),
@@ -253,6 +271,7 @@ fn sign_rsa(
 mod tests {
     use super::*;
     use crate::oauth1::base_string::{signature_base_string, Body};
+    use crate::oauth1::test_rng;
 
     fn hmac_sha1(base: &str, consumer: &str, token: &str) -> String {
         let consumer = ConsumerSecret::new(consumer);
@@ -262,6 +281,7 @@ mod tests {
             base,
             ConsumerCredential::Secret(&consumer),
             Some(&token),
+            &mut test_rng(),
         )
         .unwrap()
     }
@@ -373,7 +393,16 @@ mod tests {
     fn sha2_variants_use_the_same_key() {
         let consumer = ConsumerSecret::new("Jefe");
         let text = "what do ya want for nothing?";
-        let sig = |m| sign(m, text, ConsumerCredential::Secret(&consumer), None).unwrap();
+        let sig = |m| {
+            sign(
+                m,
+                text,
+                ConsumerCredential::Secret(&consumer),
+                None,
+                &mut test_rng(),
+            )
+            .unwrap()
+        };
         assert_eq!(
             sig(SignatureMethod::HmacSha256),
             "G6gg/yGmYvQWkZm1QqmpNvIOkZBpTOxFHAozgOPNVJU="
@@ -394,6 +423,7 @@ mod tests {
                 "ignored",
                 ConsumerCredential::Secret(&consumer),
                 t,
+                &mut test_rng(),
             )
             .unwrap()
         };
@@ -418,7 +448,8 @@ mod tests {
                 SignatureMethod::RsaSha1,
                 "x",
                 ConsumerCredential::Secret(&consumer),
-                None
+                None,
+                &mut test_rng(),
             ),
             Err(SignError::NeedsRsaKey(SignatureMethod::RsaSha1))
         );
@@ -464,17 +495,98 @@ mod tests {
             let k8 = RsaSigningKey::from_pem(PKCS8).unwrap();
             let k1 = RsaSigningKey::from_pem(PKCS1).unwrap();
             let text = "GET&http%3A%2F%2Fh%2F&a%3D1";
+            let mut rng = test_rng();
             for m in [
                 SignatureMethod::RsaSha1,
                 SignatureMethod::RsaSha256,
                 SignatureMethod::RsaSha512,
             ] {
-                let s8 = sign(m, text, ConsumerCredential::RsaKey(&k8), None).unwrap();
-                let s1 = sign(m, text, ConsumerCredential::RsaKey(&k1), None).unwrap();
+                let s8 = sign(m, text, ConsumerCredential::RsaKey(&k8), None, &mut rng).unwrap();
+                let s1 = sign(m, text, ConsumerCredential::RsaKey(&k1), None, &mut rng).unwrap();
                 assert_eq!(s8, s1);
                 assert!(verify(&k8.public_key(), m, text, &s8));
                 assert!(!verify(&k8.public_key(), m, "GET&x", &s8));
             }
+        }
+
+        /// An RNG that counts the bytes drawn from it.
+        struct Counting(rand::rngs::StdRng, usize);
+
+        impl rand_core::RngCore for Counting {
+            fn next_u32(&mut self) -> u32 {
+                self.1 += 4;
+                self.0.next_u32()
+            }
+            fn next_u64(&mut self) -> u64 {
+                self.1 += 8;
+                self.0.next_u64()
+            }
+            fn fill_bytes(&mut self, dest: &mut [u8]) {
+                self.1 += dest.len();
+                self.0.fill_bytes(dest)
+            }
+            fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+                self.1 += dest.len();
+                self.0.try_fill_bytes(dest)
+            }
+        }
+
+        impl rand_core::CryptoRng for Counting {}
+
+        /// RUSTSEC-2023-0071 (issue 19, finding 6): the private-key operation is blinded with
+        /// the caller's RNG, and since RSASSA-PKCS1-v1_5 is deterministic the signature is
+        /// byte for byte the unblinded one, whatever the RNG, and verifies.
+        #[test]
+        fn rsa_signing_is_blinded_with_the_callers_rng_and_the_bytes_do_not_change() {
+            use rand::SeedableRng as _;
+            let k = RsaSigningKey::from_pem(PKCS8).unwrap();
+            let text = "POST&https%3A%2F%2Fapi.example%2Fsign&a%3D1%26oauth_nonce%3Dn";
+            for m in [
+                SignatureMethod::RsaSha1,
+                SignatureMethod::RsaSha256,
+                SignatureMethod::RsaSha512,
+            ] {
+                // The rsa crate's own unblinded signature of the same digest.
+                let b = text.as_bytes();
+                let unblinded = match m {
+                    SignatureMethod::RsaSha1 => {
+                        k.0.sign(Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(b))
+                    }
+                    SignatureMethod::RsaSha256 => k.0.sign(
+                        Pkcs1v15Sign::new::<sha2::Sha256>(),
+                        &sha2::Sha256::digest(b),
+                    ),
+                    _ => k.0.sign(
+                        Pkcs1v15Sign::new::<sha2::Sha512>(),
+                        &sha2::Sha512::digest(b),
+                    ),
+                }
+                .unwrap();
+                let unblinded = base64::engine::general_purpose::STANDARD.encode(unblinded);
+                for seed in [1, 2, 3] {
+                    let mut rng = Counting(rand::rngs::StdRng::seed_from_u64(seed), 0);
+                    let blinded =
+                        sign(m, text, ConsumerCredential::RsaKey(&k), None, &mut rng).unwrap();
+                    assert!(
+                        rng.1 > 0,
+                        "{m}: the RNG was not read, so nothing was blinded"
+                    );
+                    assert_eq!(blinded, unblinded, "{m}, seed {seed}");
+                    assert!(verify(&k.public_key(), m, text, &blinded), "{m}");
+                }
+            }
+            // HMAC has nothing to blind and draws nothing.
+            let secret = ConsumerSecret::new("s");
+            let mut rng = Counting(rand::rngs::StdRng::seed_from_u64(0), 0);
+            sign(
+                SignatureMethod::HmacSha1,
+                text,
+                ConsumerCredential::Secret(&secret),
+                None,
+                &mut rng,
+            )
+            .unwrap();
+            assert_eq!(rng.1, 0);
         }
 
         #[test]
@@ -485,7 +597,8 @@ mod tests {
                     SignatureMethod::HmacSha1,
                     "x",
                     ConsumerCredential::RsaKey(&k),
-                    None
+                    None,
+                    &mut test_rng(),
                 ),
                 Err(SignError::NeedsSharedSecret(SignatureMethod::HmacSha1))
             );

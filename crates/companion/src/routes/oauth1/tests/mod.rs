@@ -259,6 +259,7 @@ fn expected_authorization(method: &str, url: &str, body: SignedBody<'_>) -> Stri
             consumer: ConsumerCredential::Secret(&consumer),
             token_secret: Some(&token_secret),
         },
+        &mut rand::thread_rng(),
     )
     .unwrap()
     .authorization_header
