@@ -110,7 +110,10 @@ wait_up "http://127.0.0.1:$port_api/api/x" 200
 wait_up "$origin/healthz" 200
 wait_up "http://127.0.0.1:$port_flask/oauth/request_token" 400 -X POST
 wait_up "$origin/oauth1/flask/sign" 200 -X POST -H 'Content-Type: application/json' -H "Origin: $origin" -H "Cookie: $cookie" --data "$sign_body"
-wait_up "$origin/oauth1/flask/api/me?x=1" 200 -H "Cookie: $cookie"
+# The proxy answers the app's scripts only (docs/notes/companion.md): send what a same-origin
+# fetch() sends, Fetch Metadata and no Origin on a GET.
+fetch_meta=(-H 'Sec-Fetch-Site: same-origin' -H 'Sec-Fetch-Mode: cors' -H 'Sec-Fetch-Dest: empty')
+wait_up "$origin/oauth1/flask/api/me?x=1" 200 "${fetch_meta[@]}" -H "Cookie: $cookie"
 wait_up "$origin/oauth1/flask/login?return_to=/" 302
 location="$(curl -s -o /dev/null -w '%{redirect_url}' "$origin/oauth1/flask/login?return_to=/")"
 case "$location" in
@@ -130,7 +133,8 @@ function init(args)
     { ["Content-Type"] = "application/json", ["Origin"] = origin, ["Cookie"] = cookie },
     '$sign_body')
   proxy_get = wrk.format("GET", "/oauth1/flask/api/me?count=20&q=caf%C3%A9%20%2B%20~",
-    { ["Cookie"] = cookie, ["Accept"] = "application/json" })
+    { ["Cookie"] = cookie, ["Accept"] = "application/json", ["Sec-Fetch-Site"] = "same-origin",
+      ["Sec-Fetch-Mode"] = "cors", ["Sec-Fetch-Dest"] = "empty" })
   proxy_post = wrk.format("POST", "/oauth1/flask/api/statuses/update.json",
     { ["Content-Type"] = "application/x-www-form-urlencoded", ["Origin"] = origin, ["Cookie"] = cookie },
     "status=load%20test&tag=a&tag=b")

@@ -92,7 +92,9 @@ impl Faulty {
         .await;
     }
 
-    /// A GET to the companion with the browser's cookies, not following redirects.
+    /// A GET to the companion with the browser's cookies, not following redirects, shaped as
+    /// the app's own script sends it (a same-origin `fetch`: Fetch Metadata, no `Origin`): the
+    /// signing proxy answers nothing else.
     async fn companion_get(&self, path: &str) -> (u16, String) {
         let cookies = self
             .browser
@@ -112,6 +114,9 @@ impl Faulty {
         let resp = http
             .get(format!("{}{path}", self.companion.origin()))
             .header("Cookie", cookies)
+            .header("Sec-Fetch-Site", "same-origin")
+            .header("Sec-Fetch-Mode", "cors")
+            .header("Sec-Fetch-Dest", "empty")
             .send()
             .await
             .unwrap_or_else(|e| panic!("GET {path} from the companion: {e}"));

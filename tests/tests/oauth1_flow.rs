@@ -351,6 +351,50 @@ async fn a_cross_origin_post_is_refused() {
     );
 }
 
+/// Issue 19, finding 1: the signing proxy answers the app's scripts only. A link to it (from
+/// another origin of the same site, so the session cookie goes along) or the address bar is a
+/// navigation: refused, nothing signed, nothing sent to the provider.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_navigation_to_the_signing_proxy_is_refused_and_nothing_is_sent() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    let before = stack.flask().requests_logged("/api/me");
+    let proxied = format!("{}/oauth1/{FLASK_ID}/api/me", stack.origin());
+
+    b.goto(&format!("{}/healthz", stack.flask().base_url()))
+        .await;
+    b.js(
+        "const a = document.createElement('a'); a.href = arguments[0]; a.textContent = 'x';\
+         document.body.append(a); a.click(); return null;",
+        vec![Value::String(proxied.clone())],
+    )
+    .await;
+    // The answer is a sandboxed page (`Content-Security-Policy: sandbox`), where WebDriver's
+    // scripts may not run: what shows the refusal is the provider's log below. Had the proxy
+    // signed the request, the provider would have seen it (the cookie went along: same site).
+    b.wait_for_url(&proxied).await;
+
+    // Typed into the address bar (Sec-Fetch-Site: none).
+    b.goto(&proxied).await;
+
+    settle().await;
+    assert_eq!(
+        stack.flask().requests_logged("/api/me"),
+        before,
+        "neither navigation reached the provider"
+    );
+    // Back in the app, still signed in, its own fetch still goes through.
+    b.goto(&format!("{}/", stack.origin())).await;
+    b.wait_for_text(SIGNED_IN).await;
+    let status = b
+        .fetch_status(
+            &format!("/oauth1/{FLASK_ID}/api/me"),
+            "{credentials: 'same-origin'}",
+        )
+        .await;
+    assert_eq!(status, Value::from(200), "the app's own call is signed");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_companion_session() {
     let stack = signed_in_stack().await;

@@ -127,6 +127,8 @@ fn main() -> Result<(), String> {
                 consumer: latchkey_proto::oauth1::ConsumerCredential::Secret(&secret),
                 token_secret: Some(&session.secret),
             },
+            // HMAC never reads it; only RSA blinding does.
+            &mut rand::thread_rng(),
         )
         .map(|s| s.authorization_header.len())
     });

@@ -141,7 +141,7 @@ fn run_with(
     args: SignArgs,
     env: &dyn Fn(&str) -> Option<String>,
     now: u64,
-    rng: &mut impl rand::Rng,
+    rng: &mut (impl rand::Rng + rand::CryptoRng),
 ) -> Result<String, SignCliError> {
     let signature_method: SignatureMethod = args.signature_method.parse()?;
     let form = args
@@ -214,6 +214,8 @@ fn run_with(
             consumer,
             token_secret: token_secret.as_ref(),
         },
+        // The nonce's RNG also blinds an RSA signature (which it never changes).
+        rng,
     )?;
     Ok(if args.json {
         serde_json::json!({

@@ -16,7 +16,7 @@ async fn proxy_route_catalogue_sends_nothing_upstream() {
     let router = latchkey_companion::app(st.clone());
     let good = cookie(&st, "flask");
     let c = Some(good.as_str());
-    let p = |rest: &str| get(&format!("/oauth1/flask/api/{rest}"), c);
+    let p = |rest: &str| fetch_get(&format!("/oauth1/flask/api/{rest}"), c);
     let post = |rest: &str, origin: Option<&str>, body: Body| {
         let mut b = Request::post(format!("/oauth1/flask/api/{rest}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -83,21 +83,59 @@ async fn proxy_route_catalogue_sends_nothing_upstream() {
             ),
             row(
                 "proxy: no session",
-                get("/oauth1/flask/api/me", None),
+                fetch_get("/oauth1/flask/api/me", None),
                 UNAUTHORIZED,
                 "unauthorized",
             ),
             row(
                 "proxy: tampered session",
-                get("/oauth1/flask/api/me", Some(&tampered(&good))),
+                fetch_get("/oauth1/flask/api/me", Some(&tampered(&good))),
                 UNAUTHORIZED,
                 "unauthorized",
             ),
             row(
                 "proxy: unknown provider",
-                get("/oauth1/nope/api/me", c),
+                fetch_get("/oauth1/nope/api/me", c),
                 NOT_FOUND,
                 "not_found",
+            ),
+            row(
+                "proxy: a link from another site (a navigation)",
+                {
+                    let mut r = get("/oauth1/flask/api/me", c);
+                    for (n, v) in [
+                        ("sec-fetch-site", "cross-site"),
+                        ("sec-fetch-mode", "navigate"),
+                        ("sec-fetch-dest", "document"),
+                    ] {
+                        r.headers_mut().insert(n, v.parse().unwrap());
+                    }
+                    r
+                },
+                FORBIDDEN,
+                "forbidden",
+            ),
+            row(
+                "proxy: a <script src> on another site",
+                {
+                    let mut r = get("/oauth1/flask/api/me?callback=steal", c);
+                    for (n, v) in [
+                        ("sec-fetch-site", "cross-site"),
+                        ("sec-fetch-mode", "no-cors"),
+                        ("sec-fetch-dest", "script"),
+                    ] {
+                        r.headers_mut().insert(n, v.parse().unwrap());
+                    }
+                    r
+                },
+                FORBIDDEN,
+                "forbidden",
+            ),
+            row(
+                "proxy: GET without Fetch Metadata or Origin",
+                get("/oauth1/flask/api/me", c),
+                FORBIDDEN,
+                "forbidden",
             ),
             row(
                 "proxy: POST from a foreign Origin",

@@ -279,6 +279,33 @@ async fn sign_route_catalogue() {
                 "forbidden",
             ),
             row(
+                "sign: a form on the app's own page (a navigation)",
+                Request::post(s)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::ORIGIN, APP)
+                    .header("sec-fetch-site", "same-origin")
+                    .header("sec-fetch-mode", "navigate")
+                    .header("sec-fetch-dest", "document")
+                    .header(header::COOKIE, &good)
+                    .body(Body::from(sign_body(&base)))
+                    .unwrap(),
+                FORBIDDEN,
+                "forbidden",
+            ),
+            row(
+                "sign: a fetch from another site without Origin",
+                Request::post(s)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header("sec-fetch-site", "cross-site")
+                    .header("sec-fetch-mode", "no-cors")
+                    .header("sec-fetch-dest", "empty")
+                    .header(header::COOKIE, &good)
+                    .body(Body::from(sign_body(&base)))
+                    .unwrap(),
+                FORBIDDEN,
+                "forbidden",
+            ),
+            row(
                 "sign: Origin with a trailing slash",
                 Request::post(s)
                     .header(header::CONTENT_TYPE, "application/json")

@@ -20,6 +20,8 @@
 use super::base_string::Body;
 use super::percent::{self, DecodeError, Plus};
 use super::request::{sign_request, Credentials, SigningError, SigningRequest};
+use rand_core::CryptoRngCore;
+
 use super::signature::{ConsumerCredential, SignatureMethod};
 use crate::secret::TokenSecret;
 
@@ -150,8 +152,15 @@ pub fn build_request_token_request(
     consumer: &Consumer<'_>,
     callback: &str,
     stamp: Stamp<'_>,
+    rng: &mut impl CryptoRngCore,
 ) -> Result<http::Request<Vec<u8>>, SigningError> {
-    post(endpoint, consumer, None, None, Some(callback), None, stamp)
+    let leg = Leg {
+        token: None,
+        token_secret: None,
+        callback: Some(callback),
+        verifier: None,
+    };
+    post(endpoint, consumer, leg, stamp, rng)
 }
 
 /// Builds the token-credentials request: `POST endpoint` with the temporary `oauth_token` and
@@ -162,26 +171,31 @@ pub fn build_access_token_request(
     temporary: &TemporaryCredentials,
     verifier: &str,
     stamp: Stamp<'_>,
+    rng: &mut impl CryptoRngCore,
 ) -> Result<http::Request<Vec<u8>>, SigningError> {
-    post(
-        endpoint,
-        consumer,
-        Some(&temporary.token),
-        Some(&temporary.secret),
-        None,
-        Some(verifier),
-        stamp,
-    )
+    let leg = Leg {
+        token: Some(&temporary.token),
+        token_secret: Some(&temporary.secret),
+        callback: None,
+        verifier: Some(verifier),
+    };
+    post(endpoint, consumer, leg, stamp, rng)
+}
+
+/// What differs between the two legs' requests.
+struct Leg<'a> {
+    token: Option<&'a str>,
+    token_secret: Option<&'a TokenSecret>,
+    callback: Option<&'a str>,
+    verifier: Option<&'a str>,
 }
 
 fn post(
     endpoint: &str,
     consumer: &Consumer<'_>,
-    token: Option<&str>,
-    token_secret: Option<&TokenSecret>,
-    callback: Option<&str>,
-    verifier: Option<&str>,
+    leg: Leg<'_>,
     stamp: Stamp<'_>,
+    rng: &mut impl CryptoRngCore,
 ) -> Result<http::Request<Vec<u8>>, SigningError> {
     let signed = sign_request(
         &SigningRequest {
@@ -189,9 +203,9 @@ fn post(
             url: endpoint,
             body: Body::None,
             consumer_key: consumer.key,
-            token,
-            callback,
-            verifier,
+            token: leg.token,
+            callback: leg.callback,
+            verifier: leg.verifier,
             signature_method: consumer.signature_method,
             timestamp: stamp.timestamp,
             nonce: stamp.nonce,
@@ -199,8 +213,9 @@ fn post(
         },
         &Credentials {
             consumer: consumer.credential,
-            token_secret,
+            token_secret: leg.token_secret,
         },
+        rng,
     )?;
     http::Request::builder()
         .method(http::Method::POST)

@@ -1,10 +1,11 @@
 //! OAuth 1.0a ([RFC 5849]), client side, sans-IO.
 //!
 //! # API summary
-//! - Sign any request: [`sign_request`]`(&`[`SigningRequest`]`, &`[`Credentials`]`) ->`
+//! - Sign any request: [`sign_request`]`(&`[`SigningRequest`]`, &`[`Credentials`]`, rng) ->`
 //!   [`Signed`] `{ base_string, signature, authorization_header }`, and
 //!   [`Signed::oauth_params`] for the form-body and query transports. The caller passes the
-//!   timestamp and nonce. The form body, if any, goes in as [`Body::Form`] (decoded
+//!   timestamp and nonce, and the RNG that blinds an RSA signature (its output never depends
+//!   on it). The form body, if any, goes in as [`Body::Form`] (decoded
 //!   fields) or [`Body::Raw`] (bytes + `Content-Type`; signed only when form-encoded).
 //! - Credentials: [`ConsumerCredential::Secret`]`(&ConsumerSecret)` for `HMAC-*` and
 //!   `PLAINTEXT`, [`ConsumerCredential::RsaKey`]`(&`[`RsaSigningKey`]`)` for `RSA-*` (feature
@@ -40,3 +41,9 @@ pub use request::{sign_request, Credentials, Signed, SigningError, SigningReques
 #[cfg(feature = "rsa")]
 pub use signature::RsaSigningKey;
 pub use signature::{ConsumerCredential, SignError, SignatureMethod};
+
+/// A seeded RNG for tests: signing only reads it to blind RSA, and no output depends on it.
+#[cfg(test)]
+pub(crate) fn test_rng() -> rand::rngs::StdRng {
+    rand::SeedableRng::seed_from_u64(5849)
+}

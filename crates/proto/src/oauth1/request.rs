@@ -10,6 +10,8 @@
 
 use super::authorization;
 use super::base_string::{signature_base_string, BaseStringError, Body};
+use rand_core::CryptoRngCore;
+
 use super::signature::{self, ConsumerCredential, SignError, SignatureMethod};
 use crate::secret::TokenSecret;
 
@@ -105,6 +107,9 @@ pub enum SigningError {
 
 /// Signs a request (RFC 5849 §3.1–§3.5.1).
 ///
+/// `rng` blinds an RSA signature ([`signature`]'s module docs): the caller's RNG, since this
+/// crate draws no random numbers. The result never depends on it.
+///
 /// ```
 /// use latchkey_proto::oauth1::{sign_request, Body, ConsumerCredential, Credentials, SignatureMethod, SigningRequest};
 /// use latchkey_proto::secret::{ConsumerSecret, TokenSecret};
@@ -125,6 +130,7 @@ pub enum SigningError {
 ///         realm: None,
 ///     },
 ///     &Credentials { consumer: ConsumerCredential::Secret(&consumer), token_secret: Some(&token) },
+///     &mut rand::rngs::OsRng,
 /// )
 /// .unwrap();
 /// assert_eq!(signed.signature, "tR3+Ty81lMeYAr/Fid0kMTYa/WM=");
@@ -133,6 +139,7 @@ pub enum SigningError {
 pub fn sign_request(
     request: &SigningRequest<'_>,
     credentials: &Credentials<'_>,
+    rng: &mut impl CryptoRngCore,
 ) -> Result<Signed, SigningError> {
     let timestamp = request.timestamp.to_string();
     let mut params: Vec<(&'static str, &str)> = Vec::with_capacity(9);
@@ -157,6 +164,7 @@ pub fn sign_request(
         &base_string,
         credentials.consumer,
         credentials.token_secret,
+        rng,
     )?;
     params.push(("oauth_signature", &signature));
     let authorization_header = authorization::build(request.realm, &params);
@@ -170,6 +178,7 @@ pub fn sign_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth1::test_rng;
     use crate::secret::ConsumerSecret;
 
     fn request<'a>(method: SignatureMethod) -> SigningRequest<'a> {
@@ -195,7 +204,8 @@ mod tests {
             consumer: ConsumerCredential::Secret(&consumer),
             token_secret: None,
         };
-        let signed = sign_request(&request(SignatureMethod::HmacSha1), &creds).unwrap();
+        let signed =
+            sign_request(&request(SignatureMethod::HmacSha1), &creds, &mut test_rng()).unwrap();
         // Computed with oauthlib 3.3.1 (`Client(..).sign(..)`), which prints the same header.
         let expected_sig = "msrTmwtDEKqeVXeJaufuiXOpbJI=";
         assert_eq!(signed.signature, expected_sig);
@@ -239,7 +249,12 @@ mod tests {
             consumer: ConsumerCredential::Secret(&consumer),
             token_secret: None,
         };
-        let signed = sign_request(&request(SignatureMethod::Plaintext), &creds).unwrap();
+        let signed = sign_request(
+            &request(SignatureMethod::Plaintext),
+            &creds,
+            &mut test_rng(),
+        )
+        .unwrap();
         assert_eq!(signed.signature, "very-secret&");
         assert!(!format!("{signed:?}").contains("very-secret"));
     }
@@ -254,12 +269,12 @@ mod tests {
         let mut r = request(SignatureMethod::HmacSha1);
         r.url = "photos.example.net/initiate";
         assert!(matches!(
-            sign_request(&r, &creds),
+            sign_request(&r, &creds, &mut test_rng()),
             Err(SigningError::BaseString(_))
         ));
         let r = request(SignatureMethod::RsaSha1);
         assert!(matches!(
-            sign_request(&r, &creds),
+            sign_request(&r, &creds, &mut test_rng()),
             Err(SigningError::Sign(_))
         ));
     }

@@ -1,9 +1,20 @@
 //! The companion's two cookies per provider: the pending sign-in and the session.
 //!
-//! Both are sealed ([`crate::sealed_cookie`]), `HttpOnly`, `SameSite=Lax` (the callback is a
-//! top-level navigation from the provider, which `Lax` lets through) and `Path=/`; with an
-//! https `public_url` they are also `Secure` and carry the `__Host-` prefix, which the browser
-//! only accepts from a secure origin for the whole host, so a sibling subdomain cannot plant one.
+//! Both are sealed ([`crate::sealed_cookie`]), `HttpOnly` and `Path=/`; with an https
+//! `public_url` they are also `Secure` and carry the `__Host-` prefix, which the browser only
+//! accepts from a secure origin for the whole host, so a sibling subdomain cannot plant one.
+//!
+//! `SameSite` differs ([`CookieKind::same_site`]). The pending cookie is `Lax`: it must come
+//! along on the provider's redirect to `/callback`, a cross-site top-level navigation. The
+//! session cookie is `Strict`: it is only read by the app's own `fetch`es (`/session`, the
+//! signing proxy, `/sign`, `/logout`), never on a navigation, so no request another site
+//! starts carries it (another origin of the same site still can: the routes' own checks answer
+//! that). It is set by that cross-site `/callback` navigation, which RFC 6265bis's storage
+//! model allows for any `SameSite` (a top-level navigation may create a cookie it would not
+//! have sent). After the callback's redirect, the app's page
+//! reads `/session` with `fetch`: a subresource request's site for cookies is its top frame's
+//! (the app's), not how that page was reached, so the `Strict` cookie goes along. Every
+//! end-to-end OAuth 1.0a sign-in (`tests/tests/oauth1_flow.rs`) depends on that.
 
 use std::sync::Arc;
 
@@ -33,6 +44,14 @@ pub enum CookieKind {
 }
 
 impl CookieKind {
+    /// The cookie's `SameSite` attribute (see the module docs for why they differ).
+    pub fn same_site(self) -> &'static str {
+        match self {
+            Self::Pending => "Lax",
+            Self::Session => "Strict",
+        }
+    }
+
     fn suffix(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -141,7 +160,7 @@ pub(crate) fn set<T: Payload>(
             &bytes,
         )
         .map_err(ApiError::Internal)?;
-    header_value(state, &name, &sealed, ttl)
+    header_value(state, kind, &name, &sealed, ttl)
 }
 
 /// A `Set-Cookie` value deleting cookie `kind` of provider `p`.
@@ -150,11 +169,12 @@ pub(crate) fn clear(
     p: &Provider<'_>,
     kind: CookieKind,
 ) -> Result<HeaderValue, ApiError> {
-    header_value(state, &kind.name(state, p.id), "", 0)
+    header_value(state, kind, &kind.name(state, p.id), "", 0)
 }
 
 fn header_value(
     state: &AppState,
+    kind: CookieKind,
     name: &str,
     value: &str,
     max_age: u64,
@@ -164,8 +184,9 @@ fn header_value(
     } else {
         ""
     };
+    let same_site = kind.same_site();
     HeaderValue::from_str(&format!(
-        "{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}"
+        "{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite={same_site}{secure}"
     ))
     .map_err(|e| ApiError::Internal(format!("cookie header: {e}")))
 }

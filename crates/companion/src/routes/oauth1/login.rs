@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::cookies::{self, CookieError, CookieKind, Pending, Session};
 use super::navigation::{LegFailure, SignInFault};
-use super::{provider, stamp_parts, ProviderId};
+use super::{blinding_rng, provider, stamp_parts, ProviderId};
 use crate::error::ApiError;
 use crate::routes::upstream::send;
 pub(crate) use crate::routes::upstream::upstream_error;
@@ -108,6 +108,7 @@ async fn start(
             timestamp,
             nonce: &nonce,
         },
+        &mut blinding_rng(),
     )
     .map_err(|e| ApiError::Internal(format!("request-token request: {e}")))?;
     let resp = send(state, req, "request token")
@@ -253,6 +254,7 @@ async fn finish(
             timestamp,
             nonce: &nonce,
         },
+        &mut blinding_rng(),
     )
     .map_err(|e| back(ApiError::Internal(format!("access-token request: {e}"))))?;
     let resp = send(state, req, "access token")

@@ -143,6 +143,18 @@ pub(crate) fn stamp_parts(state: &AppState) -> (u64, String) {
     (state.clock().now(), state.random().oauth_nonce())
 }
 
+/// The RNG that blinds an RSA signature (RUSTSEC-2023-0071; proto takes it from its caller).
+///
+/// A CSPRNG seeded from the OS, not the state's injectable [`Randomness`]: blinding needs
+/// values an attacker cannot predict, and it never changes a signature's bytes, so tests lose
+/// nothing by not fixing it. The tests' fixed randomness would even stall the blinding's
+/// rejection sampling, which draws again until a value falls below the modulus.
+///
+/// [`Randomness`]: crate::state::Randomness
+pub(crate) fn blinding_rng() -> rand::rngs::ThreadRng {
+    rand::thread_rng()
+}
+
 /// Signs one API request with the consumer's and the signed-in session's credentials: the
 /// one place the signing proxy and `/sign` build a [`SigningRequest`].
 pub(crate) fn sign_for_session(
@@ -172,6 +184,7 @@ pub(crate) fn sign_for_session(
             consumer: p.credential.as_proto(),
             token_secret: Some(&session.secret),
         },
+        &mut blinding_rng(),
     )
     .map_err(|e| ApiError::BadRequest(format!("cannot sign this request: {e}").into()))
 }

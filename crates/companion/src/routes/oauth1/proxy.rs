@@ -2,18 +2,24 @@
 //!
 //! Signs the request with the consumer and token secrets (the query and a form body are
 //! covered by the signature, RFC 5849 §3.4.1.3) and forwards it to `api_base` + path,
-//! streaming the answer back. Only an allowlist of request headers goes upstream (never the
-//! browser's cookies); hop-by-hop headers and `Set-Cookie` never come back.
+//! streaming the answer back. Only a script of the app may ask
+//! (`check_script_request`): never a navigation, never another site's page. Only an
+//! allowlist of request headers goes upstream (never the browser's cookies).
+//!
+//! The API's answer comes back on this origin, so it is made inert here (`harden`):
+//! whatever the API says, it is a sandboxed, unsniffed, uncached answer that no other origin
+//! may read and that sets nothing on this origin.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderName, Method};
-use axum::response::Response;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use latchkey_proto::oauth1::Body as SignedBody;
 
 use super::login::upstream_error;
-use super::{api_path, check_origin, provider, session, sign_for_session, ProviderId};
+use super::{api_path, provider, session, sign_for_session, ProviderId};
 use crate::error::ApiError;
+use crate::routes::origin::check_script_request;
 use crate::state::AppState;
 
 /// Largest request body forwarded.
@@ -32,49 +38,110 @@ const FORWARDED_REQUEST_HEADERS: [HeaderName; 8] = [
     header::RANGE,
 ];
 
-/// Response headers never passed back: hop-by-hop (RFC 9110 §7.6.1) and the provider's
-/// cookies, which would otherwise land on the app's origin.
+/// Response headers never passed back. Hop-by-hop ones (RFC 9110 §7.6.1). And those that
+/// would act on this origin rather than describe the answer: cookies; CORS grants (the API's
+/// `Access-Control-Allow-Origin: *` with credentials would hand the user's signed answers to
+/// any site; the companion's own CORS layer answers for `allowed_origins`); `Clear-Site-Data`
+/// (would wipe the app's storage, refresh tokens included); HSTS, `Alt-Svc` and reporting
+/// policies, which a browser records for the whole host; `Service-Worker-Allowed`. The
+/// caching and content headers [`harden`] sets are dropped too, so only ours remain.
+///
+/// `Content-Type` stays the API's: the sandbox and `nosniff` keep an HTML or script answer
+/// inert, and the app needs the real type to read the body. `Content-Disposition` stays too:
+/// navigations are refused, so it can never start a download here, and a script may want the
+/// file name. `Location` stays: the proxy hands redirects back rather than following them.
 fn dropped_response_header(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "keep-alive"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "proxy-connection"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-            | "set-cookie"
-            | "set-cookie2"
-    )
+    let name = name.as_str();
+    name.starts_with("access-control-")
+        || matches!(
+            name,
+            "connection"
+                | "keep-alive"
+                | "proxy-authenticate"
+                | "proxy-authorization"
+                | "proxy-connection"
+                | "te"
+                | "trailer"
+                | "transfer-encoding"
+                | "upgrade"
+                | "set-cookie"
+                | "set-cookie2"
+                | "clear-site-data"
+                | "strict-transport-security"
+                | "alt-svc"
+                | "nel"
+                | "report-to"
+                | "reporting-endpoints"
+                | "service-worker-allowed"
+                | "cache-control"
+                | "pragma"
+                | "expires"
+                | "content-security-policy"
+                | "content-security-policy-report-only"
+                | "x-content-type-options"
+        )
+}
+
+/// The headers every answer on the proxy route carries, the API's and the companion's own
+/// errors alike:
+/// - `Content-Security-Policy: sandbox`: should the answer ever be rendered as a document
+///   (an old browser, a future bug in the request rule), it is a unique opaque origin with no
+///   script, no forms, no plugins and no access to the app's storage or cookies; its own
+///   requests are then cross-site, which the request rule refuses.
+/// - `X-Content-Type-Options: nosniff`: an answer is never run as a script or style unless it
+///   says it is one.
+/// - `Cache-Control: private, no-store`: a signed answer is the user's alone; no shared cache
+///   keeps it, nor the browser's (a later user of the machine, the back button).
+fn harden(mut resp: Response) -> Response {
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    resp
 }
 
 /// `ANY /oauth1/{id}/api/` (the base itself).
 pub async fn proxy_root(
     State(state): State<AppState>,
-    ProviderId(id): ProviderId,
+    id: Result<ProviderId, ApiError>,
     req: Request,
-) -> Result<Response, ApiError> {
-    forward(state, id, req).await
+) -> Response {
+    answer(state, id, req).await
 }
 
 /// `ANY /oauth1/{id}/api/{*path}`.
 pub async fn proxy(
     State(state): State<AppState>,
-    ProviderId(id): ProviderId,
+    id: Result<ProviderId, ApiError>,
     req: Request,
-) -> Result<Response, ApiError> {
-    forward(state, id, req).await
+) -> Response {
+    answer(state, id, req).await
+}
+
+/// Every answer of the route, errors included (a bad `{id}` too, hence the `Result`
+/// extractor), goes through [`harden`].
+async fn answer(state: AppState, id: Result<ProviderId, ApiError>, req: Request) -> Response {
+    let resp = match id {
+        Ok(ProviderId(id)) => forward(state, id, req).await,
+        Err(e) => Err(e),
+    };
+    harden(resp.unwrap_or_else(IntoResponse::into_response))
 }
 
 async fn forward(state: AppState, id: String, req: Request) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
     let (parts, body) = req.into_parts();
-    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        check_origin(&state, &parts.headers)?;
-    }
+    // Before anything else about the request is read, and before anything is sent.
+    check_script_request(&state, &parts.headers)?;
     let api_base = p.api_base.ok_or_else(|| {
         ApiError::NotFound(format!("provider {} has no api_base to proxy to", p.id).into())
     })?;

@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use latchkey_proto::oauth1::{Body, SignatureMethod};
 use serde::{Deserialize, Serialize};
 
-use super::{api_path, check_origin, provider, session, sign_for_session, ProviderId};
+use super::{api_path, provider, session, sign_for_session, ProviderId};
 use crate::error::{ApiError, Json};
+use crate::routes::origin::check_script_request;
 use crate::state::AppState;
 
 /// Form parameters to sign: `[["name", "value"], …]` or `{"name": "value", …}`.
@@ -97,9 +98,10 @@ fn pairs(p: Option<Params>) -> Result<Vec<(String, String)>, ApiError> {
 /// Signs; see the module docs.
 ///
 /// Takes the whole request rather than `HeaderMap` and `Json` extractors: the `HeaderMap`
-/// extractor clones every header, ≈ 6 % of the handler's instructions. So the origin and the
-/// session are checked before the body is read, and a signed-out caller gets its 401 without
-/// its body being parsed.
+/// extractor clones every header, ≈ 6 % of the handler's instructions. So who is asking
+/// (a script of the app, `check_script_request`: the header signs a request with the user's
+/// tokens) and the session are checked before the body is read, and a signed-out caller gets
+/// its 401 without its body being parsed.
 pub async fn sign(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
@@ -107,7 +109,7 @@ pub async fn sign(
 ) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
     let headers = request.headers();
-    check_origin(&state, headers)?;
+    check_script_request(&state, headers)?;
     if p.signature_method() == SignatureMethod::Plaintext {
         // A PLAINTEXT "signature" is the consumer and token secrets themselves.
         return Err(ApiError::BadRequest(

@@ -1,5 +1,5 @@
 use super::*;
-use crate::oauth1::authorization;
+use crate::oauth1::{authorization, test_rng};
 use crate::secret::ConsumerSecret;
 
 fn response(status: u16, body: &str) -> http::Response<Vec<u8>> {
@@ -31,6 +31,7 @@ fn request_token_request_matches_rfc_example() {
             timestamp: 137131200,
             nonce: "wIjqoS",
         },
+        &mut test_rng(),
     )
     .unwrap();
     assert_eq!(request.method(), http::Method::POST);
@@ -72,6 +73,7 @@ fn access_token_request_carries_token_and_verifier_and_uses_the_temporary_secret
         &temporary,
         "hfdp7dh39dks9884",
         stamp,
+        &mut test_rng(),
     )
     .unwrap();
     let header = request.headers()[http::header::AUTHORIZATION]
@@ -95,6 +97,7 @@ fn access_token_request_carries_token_and_verifier_and_uses_the_temporary_secret
         &other,
         "hfdp7dh39dks9884",
         stamp,
+        &mut test_rng(),
     )
     .unwrap();
     let header = request.headers()[http::header::AUTHORIZATION]

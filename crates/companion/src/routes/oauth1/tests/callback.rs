@@ -142,3 +142,61 @@ async fn an_unreachable_provider_is_a_502_that_reveals_nothing() {
     assert_eq!(r.status, StatusCode::BAD_GATEWAY);
     assert!(r.headers.get(header::SET_COOKIE).is_none());
 }
+
+/// A provider that answers every leg with credentials (the request-token and access-token
+/// legs read the same fields; `oauth_callback_confirmed` is kept as an extra on the second).
+const CREDENTIALS_REPLY: &str = "HTTP/1.1 200 OK\r\n\
+Content-Type: application/x-www-form-urlencoded\r\n\
+Content-Length: 66\r\n\
+Connection: close\r\n\
+\r\n\
+oauth_token=t1&oauth_token_secret=s1&oauth_callback_confirmed=true";
+
+/// The `Set-Cookie` of `r` for cookie `name`.
+fn set_cookie<'r>(r: &'r Resp, name: &str) -> &'r str {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie set: {:?}", r.headers))
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_lax_pending_cookie_and_then_a_strict_session_cookie() {
+    let up = Upstream::start(Some(CREDENTIALS_REPLY)).await;
+    let t = app(Setup {
+        api_base: &up.base,
+        ..Setup::default()
+    });
+    // The provider's redirect back to /callback is a cross-site top-level navigation: only a
+    // Lax (or None) cookie goes along on it.
+    let r = send(&t, get("/oauth1/flask/login?return_to=/console", None)).await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+    let pending = set_cookie(&r, "latchkey-flask-pending");
+    assert!(pending.contains("; SameSite=Lax"), "{pending}");
+    assert!(!pending.contains("Strict"), "{pending}");
+    let pending = pending.split(';').next().unwrap().to_owned();
+
+    // The session is read only by the app's own fetches: Strict.
+    let r = send(
+        &t,
+        get(
+            "/oauth1/flask/callback?oauth_token=t1&oauth_verifier=v",
+            Some(&pending),
+        ),
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+    assert_eq!(r.headers[header::LOCATION], "/console");
+    let session = set_cookie(&r, "latchkey-flask-session");
+    assert!(session.contains("; SameSite=Strict"), "{session}");
+    assert!(!session.contains("Lax"), "{session}");
+    let cleared = set_cookie(&r, "latchkey-flask-pending");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(
+        up.requests().len(),
+        2,
+        "the request-token and access-token legs"
+    );
+}

@@ -10,7 +10,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use latchkey_proto::secret::TokenSecret;
+use latchkey_proto::oauth1::{
+    sign_request, Body as SignedBody, ConsumerCredential, Credentials, SignatureMethod,
+    SigningRequest,
+};
+use latchkey_proto::secret::{ConsumerSecret, TokenSecret};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
@@ -262,6 +266,58 @@ const ORACLE_PROXY_POST_FORM: [(u16, &str); 4] = [
     ),
 ];
 
+/// A request as the app's own script sends it: a same-origin `fetch` in Chromium, with the
+/// mode the app asks for (`crates/client/src/browser/fetch.rs`: `mode: "same-origin"`), `Sec-Fetch-Dest:
+/// empty` and no `Origin` (a browser sends none on a same-origin GET).
+fn app_fetch(method: &str, path: &str, cookie: Option<&str>) -> axum::http::request::Builder {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "same-origin")
+        .header("sec-fetch-dest", "empty");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b
+}
+
+/// A GET as the app's own script sends it ([`app_fetch`]).
+fn fetch_get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    app_fetch("GET", path, cookie).body(Body::empty()).unwrap()
+}
+
+/// The header the routes' own signer makes for this request with the tests' fixed clock and
+/// nonce. Only for tests whose point is that a request was signed and sent at all (the
+/// request-policy tests, on an upstream of any port); what a signature must be is checked
+/// against oauthlib's headers above.
+fn expected_authorization(method: &str, url: &str, body: SignedBody<'_>) -> String {
+    let consumer = ConsumerSecret::new(CONSUMER_SECRET);
+    let token_secret = TokenSecret::new(TOKEN_SECRET);
+    sign_request(
+        &SigningRequest {
+            method,
+            url,
+            body,
+            consumer_key: "latchkeydemoconsumer01",
+            token: Some(TOKEN),
+            callback: None,
+            verifier: None,
+            signature_method: SignatureMethod::HmacSha1,
+            timestamp: NOW,
+            nonce: "abcdefghijklmnopqrstuvwxyz0123",
+            realm: None,
+        },
+        &Credentials {
+            consumer: ConsumerCredential::Secret(&consumer),
+            token_secret: Some(&token_secret),
+        },
+        &mut rand::thread_rng(),
+    )
+    .unwrap()
+    .authorization_header
+}
+
 // --- providers -----------------------------------------------------------------------------
 
 #[tokio::test]
@@ -290,6 +346,7 @@ async fn unknown_or_non_oauth1_provider_is_a_json_404() {
 
 mod callback;
 mod proxy;
+mod request_policy;
 mod session;
 mod session_cache;
 mod sign;

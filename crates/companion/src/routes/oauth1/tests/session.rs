@@ -47,7 +47,7 @@ async fn tampered_expired_or_foreign_session_cookies_mean_signed_out() {
             serde_json::json!({ "signed_in": false }),
             "{what}"
         );
-        let r = send(app, get("/oauth1/flask/api/me", Some(c))).await;
+        let r = send(app, fetch_get("/oauth1/flask/api/me", Some(c))).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{what}");
         assert!(
             r.json()["message"]
@@ -113,6 +113,12 @@ async fn https_public_url_gives_host_prefixed_secure_cookies() {
     let set = cookies::set(&t.state, &p, CookieKind::Session, &session()).unwrap();
     let set = set.to_str().unwrap();
     assert!(set.starts_with("__Host-latchkey-flask-session="), "{set}");
+    for attr in ["; Path=/", "; HttpOnly", "; SameSite=Strict", "; Secure"] {
+        assert!(set.contains(attr), "{attr} missing from {set}");
+    }
+    let set = cookies::set(&t.state, &p, CookieKind::Pending, &pending("t1", "/")).unwrap();
+    let set = set.to_str().unwrap();
+    assert!(set.starts_with("__Host-latchkey-flask-pending="), "{set}");
     for attr in ["; Path=/", "; HttpOnly", "; SameSite=Lax", "; Secure"] {
         assert!(set.contains(attr), "{attr} missing from {set}");
     }

@@ -68,7 +68,7 @@ async fn a_cached_session_ends_when_its_cookie_expires() {
     clock.set(NOW + 10);
     let r = sign(&t, &c).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
-    let r = send(&t, get("/oauth1/flask/api/me", Some(&c))).await;
+    let r = send(&t, fetch_get("/oauth1/flask/api/me", Some(&c))).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
     let r = send(&t, get("/oauth1/flask/session", Some(&c))).await;
     assert_eq!(r.json(), serde_json::json!({ "signed_in": false }));
