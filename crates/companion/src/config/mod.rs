@@ -263,6 +263,8 @@ impl Provider {
                 client_id: Some(b.client_id.clone()),
                 scopes: b.scopes.clone(),
                 endpoints: b.endpoints.clone(),
+                // `config check` does not read the key yet.
+                redirect_uri: None,
                 api_base: self.api_base.clone(),
                 session_storage: b.session_storage,
                 token_via_companion: b.mediation.is_some(),
@@ -281,6 +283,7 @@ impl Provider {
                 client_id: None,
                 scopes: Vec::new(),
                 endpoints: Endpoints::default(),
+                redirect_uri: None,
                 api_base: self.api_base.clone(),
                 session_storage: SessionStorage::default(),
                 token_via_companion: false,
