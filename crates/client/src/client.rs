@@ -104,7 +104,8 @@ impl Client {
             .sign_in(provider_id.to_owned(), Some(return_to.to_owned()));
     }
 
-    /// Finishes an OAuth 2.0 / OIDC sign-in on the `/callback` page: reads `location.href`,
+    /// Finishes an OAuth 2.0 / OIDC sign-in on the page the provider returned to (its
+    /// redirect URI: `/callback`, or the provider's `redirect_uri`): reads `location.href`,
     /// checks and consumes the pending flow, exchanges the code, verifies the ID token,
     /// loads the profile. On success the code and state are removed from the address bar and
     /// `navigate` is called once with the same-origin path the person started from (a

@@ -63,6 +63,15 @@ pub enum StartError {
         /// The missing or bad field, e.g. `client_id`.
         field: String,
     },
+    /// The provider entry's `redirect_uri` cannot be used (relative, a fragment, plain http
+    /// off loopback, or on an OAuth 1.0a entry).
+    #[error("the provider entry's redirect_uri {uri:?} {problem}")]
+    RedirectUri {
+        /// The value in `/latchkey.json`.
+        uri: String,
+        /// What is wrong with it.
+        problem: latchkey_proto::redirect_uri::RedirectUriError,
+    },
     /// Discovery failed (network, status or document).
     #[error("discovery failed: {0}")]
     Discovery(DiscoveryError),
@@ -84,9 +93,9 @@ impl StartError {
     /// Words for the UI.
     pub fn failure(&self, provider: &str, provider_id: &str) -> AuthFailure {
         let (title, retry) = match self {
-            StartError::UnknownProvider { .. } | StartError::Misconfigured { .. } => {
-                (words::TITLE_CONFIG, RetryAction::ShowProviders)
-            }
+            StartError::UnknownProvider { .. }
+            | StartError::Misconfigured { .. }
+            | StartError::RedirectUri { .. } => (words::TITLE_CONFIG, RetryAction::ShowProviders),
             _ => (
                 words::TITLE_SIGN_IN_FAILED,
                 RetryAction::SignIn {

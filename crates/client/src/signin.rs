@@ -1,19 +1,45 @@
 //! Starting sign-in: fresh randomness, the pending flow, discovery, and the redirect.
 
 use latchkey_proto::authorize::{self, FlowRandomness, FlowStart};
-use latchkey_proto::public_config::{Protocol, PublicConfig};
+use latchkey_proto::public_config::{Protocol, PublicConfig, PublicProvider};
+use latchkey_proto::redirect_uri;
 
 use super::engine::Engine;
 use super::{oauth1, pending, return_to, words, StartError};
 use crate::browser::{page, random};
 
-/// `<public_url or this origin>/callback` (the registered redirect URI).
-pub fn redirect_uri(config: &PublicConfig) -> Result<String, StartError> {
+/// The entry's own `redirect_uri`, checked: a hand-written `/latchkey.json` was checked by
+/// no one, and a bad value should fail here in words, not at the provider's consent page.
+/// Always refused on an OAuth 1.0a entry, whose callback is the companion's.
+fn configured_redirect_uri(provider: &PublicProvider) -> Result<Option<&str>, StartError> {
+    let Some(uri) = provider.redirect_uri.as_deref() else {
+        return Ok(None);
+    };
+    redirect_uri::check(provider.protocol, &provider.id, uri).map_err(|problem| {
+        StartError::RedirectUri {
+            uri: uri.to_owned(),
+            problem,
+        }
+    })?;
+    Ok(Some(uri))
+}
+
+/// The redirect URI the authorization request carries (and the token request repeats): the
+/// provider's own `redirect_uri`, else `<public_url or origin>/callback`. `origin` is asked
+/// only when needed, so that the choice is tested natively.
+fn choose_redirect_uri(
+    config: &PublicConfig,
+    provider: &PublicProvider,
+    origin: impl FnOnce() -> Result<String, StartError>,
+) -> Result<String, StartError> {
+    if let Some(uri) = configured_redirect_uri(provider)? {
+        return Ok(uri.to_owned());
+    }
     let base = match &config.public_url {
         Some(url) => url.clone(),
-        None => page::origin()?,
+        None => origin()?,
     };
-    Ok(format!("{}/callback", base.trim_end_matches('/')))
+    Ok(redirect_uri::default_for(&base))
 }
 
 /// The scopes to request: as configured, with `openid` first for an OIDC provider that did
@@ -44,6 +70,8 @@ impl Engine {
         };
         let return_to = return_to::sanitize(&here);
         if p.protocol == Protocol::Oauth1 {
+            // Refuses any `redirect_uri`: it would be ignored, and its author misled.
+            configured_redirect_uri(&p)?;
             self.step(words::step_redirecting(&p.name));
             page::assign(&oauth1::login_url(&p.id, &return_to))?;
             return Ok(());
@@ -55,6 +83,8 @@ impl Engine {
             .client_id
             .clone()
             .ok_or_else(|| misconfigured("client_id"))?;
+        // Before discovery: a bad `redirect_uri` needs no round trip to be refused.
+        let redirect_uri = choose_redirect_uri(&self.config, &p, || Ok(page::origin()?))?;
         self.step(words::step_discovering(&p.name));
         let endpoints = self
             .endpoints_for(&p)
@@ -64,7 +94,6 @@ impl Engine {
             .authorization_endpoint
             .clone()
             .ok_or_else(|| misconfigured("authorization_endpoint"))?;
-        let redirect_uri = redirect_uri(&self.config)?;
         let now = page::now_s();
         pending::sweep(now);
         let state = random::bytes::<32>()?;
@@ -120,15 +149,161 @@ mod tests {
         assert_eq!(scopes_for(Protocol::Oauth2, &["read".into()]), vec!["read"]);
     }
 
+    fn provider(protocol: Protocol, redirect_uri: Option<&str>) -> PublicProvider {
+        PublicProvider {
+            id: "gh".into(),
+            name: "GitHub".into(),
+            protocol,
+            issuer: None,
+            client_id: Some("c".into()),
+            scopes: vec![],
+            endpoints: Default::default(),
+            redirect_uri: redirect_uri.map(str::to_owned),
+            api_base: None,
+            session_storage: Default::default(),
+            token_via_companion: false,
+            refresh_token_in: Default::default(),
+        }
+    }
+
+    fn config(public_url: Option<&str>) -> PublicConfig {
+        PublicConfig {
+            public_url: public_url.map(str::to_owned),
+            providers: vec![],
+        }
+    }
+
+    fn no_origin() -> Result<String, StartError> {
+        panic!("the origin is not needed here")
+    }
+
     #[test]
     fn the_redirect_uri_uses_public_url_without_a_trailing_slash() {
-        let config = PublicConfig {
-            public_url: Some("https://site.example/".into()),
-            providers: vec![],
-        };
         assert_eq!(
-            redirect_uri(&config).unwrap(),
+            choose_redirect_uri(
+                &config(Some("https://site.example/")),
+                &provider(Protocol::Oidc, None),
+                no_origin
+            )
+            .unwrap(),
             "https://site.example/callback"
+        );
+    }
+
+    #[test]
+    fn without_public_url_the_redirect_uri_is_under_the_page_origin() {
+        assert_eq!(
+            choose_redirect_uri(&config(None), &provider(Protocol::Oauth2, None), || Ok(
+                "http://127.0.0.1:8080".into()
+            ))
+            .unwrap(),
+            "http://127.0.0.1:8080/callback"
+        );
+    }
+
+    #[test]
+    fn a_provider_redirect_uri_replaces_the_default_as_written() {
+        for public_url in [Some("https://site.example"), None] {
+            assert_eq!(
+                choose_redirect_uri(
+                    &config(public_url),
+                    &provider(
+                        Protocol::Oauth2,
+                        Some("https://me.github.io/blog/callback.html")
+                    ),
+                    no_origin
+                )
+                .unwrap(),
+                "https://me.github.io/blog/callback.html"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_provider_redirect_uri_is_a_typed_start_error() {
+        for (protocol, bad) in [
+            (Protocol::Oauth2, "/callback"),
+            (Protocol::Oidc, "http://me.github.io/callback"),
+            (Protocol::Oauth2, "https://me.github.io/callback#done"),
+            (Protocol::Oauth1, "https://me.github.io/callback"),
+        ] {
+            let err = choose_redirect_uri(
+                &config(Some("https://site.example")),
+                &provider(protocol, Some(bad)),
+                no_origin,
+            )
+            .unwrap_err();
+            assert!(
+                matches!(&err, StartError::RedirectUri { uri, .. } if uri == bad),
+                "{bad}: {err:?}"
+            );
+            let failure = err.failure("GitHub", "gh");
+            assert_eq!(failure.title, words::TITLE_CONFIG, "{bad}");
+            assert!(
+                failure.message.contains("redirect_uri"),
+                "{}",
+                failure.message
+            );
+        }
+    }
+
+    /// RFC 6749 §4.1.3: the token request repeats the authorization request's redirect URI.
+    /// Through the companion too: it refuses any other (crates/companion, `routes/oauth2/token.rs`).
+    #[test]
+    fn the_configured_redirect_uri_is_sent_and_the_mediated_exchange_repeats_it() {
+        use latchkey_proto::callback::{self, IssParameter};
+        use latchkey_proto::form;
+
+        let page = "https://me.github.io/blog/callback.html";
+        let redirect_uri = choose_redirect_uri(
+            &config(Some("https://me.github.io")),
+            &provider(Protocol::Oauth2, Some(page)),
+            no_origin,
+        )
+        .unwrap();
+        let (url, flow) = authorize::begin(
+            &FlowStart {
+                provider_id: "gh",
+                issuer: None,
+                authorization_endpoint: "https://github.com/login/oauth/authorize",
+                client_id: "c",
+                redirect_uri: &redirect_uri,
+                scopes: &[],
+                return_to: "/blog/",
+                extra: &[],
+            },
+            &FlowRandomness {
+                state: &[1; 32],
+                nonce: &[2; 32],
+                verifier: &[3; 32],
+            },
+            1_000,
+        )
+        .unwrap();
+        let (_, query) = url.split_once('?').unwrap();
+        let sent = form::parse_unique(query).unwrap();
+        assert!(
+            sent.contains(&("redirect_uri".to_owned(), page.to_owned())),
+            "{url}"
+        );
+
+        let href = format!("{page}?code=c&state={}", flow.state.secret());
+        let validated =
+            callback::validate_callback(&href, &flow, IssParameter::NotAdvertised, 1_001).unwrap();
+        let req = crate::mediation::code_request("gh", validated, flow.verifier).unwrap();
+        let body = std::str::from_utf8(req.body()).unwrap();
+        let repeated = form::parse_unique(body).unwrap();
+        assert!(
+            repeated.contains(&("redirect_uri".to_owned(), page.to_owned())),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn an_oauth1_entry_without_redirect_uri_passes_the_check() {
+        assert_eq!(
+            configured_redirect_uri(&provider(Protocol::Oauth1, None)).unwrap(),
+            None
         );
     }
 }

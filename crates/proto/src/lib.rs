@@ -15,6 +15,7 @@ pub mod oidc;
 pub mod pkce;
 pub mod preset;
 pub mod public_config;
+pub mod redirect_uri;
 pub mod revocation;
 pub mod secret;
 pub mod token;

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublicConfig {
-    /// The origin the browser sees (`[server] public_url`); the redirect URI is
-    /// `<public_url>/callback`. Absent on a hand-written file: the app uses its own origin.
+    /// The origin the browser sees (`[server] public_url`); a provider without its own
+    /// `redirect_uri` uses `<public_url>/callback`. Absent on a hand-written file: the app
+    /// uses its own origin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
     /// The providers offered, in the order the buttons appear.
@@ -67,6 +68,12 @@ pub struct PublicProvider {
     /// Explicit endpoints; each one given overrides discovery.
     #[serde(default, skip_serializing_if = "Endpoints::is_empty")]
     pub endpoints: Endpoints,
+    /// The page the provider returns to (OAuth 2.0 / OIDC), exactly as registered there; that
+    /// page must complete the callback. Absent: `<public_url>/callback`
+    /// ([`crate::redirect_uri::default_for`]). Checked by [`crate::redirect_uri::check`]
+    /// before a sign-in starts, not while parsing, so one bad entry does not hide the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
     /// Base URL the API console may call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,
@@ -163,6 +170,28 @@ mod tests {
         let again = serde_json::to_string(&cfg).unwrap();
         assert!(again.contains(r#""token_via_companion":true,"refresh_token_in":"companion""#));
         assert_eq!(serde_json::from_str::<PublicConfig>(&again).unwrap(), cfg);
+    }
+
+    #[test]
+    fn redirect_uri_is_read_and_written_only_when_set() {
+        let text = r#"{"providers":[{"id":"gh","name":"GitHub","protocol":"oauth2","client_id":"c","redirect_uri":"https://me.github.io/blog/callback.html","session_storage":"tab"}]}"#;
+        let cfg: PublicConfig = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            cfg.providers[0].redirect_uri.as_deref(),
+            Some("https://me.github.io/blog/callback.html")
+        );
+        assert_eq!(serde_json::to_string(&cfg).unwrap(), text);
+
+        let without = PublicProvider {
+            redirect_uri: None,
+            ..cfg.providers[0].clone()
+        };
+        let json = serde_json::to_string(&without).unwrap();
+        assert!(!json.contains("redirect_uri"), "{json}");
+        assert_eq!(
+            serde_json::from_str::<PublicProvider>(&json).unwrap(),
+            without
+        );
     }
 
     #[test]

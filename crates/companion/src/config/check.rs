@@ -316,6 +316,8 @@ fn browser(
     .iter()
     .all(|(raw, parsed)| raw.is_some() == parsed.is_some());
     ok &= all_urls_ok;
+    let redirect_uri = redirect_uri(c, p, id, protocol);
+    ok &= redirect_uri.is_ok();
 
     match protocol {
         Protocol::Oidc if p.issuer.is_none() => {
@@ -384,9 +386,33 @@ fn browser(
         client_id: client_id?,
         scopes,
         endpoints,
+        redirect_uri: redirect_uri.ok().flatten(),
         session_storage: session_storage?,
     };
     ok.then_some(b)
+}
+
+/// `redirect_uri`, under the policy the app applies too ([`latchkey_proto::redirect_uri::check`]),
+/// so that `config check` refuses what sign-in would refuse. `Err`: a problem was reported.
+fn redirect_uri(
+    c: &mut Checker,
+    p: &RawProvider,
+    id: &str,
+    protocol: Protocol,
+) -> Result<Option<String>, ()> {
+    let Some(s) = &p.redirect_uri else {
+        return Ok(None);
+    };
+    match latchkey_proto::redirect_uri::check(protocol, id, s.get_ref()) {
+        Ok(()) => Ok(Some(s.get_ref().clone())),
+        Err(e) => {
+            c.at(
+                s,
+                format!("provider {id:?}: redirect_uri {:?} {e}", s.get_ref()),
+            );
+            Err(())
+        }
+    }
 }
 
 fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> {
@@ -409,6 +435,7 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     ok &= refuse(c, id, name, "end_session_endpoint", &p.end_session_endpoint);
     ok &= refuse(c, id, name, "jwks_uri", &p.jwks_uri);
     ok &= mediation::refuse_for_oauth1(c, p, id);
+    ok &= redirect_uri(c, p, id, Protocol::Oauth1).is_ok();
 
     let required_url = |c: &mut Checker, key: &str, v: &Option<S>| match v {
         Some(s) => c.url(&format!("provider {id:?}: {key}"), s),

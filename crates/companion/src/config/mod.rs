@@ -170,10 +170,24 @@ pub struct BrowserProvider {
     pub scopes: Vec<String>,
     /// Explicit endpoints.
     pub endpoints: Endpoints,
+    /// `redirect_uri`: the page the provider returns to, checked by
+    /// [`latchkey_proto::redirect_uri::check`]; `None` for `<public_url>/callback`.
+    pub redirect_uri: Option<String>,
     /// Where the browser keeps the session.
     pub session_storage: SessionStorage,
     /// Set when the companion mediates the token endpoint (`token_via_companion = true`).
     pub mediation: Option<Mediation>,
+}
+
+impl BrowserProvider {
+    /// The redirect URI this provider's authorization requests carry: its own `redirect_uri`,
+    /// else `<public_url>/callback`, the same choice the app makes from `/latchkey.json`.
+    pub fn redirect_uri(&self, server: &ServerConfig) -> String {
+        match &self.redirect_uri {
+            Some(uri) => uri.clone(),
+            None => latchkey_proto::redirect_uri::default_for(&server.public_url),
+        }
+    }
 }
 
 /// Token mediation: the companion adds a client secret to the code exchange, refresh and
@@ -263,6 +277,7 @@ impl Provider {
                 client_id: Some(b.client_id.clone()),
                 scopes: b.scopes.clone(),
                 endpoints: b.endpoints.clone(),
+                redirect_uri: b.redirect_uri.clone(),
                 api_base: self.api_base.clone(),
                 session_storage: b.session_storage,
                 token_via_companion: b.mediation.is_some(),
@@ -281,6 +296,7 @@ impl Provider {
                 client_id: None,
                 scopes: Vec::new(),
                 endpoints: Endpoints::default(),
+                redirect_uri: None,
                 api_base: self.api_base.clone(),
                 session_storage: SessionStorage::default(),
                 token_via_companion: false,

@@ -225,6 +225,7 @@ mod secrets {
 }
 
 mod mediation;
+mod redirect_uri;
 
 #[test]
 fn upstream_timeout_defaults_to_30_seconds_and_can_be_set() {

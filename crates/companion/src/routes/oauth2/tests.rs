@@ -22,6 +22,8 @@ use crate::state::{AppState, FixedClock};
 
 const APP: &str = "http://127.0.0.1:8080";
 const CALLBACK: &str = "http://127.0.0.1:8080/callback";
+/// The `page` provider's own `redirect_uri`: a page of the site other than `/callback`.
+const PAGE_CALLBACK: &str = "http://127.0.0.1:8080/blog/callback.html?signin";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r0wOW1gFzmW0kXjk";
 
 /// Options for one test app.
@@ -55,8 +57,9 @@ struct T {
 
 /// Providers: `med` (basic auth, explicit endpoints, refresh token in the browser), `jar`
 /// (OIDC discovery, client_secret_post from a file, refresh token in the companion),
-/// `norevoke` (companion mode, no revocation endpoint), `plain` (not mediated) and one per
-/// fault: `down`, `slow`, `html`, `boom`, `cut`.
+/// `norevoke` (companion mode, no revocation endpoint), `page` (its own `redirect_uri`,
+/// [`PAGE_CALLBACK`]), `plain` (not mediated) and one per fault: `down`, `slow`, `html`,
+/// `boom`, `cut`.
 async fn start(o: Opts) -> T {
     let provider = Provider::start().await;
     let b = &provider.base;
@@ -122,6 +125,17 @@ client_id = "med-client"
 token_via_companion = true
 client_secret_env = "MED_SECRET"
 refresh_token_in = "companion"
+
+[[provider]]
+id = "page"
+name = "Own redirect URI"
+protocol = "oauth2"
+authorization_endpoint = "{b}/authorize"
+token_endpoint = "{b}/token"
+client_id = "med-client"
+redirect_uri = "{PAGE_CALLBACK}"
+token_via_companion = true
+client_secret_env = "MED_SECRET"
 
 [[provider]]
 id = "plain"
@@ -234,11 +248,15 @@ async fn send(t: &T, p: Post<'_>) -> Answer {
 }
 
 fn code_form(code: &str) -> String {
+    code_form_to(code, CALLBACK)
+}
+
+fn code_form_to(code: &str, redirect_uri: &str) -> String {
     form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "authorization_code")
         .append_pair("code", code)
         .append_pair("code_verifier", VERIFIER)
-        .append_pair("redirect_uri", CALLBACK)
+        .append_pair("redirect_uri", redirect_uri)
         .finish()
 }
 
@@ -530,3 +548,4 @@ async fn latchkey_json_announces_mediation_without_the_secret() {
 
 mod guards;
 mod logs;
+mod redirect_uri;

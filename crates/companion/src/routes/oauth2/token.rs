@@ -22,8 +22,10 @@ use crate::state::AppState;
 
 /// `grant_type=authorization_code&code=…&code_verifier=…&redirect_uri=…` (RFC 6749 §4.1.3,
 /// RFC 7636 §4.5): the companion adds the client authentication and posts to the provider's
-/// token endpoint. `redirect_uri` must be `<public_url>/callback`, the only one the app uses,
-/// so the companion's secret cannot redeem codes issued to another redirect URI.
+/// token endpoint. `redirect_uri` must be the one this provider's authorization requests
+/// carry (its configured `redirect_uri`, else `<public_url>/callback`), so the companion's
+/// secret cannot redeem codes issued to another redirect URI; the provider compares it with
+/// the authorization request's in turn (RFC 6749 §4.1.3).
 pub async fn token(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<DiscoveryCache>>,
@@ -50,10 +52,10 @@ pub async fn token(
                 .into(),
         )
     })?;
-    let expected = format!("{}/callback", state.config().server.public_url);
+    let expected = p.browser.redirect_uri(&state.config().server);
     if params.require("redirect_uri")? != expected {
         return Err(ApiError::BadRequest(
-            format!("redirect_uri must be {expected:?}, the app's callback").into(),
+            format!("redirect_uri must be {expected:?}, this provider's redirect URI").into(),
         ));
     }
     let endpoint = token_endpoint(&state, &cache, &p).await?;

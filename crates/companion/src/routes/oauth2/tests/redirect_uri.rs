@@ -1,0 +1,43 @@
+//! A provider with its own `redirect_uri`: the code exchange carries exactly the redirect URI
+//! its authorization request carried (RFC 6749 §4.1.3), and no other.
+
+use super::*;
+
+#[tokio::test]
+async fn the_configured_redirect_uri_reaches_the_token_endpoint() {
+    let t = start(Opts::default()).await;
+    // The stand-in provider bound the code to the redirect URI of the authorization request
+    // and answers invalid_grant unless the token request repeats it.
+    let code = t.provider.issue_code(VERIFIER, PAGE_CALLBACK);
+    let a = send(
+        &t,
+        Post::new("/oauth2/page/token", &code_form_to(&code, PAGE_CALLBACK)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert!(a.json()["access_token"].is_string(), "{}", a.text);
+    let seen = t.provider.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].params["redirect_uri"], PAGE_CALLBACK);
+}
+
+#[tokio::test]
+async fn only_the_providers_own_redirect_uri_is_accepted() {
+    let t = start(Opts::default()).await;
+    let code = t.provider.issue_code(VERIFIER, CALLBACK);
+    // `page` has its own redirect URI: the default one is refused, and the reverse for `med`.
+    for (id, wrong, right) in [
+        ("page", CALLBACK, PAGE_CALLBACK),
+        ("med", PAGE_CALLBACK, CALLBACK),
+    ] {
+        let path = format!("/oauth2/{id}/token");
+        let a = send(&t, Post::new(&path, &code_form_to(&code, wrong))).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{id}: {}", a.text);
+        let msg = a.json()["message"].as_str().unwrap().to_owned();
+        assert!(
+            msg.contains("redirect_uri must be") && msg.contains(right),
+            "{id}: {msg}"
+        );
+    }
+    assert!(t.provider.seen().is_empty(), "nothing reached the provider");
+}
