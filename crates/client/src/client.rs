@@ -7,6 +7,7 @@ use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 
 use crate::api_call::{ApiAnswer, ApiRequest, ApiResult};
 use crate::engine::Engine;
+use crate::signout::ProviderLogout;
 use crate::{ApiError, ApiMethod, AuthStatus, RetryAction};
 
 /// Sign-in for one page: cheap to clone (all clones share one engine). Create it with
@@ -42,8 +43,13 @@ impl Client {
     /// A client for this configuration. Nothing runs until [`Client::start`]; the status
     /// is [`AuthStatus::Restoring`] until then.
     pub fn new(config: PublicConfig) -> Client {
+        Client::with_provider_logout(config, ProviderLogout::Redirect)
+    }
+
+    /// Like [`Client::new`], choosing what [`Client::sign_out`] does at the provider.
+    pub fn with_provider_logout(config: PublicConfig, provider_logout: ProviderLogout) -> Client {
         Client {
-            engine: Engine::new(config),
+            engine: Engine::new(config, provider_logout),
         }
     }
 
@@ -116,8 +122,8 @@ impl Client {
     }
 
     /// Signs out: revokes the tokens where the provider supports it, clears the session in
-    /// every tab, then leaves for the provider's logout page when it has one (coming back
-    /// to `/`).
+    /// every tab, then, with [`ProviderLogout::Redirect`], leaves for the provider's logout
+    /// page when it has one (coming back to `/`).
     pub fn sign_out(&self) {
         self.engine.clone().sign_out();
     }

@@ -41,6 +41,8 @@ type Subscriber = (u64, Rc<dyn Fn(&AuthStatus)>);
 
 pub struct Engine {
     pub(super) config: PublicConfig,
+    /// What signing out does at the provider.
+    pub(super) provider_logout: super::signout::ProviderLogout,
     /// The last status published.
     status: RefCell<AuthStatus>,
     subscribers: RefCell<Vec<Subscriber>>,
@@ -61,9 +63,13 @@ pub struct Engine {
 
 impl Engine {
     /// A new engine; call [`Engine::start`] next.
-    pub fn new(config: PublicConfig) -> Rc<Engine> {
+    pub fn new(
+        config: PublicConfig,
+        provider_logout: super::signout::ProviderLogout,
+    ) -> Rc<Engine> {
         Rc::new_cyclic(|me| Engine {
             config,
+            provider_logout,
             status: RefCell::new(AuthStatus::Restoring),
             subscribers: RefCell::new(Vec::new()),
             next_subscriber: Cell::new(0),

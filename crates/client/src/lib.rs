@@ -70,4 +70,5 @@ pub use api_call::{ApiAnswer, ApiRequest, ApiResult};
 pub use api_target::ApiMethod;
 pub use client::{Client, Subscription};
 pub use errors::{ApiError, CallbackError, DiscoveryError, RefreshError, SignOutError, StartError};
+pub use signout::ProviderLogout;
 pub use status::{AuthFailure, AuthStatus, RetryAction, SessionView};

@@ -75,6 +75,19 @@ async fn revoke_via_companion(
     results
 }
 
+/// What signing out does at the provider, beside revoking the tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderLogout {
+    /// Leave for the provider's end-session page (OpenID Connect RP-Initiated Logout) when it
+    /// has one, coming back to `<public_url or this origin>/` (the showcase app's choice).
+    Redirect,
+    /// Stay on this page: the tokens are revoked where the provider can and the session ends
+    /// here and in the other tabs, but the person stays signed in at the provider (the
+    /// embed's choice: any page of a site may sign out, and only registered pages could be
+    /// returned to).
+    StayHere,
+}
+
 impl Engine {
     pub(super) async fn run_sign_out(self: Rc<Self>) {
         let session: Option<Session> = self.session.borrow().clone();
@@ -140,7 +153,8 @@ impl Engine {
 
         let end_session = endpoints
             .as_ref()
-            .and_then(|e| e.end_session_endpoint.clone());
+            .and_then(|e| e.end_session_endpoint.clone())
+            .filter(|_| self.provider_logout == ProviderLogout::Redirect);
         if let Some(endpoint) = end_session {
             let home = match &self.config.public_url {
                 Some(url) => Ok(format!("{}/", url.trim_end_matches('/'))),

@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use latchkey_client::{config, ApiAnswer, ApiMethod, ApiRequest, Client};
+use latchkey_client::{config, ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -38,7 +38,10 @@ pub fn boot(module_url: String) -> JsValue {
     wasm_bindgen_futures::spawn_local(async move {
         let url = config_url(&module_url);
         match config::load(&url).await {
-            Ok(config) => start(Client::new(config)),
+            Ok(config) => start(Client::with_provider_logout(
+                config,
+                ProviderLogout::StayHere,
+            )),
             Err(e) => publish(Shown {
                 last_error: Some(format!(
                     "Sign-in is not available: {e} ({url}). {}",
