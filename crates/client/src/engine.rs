@@ -33,12 +33,14 @@ pub enum Source {
     /// Another tab's broadcast: that tab already stored them. Writing them again could put
     /// back a token that a third tab has rotated since.
     OtherTab,
+    /// This page's storage, on load: they are stored already.
+    Storage,
 }
 
-/// Shared state of a [`Client`](crate::Client). Lives in an `Rc`; tasks hold a clone.
 /// A status subscriber, with the number that unsubscribes it.
 type Subscriber = (u64, Rc<dyn Fn(&AuthStatus)>);
 
+/// Shared state of a [`Client`](crate::Client). Lives in an `Rc`; tasks hold a clone.
 pub struct Engine {
     pub(super) config: PublicConfig,
     /// What signing out does at the provider.
@@ -488,7 +490,23 @@ impl Engine {
                 .flatten()
                 .map(|stored| (p.id.clone(), stored))
         });
-        if let Some((provider_id, stored)) = stored {
+        if let Some((provider_id, mut stored)) = stored {
+            // While its access token lasts, the stored session needs no renewal: a full load
+            // of any page stays signed in at no cost, with or without a refresh token.
+            if let Some(live) = stored.live.take() {
+                if live.is_usable(page::now_ms()) {
+                    self.install(live, Source::Storage);
+                    return;
+                }
+            }
+            if !stored.renewable() {
+                // An access token that has expired, and nothing to renew it with.
+                if let Some(p) = self.provider(&provider_id) {
+                    Session::forget(&provider_id, p.session_storage);
+                }
+                self.set(AuthStatus::SignedOut);
+                return;
+            }
             self.step(words::STEP_RENEWING);
             if let Err(e) = self.restore_with(&provider_id, stored).await {
                 self.refresh_failed(&provider_id, &e);

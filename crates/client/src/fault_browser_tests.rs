@@ -66,9 +66,10 @@ fn a_companion_held_refresh_token_leaves_a_renewable_record_without_a_token() {
     let back = Session::stored("med", SessionStorage::Browser).unwrap();
     assert!(back.refresh_token.is_none());
     Session::forget("med", SessionStorage::Browser);
-    // A record with neither a token nor the companion's note is not a session.
-    session("med", None)
-        .persist(SessionStorage::Browser)
-        .unwrap();
+    // A record with no refresh token, no companion's note and no access token is not a
+    // session.
+    let mut bare = session("med", None);
+    bare.access_token = None;
+    bare.persist(SessionStorage::Browser).unwrap();
     assert!(Session::stored("med", SessionStorage::Browser).is_none());
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::storage_mode::{self, plan};
-use super::{profile, AuthFailure, SessionView};
+use super::{profile, schedule, AuthFailure, SessionView};
 use crate::browser::storage;
 
 /// One session. Not `Debug`: it holds tokens.
@@ -49,8 +49,8 @@ pub struct Session {
     pub problem: Option<AuthFailure>,
 }
 
-/// The stored part of a session: only the refresh token (or the note that the companion
-/// holds it) and whose it is.
+/// The stored part of a session: the refresh token (or the note that the companion holds
+/// it), whose it is, and the live session while its access token lasts.
 #[derive(Serialize, Deserialize)]
 struct Stored {
     provider_id: String,
@@ -65,16 +65,33 @@ struct Stored {
     /// The sign-in's nonce, for refreshed ID tokens that repeat it.
     #[serde(default)]
     nonce: Option<Nonce>,
+    /// The session with its access token (its refresh token is the one above, not a second
+    /// copy), so that a full page load needs no renewal while the access token lasts, also
+    /// with a provider that issues no refresh token. Kept under the same `session_storage`
+    /// as the refresh token, which can mint access tokens anyway.
+    #[serde(default)]
+    live: Option<Box<Session>>,
 }
 
 /// What a reload finds in storage.
 pub struct StoredSession {
+    /// The stored session with its access token, when one was kept.
+    pub live: Option<Session>,
     /// The refresh token; `None` when the companion holds it.
     pub refresh_token: Option<RefreshToken>,
     /// The `sub` of the session it belongs to, if known.
     pub sub: Option<String>,
     /// The sign-in's nonce, if known.
     pub nonce: Option<Nonce>,
+    /// The companion holds the refresh token (in its HttpOnly cookie).
+    pub refresh_in_companion: bool,
+}
+
+impl StoredSession {
+    /// Whether something can renew the session: a refresh token here or at the companion.
+    pub fn renewable(&self) -> bool {
+        self.refresh_token.is_some() || self.refresh_in_companion
+    }
 }
 
 /// A message between tabs sharing `browser` storage.
@@ -143,7 +160,13 @@ impl Session {
             return Ok(());
         };
         let key = storage_mode::session_key(&self.provider_id);
-        if !self.can_refresh() {
+        let live = self.access_token.is_some().then(|| {
+            let mut live = self.clone();
+            live.refresh_token = None;
+            live.problem = None;
+            Box::new(live)
+        });
+        if !self.can_refresh() && live.is_none() {
             return storage::remove(area, &key);
         }
         let record = Stored {
@@ -152,6 +175,7 @@ impl Session {
             refresh_in_companion: self.refresh_in_companion && self.refresh_token.is_none(),
             sub: self.sub(),
             nonce: self.nonce.clone(),
+            live,
         };
         let text = serde_json::to_string(&record)
             .map_err(|e| crate::browser::BrowserError(format!("session record: {e}")))?;
@@ -165,18 +189,43 @@ impl Session {
         }
     }
 
-    /// The refresh token stored for a provider, if any (a record for another provider or
-    /// an unreadable one counts as none).
+    /// The session stored for a provider, if any: a refresh token, a live access token, or
+    /// both (a record for another provider or an unreadable one counts as none).
     pub fn stored(provider_id: &str, mode: SessionStorage) -> Option<StoredSession> {
         let area = plan(mode).area?;
         let text = storage::get(area, &storage_mode::session_key(provider_id)).ok()??;
         let record: Stored = serde_json::from_str(&text).ok()?;
-        let renewable = record.refresh_token.is_some() || record.refresh_in_companion;
-        (record.provider_id == provider_id && renewable).then_some(StoredSession {
+        let live = record
+            .live
+            .filter(|l| l.provider_id == provider_id && l.access_token.is_some())
+            .map(|l| {
+                let mut live = *l;
+                live.refresh_token = record.refresh_token.clone();
+                live.refresh_in_companion = record.refresh_in_companion;
+                live
+            });
+        let stored = StoredSession {
+            live,
             refresh_token: record.refresh_token,
             sub: record.sub,
             nonce: record.nonce,
-        })
+            refresh_in_companion: record.refresh_in_companion,
+        };
+        (record.provider_id == provider_id && (stored.renewable() || stored.live.is_some()))
+            .then_some(stored)
+    }
+
+    /// Whether a stored session's access token may still be used on a page load: until
+    /// expiry when nothing can renew it; when something can, only until the refresh would be
+    /// due ([`schedule::refresh_delay_ms`]), so the renewal runs as on a timer. A token of
+    /// unknown lifetime is used until the API refuses it.
+    pub fn is_usable(&self, now_ms: u64) -> bool {
+        match self.expires_at_ms {
+            None => true,
+            Some(expires) if !self.can_refresh() => now_ms < expires,
+            Some(expires) => schedule::refresh_delay_ms(now_ms, self.issued_at_ms, Some(expires))
+                .is_some_and(|delay| delay > 0),
+        }
     }
 
     /// The subject: the verified ID token's `sub`, else userinfo's.
@@ -186,5 +235,46 @@ impl Session {
             .flatten()
             .find_map(|m| m.get("sub").and_then(Value::as_str))
             .map(str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(refresh: bool, issued: u64, expires: Option<u64>) -> Session {
+        Session {
+            provider_id: "p".into(),
+            provider_name: "P".into(),
+            protocol: Protocol::Oidc,
+            storage: SessionStorage::Tab,
+            access_token: Some(AccessToken::new("at")),
+            id_token: None,
+            refresh_token: refresh.then(|| RefreshToken::new("rt")),
+            refresh_in_companion: false,
+            nonce: None,
+            issued_at_ms: issued,
+            expires_at_ms: expires,
+            scopes: vec![],
+            id_claims: None,
+            userinfo: None,
+            problem: None,
+        }
+    }
+
+    #[test]
+    fn a_stored_access_token_is_used_until_expiry_when_nothing_can_renew_it() {
+        let s = live(false, 0, Some(3_600_000));
+        assert!(s.is_usable(3_599_999));
+        assert!(!s.is_usable(3_600_000));
+        assert!(live(false, 0, None).is_usable(u64::MAX), "unknown lifetime");
+    }
+
+    #[test]
+    fn a_renewable_one_only_until_its_renewal_is_due() {
+        // An hour-long token is renewed a minute before it expires (schedule.rs).
+        let s = live(true, 0, Some(3_600_000));
+        assert!(s.is_usable(3_539_999));
+        assert!(!s.is_usable(3_540_000));
     }
 }
