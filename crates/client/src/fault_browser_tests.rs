@@ -73,3 +73,47 @@ fn a_companion_held_refresh_token_leaves_a_renewable_record_without_a_token() {
     bare.persist(SessionStorage::Browser).unwrap();
     assert!(Session::stored("med", SessionStorage::Browser).is_none());
 }
+
+/// Issue 19, finding 7: with `refresh_token_in = "companion"` the companion's cookie is one
+/// refresh token for every tab, even under `tab` storage. A renewal waits while another tab
+/// holds the provider's lock, so two tabs never send the cookie at once (the loser's
+/// `invalid_grant` would clear it for both).
+#[wasm_bindgen_test]
+async fn a_companion_held_refresh_waits_for_another_tabs_renewal_even_in_tab_mode() {
+    use super::browser_tests::{cross_tab_config, until};
+    use super::engine::Source;
+    use crate::browser::{locks, page, timer};
+    use latchkey_proto::public_config::RefreshTokenIn;
+
+    let mut config = cross_tab_config("shared-cookie");
+    config.providers[0].session_storage = SessionStorage::Tab;
+    config.providers[0].token_via_companion = true;
+    config.providers[0].refresh_token_in = RefreshTokenIn::Companion;
+    let tab = super::Client::new(config);
+    tab.start();
+    until("the tab to finish restoring", || {
+        tab.status() == super::AuthStatus::SignedOut
+    })
+    .await;
+    let mut s = session("shared-cookie", None);
+    s.refresh_in_companion = true;
+    tab.engine().install(s, Source::ThisTab);
+
+    // "Another tab" renews for 300 ms.
+    let lock = super::storage_mode::lock_name("shared-cookie");
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = locks::with_lock(&lock, || async { timer::sleep(300).await }).await;
+    });
+    timer::sleep(20).await;
+    let start = page::now_ms();
+    // No companion answers here, so the renewal fails; what matters is when it was sent.
+    let _ = tab.engine().refresh("shared-cookie").await;
+    let waited = page::now_ms() - start;
+    assert!(
+        waited >= 250,
+        "the renewal went out after {waited} ms, inside the other tab's"
+    );
+    tab.sign_out();
+    timer::sleep(50).await;
+    Session::forget("shared-cookie", SessionStorage::Tab);
+}

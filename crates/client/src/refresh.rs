@@ -84,7 +84,21 @@ impl Engine {
             .cloned()
             .ok_or(RefreshError::SignedOutElsewhere)?;
         let me = self.rc().ok_or(RefreshError::SignedOutElsewhere)?;
-        if !(plan(p.session_storage).lock && locks::available()) {
+        if !locks::available() {
+            return me.renew_now(&p, basis).await;
+        }
+        if !plan(p.session_storage).lock {
+            if basis.token.is_none() && p.refresh_token_in == RefreshTokenIn::Companion {
+                // The companion's cookie is one refresh token shared by every tab of the
+                // origin, whatever this tab stores: two tabs renewing at once would send it
+                // twice, and the loser's `invalid_grant` would clear the cookie for both.
+                // One at a time, each renewal finds the cookie the previous one rotated.
+                return locks::with_lock(&lock_name(&p.id), move || async move {
+                    me.renew_now(&p, basis).await
+                })
+                .await
+                .unwrap_or_else(|e| Err(RefreshError::Browser { reason: e.0 }));
+            }
             return me.renew_now(&p, basis).await;
         }
         let generation = self.generation.get();

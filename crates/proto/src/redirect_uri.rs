@@ -102,7 +102,9 @@ pub fn check(protocol: Protocol, id: &str, uri: &str) -> Result<(), RedirectUriE
 
 /// `localhost`, an IPv4 address in 127.0.0.0/8, or `[::1]`. Names that merely resolve to
 /// loopback (`127.0.0.1.nip.io`) do not count: what they resolve to is up to DNS.
-fn is_loopback(host: &str) -> bool {
+/// True for `localhost`, an IPv4 address in 127.0.0.0/8 and `[::1]`: hosts whose traffic
+/// never leaves the machine.
+pub fn is_loopback(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }

@@ -17,6 +17,7 @@ use super::{
     SecretSource, ServerConfig, DEFAULT_UPSTREAM_TIMEOUT,
 };
 use latchkey_proto::oauth1::SignatureMethod;
+use latchkey_proto::redirect_uri::is_loopback;
 
 /// Collects problems while the checks run, so the author sees all of them at once.
 struct Checker<'t> {
@@ -81,6 +82,12 @@ fn http_url(v: &str) -> Result<(), &'static str> {
         _ => return Err("must start with http:// or https://"),
     }
     match uri.authority() {
+        // Plain http only where nothing crosses a network: off loopback, cookies lose
+        // `Secure` and `__Host-`, and codes, tokens and secrets travel in the clear
+        // (issue 19, finding 12).
+        Some(a) if uri.scheme_str() == Some("http") && !is_loopback(a.host()) => {
+            Err("uses plain http on a host that is not loopback; use https (http is accepted only on 127.0.0.0/8, [::1] and localhost)")
+        }
         Some(a) if !a.host().is_empty() && !a.as_str().contains('@') => Ok(()),
         Some(_) => Err("must name a host and no user information"),
         None => Err("must name a host"),
@@ -477,6 +484,21 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
             }
         },
     };
+    // RFC 5849 §3.4.4: a PLAINTEXT "signature" is the secrets themselves, so it may only
+    // travel over TLS, to the provider and to its API alike.
+    if let (Some(SignatureMethod::Plaintext), Some(s)) = (signature_method, &p.signature_method) {
+        let plain: Vec<&str> = [&request_token_url, &access_token_url]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .chain(p.api_base.as_ref().map(|b| b.get_ref().as_str()))
+            .filter(|u| !u.starts_with("https://"))
+            .collect();
+        if !plain.is_empty() {
+            c.at(s, format!("provider {id:?}: signature_method \"PLAINTEXT\" sends the secrets in the header, so every URL must be https; not: {}", plain.join(", ")));
+            ok = false;
+        }
+    }
     let secret = match (
         signature_method,
         &p.consumer_secret_env,

@@ -255,3 +255,59 @@ fn an_upstream_timeout_out_of_range_names_its_line() {
         assert!(p[0].contains("between 1 and 300"), "{p:?}");
     }
 }
+
+/// Issue 19, finding 12: off loopback, plain http loses the cookies' `Secure` and `__Host-`
+/// and sends codes, tokens and secrets in the clear.
+#[test]
+fn plain_http_off_loopback_is_refused_for_the_site_and_every_endpoint() {
+    for (line, from, to) in [
+        (4, "http://127.0.0.1:8080/\"", "http://auth.example.org\""),
+        (
+            11,
+            "http://127.0.0.1:9000/o\"",
+            "http://idp.example.org/o\"",
+        ),
+        (14, "http://127.0.0.1:9000/api/\"", "http://10.0.0.5/api/\""),
+        (
+            21,
+            "http://127.0.0.1:9100/oauth/request_token",
+            "http://flask.example/oauth/request_token",
+        ),
+    ] {
+        let p = problems(&GOOD.replace(from, to));
+        assert!(
+            p.iter()
+                .any(|l| l.starts_with(&format!("{line}:")) && l.contains("not loopback")),
+            "{to}: {p:?}"
+        );
+    }
+    for loopback in [
+        "http://localhost:8080",
+        "http://127.8.9.10:8080",
+        "http://[::1]:8080",
+    ] {
+        let text = GOOD.replace("http://127.0.0.1:8080/\"", &format!("{loopback}\""));
+        assert!(Config::parse(&text).is_ok(), "{loopback}");
+    }
+    let https = GOOD.replace("http://127.0.0.1:8080/\"", "https://auth.example.org\"");
+    assert!(Config::parse(&https).is_ok());
+}
+
+/// RFC 5849 §3.4.4: PLAINTEXT's header holds the secrets, so only https may carry it.
+#[test]
+fn plaintext_signing_needs_https_everywhere() {
+    let plaintext = GOOD.replace(
+        "consumer_key = \"demo-consumer\"",
+        "consumer_key = \"demo-consumer\"\nsignature_method = \"PLAINTEXT\"",
+    );
+    let p = problems(&plaintext);
+    assert!(
+        p.iter()
+            .any(|l| l.contains("PLAINTEXT") && l.contains("http://127.0.0.1:9100/api/")),
+        "{p:?}"
+    );
+    let tls = plaintext.replace("http://127.0.0.1:9100", "https://flask.example");
+    assert!(Config::parse(&tls).is_ok());
+    // HMAC over loopback http stays fine.
+    assert!(Config::parse(GOOD).is_ok());
+}

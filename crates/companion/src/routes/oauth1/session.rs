@@ -52,8 +52,13 @@ fn no_store(mut resp: Response) -> Response {
     resp
 }
 
-/// `{"signed_in": false}` or `{"signed_in": true, <identity fields>}` (e.g. `user_id`,
-/// `screen_name`, whatever the provider returned with the token). Never the token or secret.
+/// The access-token answer's fields a page may see: who signed in, nothing else. An
+/// answer can carry more (`oauth_session_handle`, `oauth_expires_in`, `x_auth_expires`,
+/// provider-specific grants), and some of it is as good as a credential (issue 19, finding 8).
+const IDENTITY_FIELDS: [&str; 6] = ["user_id", "id", "screen_name", "name", "username", "email"];
+
+/// `{"signed_in": false}` or `{"signed_in": true, <identity fields>}`: only the
+/// [`IDENTITY_FIELDS`] the provider returned with the token. Never the token or secret.
 pub async fn session(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
@@ -65,7 +70,7 @@ pub async fn session(
         Some(s) => {
             body.insert("signed_in".into(), Value::Bool(true));
             for (k, v) in &s.extra {
-                if k != "signed_in" {
+                if IDENTITY_FIELDS.contains(&k.as_str()) {
                     body.insert(k.clone(), Value::String(v.clone()));
                 }
             }

@@ -18,6 +18,33 @@ async fn session_reports_identity_but_never_the_token_or_secret() {
     assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
 }
 
+/// Issue 19, finding 8: an access-token answer carries more than who signed in (Yahoo's
+/// `oauth_session_handle` renews the token; expiries, grants), and `/session` answers
+/// scripts: only the identity fields reach them.
+#[tokio::test]
+async fn session_hands_scripts_only_identity_fields_of_the_providers_answer() {
+    let t = app(Setup::default());
+    let mut s = session();
+    s.extra.extend([
+        ("oauth_session_handle".into(), "handle-that-renews".into()),
+        ("oauth_expires_in".into(), "3600".into()),
+        ("oauth_authorization_expires_in".into(), "86400".into()),
+        ("x_auth_expires".into(), "0".into()),
+        ("signed_in".into(), "false".into()),
+        ("email".into(), "demo@example.test".into()),
+    ]);
+    let c = cookie(&t.state, CookieKind::Session, &s);
+    let r = send(&t, get("/oauth1/flask/session", Some(&c))).await;
+    assert_eq!(
+        r.json(),
+        serde_json::json!({
+            "signed_in": true, "user_id": "7", "screen_name": "demo",
+            "email": "demo@example.test"
+        })
+    );
+    assert!(!r.body.contains("handle-that-renews"), "{}", r.body);
+}
+
 #[tokio::test]
 async fn tampered_expired_or_foreign_session_cookies_mean_signed_out() {
     let t = app(Setup::default());
