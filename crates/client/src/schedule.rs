@@ -8,6 +8,9 @@
 const MAX_MARGIN_MS: u64 = 60_000;
 /// The least.
 const MIN_MARGIN_MS: u64 = 5_000;
+/// The least time between receiving tokens and renewing them (shorter than the least
+/// margin, so an 8-second token keeps its five seconds).
+const MIN_INTERVAL_MS: u64 = 2_000;
 /// `setTimeout` treats delays above 2³¹−1 ms as 0; longer waits are re-armed later.
 pub const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
@@ -17,7 +20,12 @@ pub fn refresh_delay_ms(now_ms: u64, issued_at_ms: u64, expires_at_ms: Option<u6
     let expires = expires_at_ms?;
     let lifetime = expires.saturating_sub(issued_at_ms);
     let margin = (lifetime / 4).clamp(MIN_MARGIN_MS, MAX_MARGIN_MS);
-    let at = expires.saturating_sub(margin);
+    // Never sooner than MIN_INTERVAL_MS after the tokens came: a provider that answers
+    // `expires_in: 0` (or a lifetime shorter than the margin) would otherwise be asked again
+    // at once, and again, in a tight loop (issue 19, finding 11).
+    let at = expires
+        .saturating_sub(margin)
+        .max(issued_at_ms.saturating_add(MIN_INTERVAL_MS));
     Some(at.saturating_sub(now_ms).min(MAX_TIMER_MS))
 }
 
@@ -29,6 +37,18 @@ pub fn expires_at_ms(now_ms: u64, expires_in_s: Option<u64>) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zero_or_tiny_lifetime_is_not_renewed_in_a_tight_loop() {
+        let now = 1_000_000;
+        assert_eq!(refresh_delay_ms(now, now, Some(now)), Some(MIN_INTERVAL_MS));
+        assert_eq!(
+            refresh_delay_ms(now, now, Some(now + 1_000)),
+            Some(MIN_INTERVAL_MS)
+        );
+        // A 10-second token keeps its usual renewal after 5 s.
+        assert_eq!(refresh_delay_ms(now, now, Some(now + 10_000)), Some(5_000));
+    }
 
     #[test]
     fn an_hour_long_token_is_renewed_a_minute_early() {
