@@ -80,11 +80,16 @@ pub enum IdTokenFailure {
 }
 
 /// The algorithms the provider says it signs ID tokens with, when it says.
+/// The algorithms an ID token may be signed with: those of the provider's
+/// `id_token_signing_alg_values_supported` that Latchkey accepts, or RS256 alone when the
+/// provider said nothing (OpenID Connect Core §3.1.3.7; discovery skipped or the list
+/// missing). A list with nothing acceptable in it allows nothing: the policy never falls
+/// open to "any algorithm" (issue 19, finding 10).
 fn alg_list(metadata: Option<&ProviderMetadata>) -> Vec<JwsAlg> {
-    metadata
-        .and_then(|m| m.id_token_signing_alg_values_supported.as_ref())
-        .map(|names| JwsAlg::accepted(names.as_slice()))
-        .unwrap_or_default()
+    match metadata.and_then(|m| m.id_token_signing_alg_values_supported.as_ref()) {
+        Some(names) => JwsAlg::accepted(names.as_slice()),
+        None => vec![JwsAlg::RS256],
+    }
 }
 
 /// What to check an ID token against, beyond the provider's endpoints.
@@ -130,11 +135,7 @@ pub async fn verify_id_token(
         leeway_secs: LEEWAY_SECS,
         access_token: expect.access_token,
         expected_sub: expect.expected_sub,
-        algs: if algs.is_empty() {
-            AlgPolicy::AnySupported
-        } else {
-            AlgPolicy::OneOf(&algs)
-        },
+        algs: AlgPolicy::OneOf(&algs),
     };
     oidc::verify_id_token(compact, &jwks, &WebCryptoVerifier, &checks, page::now_s())
         .await
@@ -204,5 +205,44 @@ pub async fn userinfo(
         Ok(info) => Ok(info.all),
         Err(UserInfoError::SubjectMismatch) => Err(UserinfoFailure::SubjectMismatch),
         Err(other) => Err(UserinfoFailure::Unavailable(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata(algs: Option<&[&str]>) -> ProviderMetadata {
+        let mut doc = serde_json::json!({
+            "issuer": "https://idp.example",
+            "authorization_endpoint": "https://idp.example/authorize",
+            "token_endpoint": "https://idp.example/token",
+            "jwks_uri": "https://idp.example/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+        });
+        if let Some(algs) = algs {
+            doc["id_token_signing_alg_values_supported"] = serde_json::json!(algs);
+        }
+        latchkey_proto::discovery::parse_metadata(doc.to_string().as_bytes(), "https://idp.example")
+            .expect("a valid discovery document")
+    }
+
+    #[test]
+    fn the_algorithm_policy_never_falls_open() {
+        assert_eq!(alg_list(None), vec![JwsAlg::RS256], "no discovery: RS256");
+        assert_eq!(
+            alg_list(Some(&metadata(None))),
+            vec![JwsAlg::RS256],
+            "no list: RS256"
+        );
+        assert_eq!(
+            alg_list(Some(&metadata(Some(&["HS256", "ES256"])))),
+            vec![JwsAlg::ES256]
+        );
+        assert!(
+            alg_list(Some(&metadata(Some(&["HS256", "none"])))).is_empty(),
+            "nothing acceptable: nothing allowed, not anything"
+        );
     }
 }
