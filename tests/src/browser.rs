@@ -345,6 +345,39 @@ impl Browser {
         .await
     }
 
+    /// Everything the page's origin keeps on the client, as one text to search: both Web
+    /// Storage areas and every record of every object store of every IndexedDB database.
+    pub async fn all_stored_text(&self) -> String {
+        let dump = self
+            .js_async(
+                "const done = arguments[arguments.length - 1];\
+                 const areas = [sessionStorage, localStorage].map(s => {\
+                   const o = {}; for (let i = 0; i < s.length; i++) { const k = s.key(i); o[k] = s.getItem(k); } return o; });\
+                 const open = (name) => new Promise((ok, no) => { const r = indexedDB.open(name);\
+                   r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });\
+                 const all = (db, store) => new Promise((ok, no) => {\
+                   const r = db.transaction(store, 'readonly').objectStore(store).getAll();\
+                   r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });\
+                 (async () => {\
+                   const idb = {};\
+                   for (const { name } of await indexedDB.databases()) {\
+                     const db = await open(name); idb[name] = {};\
+                     for (const store of db.objectStoreNames) idb[name][store] = await all(db, store);\
+                     db.close();\
+                   }\
+                   return JSON.stringify({ session: areas[0], local: areas[1], indexedDB: idb });\
+                 })().then(done, e => done('error: ' + e));",
+                vec![],
+            )
+            .await;
+        let text = dump.as_str().unwrap_or_default().to_owned();
+        assert!(
+            !text.starts_with("error: "),
+            "could not read the stores: {text}"
+        );
+        text
+    }
+
     /// The URL this document was loaded from (kept even after `history.replaceState`), e.g.
     /// the `/callback?code=…&state=…` a provider redirected to.
     pub async fn navigation_url(&self) -> String {

@@ -130,6 +130,14 @@ impl Dot {
         .collect()
     }
 
+    /// Every access token DOT holds, as issued.
+    pub fn access_tokens(&self) -> Vec<String> {
+        self.query("SELECT token FROM oauth2_provider_accesstoken ORDER BY id")
+            .into_iter()
+            .filter_map(|r| r[0].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// How many access tokens DOT has issued (and still holds).
     pub fn access_token_count(&self) -> usize {
         self.query("SELECT COUNT(*) FROM oauth2_provider_accesstoken")[0][0]

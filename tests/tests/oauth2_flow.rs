@@ -307,3 +307,36 @@ async fn the_api_console_calls_api_me_and_shows_the_user() {
     let errors = console_errors(b).await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
+
+/// "Memory mode stores nothing", searched for the real thing: the tokens DOT issued for the
+/// sign-in, in every store the origin has (both Web Storage areas and every IndexedDB record).
+/// Browser mode is the positive control: the same search finds both tokens there, so a search
+/// that could not see a token would fail this test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_mode_keeps_every_issued_token_out_of_every_store_and_browser_mode_is_the_control() {
+    for (storage, kept) in [("memory", false), ("browser", true)] {
+        let stack = Stack::start(options(3600, storage)).await;
+        home(&stack).await;
+        let b = &stack.browser;
+        dot_sign_in(b, &stack.dot().base_url()).await;
+        let access = stack.dot().access_tokens();
+        let refresh: Vec<String> = stack
+            .dot()
+            .refresh_tokens()
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert!(
+            !access.is_empty() && !refresh.is_empty(),
+            "DOT issued tokens"
+        );
+        let stored = b.all_stored_text().await;
+        for token in access.iter().chain(&refresh) {
+            assert_eq!(
+                stored.contains(token.as_str()),
+                kept,
+                "{storage} mode: is a token DOT issued in the stores? {stored}"
+            );
+        }
+    }
+}
