@@ -60,8 +60,9 @@ wait_for() {
 }
 
 step "Starting the providers and the companion"
-# The app returns to /callback; the example site to /site/callback.html.
-DOT_REDIRECT_URIS="$APP/callback $APP/site/callback.html" \
+# The app returns to /callback/<id> (one address per provider); the example site to
+# /site/callback.html.
+DOT_REDIRECT_URIS="$APP/callback/dot $APP/callback/dot-conf $APP/site/callback.html" \
   tests/providers/dot/run.sh --port $DOT_PORT --app-origin "$APP" --data "$DATA/dot" >"$DATA/dot.log" 2>&1 &
 pids+=($!)
 tests/providers/flask/run.sh --port $FLASK_PORT --callback "$APP/oauth1/flask/callback" \

@@ -16,7 +16,8 @@ use latchkey_client::config::{self, ConfigError};
 pub enum Page {
     /// The provider list, and the signed-in view.
     Home,
-    /// Where providers send the browser back (`<public_url>/callback`).
+    /// Where providers send the browser back: `<public_url>/callback/<id>`, one address per
+    /// provider (the router also takes a bare `/callback`, for a redirect URI written so).
     Callback,
 }
 
@@ -88,6 +89,7 @@ fn AppRoutes(loaded: Result<PublicConfig, ConfigError>) -> impl IntoView {
         <Routes fallback=NotFoundPage>
             <Route path=path!("/") view=HomePage/>
             <Route path=path!("/callback") view=CallbackPage/>
+            <Route path=path!("/callback/:provider") view=CallbackPage/>
         </Routes>
     }
 }
@@ -98,8 +100,12 @@ mod tests {
 
     #[test]
     fn the_callback_path_is_what_the_redirect_uri_ends_with() {
-        // The companion and hand-written configs register `<public_url>/callback`.
+        // Without a `redirect_uri`, a provider returns to `<public_url>/callback/<id>`.
         assert_eq!(Page::Callback.path(), "/callback");
+        assert_eq!(
+            latchkey_proto::redirect_uri::default_for("https://your.site", "gh"),
+            format!("https://your.site{}/gh", Page::Callback.path())
+        );
         assert_eq!(Page::Home.path(), "/");
     }
 

@@ -116,9 +116,9 @@ pub fn SetupHelp(
             </p>
             <pre class="sample"><code>{SAMPLE_CONFIG}</code></pre>
             <p>
-                "At the provider, register this site's "<code>{Page::Callback.path()}</code>
-                " address (for example "<code>{format!("https://your.site{}", Page::Callback.path())}</code>
-                ") as the redirect URI of a public client."
+                "At the provider, register this site's "<code>{format!("{}/<id>", Page::Callback.path())}</code>
+                " address (for example "<code>{format!("https://your.site{}/example", Page::Callback.path())}</code>
+                " for the provider with id "<code>"example"</code>" above) as the redirect URI of a public client."
             </p>
             <p>
                 "Each provider becomes a “Sign in with …” button. "

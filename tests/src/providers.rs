@@ -20,7 +20,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(90);
 /// How to start the DOT fixture.
 #[derive(Debug, Clone)]
 pub struct DotOptions {
-    /// The app's origin: CORS, and `<origin>/callback` / `<origin>/` as redirect URIs.
+    /// The app's origin: CORS, and `<origin>/callback/<id>` / `<origin>/` as redirect URIs.
     pub app_origin: String,
     /// Access-token lifetime in seconds.
     pub access_token_seconds: u32,

@@ -430,7 +430,7 @@ async fn the_token_route_refuses_a_foreign_origin() {
         ("grant_type", "authorization_code".to_owned()),
         ("code", "not-a-code".to_owned()),
         ("code_verifier", "v".repeat(43)),
-        ("redirect_uri", format!("{origin}/callback")),
+        ("redirect_uri", format!("{origin}/callback/{DOT_ID}")),
     ];
     let post = |origin: Option<&str>| {
         let mut req = reqwest::Client::new().post(&url).form(&form);

@@ -139,7 +139,7 @@ async fn a_replayed_callback_url_is_rejected() {
     dot_sign_in(b, &stack.dot().base_url()).await;
     let callback = b.navigation_url().await;
     assert!(
-        callback.contains("/callback?") && callback.contains("code="),
+        callback.contains("/callback/dot?") && callback.contains("code="),
         "the page was loaded from the provider's redirect: {callback}"
     );
     stack.dot().wait_token_requests(1).await;

@@ -154,13 +154,19 @@ async fn a_short_rsa_key_is_refused_before_webcrypto_sees_it() {
 }
 
 fn flow(state_byte: u8, provider: &str) -> authorize::PendingFlow {
+    flow_to(state_byte, provider, "/callback")
+}
+
+/// A pending flow whose redirect URI is `path` on this test page's origin.
+fn flow_to(state_byte: u8, provider: &str, path: &str) -> authorize::PendingFlow {
     let scopes = ["openid".to_owned()];
+    let redirect_uri = format!("{}{path}", page::origin().unwrap());
     let start = FlowStart {
         provider_id: provider,
         issuer: Some("https://idp.example"),
         authorization_endpoint: "https://idp.example/authorize",
         client_id: "spa",
-        redirect_uri: "http://127.0.0.1:8080/callback",
+        redirect_uri: &redirect_uri,
         scopes: &scopes,
         return_to: "/",
         extra: &[],
@@ -541,7 +547,12 @@ async fn callback_outcome(
     use super::AuthStatus;
     use std::cell::Cell;
 
-    crate::browser::page::replace_url(&format!("/callback?{query}")).unwrap();
+    let target = if query.starts_with('/') {
+        query.to_owned()
+    } else {
+        format!("/callback?{query}")
+    };
+    crate::browser::page::replace_url(&target).unwrap();
     let auth = super::Client::new(config.clone());
     auth.start();
     assert!(
@@ -660,5 +671,40 @@ async fn a_response_from_another_issuer_is_refused_before_any_code_exchange() {
     );
     assert!(!navigated);
     assert!(pending::take(&state).unwrap().is_none());
+    crate::browser::page::replace_url(&home).unwrap();
+}
+
+/// RFC 9700 §4.4.2: a response that arrives on another provider's redirect URI (a hostile
+/// provider bounced the person there, with the state of a flow it started) is refused before
+/// any code exchange, and the flow is used up.
+#[wasm_bindgen_test]
+async fn a_response_on_another_providers_redirect_uri_is_refused_before_any_exchange() {
+    use super::AuthStatus;
+    let home = crate::browser::page::href().unwrap();
+    let config = callback_config("cb4");
+    let f = flow_to(0x34, "cb4", "/callback/cb4");
+    let state = f.state.secret().to_owned();
+    pending::save(&f).unwrap();
+    let (status, navigated) =
+        callback_outcome(&config, &format!("/callback/other?code=abc&state={state}")).await;
+    let AuthStatus::Failed(failure) = status else {
+        panic!("expected a failure, got {status:?}")
+    };
+    assert!(
+        failure.message.contains("another page"),
+        "{}",
+        failure.message
+    );
+    // An exchange would have failed on the network instead ("could not reach …/token").
+    assert!(
+        !failure.message.contains("could not reach"),
+        "{}",
+        failure.message
+    );
+    assert!(!navigated);
+    assert!(
+        pending::take(&state).unwrap().is_none(),
+        "the flow was used up"
+    );
     crate::browser::page::replace_url(&home).unwrap();
 }

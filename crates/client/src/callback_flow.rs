@@ -48,6 +48,16 @@ impl Engine {
             .ok_or_else(|| anon(CallbackError::UnknownState))?;
         let who: Who = Some((p.name.clone(), p.id.clone()));
         let fail = |e: CallbackError| (e, who.clone());
+        if !return_to::arrived_at(&href, &flow.redirect_uri) {
+            // Mix-up (RFC 9700 §4.4.2): this flow's provider returns to another page, so
+            // another provider sent this response here. The flow is used up; no code leaves.
+            return Err(fail(CallbackError::Invalid {
+                detail: format!(
+                    "the answer arrived at another page than {}'s redirect URI ({}), so it may come from another provider",
+                    p.name, flow.redirect_uri
+                ),
+            }));
+        }
         self.step(words::step_checking(&p.name));
 
         let endpoints = self

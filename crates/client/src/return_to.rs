@@ -56,6 +56,25 @@ pub fn carries_callback(href: &str) -> bool {
     has("state") && (has("code") || has("error"))
 }
 
+/// True when `href` is the page `redirect_uri` names: the same scheme, host, port and path
+/// (the query and fragment are the provider's answer). A sign-in's response is taken only
+/// there, so that with one redirect URI per provider a response that one provider bounced
+/// to another provider's page cannot be taken for the flow it names (RFC 9700 §4.4.2).
+pub fn arrived_at(href: &str, redirect_uri: &str) -> bool {
+    fn page(url: &str) -> Option<String> {
+        let url = url.split(['?', '#']).next()?;
+        let (scheme, rest) = url.split_once("://")?;
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let path = if path.is_empty() { "/" } else { path };
+        Some(format!(
+            "{}://{}{path}",
+            scheme.to_ascii_lowercase(),
+            authority.to_ascii_lowercase()
+        ))
+    }
+    matches!((page(href), page(redirect_uri)), (Some(a), Some(b)) if a == b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +120,34 @@ mod tests {
         assert!(!carries_callback("https://s.example/#code=a&state=b"));
         assert!(!carries_callback("https://s.example/?xstate=b&code=a"));
         assert!(!carries_callback("https://s.example/"));
+    }
+
+    #[test]
+    fn a_response_counts_only_on_the_page_its_flow_named() {
+        let uri = "https://Site.example/callback/gh";
+        assert!(arrived_at(
+            "https://site.example/callback/gh?code=c&state=s",
+            uri
+        ));
+        assert!(arrived_at("HTTPS://site.example/callback/gh#x", uri));
+        assert!(!arrived_at(
+            "https://site.example/callback/dot?code=c&state=s",
+            uri
+        ));
+        assert!(!arrived_at(
+            "https://site.example/callback/gh/x?code=c",
+            uri
+        ));
+        assert!(!arrived_at("http://site.example/callback/gh?code=c", uri));
+        assert!(!arrived_at(
+            "https://site.example:8443/callback/gh?code=c",
+            uri
+        ));
+        assert!(arrived_at(
+            "https://me.github.io/blog/callback.html?signin&code=c&state=s",
+            "https://me.github.io/blog/callback.html?signin"
+        ));
+        assert!(!arrived_at("not a url", uri));
     }
 
     #[test]

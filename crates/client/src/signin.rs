@@ -25,7 +25,7 @@ fn configured_redirect_uri(provider: &PublicProvider) -> Result<Option<&str>, St
 }
 
 /// The redirect URI the authorization request carries (and the token request repeats): the
-/// provider's own `redirect_uri`, else `<public_url or origin>/callback`. `origin` is asked
+/// provider's own `redirect_uri`, else `<public_url or origin>/callback/<id>`. `origin` is asked
 /// only when needed, so that the choice is tested natively.
 fn choose_redirect_uri(
     config: &PublicConfig,
@@ -39,7 +39,7 @@ fn choose_redirect_uri(
         Some(url) => url.clone(),
         None => origin()?,
     };
-    Ok(redirect_uri::default_for(&base))
+    Ok(redirect_uri::default_for(&base, &provider.id))
 }
 
 /// The scopes to request: as configured, with `openid` first for an OIDC provider that did
@@ -186,7 +186,7 @@ mod tests {
                 no_origin
             )
             .unwrap(),
-            "https://site.example/callback"
+            "https://site.example/callback/gh"
         );
     }
 
@@ -197,7 +197,7 @@ mod tests {
                 "http://127.0.0.1:8080".into()
             ))
             .unwrap(),
-            "http://127.0.0.1:8080/callback"
+            "http://127.0.0.1:8080/callback/gh"
         );
     }
 

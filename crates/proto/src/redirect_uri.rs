@@ -4,7 +4,9 @@
 //! A provider entry may name its own (`redirect_uri` in `latchkey.toml` and in
 //! `/latchkey.json`), so that any page of a static site can finish the sign-in, such as
 //! `https://me.github.io/blog/callback.html`. Without one it is [`default_for`]
-//! `<public_url>/callback`. [`check`] is the one policy for a configured value: the
+//! `<public_url>/callback/<id>`: each provider its own, so that a response is only taken
+//! for the provider whose URI it arrived on (RFC 9700 §4.4.2, the mix-up defence for
+//! providers that send no `iss`). [`check`] is the one policy for a configured value: the
 //! companion's `config check` applies it to the TOML, and the browser applies it again before
 //! a sign-in starts, so a hand-written `/latchkey.json` fails in words instead of at the
 //! provider.
@@ -12,7 +14,7 @@
 //! ```
 //! use latchkey_proto::public_config::Protocol;
 //! use latchkey_proto::redirect_uri::{check, default_for, RedirectUriError};
-//! assert_eq!(default_for("https://site.example/"), "https://site.example/callback");
+//! assert_eq!(default_for("https://site.example/", "gh"), "https://site.example/callback/gh");
 //! assert!(check(Protocol::Oauth2, "gh", "https://me.github.io/blog/callback.html").is_ok());
 //! assert!(check(Protocol::Oidc, "dot", "http://127.0.0.1:8080/callback").is_ok());
 //! assert_eq!(
@@ -30,9 +32,9 @@ use crate::uri::{Uri, UriError};
 /// `/latchkey.json` without one, the page's own origin).
 pub const DEFAULT_PATH: &str = "/callback";
 
-/// `<base>/callback`, without a doubled slash when `base` ends with one.
-pub fn default_for(base: &str) -> String {
-    format!("{}{DEFAULT_PATH}", base.trim_end_matches('/'))
+/// `<base>/callback/<provider_id>`, without a doubled slash when `base` ends with one.
+pub fn default_for(base: &str, provider_id: &str) -> String {
+    format!("{}{DEFAULT_PATH}/{provider_id}", base.trim_end_matches('/'))
 }
 
 /// Why a configured `redirect_uri` cannot be used.
@@ -123,14 +125,14 @@ mod tests {
     }
 
     #[test]
-    fn the_default_is_callback_under_the_base_without_a_doubled_slash() {
+    fn the_default_is_one_per_provider_under_the_base_without_a_doubled_slash() {
         assert_eq!(
-            default_for("https://site.example"),
-            "https://site.example/callback"
+            default_for("https://site.example", "dot"),
+            "https://site.example/callback/dot"
         );
         assert_eq!(
-            default_for("https://site.example/"),
-            "https://site.example/callback"
+            default_for("https://site.example/", "gh"),
+            "https://site.example/callback/gh"
         );
     }
 

@@ -171,7 +171,7 @@ pub struct BrowserProvider {
     /// Explicit endpoints.
     pub endpoints: Endpoints,
     /// `redirect_uri`: the page the provider returns to, checked by
-    /// [`latchkey_proto::redirect_uri::check`]; `None` for `<public_url>/callback`.
+    /// [`latchkey_proto::redirect_uri::check`]; `None` for `<public_url>/callback/<id>`.
     pub redirect_uri: Option<String>,
     /// Where the browser keeps the session.
     pub session_storage: SessionStorage,
@@ -181,11 +181,11 @@ pub struct BrowserProvider {
 
 impl BrowserProvider {
     /// The redirect URI this provider's authorization requests carry: its own `redirect_uri`,
-    /// else `<public_url>/callback`, the same choice the app makes from `/latchkey.json`.
-    pub fn redirect_uri(&self, server: &ServerConfig) -> String {
+    /// else `<public_url>/callback/<id>`, the same choice the app makes from `/latchkey.json`.
+    pub fn redirect_uri(&self, server: &ServerConfig, provider_id: &str) -> String {
         match &self.redirect_uri {
             Some(uri) => uri.clone(),
-            None => latchkey_proto::redirect_uri::default_for(&server.public_url),
+            None => latchkey_proto::redirect_uri::default_for(&server.public_url, provider_id),
         }
     }
 }

@@ -34,13 +34,16 @@ fn https_and_loopback_http_redirect_uris_are_accepted() {
 }
 
 #[test]
-fn without_redirect_uri_the_provider_uses_public_url_callback() {
+fn without_redirect_uri_the_provider_uses_its_own_callback_under_public_url() {
     let c = Config::parse(GOOD).unwrap();
     assert_eq!(dot_redirect_uri(&c), None);
     let ProviderKind::Browser(b) = &c.providers[0].kind else {
         panic!("dot is OAuth 2.0");
     };
-    assert_eq!(b.redirect_uri(&c.server), "http://127.0.0.1:8080/callback");
+    assert_eq!(
+        b.redirect_uri(&c.server, "dot"),
+        "http://127.0.0.1:8080/callback/dot"
+    );
     let with = Config::parse(&dot_with(
         "redirect_uri = \"https://me.github.io/blog/callback.html\"\n",
     ))
@@ -49,7 +52,7 @@ fn without_redirect_uri_the_provider_uses_public_url_callback() {
         panic!("dot is OAuth 2.0");
     };
     assert_eq!(
-        b.redirect_uri(&with.server),
+        b.redirect_uri(&with.server, "dot"),
         "https://me.github.io/blog/callback.html"
     );
 }

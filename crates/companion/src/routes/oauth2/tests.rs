@@ -21,7 +21,10 @@ use crate::secrets::{Secrets, COOKIE_KEY_ENV, PREVIOUS_COOKIE_KEYS_ENV};
 use crate::state::{AppState, FixedClock};
 
 const APP: &str = "http://127.0.0.1:8080";
-const CALLBACK: &str = "http://127.0.0.1:8080/callback";
+/// The default redirect URI of provider `id`: `<public_url>/callback/<id>`.
+fn callback(id: &str) -> String {
+    format!("http://127.0.0.1:8080/callback/{id}")
+}
 /// The `page` provider's own `redirect_uri`: a page of the site other than `/callback`.
 const PAGE_CALLBACK: &str = "http://127.0.0.1:8080/blog/callback.html?signin";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r0wOW1gFzmW0kXjk";
@@ -247,8 +250,9 @@ async fn send(t: &T, p: Post<'_>) -> Answer {
     }
 }
 
-fn code_form(code: &str) -> String {
-    code_form_to(code, CALLBACK)
+/// A code exchange with provider `id`'s default redirect URI.
+fn code_form(code: &str, id: &str) -> String {
+    code_form_to(code, &callback(id))
 }
 
 fn code_form_to(code: &str, redirect_uri: &str) -> String {
@@ -261,9 +265,9 @@ fn code_form_to(code: &str, redirect_uri: &str) -> String {
 }
 
 async fn exchange(t: &T, id: &str) -> Answer {
-    let code = t.provider.issue_code(VERIFIER, CALLBACK);
+    let code = t.provider.issue_code(VERIFIER, &callback(id));
     let path = format!("/oauth2/{id}/token");
-    send(t, Post::new(&path, &code_form(&code))).await
+    send(t, Post::new(&path, &code_form(&code, id))).await
 }
 
 #[tokio::test]
@@ -457,10 +461,10 @@ async fn on_https_the_cookie_is_host_prefixed_and_secure() {
         ..Opts::default()
     })
     .await;
-    let callback = "https://app.example/callback";
+    let callback = "https://app.example/callback/jar";
     let code = t.provider.issue_code(VERIFIER, callback);
-    let form =
-        code_form(&code).replace("http%3A%2F%2F127.0.0.1%3A8080", "https%3A%2F%2Fapp.example");
+    let form = code_form(&code, "jar")
+        .replace("http%3A%2F%2F127.0.0.1%3A8080", "https%3A%2F%2Fapp.example");
     let mut p = Post::new("/oauth2/jar/token", &form);
     p.origin = Some("https://app.example");
     let a = send(&t, p).await;
@@ -500,7 +504,7 @@ async fn revoke_without_an_endpoint_says_so_and_clears_the_cookie() {
 #[tokio::test]
 async fn the_providers_own_error_comes_back_as_a_400_in_rfc_6749_shape() {
     let t = start(Opts::default()).await;
-    let body = code_form("code-never-issued");
+    let body = code_form("code-never-issued", "med");
     let a = send(&t, Post::new("/oauth2/med/token", &body)).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -508,9 +512,9 @@ async fn the_providers_own_error_comes_back_as_a_400_in_rfc_6749_shape() {
         serde_json::json!({"error": "invalid_grant", "error_description": "unknown or used code"})
     );
     // A verifier that does not match the code's challenge: the provider's PKCE check fails.
-    let code = t.provider.issue_code(VERIFIER, CALLBACK);
+    let code = t.provider.issue_code(VERIFIER, &callback("med"));
     let other = "x".repeat(43);
-    let body = code_form(&code).replace(VERIFIER, &other);
+    let body = code_form(&code, "med").replace(VERIFIER, &other);
     let a = send(&t, Post::new("/oauth2/med/token", &body)).await;
     assert_eq!(a.json()["error_description"], "PKCE verification failed");
 }

@@ -6,11 +6,11 @@ use super::*;
 #[tokio::test]
 async fn foreign_or_missing_origin_is_refused_before_anything_is_sent() {
     let t = start(Opts::default()).await;
-    let code = t.provider.issue_code(VERIFIER, CALLBACK);
+    let code = t.provider.issue_code(VERIFIER, &callback("jar"));
     for origin in [Some("https://evil.example"), None] {
         for route in ["token", "refresh", "revoke"] {
             let path = format!("/oauth2/jar/{route}");
-            let form = code_form(&code);
+            let form = code_form(&code, "jar");
             let mut p = Post::new(&path, &form);
             p.origin = origin;
             let a = send(&t, p).await;
@@ -24,8 +24,8 @@ async fn foreign_or_missing_origin_is_refused_before_anything_is_sent() {
 #[tokio::test]
 async fn request_errors_name_the_problem() {
     let t = start(Opts::default()).await;
-    let code = t.provider.issue_code(VERIFIER, CALLBACK);
-    let good = code_form(&code);
+    let code = t.provider.issue_code(VERIFIER, &callback("med"));
+    let good = code_form(&code, "med");
     let cases: Vec<(&str, String, StatusCode, &str)> = vec![
         (
             "/oauth2/nope/token",

@@ -61,7 +61,7 @@ async fn no_code_verifier_token_or_secret_is_logged() {
     assert_eq!(send(&t, p).await.status, StatusCode::OK);
     let a = send(
         &t,
-        Post::new("/oauth2/med/token", &code_form("code-never-issued")),
+        Post::new("/oauth2/med/token", &code_form("code-never-issued", "med")),
     )
     .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);

@@ -24,18 +24,20 @@ async fn the_configured_redirect_uri_reaches_the_token_endpoint() {
 #[tokio::test]
 async fn only_the_providers_own_redirect_uri_is_accepted() {
     let t = start(Opts::default()).await;
-    let code = t.provider.issue_code(VERIFIER, CALLBACK);
-    // `page` has its own redirect URI: the default one is refused, and the reverse for `med`.
+    let code = t.provider.issue_code(VERIFIER, &callback("med"));
+    // `page` has its own redirect URI: the default one is refused, and the reverse for `med`;
+    // another provider's default is refused too (RFC 9700 §4.4.2: each provider its own).
     for (id, wrong, right) in [
-        ("page", CALLBACK, PAGE_CALLBACK),
-        ("med", PAGE_CALLBACK, CALLBACK),
+        ("page", callback("page"), PAGE_CALLBACK.to_owned()),
+        ("med", PAGE_CALLBACK.to_owned(), callback("med")),
+        ("med", callback("jar"), callback("med")),
     ] {
         let path = format!("/oauth2/{id}/token");
-        let a = send(&t, Post::new(&path, &code_form_to(&code, wrong))).await;
+        let a = send(&t, Post::new(&path, &code_form_to(&code, &wrong))).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{id}: {}", a.text);
         let msg = a.json()["message"].as_str().unwrap().to_owned();
         assert!(
-            msg.contains("redirect_uri must be") && msg.contains(right),
+            msg.contains("redirect_uri must be") && msg.contains(&right),
             "{id}: {msg}"
         );
     }

@@ -38,7 +38,10 @@ class Command(BaseCommand):
         password = os.environ.get("DOT_DEMO_PASSWORD", DEFAULT_PASSWORD)
         self._user(password)
         origins = settings.APP_ORIGINS
-        redirects = _list("DOT_REDIRECT_URIS", " ".join(f"{o}/callback" for o in origins))
+        # Latchkey gives each provider its own redirect URI, <origin>/callback/<id>; the demo
+        # and the tests name their DOT providers "dot" and "dot-conf".
+        default = [f"{o}/callback{suffix}" for o in origins for suffix in ("", "/dot", "/dot-conf")]
+        redirects = _list("DOT_REDIRECT_URIS", " ".join(default))
         post_logout = _list("DOT_POST_LOGOUT_REDIRECT_URIS", " ".join(f"{o}/" for o in origins))
         self._client(redirects, post_logout)
         conf_secret = os.environ.get("DOT_CONF_CLIENT_SECRET", "")
