@@ -104,12 +104,13 @@ pub fn authorization_server_metadata_url(issuer: &str) -> Result<String, Discove
 
 /// The GET request for a metadata document (or a JWKS).
 pub fn build_metadata_request(url: &str) -> Result<http::Request<Vec<u8>>, DiscoveryError> {
-    http::Request::builder()
-        .method(http::Method::GET)
-        .uri(url)
-        .header(http::header::ACCEPT, "application/json")
-        .body(Vec::new())
-        .map_err(|_| DiscoveryError::InvalidUri)
+    form::http_request(
+        http::Method::GET,
+        url,
+        &[(http::header::ACCEPT, "application/json")],
+        Vec::new(),
+    )
+    .ok_or(DiscoveryError::InvalidUri)
 }
 
 /// The provider metadata Latchkey uses (RFC 8414 §2, OIDC Discovery §3).

@@ -179,20 +179,23 @@ pub(crate) fn post_form(
     authorization: Option<String>,
 ) -> Result<http::Request<Vec<u8>>, TokenRequestError> {
     form::check_endpoint(endpoint).map_err(TokenRequestError::Endpoint)?;
-    let mut builder = http::Request::builder()
-        .method(http::Method::POST)
-        .uri(endpoint)
-        .header(
+    let mut headers = vec![
+        (
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
-        )
-        .header(http::header::ACCEPT, "application/json");
-    if let Some(value) = authorization {
-        builder = builder.header(http::header::AUTHORIZATION, value);
+        ),
+        (http::header::ACCEPT, "application/json"),
+    ];
+    if let Some(value) = &authorization {
+        headers.push((http::header::AUTHORIZATION, value));
     }
-    builder
-        .body(form::encode(pairs).into_bytes())
-        .map_err(|_| TokenRequestError::InvalidUri)
+    form::http_request(
+        http::Method::POST,
+        endpoint,
+        &headers,
+        form::encode(pairs).into_bytes(),
+    )
+    .ok_or(TokenRequestError::InvalidUri)
 }
 
 /// An OAuth 2.0 error code (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6, RFC 7009 §2.2.1).
