@@ -177,7 +177,7 @@ pub fn parse_metadata(
     body: &[u8],
     expected_issuer: &str,
 ) -> Result<ProviderMetadata, DiscoveryError> {
-    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
         return Err(DiscoveryError::NotAnObject {
             body: form::truncate_body(body),
         });
@@ -227,26 +227,26 @@ pub fn parse_metadata(
         .map_err(bad)?,
         extra: Map::new(),
     };
-    for known in [
-        "issuer",
-        "authorization_endpoint",
-        "token_endpoint",
-        "userinfo_endpoint",
-        "jwks_uri",
-        "revocation_endpoint",
-        "end_session_endpoint",
-        "scopes_supported",
-        "response_types_supported",
-        "grant_types_supported",
-        "code_challenge_methods_supported",
-        "authorization_response_iss_parameter_supported",
-        "id_token_signing_alg_values_supported",
-        "token_endpoint_auth_methods_supported",
-    ] {
-        map.remove(known);
-    }
     Ok(ProviderMetadata {
-        extra: map,
+        extra: form::other_fields(
+            map,
+            &[
+                "issuer",
+                "authorization_endpoint",
+                "token_endpoint",
+                "userinfo_endpoint",
+                "jwks_uri",
+                "revocation_endpoint",
+                "end_session_endpoint",
+                "scopes_supported",
+                "response_types_supported",
+                "grant_types_supported",
+                "code_challenge_methods_supported",
+                "authorization_response_iss_parameter_supported",
+                "id_token_signing_alg_values_supported",
+                "token_endpoint_auth_methods_supported",
+            ],
+        ),
         ..metadata
     })
 }

@@ -170,6 +170,20 @@ pub(crate) fn body_fields(
     Some(map)
 }
 
+/// The members of `map` not named in `known`, for an `extra` field.
+///
+/// Copied into a new map rather than removed from `map`: `BTreeMap::remove` and its rebalancing
+/// were 3.7 KB of wasm, and insertion is already there for parsing.
+pub(crate) fn other_fields(map: Map<String, Value>, known: &[&str]) -> Map<String, Value> {
+    let mut other = Map::new();
+    for (name, value) in map {
+        if !known.contains(&name.as_str()) {
+            other.insert(name, value);
+        }
+    }
+    other
+}
+
 /// What is wrong with one field of a JSON document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FieldProblem {

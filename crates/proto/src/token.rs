@@ -409,7 +409,7 @@ pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenS
     let body = response.body();
     let status = response.status().as_u16();
     let fields = form::body_fields(response.headers().get(http::header::CONTENT_TYPE), body);
-    let Some(mut fields) = fields else {
+    let Some(fields) = fields else {
         return Err(if response.status().is_success() {
             TokenError::NotAnObject {
                 body: form::truncate_body(body),
@@ -476,16 +476,17 @@ pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenS
         Some(_) => return Err(bad(("scope", FieldProblem::NotAStringList))),
     };
     let id_token = form::opt_str(&fields, "id_token").map_err(bad)?;
-    for known in [
-        "access_token",
-        "token_type",
-        "expires_in",
-        "refresh_token",
-        "scope",
-        "id_token",
-    ] {
-        fields.remove(known);
-    }
+    let extra = form::other_fields(
+        fields,
+        &[
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "scope",
+            "id_token",
+        ],
+    );
     Ok(TokenSet {
         access_token: AccessToken::new(access_token),
         token_type: TokenType::Bearer,
@@ -493,7 +494,7 @@ pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenS
         refresh_token: refresh_token.map(RefreshToken::new),
         scope,
         id_token,
-        extra: fields,
+        extra,
     })
 }
 
