@@ -225,6 +225,11 @@ impl<'a> CompactJws<'a> {
         &self.header
     }
 
+    /// The protected header, by value (no copy of its map).
+    pub(crate) fn into_header(self) -> JwsHeader {
+        self.header
+    }
+
     /// `ASCII(BASE64URL(header) || '.' || BASE64URL(payload))`, what the signature covers.
     pub fn signing_input(&self) -> &[u8] {
         self.signing_input.as_bytes()

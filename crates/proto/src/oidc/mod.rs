@@ -187,7 +187,7 @@ pub async fn verify_id_token(
     now: u64,
 ) -> Result<VerifiedIdToken, IdTokenError> {
     let jws = CompactJws::parse(compact)?;
-    let header = jws.header().clone();
+    let header = jws.header();
     if let AlgPolicy::OneOf(allowed) = checks.algs {
         if !allowed.contains(&header.alg) {
             return Err(IdTokenError::AlgNotAllowed(header.alg));
@@ -197,7 +197,7 @@ pub async fn verify_id_token(
     if candidates.is_empty() {
         return Err(IdTokenError::NoMatchingKey {
             alg: header.alg,
-            kid: header.kid,
+            kid: header.kid.clone(),
         });
     }
     let mut last = VerifyError::BadSignature;
@@ -221,7 +221,7 @@ pub async fn verify_id_token(
     claims::check(&claims, header.alg, checks, now)?;
     Ok(VerifiedIdToken {
         raw: compact.to_owned(),
-        header,
+        header: jws.into_header(),
         claims,
     })
 }
