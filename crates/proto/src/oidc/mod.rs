@@ -88,7 +88,7 @@ pub enum IdTokenError {
     #[error("id token: alg {0} is not allowed for this provider")]
     AlgNotAllowed(JwsAlg),
     /// No key in the JWKS fits the header (re-fetch the JWKS once: keys rotate).
-    #[error("id token: no key in the JWKS matches (alg {alg}, kid {kid:?})")]
+    #[error("id token: no key in the JWKS matches (alg {alg}, kid {})", OptionDebug(.kid))]
     NoMatchingKey {
         /// The header's `alg`.
         alg: JwsAlg,
@@ -151,6 +151,23 @@ pub enum IdTokenError {
     /// `at_hash` does not match the access token.
     #[error("id token: at_hash does not match the access token")]
     AccessTokenHash,
+}
+
+/// Writes an `Option<String>` as `{:?}` does (`None`, `Some("…")`) without `Option`'s `Debug`,
+/// which brought the `debug_tuple` builders (1 KB of wasm) for this one message.
+struct OptionDebug<'a>(&'a Option<String>);
+
+impl core::fmt::Display for OptionDebug<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            None => f.write_str("None"),
+            Some(s) => {
+                f.write_str("Some(")?;
+                core::fmt::Debug::fmt(s.as_str(), f)?;
+                f.write_str(")")
+            }
+        }
+    }
 }
 
 /// An ID token whose signature and claims passed every check. Only [`verify_id_token`] makes
