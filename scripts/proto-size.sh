@@ -11,7 +11,8 @@
 #
 # Needs: the wasm32-unknown-unknown target, a wasm-bindgen matching tools/proto-size/Cargo.lock,
 # wasm-opt from `npm ci` (binaryen), gzip, brotli. Builds offline from the crates already
-# fetched; output under $CARGO_TARGET_DIR (default target/)/proto-size.
+# fetched; output under $CARGO_TARGET_DIR (default target/)/proto-size. To check that a change
+# keeps proto's behaviour, compare tools/proto-size/golden.js's output before and after.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$LATCHKEY_ROOT"
@@ -34,7 +35,9 @@ for tool in wasm-bindgen wasm-opt gzip brotli; do
 done
 
 if [[ $build == yes ]]; then
-  CARGO_TARGET_DIR=$target_dir cargo build --release --offline --locked -q \
+  # Not --locked: when proto's dependencies change, cargo brings tools/proto-size/Cargo.lock
+  # along (offline, from the crates the workspace has fetched) instead of failing.
+  CARGO_TARGET_DIR=$target_dir cargo build --release --offline -q \
     --manifest-path tools/proto-size/Cargo.toml --target wasm32-unknown-unknown
   rm -rf "$out"
   wasm-bindgen --target web --out-dir "$out" \
