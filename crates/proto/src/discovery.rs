@@ -91,7 +91,9 @@ pub fn openid_configuration_url(issuer: &str) -> Result<String, DiscoveryError> 
 /// issuer's path (`https://h/tenant` → `https://h/.well-known/oauth-authorization-server/tenant`).
 pub fn authorization_server_metadata_url(issuer: &str) -> Result<String, DiscoveryError> {
     check_issuer(issuer)?;
-    let scheme_end = issuer.find("://").map_or(0, |i| i + 3);
+    // check_issuer accepted it, so its first ':' starts "://" (a char search: no substring
+    // searcher in the wasm for this).
+    let scheme_end = issuer.find(':').map_or(0, |i| i + 3);
     let path_start = issuer[scheme_end..]
         .find('/')
         .map_or(issuer.len(), |i| scheme_end + i);
