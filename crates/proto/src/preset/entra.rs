@@ -200,8 +200,7 @@ impl<'a> ExpectedIssuer<'a> {
     }
 }
 
-/// The issuer of one tenant's tokens.
-/// [`ISSUER_TEMPLATE`] with `tid` in place of `{tenantid}`.
+/// The issuer of one tenant's tokens: [`ISSUER_TEMPLATE`] with `tid` in place of `{tenantid}`.
 fn tenant_issuer(tid: &str) -> String {
     [LOGIN_HOST, "/", tid, "/v2.0"].concat()
 }
