@@ -91,7 +91,9 @@ pub fn openid_configuration_url(issuer: &str) -> Result<String, DiscoveryError> 
 /// issuer's path (`https://h/tenant` → `https://h/.well-known/oauth-authorization-server/tenant`).
 pub fn authorization_server_metadata_url(issuer: &str) -> Result<String, DiscoveryError> {
     check_issuer(issuer)?;
-    let scheme_end = issuer.find("://").map_or(0, |i| i + 3);
+    // check_issuer accepted it, so its first ':' starts "://" (a char search: no substring
+    // searcher in the wasm for this).
+    let scheme_end = issuer.find(':').map_or(0, |i| i + 3);
     let path_start = issuer[scheme_end..]
         .find('/')
         .map_or(issuer.len(), |i| scheme_end + i);
@@ -104,12 +106,13 @@ pub fn authorization_server_metadata_url(issuer: &str) -> Result<String, Discove
 
 /// The GET request for a metadata document (or a JWKS).
 pub fn build_metadata_request(url: &str) -> Result<http::Request<Vec<u8>>, DiscoveryError> {
-    http::Request::builder()
-        .method(http::Method::GET)
-        .uri(url)
-        .header(http::header::ACCEPT, "application/json")
-        .body(Vec::new())
-        .map_err(|_| DiscoveryError::InvalidUri)
+    form::http_request(
+        http::Method::GET,
+        url,
+        &[(http::header::ACCEPT, "application/json")],
+        Vec::new(),
+    )
+    .ok_or(DiscoveryError::InvalidUri)
 }
 
 /// The provider metadata Latchkey uses (RFC 8414 §2, OIDC Discovery §3).
@@ -176,7 +179,7 @@ pub fn parse_metadata(
     body: &[u8],
     expected_issuer: &str,
 ) -> Result<ProviderMetadata, DiscoveryError> {
-    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
         return Err(DiscoveryError::NotAnObject {
             body: form::truncate_body(body),
         });
@@ -226,26 +229,26 @@ pub fn parse_metadata(
         .map_err(bad)?,
         extra: Map::new(),
     };
-    for known in [
-        "issuer",
-        "authorization_endpoint",
-        "token_endpoint",
-        "userinfo_endpoint",
-        "jwks_uri",
-        "revocation_endpoint",
-        "end_session_endpoint",
-        "scopes_supported",
-        "response_types_supported",
-        "grant_types_supported",
-        "code_challenge_methods_supported",
-        "authorization_response_iss_parameter_supported",
-        "id_token_signing_alg_values_supported",
-        "token_endpoint_auth_methods_supported",
-    ] {
-        map.remove(known);
-    }
     Ok(ProviderMetadata {
-        extra: map,
+        extra: form::other_fields(
+            map,
+            &[
+                "issuer",
+                "authorization_endpoint",
+                "token_endpoint",
+                "userinfo_endpoint",
+                "jwks_uri",
+                "revocation_endpoint",
+                "end_session_endpoint",
+                "scopes_supported",
+                "response_types_supported",
+                "grant_types_supported",
+                "code_challenge_methods_supported",
+                "authorization_response_iss_parameter_supported",
+                "id_token_signing_alg_values_supported",
+                "token_endpoint_auth_methods_supported",
+            ],
+        ),
         ..metadata
     })
 }

@@ -2,10 +2,13 @@
 //! OAuth 2.0 modules share.
 //!
 //! OAuth 2.0 puts request parameters in query strings and request bodies with the
-//! `application/x-www-form-urlencoded` encoding (RFC 6749 Appendix B, WHATWG URL §5), which is
-//! what the `form_urlencoded` crate implements (space becomes `+`). That is **not** the RFC 3986
-//! percent-encoding OAuth 1.0a signs with (RFC 5849 §3.6, `oauth1::percent`); the two must not
-//! be mixed.
+//! `application/x-www-form-urlencoded` encoding (RFC 6749 Appendix B, WHATWG URL §5.1–5.2:
+//! space becomes `+`). That is **not** the RFC 3986 percent-encoding OAuth 1.0a signs with
+//! (RFC 5849 §3.6, `oauth1::percent`); the two must not be mixed.
+//!
+//! The encoder and parser are the WHATWG algorithms written out, rather than the
+//! `form_urlencoded` crate, whose generic serializer and 768-byte table of `%XX` strings weighed
+//! about 3 KB of wasm; the tests check them against that crate.
 
 use serde_json::{Map, Value};
 
@@ -17,11 +20,70 @@ pub const MAX_KEPT_BODY: usize = 512;
 
 /// Encodes `pairs` as `application/x-www-form-urlencoded`, in the given order.
 pub fn encode(pairs: &[(&str, &str)]) -> String {
-    let mut ser = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        ser.append_pair(k, v);
+    let mut out = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode_component(name, &mut out);
+        out.push('=');
+        encode_component(value, &mut out);
     }
-    ser.finish()
+    out
+}
+
+/// The urlencoded byte serializer (WHATWG URL §5.2): ASCII letters, digits and `*-._` stay,
+/// space becomes `+`, every other byte `%XX` (upper-case hex).
+pub(crate) fn encode_component(text: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in text.bytes() {
+        match b {
+            b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
+}
+
+/// The urlencoded parser (WHATWG URL §5.1): `&`-separated sequences, empty ones skipped, the
+/// name up to the first `=`, then each side decoded by [`decode_component`].
+pub(crate) fn parse_pairs(input: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    input.split('&').filter(|s| !s.is_empty()).map(|sequence| {
+        let (name, value) = sequence.split_once('=').unwrap_or((sequence, ""));
+        (decode_component(name), decode_component(value))
+    })
+}
+
+/// `+` becomes space and `%` with two hex digits the byte they spell (a `%` without them
+/// stays), then the bytes are read as UTF-8 with replacement characters.
+fn decode_component(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex = |i: usize| bytes.get(i).and_then(|&c| char::from(c).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b'+', ..) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Appends `pairs` to `url`'s query, keeping any query it already has (RFC 6749 §3.1: the
@@ -48,16 +110,18 @@ pub struct DuplicateParameter(pub String);
 
 /// Decodes a form-encoded string, refusing any parameter name that appears twice.
 ///
-/// Linear in the input: the names seen are kept in a set, because a callback URL is
+/// O(n log n) in the input: the names seen are kept in a sorted set, because a callback URL is
 /// attacker-chosen and a pairwise scan was quadratic (20 000 parameters took seconds).
 pub fn parse_unique(input: &str) -> Result<Vec<(String, String)>, DuplicateParameter> {
-    let mut seen = std::collections::HashSet::new();
+    // The set is the keys of a JSON map: the B-tree the JSON parser already brings to the wasm,
+    // where a HashSet added 3 KB of hashing and hash table code.
+    let mut seen = Map::new();
     let mut out: Vec<(String, String)> = Vec::new();
-    for (k, v) in form_urlencoded::parse(input.as_bytes()) {
-        if !seen.insert(k.clone()) {
-            return Err(DuplicateParameter(k.into_owned()));
+    for (k, v) in parse_pairs(input) {
+        if seen.insert(k.clone(), Value::Null).is_some() {
+            return Err(DuplicateParameter(k));
         }
-        out.push((k.into_owned(), v.into_owned()));
+        out.push((k, v));
     }
     Ok(out)
 }
@@ -97,6 +161,28 @@ pub fn check_endpoint(url: &str) -> Result<(), EndpointProblem> {
         return Err(EndpointProblem::Fragment);
     }
     Ok(())
+}
+
+/// Builds a request with these headers, in order. `None` when the `http` crate refuses the URL or
+/// a header value (a byte outside visible ASCII and tab).
+///
+/// The fields are set directly rather than through `http::request::Builder`, whose generic
+/// `header` and `and_then` were instantiated once per argument type: several KB of wasm for the
+/// three requests the browser builds.
+pub(crate) fn http_request(
+    method: http::Method,
+    url: &str,
+    headers: &[(http::HeaderName, &str)],
+    body: Vec<u8>,
+) -> Option<http::Request<Vec<u8>>> {
+    let mut request = http::Request::new(body);
+    *request.method_mut() = method;
+    *request.uri_mut() = http::Uri::try_from(url).ok()?;
+    for (name, value) in headers {
+        let value = http::HeaderValue::from_str(value).ok()?;
+        request.headers_mut().try_append(name.clone(), value).ok()?;
+    }
+    Some(request)
 }
 
 /// Keeps at most [`MAX_KEPT_BODY`] bytes of `body` for an error message, cut on a character
@@ -142,10 +228,24 @@ pub(crate) fn body_fields(
         return None;
     }
     let mut map = Map::new();
-    for (k, v) in form_urlencoded::parse(text.trim().as_bytes()) {
-        map.insert(k.into_owned(), Value::String(v.into_owned()));
+    for (k, v) in parse_pairs(text.trim()) {
+        map.insert(k, Value::String(v));
     }
     Some(map)
+}
+
+/// The members of `map` not named in `known`, for an `extra` field.
+///
+/// Copied into a new map rather than removed from `map`: `BTreeMap::remove` and its rebalancing
+/// were 3.7 KB of wasm, and insertion is already there for parsing.
+pub(crate) fn other_fields(map: Map<String, Value>, known: &[&str]) -> Map<String, Value> {
+    let mut other = Map::new();
+    for (name, value) in map {
+        if !known.contains(&name.as_str()) {
+            other.insert(name, value);
+        }
+    }
+    other
 }
 
 /// What is wrong with one field of a JSON document.
@@ -342,5 +442,48 @@ mod tests {
                 .collect();
             prop_assert_eq!(decoded, pairs);
         }
+
+        #[test]
+        fn encode_matches_the_form_urlencoded_crate(pairs in proptest::collection::vec(("\\PC{0,12}", "[ -~]{0,24}"), 0..5)) {
+            let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let mut crate_ser = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &borrowed {
+                crate_ser.append_pair(k, v);
+            }
+            prop_assert_eq!(encode(&borrowed), crate_ser.finish());
+        }
+
+        #[test]
+        fn parse_matches_the_form_urlencoded_crate(input in "([a-z=&+%0-9A-Fa-f \\u{e9}\\u{1F600}]|%[0-9A-Fa-f]{0,2}|%[89a-fA-F][0-9a-fA-F]){0,30}") {
+            let ours: Vec<(String, String)> = parse_pairs(&input).collect();
+            let theirs: Vec<(String, String)> = form_urlencoded::parse(input.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            prop_assert_eq!(ours, theirs);
+        }
+    }
+
+    #[test]
+    fn parse_edge_cases_match_the_form_urlencoded_crate() {
+        for input in [
+            "", "&", "&&a", "=", "a", "a=", "=b", "a=b=c", "a+b=c+d", "%", "%4", "%41", "%4g",
+            "%%41", "%+1", "%2+", "%2B", "%e9", "%C3%A9", "%FF%FE", "a=%zz&b", "+", "a&&b",
+        ] {
+            let ours: Vec<(String, String)> = parse_pairs(input).collect();
+            let theirs: Vec<(String, String)> = form_urlencoded::parse(input.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            assert_eq!(ours, theirs, "{input:?}");
+        }
+        let all: String = (0u8..=127)
+            .map(char::from)
+            .chain(['é', '€', '😀'])
+            .collect();
+        let mut ours = String::new();
+        encode_component(&all, &mut ours);
+        assert_eq!(
+            ours,
+            form_urlencoded::byte_serialize(all.as_bytes()).collect::<String>()
+        );
     }
 }

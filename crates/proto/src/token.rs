@@ -23,8 +23,6 @@
 //! (Twitch); an error body with HTTP 200 (GitHub); a form-encoded body (GitHub without
 //! `Accept: application/json`).
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::callback::ValidatedCallback;
@@ -72,10 +70,12 @@ impl ClientAuth<'_> {
             }
             ClientAuth::SecretBasic { client_id, secret } => {
                 // §2.3.1: each part is form-encoded before joining, so a ':' in the id survives.
-                let id: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
-                let pw: String =
-                    form_urlencoded::byte_serialize(secret.secret().as_bytes()).collect();
-                Some(format!("Basic {}", STANDARD.encode(format!("{id}:{pw}"))))
+                let mut pair = String::new();
+                form::encode_component(client_id, &mut pair);
+                pair.push(':');
+                form::encode_component(secret.secret(), &mut pair);
+                let credentials = crate::b64::std_encode(pair.as_bytes());
+                Some(["Basic ", &credentials].concat())
             }
         }
     }
@@ -180,20 +180,23 @@ pub(crate) fn post_form(
     authorization: Option<String>,
 ) -> Result<http::Request<Vec<u8>>, TokenRequestError> {
     form::check_endpoint(endpoint).map_err(TokenRequestError::Endpoint)?;
-    let mut builder = http::Request::builder()
-        .method(http::Method::POST)
-        .uri(endpoint)
-        .header(
+    let mut headers = vec![
+        (
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
-        )
-        .header(http::header::ACCEPT, "application/json");
-    if let Some(value) = authorization {
-        builder = builder.header(http::header::AUTHORIZATION, value);
+        ),
+        (http::header::ACCEPT, "application/json"),
+    ];
+    if let Some(value) = &authorization {
+        headers.push((http::header::AUTHORIZATION, value));
     }
-    builder
-        .body(form::encode(pairs).into_bytes())
-        .map_err(|_| TokenRequestError::InvalidUri)
+    form::http_request(
+        http::Method::POST,
+        endpoint,
+        &headers,
+        form::encode(pairs).into_bytes(),
+    )
+    .ok_or(TokenRequestError::InvalidUri)
 }
 
 /// An OAuth 2.0 error code (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6, RFC 7009 §2.2.1).
@@ -407,7 +410,7 @@ pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenS
     let body = response.body();
     let status = response.status().as_u16();
     let fields = form::body_fields(response.headers().get(http::header::CONTENT_TYPE), body);
-    let Some(mut fields) = fields else {
+    let Some(fields) = fields else {
         return Err(if response.status().is_success() {
             TokenError::NotAnObject {
                 body: form::truncate_body(body),
@@ -474,16 +477,17 @@ pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenS
         Some(_) => return Err(bad(("scope", FieldProblem::NotAStringList))),
     };
     let id_token = form::opt_str(&fields, "id_token").map_err(bad)?;
-    for known in [
-        "access_token",
-        "token_type",
-        "expires_in",
-        "refresh_token",
-        "scope",
-        "id_token",
-    ] {
-        fields.remove(known);
-    }
+    let extra = form::other_fields(
+        fields,
+        &[
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "scope",
+            "id_token",
+        ],
+    );
     Ok(TokenSet {
         access_token: AccessToken::new(access_token),
         token_type: TokenType::Bearer,
@@ -491,7 +495,7 @@ pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenS
         refresh_token: refresh_token.map(RefreshToken::new),
         scope,
         id_token,
-        extra: fields,
+        extra,
     })
 }
 

@@ -1,8 +1,6 @@
 //! JWS compact serialization ([RFC 7515 §3.1, §7.1](https://www.rfc-editor.org/rfc/rfc7515#section-7.1))
 //! and the signature algorithms Latchkey accepts (RFC 7518 §3, RFC 8037 §3.1).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 /// An asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1).
@@ -176,13 +174,14 @@ pub struct CompactJws<'a> {
     signature: Vec<u8>,
 }
 
-fn b64(part: &str, what: &'static str) -> Result<Vec<u8>, JwsError> {
-    URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| JwsError::Base64(what))
+pub(super) fn b64(part: &str, what: &'static str) -> Result<Vec<u8>, JwsError> {
+    crate::b64::url_decode(part).ok_or(JwsError::Base64(what))
 }
 
-fn json_object(bytes: &[u8], what: &'static str) -> Result<Map<String, Value>, JwsError> {
+pub(super) fn json_object(
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<Map<String, Value>, JwsError> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(JwsError::Json(what)),
@@ -226,6 +225,11 @@ impl<'a> CompactJws<'a> {
         &self.header
     }
 
+    /// The protected header, by value (no copy of its map).
+    pub(crate) fn into_header(self) -> JwsHeader {
+        self.header
+    }
+
     /// `ASCII(BASE64URL(header) || '.' || BASE64URL(payload))`, what the signature covers.
     pub fn signing_input(&self) -> &[u8] {
         self.signing_input.as_bytes()
@@ -250,6 +254,8 @@ impl<'a> CompactJws<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
 
     fn enc(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)

@@ -405,3 +405,17 @@ mod signed {
         );
     }
 }
+
+#[test]
+fn no_matching_key_words_show_the_kid_as_debug_does() {
+    for kid in [None, Some("k\"1\n\u{7f}é".to_owned())] {
+        let e = IdTokenError::NoMatchingKey {
+            alg: JwsAlg::RS256,
+            kid: kid.clone(),
+        };
+        assert_eq!(
+            e.to_string(),
+            format!("id token: no key in the JWKS matches (alg RS256, kid {kid:?})")
+        );
+    }
+}

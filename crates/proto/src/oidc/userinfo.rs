@@ -71,16 +71,17 @@ pub fn build_userinfo_request(
     access_token: &AccessToken,
 ) -> Result<http::Request<Vec<u8>>, UserInfoError> {
     form::check_endpoint(endpoint).map_err(|_| UserInfoError::InvalidUri)?;
-    http::Request::builder()
-        .method(http::Method::GET)
-        .uri(endpoint)
-        .header(http::header::ACCEPT, "application/json")
-        .header(
-            http::header::AUTHORIZATION,
-            format!("Bearer {}", access_token.secret()),
-        )
-        .body(Vec::new())
-        .map_err(|_| UserInfoError::InvalidUri)
+    let bearer = ["Bearer ", access_token.secret()].concat();
+    form::http_request(
+        http::Method::GET,
+        endpoint,
+        &[
+            (http::header::ACCEPT, "application/json"),
+            (http::header::AUTHORIZATION, &bearer),
+        ],
+        Vec::new(),
+    )
+    .ok_or(UserInfoError::InvalidUri)
 }
 
 /// Parses a UserInfo response and checks its `sub` against the ID token's `expected_sub`

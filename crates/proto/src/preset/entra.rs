@@ -200,9 +200,9 @@ impl<'a> ExpectedIssuer<'a> {
     }
 }
 
-/// The issuer of one tenant's tokens.
+/// The issuer of one tenant's tokens: [`ISSUER_TEMPLATE`] with `tid` in place of `{tenantid}`.
 fn tenant_issuer(tid: &str) -> String {
-    ISSUER_TEMPLATE.replace("{tenantid}", tid)
+    [LOGIN_HOST, "/", tid, "/v2.0"].concat()
 }
 
 #[cfg(test)]
@@ -231,6 +231,16 @@ mod tests {
             assert!(
                 matches!(Tenant::parse(bad), Err(TenantError::Invalid(_))),
                 "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tenant_issuer_fills_the_template() {
+        for tid in [TID, CONSUMERS_TENANT_ID, "", "{tenantid}"] {
+            assert_eq!(
+                tenant_issuer(tid),
+                ISSUER_TEMPLATE.replace("{tenantid}", tid)
             );
         }
     }
