@@ -70,11 +70,10 @@ impl ClientAuth<'_> {
             }
             ClientAuth::SecretBasic { client_id, secret } => {
                 // §2.3.1: each part is form-encoded before joining, so a ':' in the id survives.
-                let mut pair = String::new();
-                form::encode_component(client_id, &mut pair);
-                pair.push(':');
-                form::encode_component(secret.secret(), &mut pair);
-                let credentials = crate::b64::std_encode(pair.as_bytes());
+                let id: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+                let pw: String =
+                    form_urlencoded::byte_serialize(secret.secret().as_bytes()).collect();
+                let credentials = crate::b64::std_encode([&id, ":", &pw].concat().as_bytes());
                 Some(["Basic ", &credentials].concat())
             }
         }
