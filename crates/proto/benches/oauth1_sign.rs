@@ -126,7 +126,11 @@ fn main() {
             consumer: ConsumerCredential::Secret(&consumer),
             token_secret: Some(&token),
         };
-        match sign_request(&typical_request(&form()), &credentials) {
+        match sign_request(
+            &typical_request(&form()),
+            &credentials,
+            &mut rand::thread_rng(),
+        ) {
             Ok(signed) => println!("{}", signed.authorization_header),
             Err(e) => {
                 eprintln!("oauth1_sign: the benchmarked request does not sign: {e}");

@@ -29,6 +29,9 @@
 //! After the redirect back, [`crate::callback::validate_callback`] checks the response against
 //! the [`PendingFlow`] and [`crate::token::build_code_request`] consumes its verifier.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
 use crate::form::{self, EndpointProblem};
 use crate::pkce::{Challenge, PkceError, Verifier};
 use crate::secret::{Nonce, State};
@@ -105,7 +108,7 @@ fn random_token(field: &'static str, bytes: &[u8]) -> Result<String, AuthorizeEr
             got: bytes.len(),
         });
     }
-    Ok(crate::b64::url_encode(bytes))
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Everything the authorization URL carries (RFC 6749 §4.1.1, OIDC Core §3.1.2.1).

@@ -6,7 +6,6 @@
 #![warn(missing_docs)]
 
 pub mod authorize;
-mod b64;
 pub mod callback;
 pub mod discovery;
 pub mod form;

@@ -13,6 +13,8 @@
 //! Only the `S256` method exists: `plain` gives no protection when the authorization request
 //! leaks, and every provider Latchkey targets supports `S256`.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 /// Fewest random bytes accepted: 32 bytes give the 43-character minimum verifier
@@ -44,7 +46,7 @@ impl Verifier {
         if !(MIN_RANDOM_BYTES..=MAX_RANDOM_BYTES).contains(&bytes.len()) {
             return Err(PkceError::RandomLength(bytes.len()));
         }
-        Ok(Self(crate::b64::url_encode(bytes)))
+        Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
     }
 
     /// Takes back a verifier that was stored (the pending flow) or relayed (the companion's
@@ -64,7 +66,7 @@ impl Verifier {
 
     /// The `S256` challenge: `BASE64URL(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2).
     pub fn challenge(&self) -> Challenge {
-        Challenge(crate::b64::url_encode(&Sha256::digest(self.0.as_bytes())))
+        Challenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
     }
 
     /// The verifier itself.

@@ -23,6 +23,8 @@
 //! (Twitch); an error body with HTTP 200 (GitHub); a form-encoded body (GitHub without
 //! `Accept: application/json`).
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::callback::ValidatedCallback;
@@ -73,8 +75,7 @@ impl ClientAuth<'_> {
                 let id: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
                 let pw: String =
                     form_urlencoded::byte_serialize(secret.secret().as_bytes()).collect();
-                let credentials = crate::b64::std_encode([&id, ":", &pw].concat().as_bytes());
-                Some(["Basic ", &credentials].concat())
+                Some(format!("Basic {}", STANDARD.encode(format!("{id}:{pw}"))))
             }
         }
     }

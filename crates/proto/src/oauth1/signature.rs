@@ -24,6 +24,7 @@
 //! [RFC 5849 §3.4.2]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2
 //! [§3.4.4]: https://www.rfc-editor.org/rfc/rfc5849#section-3.4.4
 
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use rand_core::CryptoRngCore;
 
@@ -191,7 +192,7 @@ fn hmac_base64<M: Mac + hmac::digest::KeyInit>(key: &[u8], text: &[u8]) -> Strin
         Err(_) => return String::new(),
     };
     mac.update(text);
-    crate::b64::std_encode(&mac.finalize().into_bytes())
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// Signs a signature base string (RFC 5849 §3.4.2–§3.4.4) and returns the base64 signature.
@@ -263,7 +264,7 @@ fn sign_rsa(
         _ => return Err(SignError::NeedsSharedSecret(method)),
     }
     .map_err(|e| SignError::Rsa(e.to_string()))?;
-    Ok(crate::b64::std_encode(&signature))
+    Ok(base64::engine::general_purpose::STANDARD.encode(signature))
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! ID token claims (OIDC Core §2) and their validation (§3.1.3.7, §12.2 for refreshes).
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -174,7 +176,7 @@ pub fn at_hash(alg: JwsAlg, access_token: &str) -> String {
         HashKind::Sha384 => Sha384::digest(access_token.as_bytes()).to_vec(),
         HashKind::Sha512 => Sha512::digest(access_token.as_bytes()).to_vec(),
     };
-    crate::b64::url_encode(&digest[..digest.len() / 2])
+    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
 
 /// Applies every claim check (OIDC Core §3.1.3.7 steps 2–3, 9–11, §3.1.3.6, §12.2).

@@ -1,6 +1,8 @@
 //! JWS compact serialization ([RFC 7515 §3.1, §7.1](https://www.rfc-editor.org/rfc/rfc7515#section-7.1))
 //! and the signature algorithms Latchkey accepts (RFC 7518 §3, RFC 8037 §3.1).
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::{Map, Value};
 
 /// An asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1).
@@ -174,14 +176,13 @@ pub struct CompactJws<'a> {
     signature: Vec<u8>,
 }
 
-pub(super) fn b64(part: &str, what: &'static str) -> Result<Vec<u8>, JwsError> {
-    crate::b64::url_decode(part).ok_or(JwsError::Base64(what))
+fn b64(part: &str, what: &'static str) -> Result<Vec<u8>, JwsError> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| JwsError::Base64(what))
 }
 
-pub(super) fn json_object(
-    bytes: &[u8],
-    what: &'static str,
-) -> Result<Map<String, Value>, JwsError> {
+fn json_object(bytes: &[u8], what: &'static str) -> Result<Map<String, Value>, JwsError> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(JwsError::Json(what)),
@@ -254,8 +255,6 @@ impl<'a> CompactJws<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine as _;
 
     fn enc(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)

@@ -5,6 +5,8 @@
 //!
 //! Its future is always ready, so a synchronous caller may use [`NativeVerifier::verify_now`].
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use rsa::signature::Verifier as _;
 use sha2::{Sha256, Sha384, Sha512};
 
@@ -19,7 +21,9 @@ pub struct NativeVerifier;
 
 fn member(value: &Option<String>, name: &'static str) -> Result<Vec<u8>, VerifyError> {
     let v = value.as_deref().ok_or(VerifyError::InvalidKey(name))?;
-    crate::b64::url_decode(v).ok_or(VerifyError::InvalidKey(name))
+    URL_SAFE_NO_PAD
+        .decode(v)
+        .map_err(|_| VerifyError::InvalidKey(name))
 }
 
 fn rsa_key(key: &Jwk) -> Result<rsa::RsaPublicKey, VerifyError> {

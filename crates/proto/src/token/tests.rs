@@ -1,7 +1,5 @@
 //! Token request building and response parsing, one test per quirk and error path.
 use super::*;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use proptest::prelude::*;
 
 fn response(status: u16, content_type: &str, body: &str) -> http::Response<Vec<u8>> {

@@ -3,7 +3,6 @@
 use super::*;
 use crate::oauth1::base_string::{signature_base_string, Body};
 use crate::oauth1::test_rng;
-use base64::Engine as _;
 
 fn hmac_sha1(base: &str, consumer: &str, token: &str) -> String {
     let consumer = ConsumerSecret::new(consumer);
