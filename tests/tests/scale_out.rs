@@ -192,10 +192,12 @@ async fn an_oauth2_sign_in_through_nginx_works() {
         b.url().await.starts_with(&s.nginx.origin()),
         "back on the app"
     );
-    let callback = s.nginx.wait_routed("/callback", 1).await;
+    // The provider's own redirect URI, `<public_url>/callback/<id>`.
+    let callback_path = format!("/callback/{}", latchkey_e2e::DOT_ID);
+    let callback = s.nginx.wait_routed(&callback_path, 1).await;
     assert_eq!(
         callback[0].status, 200,
-        "nginx served /callback: {callback:?}"
+        "nginx served {callback_path}: {callback:?}"
     );
     let out = api_call(b, "GET", "/me", None).await;
     assert_eq!(out.code(), Some(200), "the API call works: {out:?}");
