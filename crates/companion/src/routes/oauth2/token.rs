@@ -52,7 +52,7 @@ pub async fn token(
                 .into(),
         )
     })?;
-    let expected = p.browser.redirect_uri(&state.config().server, &p.id);
+    let expected = p.browser.redirect_uri(&state.config().server, p.id);
     if params.require("redirect_uri")? != expected {
         return Err(ApiError::BadRequest(
             format!("redirect_uri must be {expected:?}, this provider's redirect URI").into(),
