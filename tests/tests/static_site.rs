@@ -3,9 +3,9 @@
 //! (OAuth 1.0a through the companion), in headless Chromium (issue "Latchkey on any static
 //! page").
 
-use latchkey_e2e::flows::sign_in_label;
+use latchkey_e2e::flows::{dot_to_consent, flask_to_consent, sign_in_label};
 use latchkey_e2e::static_site::{Site, SiteOptions};
-use latchkey_e2e::{Browser, DEMO_PASSWORD, DEMO_USER, DOT_NAME, FLASK_NAME};
+use latchkey_e2e::{Browser, DEMO_USER, DOT_NAME};
 
 /// Console errors other than Chromium's favicon probe and the embed's own reports of a
 /// failure (which a test that provokes one expects).
@@ -18,23 +18,10 @@ async fn unexpected_console_errors(b: &Browser) -> Vec<String> {
         .collect()
 }
 
-/// On a page of the site: waits for the DOT button, signs in at DOT and waits to be back.
+/// On a page of the site: "Sign in with Django OAuth Toolkit", DOT's login and consent.
 async fn dot_sign_in_from(site: &Site) {
-    let b = &site.browser;
-    let dot = site.dot.base_url();
-    b.click_button(&sign_in_label(DOT_NAME)).await;
-    b.wait_for_url(&dot).await;
-    b.wait_until("DOT's login or consent page", || async {
-        b.exists("#login-form").await || b.exists("#authorizationForm").await
-    })
-    .await;
-    if b.exists("#login-form").await {
-        b.fill("#id_username", DEMO_USER).await;
-        b.fill("#id_password", DEMO_PASSWORD).await;
-        b.click_button("Sign in").await;
-    }
-    b.find("#authorizationForm").await;
-    b.click_button("Authorize").await;
+    dot_to_consent(&site.browser, &site.dot.base_url()).await;
+    site.browser.click_button("Authorize").await;
 }
 
 async fn call_api(site: &Site) -> String {
@@ -127,18 +114,7 @@ async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_an
     let b = &site.browser;
     b.goto(&site.page("api.html")).await;
     let flask = site.flask.base_url();
-    b.click_button(&sign_in_label(FLASK_NAME)).await;
-    b.wait_for_url(&flask).await;
-    b.wait_until("the Flask provider's login or consent page", || async {
-        b.exists("#login-form").await || b.exists("#consent-form").await
-    })
-    .await;
-    if b.exists("#login-form").await {
-        b.fill("#username", DEMO_USER).await;
-        b.fill("#password", DEMO_PASSWORD).await;
-        b.click_button("Sign in").await;
-    }
-    b.find("#consent-form").await;
+    flask_to_consent(b, &flask).await;
     b.click_button("Authorize").await;
     b.wait_until("back on the site, signed in", || async {
         !b.url().await.starts_with(&flask) && site.user_name().await.is_some()
@@ -168,18 +144,7 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
     let site = Site::start(SiteOptions::default()).await;
     let b = &site.browser;
     b.goto(&site.page("")).await;
-    b.click_button(&sign_in_label(DOT_NAME)).await;
-    b.wait_for_url(&site.dot.base_url()).await;
-    b.wait_until("DOT's login or consent page", || async {
-        b.exists("#login-form").await || b.exists("#authorizationForm").await
-    })
-    .await;
-    if b.exists("#login-form").await {
-        b.fill("#id_username", DEMO_USER).await;
-        b.fill("#id_password", DEMO_PASSWORD).await;
-        b.click_button("Sign in").await;
-    }
-    b.find("#authorizationForm").await;
+    dot_to_consent(b, &site.dot.base_url()).await;
     b.click_button("Cancel").await;
     b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
         .await;
