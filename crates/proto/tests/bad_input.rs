@@ -1377,8 +1377,13 @@ fn oauth1_request_token_responses_that_must_be_refused() {
             |e| matches!(e, E::CallbackNotConfirmed { .. }),
         ),
         case(
-            "oauth_callback_confirmed=TRUE",
-            form_200("oauth_token=t&oauth_token_secret=s&oauth_callback_confirmed=TRUE"),
+            "oauth_callback_confirmed=yes",
+            form_200("oauth_token=t&oauth_token_secret=s&oauth_callback_confirmed=yes"),
+            |e| matches!(e, E::CallbackNotConfirmed { .. }),
+        ),
+        case(
+            "oauth_callback_confirmed empty",
+            form_200("oauth_token=t&oauth_token_secret=s&oauth_callback_confirmed="),
             |e| matches!(e, E::CallbackNotConfirmed { .. }),
         ),
         case(

@@ -248,7 +248,10 @@ pub fn parse_request_token_response(
     let token = field(&fields, "oauth_token").ok_or_else(|| missing("oauth_token"))?;
     let secret =
         field(&fields, "oauth_token_secret").ok_or_else(|| missing("oauth_token_secret"))?;
-    if field(&fields, "oauth_callback_confirmed") != Some("true") {
+    // RFC 5849 §2.1 says `true`; a provider built on Authlib answers `True` (Python's
+    // spelling). Any case of "true" means the same, so it is accepted; absent, `false` or
+    // anything else is still an OAuth 1.0 provider and refused.
+    if !field(&fields, "oauth_callback_confirmed").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         return Err(RequestTokenError::CallbackNotConfirmed {
             body: redacted_excerpt(body),
         });

@@ -122,6 +122,18 @@ fn request_token_response_is_parsed() {
     assert_eq!(creds.secret.secret(), "hdhd0244k9j7ao03");
 }
 
+/// Issue 18: a provider built on Authlib answers `oauth_callback_confirmed=True`; any case of
+/// `true` means what RFC 5849 §2.1 asks for.
+#[test]
+fn callback_confirmed_in_any_case_of_true_is_accepted() {
+    for value in ["true", "True", "TRUE"] {
+        let body = format!("oauth_token=a&oauth_token_secret=b&oauth_callback_confirmed={value}");
+        let creds = parse_request_token_response(response(200, &body))
+            .unwrap_or_else(|e| panic!("{value}: {e}"));
+        assert_eq!(creds.token, "a", "{value}");
+    }
+}
+
 #[test]
 fn request_token_response_needs_callback_confirmed() {
     for body in [
