@@ -390,17 +390,20 @@ async fn sign_out_revokes_at_dot(refresh_in: RefreshTokenIn) {
         "no session left in storage"
     );
     if refresh_in == RefreshTokenIn::Companion {
-        // The companion's refresh-token cookie is gone too: a refresh from the page fails.
-        let status = b
-            .fetch_status(
-                &format!("/oauth2/{DOT_ID}/refresh"),
-                "{method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: ''}",
+        // The companion's refresh-token cookie is gone too: a refresh from the page is the
+        // companion's own RFC 6749 §5.2 refusal, exactly.
+        let answer = b
+            .js(
+                "return fetch(arguments[0], {method: 'POST', headers: \
+                   {'Content-Type': 'application/x-www-form-urlencoded'}, body: ''})\
+                   .then(r => r.json().then(j => [r.status, j.error]), e => ['error: ' + e, null]);",
+                vec![serde_json::json!(format!("/oauth2/{DOT_ID}/refresh"))],
             )
             .await;
-        assert_ne!(
-            status,
-            serde_json::json!(200),
-            "a refresh through the companion after sign-out must fail"
+        assert_eq!(
+            answer,
+            serde_json::json!([400, "invalid_grant"]),
+            "a refresh through the companion after sign-out must be refused as invalid_grant"
         );
     }
 }

@@ -62,7 +62,11 @@ pub mod words;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 #[cfg(all(test, target_arch = "wasm32"))]
+mod callback_browser_tests;
+#[cfg(all(test, target_arch = "wasm32"))]
 mod fault_browser_tests;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod session_browser_tests;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod spent_tokens_browser_tests;
 
