@@ -37,15 +37,6 @@ pub enum Source {
     Storage,
 }
 
-/// The showcase's callback routes: `/callback` and `/callback/<id>` (the default redirect
-/// URIs, one per provider).
-fn is_callback_route(path: &str) -> bool {
-    path == latchkey_proto::redirect_uri::DEFAULT_PATH
-        || path
-            .strip_prefix(latchkey_proto::redirect_uri::DEFAULT_PATH)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
 /// A status subscriber, with the number that unsubscribes it.
 type Subscriber = (u64, Rc<dyn Fn(&AuthStatus)>);
 
@@ -114,7 +105,7 @@ impl Engine {
                 self.complete_callback(navigate);
                 return;
             }
-        } else if page::pathname().is_ok_and(|p| is_callback_route(&p)) {
+        } else if page::pathname().is_ok_and(|p| return_to::is_callback_route(&p)) {
             self.set(AuthStatus::Working {
                 step: words::step_checking("the provider"),
             });

@@ -8,9 +8,6 @@
 /// The longest return path kept; longer ones become `/`.
 const MAX_LEN: usize = 2048;
 
-/// The callback page itself: returning there would loop.
-const CALLBACK_PATH: &str = "/callback";
-
 /// A same-origin path (with query and fragment) or `/`.
 pub fn sanitize(candidate: &str) -> String {
     if is_safe(candidate) {
@@ -34,7 +31,14 @@ fn is_safe(p: &str) -> bool {
     }
     let path_end = p.find(['?', '#']).unwrap_or(p.len());
     let path = &p[..path_end];
-    path != CALLBACK_PATH && !path.starts_with("/callback/")
+    !is_callback_route(path)
+}
+
+/// The callback routes: `/callback` and `/callback/<id>` (the default redirect URIs, one per
+/// provider). A page there finishes a sign-in; returning there after one would loop.
+pub fn is_callback_route(path: &str) -> bool {
+    path.strip_prefix(latchkey_proto::redirect_uri::DEFAULT_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// True when the address carries an authorization response (RFC 6749 §4.1.2): a `state`
