@@ -239,15 +239,13 @@ fn fetch_arguments(
         .ok_or_else(|| format!("the method {method_name} is not supported"))?;
     let headers = match field("headers") {
         // `new Headers(x)` takes a Headers, an array of pairs or a record alike.
-        Some(h) => Headers::new_with_str_sequence_sequence(&h).map_err(|_| {
+        Some(h) => Some(Headers::new_with_str_sequence_sequence(&h).map_err(|_| {
             "init.headers is not a Headers, an array of pairs or an object".to_owned()
-        })?,
-        None => request
-            .map(|r| r.headers())
-            .unwrap_or_else(|| Headers::new().unwrap_or_else(|_| unreachable_headers())),
+        })?),
+        None => request.map(|r| r.headers()),
     };
     let mut pairs = Vec::new();
-    if let Ok(Some(iter)) = js_sys::try_iter(&headers) {
+    if let Some(Ok(Some(iter))) = headers.map(|h| js_sys::try_iter(&h)) {
         for entry in iter.flatten() {
             let pair = Array::from(&entry);
             if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
@@ -273,11 +271,6 @@ fn fetch_arguments(
             headers: pairs,
         },
     ))
-}
-
-fn unreachable_headers() -> Headers {
-    // `new Headers()` cannot fail in a browser; an empty object stands in if it ever did.
-    Object::new().unchecked_into()
 }
 
 /// The provider's answer as a `Response` (status, headers, body).
