@@ -27,17 +27,19 @@ run() {
 
 export LATCHKEY_DIST="$LATCHKEY_ROOT/dist"
 export LATCHKEY_SITE_DIST="$LATCHKEY_ROOT/target/site"
+export LATCHKEY_MINIMAL_DIST="$LATCHKEY_ROOT/examples/leptos-minimal/dist"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 
 run fmt          cargo fmt --all --check
 run doc-cites    scripts/check-doc-citations.sh
 run clippy       cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
-run clippy-wasm  cargo clippy -p latchkey-app -p latchkey-client -p latchkey-embed -p latchkey-proto --target wasm32-unknown-unknown --locked -- -D warnings
+run clippy-wasm  cargo clippy -p latchkey-app -p latchkey-client -p latchkey-embed -p latchkey-leptos -p latchkey-leptos-minimal -p latchkey-proto --target wasm32-unknown-unknown --locked -- -D warnings
 run unit-tests   cargo test --workspace --exclude latchkey-e2e --all-features --locked --no-fail-fast
 run wasm-tests   cargo test -p latchkey-client --target wasm32-unknown-unknown --locked
 run app-build    trunk build --release
 run site-build   bash scripts/build-site.sh "$LATCHKEY_SITE_DIST"
+run minimal-build bash -c "cd examples/leptos-minimal && trunk build --release"
 run companion    cargo build -p latchkey-companion --locked
 run e2e-tests    cargo test -p latchkey-e2e --locked --no-fail-fast -- --test-threads=1
 

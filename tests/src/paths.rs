@@ -33,6 +33,22 @@ pub fn dist_dir() -> PathBuf {
     dir
 }
 
+/// The built minimal Leptos example: `$LATCHKEY_MINIMAL_DIST`, or
+/// `<repo>/examples/leptos-minimal/dist`. Panics with the command to run when it has no
+/// `index.html`.
+pub fn minimal_dist_dir() -> PathBuf {
+    let dir = std::env::var_os("LATCHKEY_MINIMAL_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("examples/leptos-minimal/dist"));
+    assert!(
+        dir.join("index.html").is_file(),
+        "the minimal example is not built: {} has no index.html. Build it with \
+         `trunk build --release` in examples/leptos-minimal (or set LATCHKEY_MINIMAL_DIST).",
+        dir.display()
+    );
+    dir
+}
+
 /// The companion binary: `$LATCHKEY_BIN`, or `target/debug/latchkey`. Panics with the command
 /// to run when it is not there.
 pub fn latchkey_bin() -> PathBuf {

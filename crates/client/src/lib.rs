@@ -56,6 +56,7 @@ mod signout;
 mod spent_tokens;
 mod status;
 mod storage_mode;
+mod user;
 pub mod webcrypto;
 pub mod words;
 
@@ -76,3 +77,4 @@ pub use client::{Client, Subscription};
 pub use errors::{ApiError, CallbackError, DiscoveryError, RefreshError, SignOutError, StartError};
 pub use signout::ProviderLogout;
 pub use status::{AuthFailure, AuthStatus, RetryAction, SessionView};
+pub use user::User;

@@ -1,0 +1,260 @@
+//! The context: [`provide_latchkey`] makes it, [`use_latchkey`] reads it, and
+//! [`Latchkey`] is the handle every view and component holds.
+
+use latchkey_client::browser::page;
+use latchkey_client::config::{self, ConfigError};
+use latchkey_client::{
+    ApiAnswer, ApiError, ApiMethod, ApiRequest, ApiResult, AuthStatus, Client, RetryAction,
+    SessionView, Subscription, User,
+};
+use latchkey_proto::public_config::{PublicConfig, PublicProvider};
+use leptos::prelude::*;
+
+use crate::status::{Status, NOT_PROVIDED};
+
+/// How far the configuration got.
+#[derive(Debug, Clone, PartialEq)]
+enum Setup {
+    Loading,
+    Ready(PublicConfig),
+    Failed(ConfigError),
+    NotProvided,
+}
+
+/// Sign-in for the views below [`provide_latchkey`]: a `Copy` handle whose reads are
+/// reactive (call them inside a closure in `view!`, an `Effect` or a `Memo`).
+#[derive(Clone, Copy)]
+pub struct Latchkey {
+    auth: RwSignal<AuthStatus>,
+    setup: RwSignal<Setup>,
+    config_url: StoredValue<String>,
+    client: StoredValue<Option<(Client, Subscription)>, LocalStorage>,
+}
+
+/// Provides sign-in to this component and its descendants, and starts it: loads the
+/// configuration at `config_url` (e.g. `"/latchkey.json"`), finishes a sign-in whose
+/// answer is in the current address, whatever the route (then puts the person back on
+/// the page where they pressed the button, through the history API, so the app's router
+/// follows), or restores a stored session. Call it once, in the root component.
+pub fn provide_latchkey(config_url: &str) -> Latchkey {
+    let latchkey = Latchkey {
+        auth: RwSignal::new(AuthStatus::Restoring),
+        setup: RwSignal::new(Setup::Loading),
+        config_url: StoredValue::new(config_url.to_owned()),
+        client: StoredValue::new_local(None),
+    };
+    provide_context(latchkey);
+    latchkey.reload();
+    latchkey
+}
+
+/// The handle [`provide_latchkey`] provided.
+///
+/// # Panics
+/// In a debug build, when no ancestor called [`provide_latchkey`], with a message that
+/// names the fix. A release build does not panic: every read says
+/// [`Status::Unavailable`] with the same words, and the components show them.
+pub fn use_latchkey() -> Latchkey {
+    if let Some(latchkey) = use_context::<Latchkey>() {
+        return latchkey;
+    }
+    if cfg!(debug_assertions) {
+        panic!("{NOT_PROVIDED}");
+    }
+    Latchkey {
+        auth: RwSignal::new(AuthStatus::SignedOut),
+        setup: RwSignal::new(Setup::NotProvided),
+        config_url: StoredValue::new(String::new()),
+        client: StoredValue::new_local(None),
+    }
+}
+
+/// After a sign-in finished here: the address becomes the page it started on, and a
+/// `popstate` tells the router (leptos_router, or any other) to show that page. The
+/// session lives in this page's memory, so it must not load a new document.
+fn return_to(target: &str) {
+    if let Err(e) = page::replace_url(target) {
+        leptos::logging::warn!("latchkey: {e}");
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(event) = web_sys::PopStateEvent::new("popstate") {
+        let _ = window.dispatch_event(&event);
+    }
+}
+
+impl Latchkey {
+    fn client(&self) -> Option<Client> {
+        self.client
+            .try_with_value(|c| c.as_ref().map(|(client, _)| client.clone()))
+            .flatten()
+    }
+
+    fn start(self, config: PublicConfig) {
+        let client = Client::new(config.clone());
+        let auth = self.auth;
+        let subscription = client.subscribe(move |status| {
+            auth.try_set(status.clone());
+        });
+        self.client
+            .try_set_value(Some((client.clone(), subscription)));
+        self.setup.try_set(Setup::Ready(config));
+        client.start_finishing_callbacks(return_to);
+    }
+
+    /// Loads the configuration again (the "Try again" of [`Status::Unavailable`]). Once a
+    /// configuration has loaded, it stays: this does nothing.
+    pub fn reload(&self) {
+        let this = *self;
+        if matches!(
+            self.setup.get_untracked(),
+            Setup::Ready(_) | Setup::NotProvided
+        ) {
+            return;
+        }
+        self.setup.set(Setup::Loading);
+        let url = self.config_url.get_value();
+        leptos::task::spawn_local(async move {
+            match config::load(&url).await {
+                Ok(config) => this.start(config),
+                Err(e) => {
+                    this.setup.try_set(Setup::Failed(e));
+                }
+            }
+        });
+    }
+
+    /// Where sign-in stands (reactive).
+    pub fn status(&self) -> Signal<Status> {
+        let (auth, setup, url) = (self.auth, self.setup, self.config_url);
+        Signal::derive(move || match setup.get() {
+            Setup::Loading => Status::Restoring,
+            Setup::Ready(_) => auth.with(Status::of),
+            Setup::Failed(e) => Status::config_failed(&e, &url.get_value()),
+            Setup::NotProvided => Status::Unavailable {
+                reason: NOT_PROVIDED.to_owned(),
+            },
+        })
+    }
+
+    /// Who is signed in, or `None` (reactive).
+    pub fn user(&self) -> Signal<Option<User>> {
+        let auth = self.auth;
+        Signal::derive(move || auth.with(User::of))
+    }
+
+    /// The whole signed-in session as the client shows it (scopes, expiry, claims, a
+    /// problem found while signed in), or `None`; never a token (reactive).
+    pub fn session(&self) -> Signal<Option<SessionView>> {
+        let auth = self.auth;
+        Signal::derive(move || match auth.get() {
+            AuthStatus::SignedIn(view) => Some(view),
+            _ => None,
+        })
+    }
+
+    /// The providers of the configuration, in its order; empty until it has loaded
+    /// (reactive).
+    pub fn providers(&self) -> Signal<Vec<PublicProvider>> {
+        let setup = self.setup;
+        Signal::derive(move || match setup.get() {
+            Setup::Ready(config) => config.providers,
+            _ => Vec::new(),
+        })
+    }
+
+    /// Why the configuration did not load, if it did not (reactive): for a page that
+    /// explains a missing `latchkey.json` differently from a broken one.
+    pub fn config_error(&self) -> Signal<Option<ConfigError>> {
+        let setup = self.setup;
+        Signal::derive(move || match setup.get() {
+            Setup::Failed(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// Starts signing in with the provider whose `id` is given; the page leaves for the
+    /// provider. Progress and failures (an unknown id among them) arrive in
+    /// [`Latchkey::status`]. Before the configuration has loaded this does nothing.
+    pub fn sign_in(&self, provider_id: &str) {
+        if let Some(client) = self.client() {
+            client.sign_in(provider_id);
+        }
+    }
+
+    /// Signs out: revokes the tokens where the provider can, forgets the session in every
+    /// tab, then leaves for the provider's logout page when it has one.
+    pub fn sign_out(&self) {
+        if let Some(client) = self.client() {
+            client.sign_out();
+        }
+    }
+
+    /// Runs a failure's retry action ([`Status::Failed`]).
+    pub fn retry(&self, action: RetryAction) {
+        if let Some(client) = self.client() {
+            client.retry(action);
+        }
+    }
+
+    /// Clears a failure.
+    pub fn dismiss(&self) {
+        if let Some(client) = self.client() {
+            client.dismiss();
+        }
+    }
+
+    /// The authorized fetch, the same as the embed's `latchkey.fetch`: `url` must be under
+    /// the signed-in provider's `api_base` (a relative one is joined to it); the access
+    /// token goes only there, or an OAuth 1.0a call goes through the companion's signing
+    /// proxy. On a 401 the session is renewed once and the call repeated. Any HTTP status
+    /// is an `Ok`; an `Err` says in words why no call was made or no answer came.
+    pub async fn fetch(&self, url: &str, init: FetchInit) -> Result<ApiAnswer, ApiError> {
+        let Some(client) = self.client() else {
+            return Err(ApiError::NotSignedIn);
+        };
+        let request = ApiRequest {
+            body: init.body,
+            headers: init.headers,
+        };
+        client.fetch(init.method, url.to_owned(), request).await
+    }
+
+    /// A call for an API console: like [`Latchkey::fetch`], with the answer as text
+    /// (JSON pretty-printed, long bodies cut).
+    pub async fn call_api(
+        &self,
+        method: ApiMethod,
+        path: String,
+        body: Option<String>,
+    ) -> Result<ApiResult, ApiError> {
+        let Some(client) = self.client() else {
+            return Err(ApiError::NotSignedIn);
+        };
+        client.call_api(method, path, body).await
+    }
+}
+
+/// What [`Latchkey::fetch`] sends besides the URL: `FetchInit::default()` is a GET.
+#[derive(Debug, Clone)]
+pub struct FetchInit {
+    /// The method.
+    pub method: ApiMethod,
+    /// Headers, `(name, value)`. `Authorization` is always Latchkey's own: one given here
+    /// is dropped. Without `Accept` or `Content-Type`, Latchkey picks them.
+    pub headers: Vec<(String, String)>,
+    /// The body (sent only with POST, PUT and PATCH).
+    pub body: Option<Vec<u8>>,
+}
+
+impl Default for FetchInit {
+    fn default() -> FetchInit {
+        FetchInit {
+            method: ApiMethod::Get,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}

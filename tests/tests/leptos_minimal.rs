@@ -1,0 +1,109 @@
+//! `examples/leptos-minimal` (the `latchkey-leptos` quick start) served by the real
+//! companion at the root of its origin, against the real DOT, in headless Chromium: the
+//! buttons, the greeting, one API call, sign-out, and a configuration that does not load.
+
+use latchkey_e2e::companion::dot_provider_toml;
+use latchkey_e2e::flows::{dot_to_consent, sign_in_label};
+use latchkey_e2e::paths::minimal_dist_dir;
+use latchkey_e2e::process::free_port;
+use latchkey_e2e::{Browser, Companion, Dot, DotOptions, Fault, FaultProxy, DEMO_USER, DOT_NAME};
+
+/// DOT (its default redirect URIs include `<origin>/callback/dot`), the companion serving
+/// the example, and a browser.
+async fn start() -> (Dot, Companion, Browser) {
+    let port = free_port();
+    let dot = Dot::start(&DotOptions {
+        app_origin: format!("http://127.0.0.1:{port}"),
+        access_token_seconds: 3600,
+    })
+    .await;
+    let companion = Companion::start_serving(
+        port,
+        &minimal_dist_dir(),
+        &[dot_provider_toml(&dot, "tab")],
+        &[],
+    )
+    .await;
+    (dot, companion, Browser::start().await)
+}
+
+async fn api_answer(b: &Browser) -> String {
+    b.js(
+        "return document.getElementById('api-answer').textContent;",
+        vec![],
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_returns_to_the_page_greets_calls_the_api_and_signs_out() {
+    let (dot, companion, b) = start().await;
+    // A page with a query: the provider returns to /callback/dot, a route the example does
+    // not have; the crate finishes the sign-in there and puts the person back here.
+    b.goto(&format!("{}/?tab=1", companion.origin())).await;
+    b.find("button.latchkey-signin-button").await;
+    dot_to_consent(&b, &dot.base_url()).await;
+    b.click_button("Authorize").await;
+    b.wait_for_text(&format!("Hello, {DEMO_USER}!")).await;
+    assert_eq!(b.url().await, format!("{}/?tab=1", companion.origin()));
+    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+    // The badge shows the name once, and the initial is hidden from screen readers.
+    let badge = b
+        .js(
+            "const b = document.querySelector('.latchkey-user-badge'); \
+             return [b.querySelector('.latchkey-user-name').textContent, \
+                     b.querySelector('[aria-hidden=true]') !== null];",
+            vec![],
+        )
+        .await;
+    assert_eq!(badge, serde_json::json!([DEMO_USER, true]));
+
+    b.click_button("Call the API").await;
+    b.wait_until("the API answer", || async {
+        api_answer(&b).await.starts_with("HTTP")
+    })
+    .await;
+    let answer = api_answer(&b).await;
+    assert!(answer.starts_with("HTTP 200\n"), "{answer}");
+    assert!(answer.contains(DEMO_USER), "{answer}");
+
+    // `tab` storage: a reload is still signed in.
+    b.reload().await;
+    b.wait_for_text(&format!("Hello, {DEMO_USER}!")).await;
+
+    b.click_button("Sign out").await;
+    b.wait_until("the sign-in buttons after sign-out", || async {
+        b.url().await.starts_with(&companion.origin())
+            && b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    assert!(!b.text().await.contains(&format!("Hello, {DEMO_USER}")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_that_answers_html_is_said_in_words_and_try_again_recovers() {
+    let (_dot, companion, b) = start().await;
+    let mut proxy = FaultProxy::in_front_of(&companion.origin()).await;
+    proxy.set_for(Fault::Html, "/latchkey.json").await;
+    b.goto(&format!("{}/", proxy.url())).await;
+    b.wait_for_text("Sign-in is not available: there is no /latchkey.json on this site")
+        .await;
+    let alert = b.find(".latchkey-error[role=alert]").await;
+    let words = alert.text().await.expect("the alert's text");
+    assert!(
+        words.contains("Add a /latchkey.json to the site."),
+        "{words}"
+    );
+    assert!(!b.exists("button.latchkey-signin-button").await);
+
+    proxy.set(Fault::PassThrough).await;
+    b.click_button("Try again").await;
+    b.wait_until("the sign-in button after Try again", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    assert!(!b.exists(".latchkey-error").await);
+}
