@@ -1,14 +1,15 @@
 //! The root component: configuration, the auth context and the routes.
 
-use latchkey_proto::public_config::{PublicConfig, PublicProvider};
+use latchkey_leptos::{provide_latchkey, use_latchkey, Status};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::auth;
-use crate::components::{SiteFooter, SiteHeader};
+use crate::components::{SiteFooter, SiteHeader, FAILURE_NOTICE};
 use crate::pages::{CallbackPage, HomePage, NotFoundPage};
-use latchkey_client::config::{self, ConfigError};
+
+/// Where the configuration is published, beside the app.
+pub const CONFIG_PATH: &str = "/latchkey.json";
 
 /// The app's pages. The router below matches exactly these paths; links and redirects
 /// take them from here rather than spelling them out.
@@ -18,6 +19,7 @@ pub enum Page {
     Home,
     /// Where providers send the browser back: `<public_url>/callback/<id>`, one address per
     /// provider (the router also takes a bare `/callback`, for a redirect URI written so).
+    /// `latchkey-leptos` finishes the sign-in on any page; this one says so while it runs.
     Callback,
 }
 
@@ -31,26 +33,11 @@ impl Page {
     }
 }
 
-/// `/latchkey.json` as loaded, shared by every page below [`App`].
-#[derive(Debug, Clone)]
-pub struct LoadedConfig(pub Result<PublicConfig, ConfigError>);
-
-impl LoadedConfig {
-    /// The provider with this `id`, when the file loaded and lists it.
-    pub fn provider(&self, id: &str) -> Option<&PublicProvider> {
-        self.0.as_ref().ok()?.providers.iter().find(|p| p.id == id)
-    }
-}
-
-/// Loads the configuration again (the "Try again" of a failed load).
-#[derive(Clone, Copy)]
-pub struct ReloadConfig(pub Callback<()>);
-
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    let config = LocalResource::new(|| config::load(config::CONFIG_PATH));
-    provide_context(ReloadConfig(Callback::new(move |()| config.refetch())));
+    provide_latchkey(CONFIG_PATH);
+    focus_failures();
     // The router turns `#main` into a scroll; a skip link must also move keyboard focus.
     let main_ref = NodeRef::<leptos::html::Main>::new();
     let skip = move |ev: leptos::ev::MouseEvent| {
@@ -65,33 +52,67 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main" on:click=skip>"Skip to content"</a>
             <SiteHeader/>
             <main id="main" tabindex="-1" node_ref=main_ref>
-                <Suspense fallback=|| view! {
-                    <section class="card signin"><p class="muted" role="status">"Loading…"</p></section>
-                }>
-                    {move || Suspend::new(async move {
-                        let loaded = config.await;
-                        view! { <AppRoutes loaded=loaded/> }
-                    })}
-                </Suspense>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/callback") view=CallbackPage/>
+                    <Route path=path!("/callback/:provider") view=CallbackPage/>
+                </Routes>
             </main>
             <SiteFooter/>
         </Router>
     }
 }
 
-/// The routes, once the configuration is known. A missing or broken file still gets an
-/// auth context (with no providers) so every page can render; the home page explains.
-#[component]
-fn AppRoutes(loaded: Result<PublicConfig, ConfigError>) -> impl IntoView {
-    auth::provide_auth(loaded.clone().unwrap_or_default());
-    provide_context(LoadedConfig(loaded));
-    view! {
-        <Routes fallback=NotFoundPage>
-            <Route path=path!("/") view=HomePage/>
-            <Route path=path!("/callback") view=CallbackPage/>
-            <Route path=path!("/callback/:provider") view=CallbackPage/>
-        </Routes>
+/// What keyboard focus follows: the failure on screen, if any (a failed flow, or a problem
+/// inside the signed-in view).
+#[derive(Debug, Clone, PartialEq)]
+enum Shown {
+    Failure(String, String),
+    Problem(String, String),
+    Other,
+}
+
+/// Keyboard focus moves to a failure when one appears: every failed flow (a retry that
+/// fails again included), and a problem inside the signed-in view when it is new.
+fn needs_focus(before: &Shown, after: &Shown) -> bool {
+    match after {
+        Shown::Failure(..) => true,
+        Shown::Problem(..) => before != after,
+        Shown::Other => false,
     }
+}
+
+fn focus_failures() {
+    let latchkey = use_latchkey();
+    let (status, session) = (latchkey.status(), latchkey.session());
+    Effect::new(move |before: Option<Shown>| {
+        let after = match status.get() {
+            Status::Failed(f) => Shown::Failure(f.title, f.message),
+            _ => match session.get().and_then(|s| s.problem) {
+                Some(p) => Shown::Problem(p.title, p.message),
+                None => Shown::Other,
+            },
+        };
+        if needs_focus(&before.unwrap_or(Shown::Other), &after) {
+            focus_soon(FAILURE_NOTICE);
+        }
+        after
+    });
+}
+
+/// Focuses the element `selector` finds once the view has rendered it.
+fn focus_soon(selector: &'static str) {
+    use leptos::wasm_bindgen::JsCast;
+    request_animation_frame(move || {
+        let found = document()
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+        if let Some(element) = found {
+            let _ = element.focus();
+        }
+    });
 }
 
 #[cfg(test)]
@@ -110,20 +131,17 @@ mod tests {
     }
 
     #[test]
-    fn a_provider_is_found_by_id_only_in_a_loaded_file() {
-        let cfg: PublicConfig = latchkey_client::config::interpret(
-            200,
-            r#"{"providers":[{"id":"dot","name":"Django","protocol":"oidc"}]}"#,
-        )
-        .unwrap();
-        let loaded = LoadedConfig(Ok(cfg));
-        assert_eq!(
-            loaded.provider("dot").map(|p| p.name.as_str()),
-            Some("Django")
-        );
-        assert!(loaded.provider("nope").is_none());
-        assert!(LoadedConfig(Err(ConfigError::Missing))
-            .provider("dot")
-            .is_none());
+    fn focus_moves_to_every_failure_and_to_a_new_problem_only() {
+        let failure = Shown::Failure("a".into(), "m".into());
+        let problem = Shown::Problem("p".into(), "m".into());
+        assert!(needs_focus(&Shown::Other, &failure));
+        assert!(needs_focus(&failure, &failure));
+        assert!(needs_focus(&Shown::Other, &problem));
+        assert!(!needs_focus(&problem, &problem));
+        assert!(needs_focus(
+            &problem,
+            &Shown::Problem("q".into(), "m".into())
+        ));
+        assert!(!needs_focus(&failure, &Shown::Other));
     }
 }

@@ -1,12 +1,11 @@
 //! Latchkey's single-page app: "Sign in with …" for static websites.
 //!
-//! `app` owns the routes and loads `/latchkey.json`; `auth` puts the flows of
-//! `latchkey-client` behind a Leptos context; `pages` and `components` are the views. The
+//! Sign-in comes from `latchkey-leptos` (`provide_latchkey` in `app`, `use_latchkey` in
+//! the views); `app` owns the routes; `pages` and `components` are the views. The
 //! logic the views show lives in plain modules (`inspector`, the helpers beside each
 //! component) tested natively with `cargo test -p latchkey-app`.
 
 mod app;
-mod auth;
 mod components;
 mod inspector;
 mod pages;

@@ -3,8 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::LoadedConfig;
-use crate::auth::{use_auth, ApiMethod, ApiResult};
+use latchkey_leptos::{use_latchkey, ApiMethod, ApiResult};
 
 /// The path the console starts with.
 pub const DEFAULT_PATH: &str = "/me";
@@ -33,9 +32,13 @@ pub fn ApiConsole(
     /// The signed-in provider's `id`.
     provider_id: String,
 ) -> impl IntoView {
-    let auth = use_auth();
-    let api_base = use_context::<LoadedConfig>()
-        .and_then(|c| c.provider(&provider_id).and_then(|p| p.api_base.clone()));
+    let auth = use_latchkey();
+    let api_base = auth.providers().with_untracked(|providers| {
+        providers
+            .iter()
+            .find(|p| p.id == provider_id)
+            .and_then(|p| p.api_base.clone())
+    });
 
     let (method, set_method) = signal(ApiMethod::Get);
     let (path, set_path) = signal(DEFAULT_PATH.to_owned());

@@ -11,5 +11,5 @@ pub use api_console::ApiConsole;
 pub use chrome::{SiteFooter, SiteHeader};
 pub use profile::{ProfileCard, SessionBar};
 pub use providers::{ConfigProblem, ProviderButtons, SetupHelp};
-pub use status::{FailureNotice, WorkingNotice};
+pub use status::{FailureNotice, WorkingNotice, FAILURE_NOTICE};
 pub use token_inspector::{ClaimsCard, TokenInspector};

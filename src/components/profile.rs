@@ -3,7 +3,7 @@
 use latchkey_proto::public_config::Protocol;
 use leptos::prelude::*;
 
-use crate::auth::{use_auth, SessionView};
+use latchkey_leptos::{use_latchkey, SessionView};
 
 /// How a protocol is named to people.
 pub fn protocol_name(protocol: Protocol) -> &'static str {
@@ -21,7 +21,7 @@ pub fn SessionBar(
     #[prop(into)]
     session: Signal<SessionView>,
 ) -> impl IntoView {
-    let auth = use_auth();
+    let auth = use_latchkey();
     view! {
         <div class="card session-bar">
             <div>

@@ -4,7 +4,7 @@ use latchkey_proto::public_config::{Protocol, PublicProvider};
 use leptos::prelude::*;
 
 use crate::app::Page;
-use latchkey_client::config::ConfigError;
+use latchkey_leptos::ConfigError;
 
 /// A public address of the README's "Configuration" section, once the project has one; until
 /// then the help names the section instead of linking to a guessed address.

@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 
 use crate::app::Page;
-use crate::auth::{use_auth, AuthFailure, RetryAction};
+use latchkey_leptos::{use_latchkey, AuthFailure, RetryAction};
+
+/// The failure notice's selector, for moving keyboard focus to it.
+pub const FAILURE_NOTICE: &str = "[data-testid=auth-error]";
 
 /// A flow is under way: the step, in words, announced politely to screen readers.
 #[component]
@@ -33,7 +36,7 @@ pub fn FailureNotice(
     #[prop(optional)]
     home_link: bool,
 ) -> impl IntoView {
-    let auth = use_auth();
+    let auth = use_latchkey();
     let AuthFailure {
         title,
         message,

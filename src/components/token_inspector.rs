@@ -6,8 +6,8 @@ use std::time::Duration;
 use latchkey_proto::public_config::{Protocol, SessionStorage};
 use leptos::prelude::*;
 
-use crate::auth::SessionView;
 use crate::inspector::{claim_rows, countdown, expiry, ClaimRow, Expiry};
+use latchkey_leptos::SessionView;
 
 /// Where the refresh token lives, in words.
 pub fn storage_words(storage: SessionStorage) -> &'static str {

@@ -1,47 +1,36 @@
-//! `/callback`: where a provider sends the browser back.
+//! `/callback`: where a provider sends the browser back. `latchkey-leptos` finishes the
+//! sign-in on whatever page the answer arrives at and then returns to where the person
+//! started; this page says what is happening meanwhile.
 
+use latchkey_leptos::{use_latchkey, Status};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use crate::app::Page;
-use crate::auth::{use_auth, AuthStatus};
 use crate::components::{FailureNotice, WorkingNotice};
 
 /// The callback page: progress in words, then back to where the user started.
 #[component]
 pub fn CallbackPage() -> impl IntoView {
-    let auth = use_auth();
-    let navigate = use_navigate();
-    // Once, after the page is on screen; the auth context ignores a second call.
-    Effect::new(move |_| {
-        let navigate = navigate.clone();
-        auth.complete_callback(move |path| {
-            navigate(
-                path,
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            )
-        });
-    });
-
-    let content = move || match auth.status.get() {
-        AuthStatus::Working { step } => view! { <WorkingNotice step=step/> }.into_any(),
-        AuthStatus::Failed(failure) => {
+    let auth = use_latchkey();
+    let status = auth.status();
+    let content = move || match status.get() {
+        Status::Working { step } => view! { <WorkingNotice step=step/> }.into_any(),
+        Status::Failed(failure) => {
             view! { <FailureNotice failure=failure home_link=true/> }.into_any()
         }
-        AuthStatus::SignedIn(session) => view! {
-            <div class="notice notice-ok" role="status">
-                <p>{format!("Signed in as {}. Taking you back…", session.display_name)}</p>
-            </div>
+        Status::SignedIn => {
+            let name = auth.user().get().map(|u| u.name).unwrap_or_default();
+            view! {
+                <div class="notice notice-ok" role="status">
+                    <p>{format!("Signed in as {name}. Taking you back…")}</p>
+                </div>
+            }
+            .into_any()
         }
-        .into_any(),
-        AuthStatus::Restoring => {
+        Status::Restoring => {
             view! { <WorkingNotice step="Reading the provider's answer…".to_owned()/> }.into_any()
         }
-        AuthStatus::SignedOut => view! {
+        Status::SignedOut | Status::Unavailable { .. } => view! {
             <div class="notice" role="status">
                 <p>"There is no sign-in to finish here."</p>
                 <p><a class="button-secondary" href=Page::Home.path()>"Go to sign-in"</a></p>
