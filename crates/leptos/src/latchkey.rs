@@ -61,12 +61,7 @@ pub fn use_latchkey() -> Latchkey {
     if cfg!(debug_assertions) {
         panic!("{NOT_PROVIDED}");
     }
-    Latchkey {
-        auth: RwSignal::new(AuthStatus::SignedOut),
-        setup: RwSignal::new(Setup::NotProvided),
-        config_url: StoredValue::new(String::new()),
-        client: StoredValue::new_local(None),
-    }
+    Latchkey::not_provided()
 }
 
 /// After a sign-in finished here: the address becomes the page it started on, and a
@@ -86,6 +81,17 @@ fn return_to(target: &str) {
 }
 
 impl Latchkey {
+    /// What a release build's [`use_latchkey`] gives without a context: signed out, every
+    /// action a no-op, the status saying what to add.
+    fn not_provided() -> Latchkey {
+        Latchkey {
+            auth: RwSignal::new(AuthStatus::SignedOut),
+            setup: RwSignal::new(Setup::NotProvided),
+            config_url: StoredValue::new(String::new()),
+            client: StoredValue::new_local(None),
+        }
+    }
+
     fn client(&self) -> Option<Client> {
         self.client
             .try_with_value(|c| c.as_ref().map(|(client, _)| client.clone()))
@@ -256,5 +262,72 @@ impl Default for FetchInit {
             headers: Vec::new(),
             body: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "provide_latchkey(\"/latchkey.json\")")]
+    fn a_debug_build_without_the_context_panics_naming_the_fix() {
+        let _ = use_latchkey();
+    }
+
+    #[test]
+    fn without_the_context_a_release_build_says_what_to_add_and_does_nothing() {
+        let latchkey = Latchkey::not_provided();
+        assert_eq!(
+            latchkey.status().get_untracked(),
+            Status::Unavailable {
+                reason: NOT_PROVIDED.to_owned()
+            }
+        );
+        assert!(NOT_PROVIDED.contains("provide_latchkey"));
+        assert_eq!(latchkey.user().get_untracked(), None);
+        assert!(latchkey.providers().get_untracked().is_empty());
+        // Every action is harmless without a client; reload does not start one either.
+        latchkey.sign_in("dot");
+        latchkey.sign_out();
+        latchkey.reload();
+        assert_eq!(
+            latchkey.status().get_untracked(),
+            Status::Unavailable {
+                reason: NOT_PROVIDED.to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn a_config_that_failed_is_unavailable_with_its_url_and_loaded_is_the_client_status() {
+        let latchkey = Latchkey::not_provided();
+        latchkey
+            .config_url
+            .set_value("/site/latchkey.json".to_owned());
+        latchkey
+            .setup
+            .set(Setup::Failed(ConfigError::Status { status: 503 }));
+        let Status::Unavailable { reason } = latchkey.status().get_untracked() else {
+            panic!("not unavailable");
+        };
+        assert!(reason.contains("HTTP 503"), "{reason}");
+        assert!(reason.contains("(/site/latchkey.json)"), "{reason}");
+        assert_eq!(
+            latchkey.config_error().get_untracked(),
+            Some(ConfigError::Status { status: 503 })
+        );
+        latchkey.setup.set(Setup::Loading);
+        assert_eq!(latchkey.status().get_untracked(), Status::Restoring);
+        latchkey.setup.set(Setup::Ready(PublicConfig::default()));
+        latchkey.auth.set(AuthStatus::Working {
+            step: "Signing out…".into(),
+        });
+        assert_eq!(
+            latchkey.status().get_untracked(),
+            Status::Working {
+                step: "Signing out…".into()
+            }
+        );
     }
 }
