@@ -36,6 +36,11 @@ pub enum Fault {
     /// Forwards the request, then sends the provider's status line, headers and only the first
     /// half of its body, and closes: a connection cut mid-answer.
     Truncate,
+    /// Answers `307 Temporary Redirect` to the same path on the provider's own address (with
+    /// CORS headers, so a browser may follow), without asking the provider: a misconfigured
+    /// endpoint or a hostile intermediary. A client that follows re-sends the request, body
+    /// and all, to the provider.
+    Redirect307,
 }
 
 impl Fault {
@@ -318,6 +323,13 @@ async fn serve(
             let _ = client.shutdown().await;
         }
         Fault::Truncate => truncate(client, upstream, request).await,
+        Fault::Redirect307 => {
+            let mut answer = canned("307 Temporary Redirect", "text/plain", &request, "");
+            let location = format!("Location: http://{upstream}{}\r\n", request.path());
+            answer.insert_str(answer.find("\r\n").map_or(0, |i| i + 2), &location);
+            let _ = client.write_all(answer.as_bytes()).await;
+            let _ = client.shutdown().await;
+        }
         Fault::PassThrough | Fault::Down | Fault::Slow(_) => {}
     }
 }
@@ -529,6 +541,46 @@ mod tests {
         let status = resp.status().as_u16();
         let body = resp.text().await.map_err(|e| format!("body: {e}"))?;
         Ok((status, body))
+    }
+
+    #[tokio::test]
+    async fn the_redirect_mode_points_at_the_same_path_on_the_provider_with_cors() {
+        let json = r#"{"issuer":"http://provider.example"}"#;
+        let provider = upstream(json).await;
+        let mut proxy = FaultProxy::start(provider).await;
+        proxy.set(Fault::Redirect307).await;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = client
+            .post(format!("{}/o/token/?a=1", proxy.url()))
+            .header("origin", "http://app.example")
+            .body("code=c&code_verifier=v")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 307);
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            header("location"),
+            Some(format!("http://{provider}/o/token/?a=1"))
+        );
+        assert_eq!(
+            header("access-control-allow-origin").as_deref(),
+            Some("http://app.example")
+        );
+        // Followed, it reaches the provider itself.
+        assert_eq!(
+            get(&format!("{}/x", proxy.url())).await,
+            Ok((200, json.to_owned()))
+        );
+        assert_eq!(proxy.faulted(), 2);
     }
 
     #[tokio::test]

@@ -345,6 +345,41 @@ async fn each_token_endpoint_fault_after_consent_is_shown_in_words_and_try_again
     eprintln!("done in {:?}", t.elapsed());
 }
 
+/// Issue 19 (13): a token endpoint that answers with a redirect. Following it would re-post
+/// the code and the PKCE verifier to wherever the `Location` points (here DOT itself, which
+/// would accept them); the app must not follow, must say so in words, and "Try again" must
+/// work once the endpoint answers for itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_that_redirects_is_not_followed_and_no_code_is_re_sent() {
+    let mut s = Faulty::start().await;
+    s.home(DOT_NAME).await;
+    s.browser.click_button(&sign_in_label(DOT_NAME)).await;
+    s.browser.wait_for_url(&s.dot_proxy.url()).await;
+    dot_login_to_consent(&s.browser).await;
+    s.dot_proxy.set_for(Fault::Redirect307, "/o/token/").await;
+    let issued = s.dot.access_token_count();
+    s.browser.click_button("Authorize").await;
+    let notice = failure_notice(&s.browser, Duration::from_secs(10), "a redirect").await;
+    assert_in_words(&notice, DOT_NAME, "a redirect at the token endpoint");
+    assert!(
+        notice.contains("redirect"),
+        "the notice says why: {notice:?}"
+    );
+    assert_eq!(
+        s.dot.access_token_count(),
+        issued,
+        "the code and verifier were re-sent to the redirect's target, which issued a token"
+    );
+    assert!(!s.browser.text().await.contains(SIGNED_IN));
+
+    s.dot_proxy.set(Fault::PassThrough).await;
+    s.browser.click_button(TRY_AGAIN).await;
+    s.browser.wait_for_url(&s.dot_proxy.url()).await;
+    dot_login_to_consent(&s.browser).await;
+    s.browser.click_button("Authorize").await;
+    s.browser.wait_for_text(SIGNED_IN).await;
+}
+
 /// The browser-facing callback leg under `fault`: a fresh request token (consent passes), then
 /// the access-token request meets the fault. The companion sends the navigating browser back
 /// to the app; returns the failure notice the app shows there.

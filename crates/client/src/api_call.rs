@@ -196,11 +196,7 @@ impl Engine {
         })?;
         let url = api_target::resolve(&base, &path)?;
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
-        let first = send(
-            build(method, &url, &request, Some(&access))?,
-            Peer::Provider,
-        )
-        .await?;
+        let first = send(build(method, &url, &request, Some(&access))?, Peer::Api).await?;
         if first.status() != http::StatusCode::UNAUTHORIZED || !can_refresh {
             return Ok(once(first));
         }
@@ -211,11 +207,7 @@ impl Engine {
             return Err(ApiError::Refresh(e));
         }
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
-        let second = send(
-            build(method, &url, &request, Some(&access))?,
-            Peer::Provider,
-        )
-        .await?;
+        let second = send(build(method, &url, &request, Some(&access))?, Peer::Api).await?;
         Ok(ApiAnswer {
             response: second,
             retried_after_refresh: true,

@@ -22,11 +22,14 @@ pub enum Reach {
     Cut,
     /// The request could not be made (a bad URL).
     Unsendable,
+    /// The endpoint answered with a redirect, which is not followed: the request (a code
+    /// and verifier, a refresh token) is not sent a second time, anywhere.
+    Redirected,
 }
 
 /// Whether a failure of this kind is worth a `no-cors` probe.
 pub fn needs_probe(kind: FetchFailure, peer: Peer) -> bool {
-    kind == FetchFailure::Rejected && peer == Peer::Provider
+    kind == FetchFailure::Rejected && peer != Peer::Companion
 }
 
 /// The verdict from the failure and, for a rejected cross-origin fetch, the probe.
@@ -35,6 +38,7 @@ pub fn classify(kind: FetchFailure, probe: Option<Probe>) -> Reach {
         FetchFailure::TimedOut => Reach::TimedOut,
         FetchFailure::BodyCut => Reach::Cut,
         FetchFailure::Unsendable => Reach::Unsendable,
+        FetchFailure::Redirected => Reach::Redirected,
         FetchFailure::Rejected => match probe {
             Some(Probe::Opaque) => Reach::CorsRefused,
             // A readable probe means the first rejection was a passing network failure.
@@ -113,6 +117,11 @@ impl NoAnswer {
                 FETCH_TIMEOUT_MS / 1000
             ),
             (Reach::Cut, _) => format!("The answer from {whose} {what} broke off half way."),
+            (Reach::Redirected, _) => format!(
+                "{provider}'s {what} answered with a redirect to another address. Latchkey does \
+                 not follow it, so nothing was sent there; the endpoint in the configuration \
+                 must be the provider's final address."
+            ),
             (Reach::Unsendable, _) => {
                 format!("The request to {whose} {what} could not be made ({}).", self.detail)
             }
@@ -130,7 +139,7 @@ pub async fn send(
     // A same-origin call goes to the companion: if it does not answer, say so, not the provider.
     let endpoint = match peer {
         Peer::Companion => Endpoint::Companion,
-        Peer::Provider => endpoint,
+        Peer::Provider | Peer::Api => endpoint,
     };
     match fetch::send(request, peer).await {
         Ok(response) => Ok(response),
@@ -187,8 +196,31 @@ mod tests {
     #[test]
     fn only_a_rejected_cross_origin_fetch_is_probed() {
         assert!(needs_probe(FetchFailure::Rejected, Peer::Provider));
+        assert!(needs_probe(FetchFailure::Rejected, Peer::Api));
         // The companion is same-origin: CORS cannot be the reason.
         assert!(!needs_probe(FetchFailure::Rejected, Peer::Companion));
+        // A redirect was an answer: nothing to probe.
+        assert!(!needs_probe(FetchFailure::Redirected, Peer::Provider));
+    }
+
+    #[test]
+    fn a_redirect_is_named_and_keeps_what_was_not_re_sent() {
+        assert_eq!(classify(FetchFailure::Redirected, None), Reach::Redirected);
+        let s = NoAnswer {
+            reach: Reach::Redirected,
+            endpoint: Endpoint::Token,
+            detail: "fetch http://idp/token: answered with a redirect, not followed".into(),
+        };
+        let text = s.sentence("Django");
+        assert!(
+            text.starts_with("Django's token endpoint answered with a redirect"),
+            "{text}"
+        );
+        assert!(text.contains("nothing was sent there"), "{text}");
+        assert!(!text.contains("http://idp"), "{text}");
+        // A refresh that met a redirect keeps its refresh token: the provider never saw it
+        // used, so the session is kept and "Try again" may renew once the endpoint is fixed.
+        assert!(s.is_transient());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_net::http::RequestBuilder;
-use web_sys::{AbortController, RequestCredentials, RequestMode, ResponseType};
+use web_sys::{AbortController, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
 
 use super::timer::Timeout;
 
@@ -23,12 +23,20 @@ const KEPT_HEADERS: [http::HeaderName; 3] = [
     http::header::RETRY_AFTER,
 ];
 
-/// Who is being called, which decides the fetch mode and cookies.
+/// Who is being called, which decides the fetch mode, cookies and redirects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
-    /// A provider on another origin: `mode: cors`, no cookies (a public client has no
-    /// business sending the provider's cookies along with token requests).
+    /// A provider's protocol endpoint on another origin (discovery, token, keys, userinfo,
+    /// revocation): `mode: cors`, no cookies (a public client has no business sending the
+    /// provider's cookies along with token requests), and `redirect: manual`: a redirect
+    /// is never followed, because following a 307 re-sends the body (a code and its PKCE
+    /// verifier, a refresh token) to wherever `Location` points. It fails as
+    /// [`FetchFailure::Redirected`].
     Provider,
+    /// The provider's API (`api_base`): like [`Peer::Provider`], but redirects are followed,
+    /// as APIs use them (a moved resource); the browser drops `Authorization` when a redirect
+    /// leaves the origin.
+    Api,
     /// The companion on this origin: `mode: same-origin`, its session cookie included.
     Companion,
 }
@@ -45,6 +53,8 @@ pub enum FetchFailure {
     BodyCut,
     /// The request could not be made at all (a bad URL or header).
     Unsendable,
+    /// A protocol endpoint answered with a redirect, which is not followed ([`Peer::Provider`]).
+    Redirected,
 }
 
 /// A fetch that got no answer: how, and the browser's words.
@@ -98,6 +108,10 @@ fn builder(url: &str, method: http::Method, peer: Peer) -> RequestBuilder {
     match peer {
         Peer::Provider => builder
             .mode(RequestMode::Cors)
+            .credentials(RequestCredentials::Omit)
+            .redirect(RequestRedirect::Manual),
+        Peer::Api => builder
+            .mode(RequestMode::Cors)
             .credentials(RequestCredentials::Omit),
         Peer::Companion => builder
             .mode(RequestMode::SameOrigin)
@@ -131,6 +145,12 @@ pub async fn send(
         .send()
         .await
         .map_err(|e| deadline.error(FetchFailure::Rejected, format!("fetch {url}: {e}")))?;
+    if resp.type_() == ResponseType::Opaqueredirect {
+        return Err(FetchError {
+            kind: FetchFailure::Redirected,
+            detail: format!("fetch {url}: answered with a redirect, not followed"),
+        });
+    }
     let mut out = http::Response::builder().status(resp.status());
     let headers = resp.headers();
     for name in KEPT_HEADERS {
