@@ -43,8 +43,5 @@ fi
 node_modules/.bin/terser "$tmp/module.js" --module --compress --mangle --output "$out/latchkey.js"
 cp crates/embed/latchkey.d.ts "$out/latchkey.d.ts"
 
-for f in latchkey.js latchkey_bg.wasm; do
-  gzip -9 -k -f "$out/$f"
-  brotli -q 11 -f -o "$out/$f.br" "$out/$f"
-done
+bash scripts/precompress.sh "$out/latchkey.js" "$out/latchkey_bg.wasm"
 echo "build-embed: wrote $out/latchkey.js, latchkey_bg.wasm, latchkey.d.ts (and .gz/.br siblings)"

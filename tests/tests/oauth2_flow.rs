@@ -308,6 +308,58 @@ async fn the_api_console_calls_api_me_and_shows_the_user() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
 
+/// The companion's Content-Security-Policy (issue 19, item 5) lets the whole flow run: the
+/// inline loader by its hash, discovery, token, keys, userinfo and the API at DOT's origin, and
+/// nothing is refused on the way. The control at the end shows the policy is enforced and that
+/// a refusal would have been seen: a fetch to an origin it does not list is refused, fires
+/// `securitypolicyviolation` and writes the console message the first check looks for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_and_an_api_call_run_under_the_csp_with_no_violation() {
+    let stack = Stack::start(options(3600, "tab")).await;
+    let page = reqwest::get(format!("{}/", stack.origin()))
+        .await
+        .expect("GET /");
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("an ASCII policy")
+        .to_owned();
+    assert!(
+        policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-")
+            && policy.contains(&format!("connect-src 'self' {};", stack.dot().base_url()))
+            && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    home(&stack).await;
+    let b = &stack.browser;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}");
+    let refusals = |entries: Vec<latchkey_e2e::ConsoleEntry>| -> Vec<String> {
+        entries
+            .into_iter()
+            .filter(|e| e.message.contains("Content Security Policy"))
+            .map(|e| e.message)
+            .collect()
+    };
+    assert_eq!(refusals(b.console().await), Vec::<String>::new());
+
+    let control = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             document.addEventListener('securitypolicyviolation',\
+               (e) => done(e.effectiveDirective + ' ' + e.blockedURI), { once: true });\
+             fetch('http://192.0.2.1:9/').catch(() => {});",
+            vec![],
+        )
+        .await;
+    // (Not `eval`: Chromium runs WebDriver's scripts exempt from the page's eval rule.)
+    assert_eq!(control, "connect-src http://192.0.2.1:9/");
+    assert!(
+        !refusals(b.console().await).is_empty(),
+        "the refused fetch is in the console"
+    );
+}
+
 /// "Memory mode stores nothing", searched for the real thing: the tokens DOT issued for the
 /// sign-in, in every store the origin has (both Web Storage areas and every IndexedDB record).
 /// Browser mode is the positive control: the same search finds both tokens there, so a search

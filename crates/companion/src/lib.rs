@@ -11,6 +11,7 @@
 
 mod app;
 pub mod config;
+pub mod csp;
 pub mod error;
 pub mod rate_limit;
 pub mod routes;

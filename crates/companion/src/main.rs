@@ -34,6 +34,12 @@ enum Command {
     Config(ConfigCommand),
     /// Sign one OAuth 1.0a request and print its Authorization header.
     Sign(Box<sign_cli::SignArgs>),
+    /// For a static host: write the app's Content-Security-Policy into DIR/index.html as a
+    /// <meta>, for the providers of DIR/latchkey.json and the page's inline scripts.
+    CspMeta {
+        /// The built app, holding index.html and latchkey.json.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +91,16 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("latchkey sign: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::CspMeta { dir } => match latchkey_companion::csp::meta::write_meta(&dir) {
+            Ok(policy) => {
+                println!("{policy}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("latchkey csp-meta: {e}");
                 ExitCode::FAILURE
             }
         },

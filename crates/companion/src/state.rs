@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 
 use crate::config::Config;
+use crate::csp::AppPolicy;
 use crate::sealed_cookie::CookieSealer;
 use crate::secrets::Secrets;
 use crate::session_cache::SessionCache;
@@ -82,6 +83,8 @@ struct Inner {
     /// Session cookies opened with those keys (crate::session_cache).
     sessions: SessionCache,
     public_json: Bytes,
+    /// The app's Content-Security-Policy, but for the page's own script hashes.
+    csp: AppPolicy,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Randomness>,
     http: reqwest::Client,
@@ -124,7 +127,9 @@ impl AppState {
         connect: Duration,
         total: Duration,
     ) -> Result<Self, String> {
-        let public_json = serde_json::to_vec_pretty(&config.public()).map_err(|e| e.to_string())?;
+        let public = config.public();
+        let public_json = serde_json::to_vec_pretty(&public).map_err(|e| e.to_string())?;
+        let csp = AppPolicy::new(&public);
         let http = reqwest::Client::builder()
             .connect_timeout(connect)
             .timeout(total)
@@ -142,6 +147,7 @@ impl AppState {
                 cookie_sealer,
                 sessions: SessionCache::default(),
                 public_json: Bytes::from(public_json),
+                csp,
                 clock,
                 random,
                 http,
@@ -172,6 +178,11 @@ impl AppState {
     /// `/latchkey.json`, serialised once.
     pub fn public_json(&self) -> Bytes {
         self.inner.public_json.clone()
+    }
+
+    /// The app's Content-Security-Policy, built once from `/latchkey.json`.
+    pub fn csp(&self) -> &AppPolicy {
+        &self.inner.csp
     }
 
     /// The clock.

@@ -22,6 +22,13 @@ pub fn app(state: AppState) -> Router {
         oauth1 = oauth1.layer(cors.clone());
         oauth2 = oauth2.layer(cors);
     }
+    // HSTS only where the browser arrives over TLS: sent over plain http it is ignored, and a
+    // loopback development origin must not be pinned to https.
+    let hsts = state
+        .config()
+        .server
+        .is_https()
+        .then(|| HeaderValue::from_static(HSTS));
     let routes = Router::new()
         .merge(oauth1)
         .merge(oauth2)
@@ -29,15 +36,17 @@ pub fn app(state: AppState) -> Router {
         .route("/latchkey.json", get(public_config::latchkey_json))
         .fallback(static_files::serve)
         // The app's callback URL carries a code or verifier: do not hand it to other sites.
-        // `nosniff`: a JSON answer is never run as a script or styled as CSS. One layer for
-        // both: axum wraps (boxes) every route once per `layer` call and clones each box per
-        // request, so each call costs a clone and a boxed future a request
+        // `nosniff`: a JSON answer is never run as a script or styled as CSS. HSTS: see above.
+        // One layer for all three: axum wraps (boxes) every route once per `layer` call and
+        // clones each box per request, so each call costs a clone and a boxed future a request
         // (docs/notes/companion-performance.md). The body limit rides in the same call: it is
         // the OAuth 1.0a routes' (the proxy's), and the OAuth 2.0 routes set their own, which
         // wins because it is applied inside this one.
         .layer(
             tower::ServiceBuilder::new()
-                .layer(MapResponseLayer::new(security_headers))
+                .layer(MapResponseLayer::new(move |resp| {
+                    security_headers(resp, hsts.as_ref())
+                }))
                 .layer(DefaultBodyLimit::max(oauth1::proxy::MAX_BODY)),
         );
     // Spans carry the path only: queries hold OAuth tokens and verifiers. DEBUG, as
@@ -64,10 +73,18 @@ fn request_tracing() -> bool {
         || tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
 }
 
+/// `Strict-Transport-Security` when `public_url` is https: a year, this host only (the
+/// companion cannot speak for its parent domain's other hosts).
+pub(crate) const HSTS: &str = "max-age=31536000";
+
 /// `Referrer-Policy: no-referrer` and `X-Content-Type-Options: nosniff` on every answer that
-/// does not set them itself.
-fn security_headers(mut resp: Response) -> Response {
+/// does not set them itself, and `hsts` when given. The page's Content-Security-Policy is set
+/// where the page is read (`routes::static_files`): it depends on the page's own scripts.
+fn security_headers(mut resp: Response, hsts: Option<&HeaderValue>) -> Response {
     let headers = resp.headers_mut();
+    if let Some(hsts) = hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+    }
     if !headers.contains_key(header::REFERRER_POLICY) {
         headers.insert(
             header::REFERRER_POLICY,

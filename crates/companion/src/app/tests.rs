@@ -262,3 +262,34 @@ async fn responses_carry_nosniff_and_no_referrer() {
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "no-referrer");
 }
+
+#[tokio::test]
+async fn hsts_is_sent_on_every_answer_only_when_public_url_is_https() {
+    let (state, _dir) = test_state(Setup {
+        public_url: "https://app.example",
+        ..Setup::default()
+    });
+    let https = TestApp {
+        router: super::app(state),
+        _dir,
+    };
+    for path in [
+        "/",
+        "/callback",
+        "/app.js",
+        "/healthz",
+        "/latchkey.json",
+        "/x.js",
+    ] {
+        let (_, headers, _) = get(&https, path).await;
+        assert_eq!(
+            headers["strict-transport-security"], "max-age=31536000",
+            "{path}"
+        );
+    }
+    let http = test_app();
+    for path in ["/", "/healthz"] {
+        let (_, headers, _) = get(&http, path).await;
+        assert!(!headers.contains_key("strict-transport-security"), "{path}");
+    }
+}
