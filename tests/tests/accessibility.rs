@@ -62,6 +62,18 @@ async fn app_pages_pass_axe_and_a_sign_in_button_is_announced_without_its_css_in
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_with_no_provider_and_its_not_found_page_pass_axe() {
+    let stack = Stack::start(StackOptions::app_only()).await;
+    let b = &stack.browser;
+    b.goto(&format!("{}/", stack.origin())).await;
+    b.wait_for_text("No sign-in providers are set up").await;
+    assert_accessible(b, "the app with no provider").await;
+    b.goto(&format!("{}/no-such-page", stack.origin())).await;
+    b.wait_for_text("Page not found").await;
+    assert_accessible(b, "the app's not-found page").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_static_site_and_the_embed_elements_pass_axe_signed_out_signed_in_and_on_error() {
     let site = Site::start(SiteOptions::default()).await;
     let b = &site.browser;
