@@ -49,9 +49,10 @@ fn axe_source() -> &'static str {
     })
 }
 
-/// One rule that failed on a page, with the elements it failed on.
+/// One rule that failed on a page, or that axe-core could not decide there, with the elements
+/// concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
+pub struct Finding {
     /// The rule's id, e.g. `color-contrast`.
     pub id: String,
     /// `minor`, `moderate`, `serious` or `critical`.
@@ -60,11 +61,18 @@ pub struct Violation {
     pub help: String,
     /// A CSS selector for each element that fails it.
     pub targets: Vec<String>,
+    /// axe-core could not decide (its "incomplete" results): a person has to look.
+    pub needs_review: bool,
 }
 
-impl fmt::Display for Violation {
+impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.id, self.impact, self.help)?;
+        let review = if self.needs_review {
+            ", needs review"
+        } else {
+            ""
+        };
+        write!(f, "{} ({}{review}): {}", self.id, self.impact, self.help)?;
         for target in &self.targets {
             write!(f, "\n      at {target}")?;
         }
@@ -72,8 +80,11 @@ impl fmt::Display for Violation {
     }
 }
 
-/// Runs axe-core on the current page as it is now and returns what it finds.
-pub async fn axe_violations(browser: &Browser) -> Vec<Violation> {
+/// Runs axe-core on the current page as it is now and returns what it finds: the rules that
+/// fail, and those it could not decide. Both count against our own pages: an undecided check
+/// there (a label ARIA may ignore, text over an element that hides its background) is one to
+/// make decidable, and it was each time so far.
+pub async fn axe_findings(browser: &Browser) -> Vec<Finding> {
     // WebDriver runs the script as a function body: axe's bundle sets `window.axe` from there,
     // and the page's Content-Security-Policy does not apply to it.
     let injected = browser
@@ -86,27 +97,30 @@ pub async fn axe_violations(browser: &Browser) -> Vec<Violation> {
     let report = browser
         .js_async(
             r#"const [tags, done] = arguments;
-               axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+               axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations', 'incomplete'] })
                  .then(r => done({
                    passed: r.passes.length,
                    elements: document.querySelectorAll('*').length,
                    scheme: matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
-                   violations: r.violations.map(v => ({
-                     id: v.id, impact: v.impact || '', help: v.help,
+                   findings: [
+                     ...r.violations.map(v => ({ ...v, needs_review: false })),
+                     ...r.incomplete.map(v => ({ ...v, needs_review: true })),
+                   ].map(v => ({
+                     id: v.id, impact: v.impact || '', help: v.help, needs_review: v.needs_review,
                      targets: v.nodes.map(n => n.target.flat().join(' >>> ')),
                    })),
                  }), e => done('error: ' + e));"#,
             vec![serde_json::json!(AXE_TAGS)],
         )
         .await;
-    let (Some(passed), Some(found)) = (report["passed"].as_u64(), report["violations"].as_array())
+    let (Some(passed), Some(found)) = (report["passed"].as_u64(), report["findings"].as_array())
     else {
         panic!("axe.run failed: {report}");
     };
     // No rule with something to check would mean a wrong tag or an empty page, not a clean one.
     assert!(passed > 0, "axe-core checked nothing on the page");
     eprintln!(
-        "axe-core on {} ({} scheme): {passed} rules passed, {} failed, {} elements on the page",
+        "axe-core on {} ({} scheme): {passed} rules passed, {} failed or undecided, {} elements",
         browser.url().await,
         report["scheme"].as_str().unwrap_or_default(),
         found.len(),
@@ -116,7 +130,7 @@ pub async fn axe_violations(browser: &Browser) -> Vec<Violation> {
         .iter()
         .map(|v| {
             let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
-            Violation {
+            Finding {
                 id: text("id"),
                 impact: text("impact"),
                 help: text("help"),
@@ -126,6 +140,7 @@ pub async fn axe_violations(browser: &Browser) -> Vec<Violation> {
                     .flatten()
                     .filter_map(|t| t.as_str().map(str::to_owned))
                     .collect(),
+                needs_review: v["needs_review"].as_bool().unwrap_or(false),
             }
         })
         .collect()
@@ -176,9 +191,9 @@ fn one_line(text: &str) -> String {
 }
 
 /// The whole check on the page as it is now, named `what` in the failure: no axe-core
-/// violation in the light scheme nor in the dark one, and no button named other than by its
-/// label. Panics listing every problem found (with the browser's URL, text and console).
-/// Leaves the page in the light scheme.
+/// finding (a failed or an undecided rule) in the light scheme nor in the dark one, and no
+/// button named other than by its label. Panics listing every problem found (with the
+/// browser's URL, text and console). Leaves the page in the light scheme.
 pub async fn assert_accessible(browser: &Browser, what: &str) {
     let mut problems = Vec::new();
     for scheme in ["light", "dark"] {
@@ -190,7 +205,7 @@ pub async fn assert_accessible(browser: &Browser, what: &str) {
             )
             .await;
         assert_eq!(applied, true, "the page did not take the {scheme} scheme");
-        for v in axe_violations(browser).await {
+        for v in axe_findings(browser).await {
             problems.push(format!("[{scheme} scheme] {v}"));
         }
     }

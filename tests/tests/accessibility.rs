@@ -5,7 +5,7 @@
 //! One browser session per stack: each page is checked where a user would reach it.
 
 use latchkey_e2e::accessibility::{
-    accessible_names, assert_accessible, axe_violations, misnamed_buttons,
+    accessible_names, assert_accessible, axe_findings, misnamed_buttons,
 };
 use latchkey_e2e::flows::{api_call, dot_sign_in, dot_to_consent, sign_in_label};
 use latchkey_e2e::static_site::{Site, SiteOptions};
@@ -122,7 +122,7 @@ async fn the_check_reports_a_nameless_button_and_a_css_letter_in_a_name() {
          <button class=badge>Sign in</button></main>",
     )
     .await;
-    let ids: Vec<String> = axe_violations(&b).await.into_iter().map(|v| v.id).collect();
+    let ids: Vec<String> = axe_findings(&b).await.into_iter().map(|v| v.id).collect();
     assert_eq!(ids, ["button-name"]);
     assert_eq!(
         misnamed_buttons(&b).await,
