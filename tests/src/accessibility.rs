@@ -59,7 +59,7 @@ pub struct Finding {
     pub impact: String,
     /// What the rule asks for, in a sentence.
     pub help: String,
-    /// A CSS selector for each element that fails it.
+    /// A CSS selector for each element concerned, with axe-core's reason in brackets.
     pub targets: Vec<String>,
     /// axe-core could not decide (its "incomplete" results): a person has to look.
     pub needs_review: bool,
@@ -107,7 +107,10 @@ pub async fn axe_findings(browser: &Browser) -> Vec<Finding> {
                      ...r.incomplete.map(v => ({ ...v, needs_review: true })),
                    ].map(v => ({
                      id: v.id, impact: v.impact || '', help: v.help, needs_review: v.needs_review,
-                     targets: v.nodes.map(n => n.target.flat().join(' >>> ')),
+                     targets: v.nodes.map(n => {
+                       const why = [...n.any, ...n.all, ...n.none].find(c => c.message);
+                       return n.target.flat().join(' >>> ') + (why ? ` (${why.message})` : '');
+                     }),
                    })),
                  }), e => done('error: ' + e));"#,
             vec![serde_json::json!(AXE_TAGS)],
