@@ -2,7 +2,9 @@
 //! and on the embed's example site, signed out, signed in and after a failed sign-in, and
 //! every sign-in button is announced as exactly its label.
 //!
-//! One browser session per stack: each page is checked where a user would reach it.
+//! One browser session per stack: each page is checked where a user would reach it. The
+//! minimal Leptos example is checked inside its own tests (`leptos_minimal.rs`), which already
+//! bring it to each state.
 
 use latchkey_e2e::accessibility::{
     accessible_names, assert_accessible, axe_findings, misnamed_buttons,
