@@ -78,7 +78,9 @@ pub fn ApiConsole(
                             <span class=format!("status-pill {tone}")>{status_line(&res)}</span>
                             <span class="muted">{ctype}{note}</span>
                         </p>
-                        <pre class="api-body" tabindex="0" aria-label="Response body"><code>{res.body}</code></pre>
+                        // Focusable so a keyboard can scroll a long body; a named region, since
+                        // a bare <pre> may not carry a label (ARIA prohibits it on generic roles).
+                        <pre class="api-body" tabindex="0" role="region" aria-label="Response body"><code>{res.body}</code></pre>
                     </div>
                 }
                 .into_any()

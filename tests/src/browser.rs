@@ -446,6 +446,76 @@ impl Browser {
         .await
     }
 
+    /// The accessible name Chromium computes for `element` (WebDriver "Get Computed Label"):
+    /// what a screen reader announces for it.
+    pub async fn accessible_name(&self, element: &fantoccini::elements::Element) -> String {
+        let id = element.element_id();
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/element/{}/computedlabel",
+            self.driver_port,
+            self.session_id,
+            id.as_ref()
+        );
+        self.driver_value(reqwest::Client::new().get(&url))
+            .await
+            .as_str()
+            .unwrap_or_else(|| panic!("chromedriver gave no computed label for element {id}"))
+            .to_owned()
+    }
+
+    /// Makes the page match `(prefers-color-scheme: <scheme>)`, `"light"` or `"dark"`, through
+    /// the DevTools protocol (it outlives navigations in this tab).
+    pub async fn prefer_color_scheme(&self, scheme: &str) {
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/goog/cdp/execute",
+            self.driver_port, self.session_id
+        );
+        let command = json!({
+            "cmd": "Emulation.setEmulatedMedia",
+            "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] },
+        });
+        self.driver_value(
+            reqwest::Client::new()
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(command.to_string()),
+        )
+        .await;
+    }
+
+    /// Sends a WebDriver request fantoccini has no method for; returns its `value`, and panics
+    /// with chromedriver's answer when the request fails.
+    async fn driver_value(&self, request: reqwest::RequestBuilder) -> Value {
+        let resp = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("reach chromedriver: {e}"));
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("read chromedriver's answer: {e}"));
+        let body: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("chromedriver's answer is not JSON ({e}): {bytes:?}"));
+        assert!(
+            status.is_success(),
+            "chromedriver answered {status}: {body}"
+        );
+        body.get("value").cloned().unwrap_or(Value::Null)
+    }
+
+    /// Saves a PNG of the viewport to `target/e2e-logs/<test>/<name>.png` and returns the path.
+    pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("take a screenshot: {e}"));
+        let path = log_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
     /// Reloads the page.
     pub async fn reload(&self) {
         self.client.refresh().await.expect("reload the page");

@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod accessibility;
 pub mod browser;
 pub mod companion;
 pub mod fault_proxy;

@@ -1,7 +1,9 @@
 //! `examples/leptos-minimal` (the `latchkey-leptos` quick start) served by the real
 //! companion at the root of its origin, against the real DOT, in headless Chromium: the
-//! buttons, the greeting, one API call, sign-out, and a configuration that does not load.
+//! buttons, the greeting, one API call, sign-out, and a configuration that does not load;
+//! each state passes the accessibility check (`latchkey_e2e::accessibility`).
 
+use latchkey_e2e::accessibility::{accessible_names, assert_accessible};
 use latchkey_e2e::companion::dot_provider_toml;
 use latchkey_e2e::flows::{dot_to_consent, sign_in_label};
 use latchkey_e2e::paths::minimal_dist_dir;
@@ -45,6 +47,12 @@ async fn sign_in_returns_to_the_page_greets_calls_the_api_and_signs_out() {
     // not have; the crate finishes the sign-in there and puts the person back here.
     b.goto(&format!("{}/?tab=1", companion.origin())).await;
     b.find("button.latchkey-signin-button").await;
+    assert_eq!(
+        accessible_names(&b, "button.latchkey-signin-button").await,
+        [sign_in_label(DOT_NAME)],
+        "a sign-in button is announced as its label alone"
+    );
+    assert_accessible(&b, "the minimal example, signed out").await;
     dot_to_consent(&b, &dot.base_url()).await;
     b.click_button("Authorize").await;
     b.wait_for_text(&format!("Hello, {DEMO_USER}!")).await;
@@ -69,6 +77,7 @@ async fn sign_in_returns_to_the_page_greets_calls_the_api_and_signs_out() {
     let answer = api_answer(&b).await;
     assert!(answer.starts_with("HTTP 200\n"), "{answer}");
     assert!(answer.contains(DEMO_USER), "{answer}");
+    assert_accessible(&b, "the minimal example, signed in").await;
 
     // `tab` storage: a reload is still signed in.
     b.reload().await;
@@ -98,6 +107,7 @@ async fn a_config_that_answers_html_is_said_in_words_and_try_again_recovers() {
         "{words}"
     );
     assert!(!b.exists("button.latchkey-signin-button").await);
+    assert_accessible(&b, "the minimal example, its configuration not loading").await;
 
     proxy.set(Fault::PassThrough).await;
     b.click_button("Try again").await;
