@@ -33,6 +33,9 @@ pub enum Fault {
     /// Answers `200 OK` with an HTML page (a captive portal, a CDN's error page) where JSON
     /// was expected, without asking the provider.
     Html,
+    /// Answers `403 Forbidden` with an HTML page, without asking the provider: a CDN's or a
+    /// web application firewall's block page, which is not the provider refusing anything.
+    BlockedHtml403,
     /// Forwards the request, then sends the provider's status line, headers and only the first
     /// half of its body, and closes: a connection cut mid-answer.
     Truncate,
@@ -322,6 +325,16 @@ async fn serve(
                 .await;
             let _ = client.shutdown().await;
         }
+        Fault::BlockedHtml403 => {
+            let body = "<!doctype html>\n<html><head><title>Access denied</title></head>\
+                        <body><h1>Access denied</h1><p>Request blocked by the edge.</p></body></html>\n";
+            let _ = client
+                .write_all(
+                    canned("403 Forbidden", "text/html; charset=utf-8", &request, body).as_bytes(),
+                )
+                .await;
+            let _ = client.shutdown().await;
+        }
         Fault::Truncate => truncate(client, upstream, request).await,
         Fault::Redirect307 => {
             let mut answer = canned("307 Temporary Redirect", "text/plain", &request, "");
@@ -603,6 +616,11 @@ mod tests {
         assert_eq!(status, 200);
         assert!(body.starts_with("<!doctype html>"), "{body}");
 
+        proxy.set(Fault::BlockedHtml403).await;
+        let (status, body) = get(&url).await.unwrap();
+        assert_eq!(status, 403);
+        assert!(body.starts_with("<!doctype html>"), "{body}");
+
         proxy.set(Fault::Truncate).await;
         let err = get(&url).await.unwrap_err();
         assert!(
@@ -621,8 +639,8 @@ mod tests {
         assert_eq!(get(&url).await, Ok((200, json.to_owned())));
         assert_eq!(
             proxy.faulted(),
-            4,
-            "500, HTML, truncate and slow were faulted"
+            5,
+            "500, HTML, 403, truncate and slow were faulted"
         );
 
         proxy.set_for(Fault::Status500, "/token").await;

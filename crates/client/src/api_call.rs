@@ -201,7 +201,9 @@ impl Engine {
             return Ok(once(first));
         }
         if let Err(e) = self.refresh(&p.id).await {
-            if !e.is_transient() {
+            if matches!(e, super::RefreshError::MaybeSpent(_)) {
+                self.refresh_failed(&p.id, &e);
+            } else if !e.is_transient() {
                 self.clear(Some(e.failure(&p.name, &p.id)));
             }
             return Err(ApiError::Refresh(e));

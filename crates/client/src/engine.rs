@@ -392,12 +392,43 @@ impl Engine {
     /// and leaves the stored refresh token for "Try again".
     pub(super) fn refresh_failed(&self, provider_id: &str, e: &super::RefreshError) {
         let failure = e.failure(&self.name_of(provider_id), provider_id);
+        if let super::RefreshError::MaybeSpent(_) = e {
+            self.stop_renewing(provider_id, failure);
+            return;
+        }
         if !e.is_transient() {
             if let Some(p) = self.provider(provider_id) {
                 Session::forget(provider_id, p.session_storage);
             }
             self.clear(Some(failure));
         } else if !self.set_problem(provider_id, Some(failure.clone())) {
+            self.fail(failure);
+        }
+    }
+
+    /// After a refresh whose outcome is unclear: the refresh token is never sent again (here
+    /// or, through storage, from another tab), and the session lasts while its access token
+    /// does, with `failure` saying so. Without a session in memory (restoring on load) there
+    /// is nothing to keep: the failure is shown above the provider list.
+    fn stop_renewing(&self, provider_id: &str, failure: AuthFailure) {
+        let Some(p) = self.provider(provider_id).cloned() else {
+            return;
+        };
+        Session::drop_refresh_token(provider_id, p.session_storage);
+        let held = {
+            let mut slot = self.session.borrow_mut();
+            match slot.as_mut().filter(|s| s.provider_id == provider_id) {
+                Some(session) => {
+                    session.refresh_token = None;
+                    session.refresh_in_companion = false;
+                    true
+                }
+                None => false,
+            }
+        };
+        *self.refresh_timer.borrow_mut() = None;
+        if !held || !self.set_problem(provider_id, Some(failure.clone())) {
+            Session::forget(provider_id, p.session_storage);
             self.fail(failure);
         }
     }

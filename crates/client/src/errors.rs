@@ -347,6 +347,13 @@ pub enum RefreshError {
         /// What the browser reported.
         reason: String,
     },
+    /// The refresh token was sent and the outcome is unclear (no whole answer in time, a
+    /// cut answer, a gateway's 502/504, an unreadable success): the provider may have used
+    /// it. Sending it again could be taken for a replay and end every session of the sign-in
+    /// (RFC 9700 §4.14.2), so it is not sent again: the session lasts while its access token
+    /// does. The inner error says what was seen.
+    #[error("{0}; the provider may have used the refresh token")]
+    MaybeSpent(Box<RefreshError>),
 }
 
 impl RefreshError {
@@ -358,7 +365,9 @@ impl RefreshError {
             RefreshError::Discovery(DiscoveryError::NoAnswer(n)) => n.is_transient(),
             RefreshError::Discovery(DiscoveryError::Invalid(_)) => true,
             RefreshError::Companion(c) => c.is_transient(),
-            RefreshError::Status { status } => *status >= 500 || *status == 429,
+            // An error status without an OAuth error body is a server's or a gateway's
+            // failure, or a CDN's page: not the provider refusing this token.
+            RefreshError::Status { .. } => true,
             RefreshError::Garbled { .. }
             | RefreshError::Browser { .. }
             | RefreshError::AlreadySpent => true,
@@ -371,6 +380,12 @@ impl RefreshError {
 
     fn sentence(&self, provider: &str) -> String {
         match self {
+            RefreshError::MaybeSpent(seen) => format!(
+                "{} {provider} may have used the refresh token without this page hearing back, \
+                 and sending it a second time could end every session of this sign-in, so it \
+                 is not sent again. You stay signed in while your access lasts.",
+                seen.sentence(provider)
+            ),
             RefreshError::NoAnswer(n) => n.sentence(provider),
             RefreshError::Discovery(d) => d.sentence(provider),
             RefreshError::Companion(c) => c.sentence(provider),
@@ -384,6 +399,15 @@ impl RefreshError {
     /// anything else ends it and offers a new sign-in.
     pub fn failure(&self, provider: &str, provider_id: &str) -> AuthFailure {
         let reason = self.sentence(provider);
+        if let RefreshError::MaybeSpent(_) = self {
+            return AuthFailure {
+                title: words::TITLE_RENEW_FAILED.into(),
+                message: format!("{reason} Sign in again to stay signed in after that."),
+                retry: RetryAction::SignIn {
+                    provider_id: provider_id.to_owned(),
+                },
+            };
+        }
         if self.is_transient() {
             return AuthFailure {
                 title: words::TITLE_RENEW_FAILED.into(),

@@ -29,6 +29,44 @@ use crate::browser::{locks, page, timer};
 const BROADCAST_WAIT_MS: u64 = 2_000;
 const BROADCAST_POLL_MS: u64 = 50;
 
+/// What became of a refresh token sent to the token endpoint, as far as this page can
+/// tell from a failed round trip (issue 19, finding 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fate {
+    /// The provider did not use it: nothing reached it (offline, a bad URL, a redirect not
+    /// followed), the companion refused before asking it, or an error status came back
+    /// without an OAuth error (the server failed, or a CDN answered in its place). It may
+    /// be sent again.
+    Unseen,
+    /// The provider refused it with an OAuth error: it is dead.
+    Refused,
+    /// The provider may have used it: the answer timed out or broke off, a gateway said
+    /// 502/504, the token endpoint sends no CORS headers (it answered, unread), or a success
+    /// could not be read. Sending it again could count as a replay.
+    MaybeSpent,
+}
+
+/// The fate of a sent refresh token, from how its round trip failed.
+pub(super) fn fate(failure: &TokenFailure) -> Fate {
+    use super::reach::Reach;
+    let gateway = |status: u16| matches!(status, 502 | 504);
+    match failure {
+        TokenFailure::NoAnswer(n) => match n.reach {
+            Reach::Unreachable | Reach::Unsendable | Reach::Redirected => Fate::Unseen,
+            Reach::TimedOut | Reach::Cut | Reach::CorsRefused => Fate::MaybeSpent,
+        },
+        TokenFailure::Companion(c) if gateway(c.status) => Fate::MaybeSpent,
+        TokenFailure::Companion(_) => Fate::Unseen,
+        TokenFailure::Server { error, .. } => match error.as_str() {
+            "server_error" | "temporarily_unavailable" => Fate::Unseen,
+            _ => Fate::Refused,
+        },
+        TokenFailure::Status(status) if gateway(*status) => Fate::MaybeSpent,
+        TokenFailure::Status(_) => Fate::Unseen,
+        TokenFailure::Garbled(_) | TokenFailure::Invalid(_) => Fate::MaybeSpent,
+    }
+}
+
 /// What a renewal starts from.
 #[derive(Clone)]
 struct Basis {
@@ -173,6 +211,25 @@ impl Engine {
             })
     }
 
+    /// Puts a rotated refresh token in place of the spent one, in memory and in storage, so
+    /// that a renewal that fails after this point (key set, userinfo, ID token) can be tried
+    /// again with a token the provider still honours.
+    fn keep_rotated(&self, p: &PublicProvider, rotated: &RefreshToken) {
+        if let Some(session) = self
+            .session
+            .borrow_mut()
+            .as_mut()
+            .filter(|s| s.provider_id == p.id)
+        {
+            session.refresh_token = Some(rotated.clone());
+        }
+        if let Err(e) = Session::replace_refresh_token(&p.id, p.session_storage, rotated) {
+            web_sys::console::warn_1(
+                &format!("latchkey: could not keep the rotated refresh token: {e}").into(),
+            );
+        }
+    }
+
     /// The refresh request itself, then the new session is installed (stored, broadcast).
     async fn renew_now(
         self: Rc<Self>,
@@ -220,15 +277,11 @@ impl Engine {
         };
         let issued_at_ms = page::now_ms();
         let answer = exchange::token_round_trip(request, peer).await;
-        // Once the provider has answered, the token counts as used (rotation may have revoked
-        // it even if the answer turns out unusable); tell the other tabs before the lock goes.
-        // No answer, or the companion's own refusal, means the provider never saw it.
+        let fate = answer.as_ref().err().map(fate);
+        // Unless the provider certainly did not use the token, it counts as used: tell the
+        // other tabs before the lock goes, so none of them sends it again.
         if let (Some(token), true) = (sent, plan(p.session_storage).lock) {
-            let unseen = matches!(
-                answer,
-                Err(TokenFailure::NoAnswer(_) | TokenFailure::Companion(_))
-            );
-            if !unseen {
+            if fate != Some(Fate::Unseen) {
                 if let Err(e) = spent_tokens::record(&p.id, token).await {
                     web_sys::console::warn_1(
                         &format!("latchkey: could not record the spent refresh token: {e}").into(),
@@ -236,16 +289,27 @@ impl Engine {
                 }
             }
         }
-        let tokens = answer.map_err(|e| match e {
-            TokenFailure::NoAnswer(n) => RefreshError::NoAnswer(n),
-            TokenFailure::Companion(c) => RefreshError::Companion(c),
-            TokenFailure::Server { error, description } => {
-                RefreshError::Server { error, description }
+        let tokens = answer.map_err(|e| {
+            let seen = match e {
+                TokenFailure::NoAnswer(n) => RefreshError::NoAnswer(n),
+                TokenFailure::Companion(c) => RefreshError::Companion(c),
+                TokenFailure::Server { error, description } => {
+                    RefreshError::Server { error, description }
+                }
+                TokenFailure::Status(status) => RefreshError::Status { status },
+                TokenFailure::Garbled(detail) => RefreshError::Garbled { detail },
+                TokenFailure::Invalid(detail) => RefreshError::Invalid { detail },
+            };
+            match fate {
+                Some(Fate::MaybeSpent) => RefreshError::MaybeSpent(Box::new(seen)),
+                _ => seen,
             }
-            TokenFailure::Status(status) => RefreshError::Status { status },
-            TokenFailure::Garbled(detail) => RefreshError::Garbled { detail },
-            TokenFailure::Invalid(detail) => RefreshError::Invalid { detail },
         })?;
+        // The old token is spent now. Keep the new one before anything else can fail (the
+        // key set or userinfo below): losing it would leave only the spent one.
+        if let Some(rotated) = &tokens.refresh_token {
+            self.keep_rotated(p, rotated);
+        }
 
         let previous = basis.previous.as_ref();
         let mut id_claims = previous.and_then(|s| s.id_claims.clone());
@@ -321,5 +385,104 @@ impl Engine {
         };
         self.install(session, Source::ThisTab);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::mediation::CompanionRefusal;
+    use super::super::reach::{Endpoint, NoAnswer, Reach};
+    use super::*;
+
+    fn no_answer(reach: Reach) -> TokenFailure {
+        TokenFailure::NoAnswer(NoAnswer {
+            reach,
+            endpoint: Endpoint::Token,
+            detail: String::new(),
+        })
+    }
+
+    fn companion(status: u16) -> TokenFailure {
+        TokenFailure::Companion(CompanionRefusal {
+            status,
+            message: "m".into(),
+            retry_after: None,
+        })
+    }
+
+    #[test]
+    fn a_token_that_never_reached_the_provider_may_be_sent_again() {
+        for reach in [Reach::Unreachable, Reach::Unsendable, Reach::Redirected] {
+            assert_eq!(fate(&no_answer(reach)), Fate::Unseen, "{reach:?}");
+        }
+        // The companion's own refusals (rate limit, bad request, its config) and a
+        // provider's or CDN's error status without an OAuth body (issue 19, 3c and 3d).
+        for status in [400, 403, 429, 503] {
+            assert_eq!(fate(&companion(status)), Fate::Unseen, "companion {status}");
+        }
+        for status in [400, 401, 403, 404, 500, 503] {
+            assert_eq!(
+                fate(&TokenFailure::Status(status)),
+                Fate::Unseen,
+                "status {status}"
+            );
+        }
+        let failed = TokenFailure::Server {
+            error: "server_error".into(),
+            description: None,
+        };
+        assert_eq!(fate(&failed), Fate::Unseen);
+    }
+
+    #[test]
+    fn an_unclear_outcome_is_maybe_spent_never_unseen() {
+        // Issue 19, 3b: a timeout, a cut body, the companion's 502/504.
+        for reach in [Reach::TimedOut, Reach::Cut, Reach::CorsRefused] {
+            assert_eq!(fate(&no_answer(reach)), Fate::MaybeSpent, "{reach:?}");
+        }
+        for status in [502, 504] {
+            assert_eq!(fate(&companion(status)), Fate::MaybeSpent);
+            assert_eq!(fate(&TokenFailure::Status(status)), Fate::MaybeSpent);
+        }
+        assert_eq!(
+            fate(&TokenFailure::Garbled("not JSON".into())),
+            Fate::MaybeSpent
+        );
+        assert_eq!(
+            fate(&TokenFailure::Invalid("no access_token".into())),
+            Fate::MaybeSpent
+        );
+    }
+
+    #[test]
+    fn an_oauth_refusal_kills_the_token() {
+        let refused = TokenFailure::Server {
+            error: "invalid_grant".into(),
+            description: None,
+        };
+        assert_eq!(fate(&refused), Fate::Refused);
+    }
+
+    #[test]
+    fn a_maybe_spent_token_is_not_renewed_again_and_the_words_say_why() {
+        let e = RefreshError::MaybeSpent(Box::new(RefreshError::Status { status: 504 }));
+        let f = e.failure("Django", "dot");
+        assert!(f.message.contains("HTTP 504"), "{}", f.message);
+        assert!(f.message.contains("not sent again"), "{}", f.message);
+        assert_eq!(
+            f.retry,
+            super::super::RetryAction::SignIn {
+                provider_id: "dot".into()
+            }
+        );
+        // A CDN's 403 page keeps the session and offers to renew again.
+        let cdn = RefreshError::Status { status: 403 };
+        assert!(cdn.is_transient());
+        assert_eq!(
+            cdn.failure("Django", "dot").retry,
+            super::super::RetryAction::Renew {
+                provider_id: "dot".into()
+            }
+        );
     }
 }

@@ -182,6 +182,61 @@ impl Session {
         storage::set(area, &key, &text)
     }
 
+    /// Puts `token` in place of the stored refresh token of `provider_id` (keeping the rest
+    /// of the record). Nothing happens where nothing is stored.
+    pub fn replace_refresh_token(
+        provider_id: &str,
+        mode: SessionStorage,
+        token: &RefreshToken,
+    ) -> Result<(), crate::browser::BrowserError> {
+        let Some(area) = plan(mode).area else {
+            return Ok(());
+        };
+        let key = storage_mode::session_key(provider_id);
+        let Some(text) = storage::get(area, &key)? else {
+            return Ok(());
+        };
+        let Ok(mut record) = serde_json::from_str::<Stored>(&text) else {
+            return Ok(());
+        };
+        if record.provider_id != provider_id {
+            return Ok(());
+        }
+        record.refresh_token = Some(token.clone());
+        record.refresh_in_companion = false;
+        let text = serde_json::to_string(&record)
+            .map_err(|e| crate::browser::BrowserError(format!("session record: {e}")))?;
+        storage::set(area, &key, &text)
+    }
+
+    /// Drops the refresh token of `provider_id`'s stored session, keeping its live access
+    /// token (if any) until it expires.
+    pub fn drop_refresh_token(provider_id: &str, mode: SessionStorage) {
+        let Some(area) = plan(mode).area else {
+            return;
+        };
+        let key = storage_mode::session_key(provider_id);
+        let record = storage::get(area, &key)
+            .ok()
+            .flatten()
+            .and_then(|text| serde_json::from_str::<Stored>(&text).ok())
+            .filter(|r| r.provider_id == provider_id);
+        let Some(mut record) = record else {
+            return;
+        };
+        record.refresh_token = None;
+        record.refresh_in_companion = false;
+        let kept = record
+            .live
+            .is_some()
+            .then(|| serde_json::to_string(&record).ok())
+            .flatten();
+        let _ = match kept {
+            Some(text) => storage::set(area, &key, &text),
+            None => storage::remove(area, &key),
+        };
+    }
+
     /// Removes a provider's stored session.
     pub fn forget(provider_id: &str, mode: SessionStorage) {
         if let Some(area) = plan(mode).area {

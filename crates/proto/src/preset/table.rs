@@ -20,6 +20,7 @@ pub(super) struct Spec {
     authorization_endpoint: Option<&'static str>,
     token_endpoint: Option<&'static str>,
     revocation_endpoint: Option<&'static str>,
+    userinfo_endpoint: Option<&'static str>,
     oauth1: Option<OAuth1Urls>,
     scopes: &'static [&'static str],
     api_base: Option<&'static str>,
@@ -40,6 +41,7 @@ impl Spec {
                 authorization_endpoint: own(self.authorization_endpoint),
                 token_endpoint: own(self.token_endpoint),
                 revocation_endpoint: own(self.revocation_endpoint),
+                userinfo_endpoint: own(self.userinfo_endpoint),
                 ..Endpoints::default()
             },
             oauth1: self.oauth1,
@@ -79,6 +81,7 @@ const fn oauth2(name: &'static str, provider: &'static str) -> Spec {
         authorization_endpoint: None,
         token_endpoint: None,
         revocation_endpoint: None,
+        userinfo_endpoint: None,
         oauth1: None,
         scopes: &[],
         api_base: None,
@@ -133,6 +136,10 @@ pub(super) fn spec(name: &str) -> Option<Spec> {
             authorization_endpoint: Some("https://accounts.google.com/o/oauth2/v2/auth"),
             token_endpoint: Some("https://oauth2.googleapis.com/token"),
             revocation_endpoint: Some("https://oauth2.googleapis.com/revoke"),
+            // Named here, although discovery names it too: it is the one host of Google's
+            // that the rest of the preset does not name, and the app's Content-Security-Policy
+            // (connect-src) is built from the configuration, not from discovery.
+            userinfo_endpoint: Some("https://openidconnect.googleapis.com/v1/userinfo"),
             scopes: &["openid", "email", "profile"],
             api_base: Some("https://www.googleapis.com/"),
             token_via_companion: true,

@@ -252,6 +252,12 @@ fn a_protocol_of_the_other_family_is_refused_with_the_sibling_named() {
     apply(&lookup("google", None).unwrap(), &mut entry).unwrap();
     assert_eq!(entry.text("protocol"), Some("oauth2"));
     assert_eq!(entry.text("issuer"), Some("https://accounts.google.com"));
+    // Its userinfo host is named nowhere else in the preset, so the preset names it for the
+    // app's Content-Security-Policy.
+    assert_eq!(
+        entry.text("userinfo_endpoint"),
+        Some("https://openidconnect.googleapis.com/v1/userinfo")
+    );
 }
 
 /// GitHub answers form-encoded unless the request asks for JSON; the preset's mediated code
