@@ -104,6 +104,31 @@ impl Browser {
         &self.client
     }
 
+    /// Sends the Chrome DevTools Protocol command `cmd` with `params` to the current tab
+    /// (chromedriver's `goog/cdp/execute`) and returns its result; panics with the driver's
+    /// answer when it fails.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/goog/cdp/execute",
+            self.driver_port, self.session_id
+        );
+        let body = reqwest::Client::new()
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(json!({ "cmd": cmd, "params": params }).to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("send {cmd} to chromedriver: {e}"))
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("read chromedriver's answer to {cmd}: {e}"));
+        let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        match answer.get("value") {
+            Some(value) if value.get("error").is_none() => value.clone(),
+            _ => panic!("{cmd} failed: {answer}"),
+        }
+    }
+
     /// Navigates to `url` and waits for the load to finish.
     pub async fn goto(&self, url: &str) {
         self.client

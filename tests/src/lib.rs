@@ -23,6 +23,7 @@ pub mod process;
 pub mod providers;
 pub mod replicas;
 pub mod stack;
+pub mod static_host;
 pub mod static_site;
 
 pub use browser::{Browser, ConsoleEntry};

@@ -2,11 +2,11 @@
 //! base path, served by the real companion, with the real providers and its own
 //! `latchkey.json`: what a person who adds Latchkey to a plain site gets.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::browser::Browser;
 use crate::companion::{flask_provider_toml, Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
-use crate::paths::{repo_root, ScratchDir};
+use crate::paths::{copy_dir, repo_root, ScratchDir};
 use crate::process::free_port;
 use crate::providers::{Dot, DotOptions, Flask, DOT_CLIENT_ID};
 
@@ -26,19 +26,6 @@ pub fn site_build_dir() -> PathBuf {
         dir.display()
     );
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create the site's folder");
-    for entry in std::fs::read_dir(from).expect("read the built site") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a file of the site");
-        }
-    }
 }
 
 /// What the site's `latchkey.json` offers.
