@@ -390,6 +390,7 @@ pub(super) fn cross_tab_config(id: &str) -> latchkey_proto::public_config::Publi
         .unwrap();
     latchkey_proto::public_config::PublicConfig {
         public_url: None,
+        companion: None,
         providers: vec![provider],
     }
 }

@@ -169,6 +169,7 @@ mod tests {
     fn config(public_url: Option<&str>) -> PublicConfig {
         PublicConfig {
             public_url: public_url.map(str::to_owned),
+            companion: None,
             providers: vec![],
         }
     }

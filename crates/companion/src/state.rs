@@ -7,6 +7,7 @@ use axum::body::Bytes;
 
 use crate::config::Config;
 use crate::csp::AppPolicy;
+use crate::routes::oauth1::handoff::SpentCodes;
 use crate::sealed_cookie::CookieSealer;
 use crate::secrets::Secrets;
 use crate::session_cache::SessionCache;
@@ -82,6 +83,8 @@ struct Inner {
     cookie_sealer: Option<CookieSealer>,
     /// Session cookies opened with those keys (crate::session_cache).
     sessions: SessionCache,
+    /// Handoff codes this replica has exchanged (crate::routes::oauth1::handoff).
+    handoffs: SpentCodes,
     public_json: Bytes,
     /// The app's Content-Security-Policy, but for the page's own script hashes.
     csp: AppPolicy,
@@ -146,6 +149,7 @@ impl AppState {
                 secrets,
                 cookie_sealer,
                 sessions: SessionCache::default(),
+                handoffs: SpentCodes::default(),
                 public_json: Bytes::from(public_json),
                 csp,
                 clock,
@@ -173,6 +177,11 @@ impl AppState {
     /// Session cookies already opened with [`cookie_sealer`](Self::cookie_sealer)'s keys.
     pub fn session_cache(&self) -> &SessionCache {
         &self.inner.sessions
+    }
+
+    /// Handoff codes this replica has exchanged.
+    pub fn spent_handoffs(&self) -> &SpentCodes {
+        &self.inner.handoffs
     }
 
     /// `/latchkey.json`, serialised once.

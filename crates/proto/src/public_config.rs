@@ -15,6 +15,12 @@ pub struct PublicConfig {
     /// uses its own origin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    /// The companion's origin (e.g. `https://auth.example.org`) when it is not the page's
+    /// own: every companion call (token mediation, OAuth 1.0a sign-in, the signing proxy,
+    /// `/sign`) goes there, and an OAuth 1.0a session is handed to the page instead of
+    /// resting on the companion's cookie. Absent: the companion is the page's origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub companion: Option<String>,
     /// The providers offered, in the order the buttons appear.
     #[serde(default)]
     pub providers: Vec<PublicProvider>,

@@ -1,6 +1,6 @@
 //! The router: every route, its layers, and nothing that touches the process (see `main.rs`).
 
-use axum::http::{header, HeaderValue, Request};
+use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -130,6 +130,9 @@ fn cors(state: &AppState) -> Option<CorsLayer> {
                 header::ACCEPT,
                 header::IF_MATCH,
                 header::IF_NONE_MATCH,
+                // A page on another site sends its sealed OAuth 1.0a session here
+                // (routes::oauth1::handoff).
+                HeaderName::from_static(crate::routes::oauth1::handoff::SESSION_HEADER),
             ]),
     )
 }

@@ -121,6 +121,21 @@ pub(super) fn check(text: &str, raw: RawConfig) -> Result<Config, Vec<Problem>> 
             providers.push(p);
         }
     }
+    if !raw.server.get_ref().allowed_origins.is_empty() {
+        for p in &raw.provider {
+            let p = p.get_ref();
+            if let Some(v) = p
+                .refresh_token_in
+                .as_ref()
+                .filter(|v| v.get_ref() == "companion")
+            {
+                c.at(v, format!(
+                    "provider {:?}: refresh_token_in = \"companion\" keeps the refresh token in the companion's cookie, which browsers withhold from pages on another site (third-party cookies); with `allowed_origins` set, use \"browser\"",
+                    p.id.get_ref()
+                ));
+            }
+        }
+    }
     match (server, c.problems.is_empty()) {
         (Some(server), true) => Ok(Config { server, providers }),
         _ => Err(c.problems),

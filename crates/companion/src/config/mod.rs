@@ -261,6 +261,10 @@ impl Config {
     pub fn public(&self) -> PublicConfig {
         PublicConfig {
             public_url: Some(self.server.public_url.clone()),
+            // With pages on other origins, they need to be told where the companion is.
+            // A same-origin deployment leaves it out: the page's own origin is the companion.
+            companion: (!self.server.allowed_origins.is_empty())
+                .then(|| self.server.public_url.clone()),
             providers: self.providers.iter().map(Provider::public).collect(),
         }
     }

@@ -193,3 +193,39 @@ fn the_examples_commented_preset_parses_once_uncommented() {
         "GitHub's token endpoint needs the companion"
     );
 }
+
+#[test]
+fn a_refresh_cookie_is_refused_when_pages_live_on_other_sites() {
+    let text = dot_with(
+        "token_via_companion = true\nclient_secret_env = \"DOT_SECRET\"\nrefresh_token_in = \"companion\"\n",
+    )
+    .replace(
+        "static_dir = \"dist\"",
+        "static_dir = \"dist\"\nallowed_origins = [\"https://me.github.io\"]",
+    );
+    let p = problems(&text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].contains("refresh_token_in = \"companion\"")
+            && p[0].contains("third-party cookies")
+            && p[0].contains("use \"browser\""),
+        "{p:?}"
+    );
+    // The same deployment with the refresh token in the browser is fine, and its
+    // latchkey.json tells the pages where the companion is.
+    let c = Config::parse(&text.replace(
+        "refresh_token_in = \"companion\"\n",
+        "refresh_token_in = \"browser\"\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.public().companion.as_deref(),
+        Some(c.server.public_url.as_str())
+    );
+    // Without other sites, the page's own origin is the companion: no key.
+    let same_origin = Config::parse(&dot_with(
+        "token_via_companion = true\nclient_secret_env = \"DOT_SECRET\"\n",
+    ))
+    .unwrap();
+    assert_eq!(same_origin.public().companion, None);
+}

@@ -58,7 +58,7 @@ pub(crate) struct Writer(Vec<u8>);
 impl Writer {
     /// A string field. Longer than 65,535 bytes is cut at a character boundary: no OAuth
     /// token or response field comes near that, and a cookie could not hold it anyway.
-    fn str(&mut self, s: &str) {
+    pub(crate) fn str(&mut self, s: &str) {
         let mut end = s.len().min(usize::from(u16::MAX));
         while !s.is_char_boundary(end) {
             end -= 1;
@@ -85,7 +85,7 @@ impl Reader<'_> {
         Some(u16::from_be_bytes(*head))
     }
 
-    fn str(&mut self) -> Option<String> {
+    pub(crate) fn str(&mut self) -> Option<String> {
         let len = usize::from(self.u16()?);
         let field = self.0.get(..len)?;
         self.0 = &self.0[len..];
@@ -128,14 +128,22 @@ impl Payload for Pending {
         w.str(&self.temporary.token);
         w.str(self.temporary.secret.secret());
         w.str(&self.return_to);
+        // A fourth field only for a handoff, so a pending cookie sealed before handoffs
+        // existed (three fields) still reads.
+        if let Some(challenge) = &self.handoff {
+            w.str(challenge);
+        }
     }
 
     fn read(r: &mut Reader<'_>) -> Option<Self> {
         let token = r.str()?;
         let secret = TokenSecret::new(r.str()?);
+        let return_to = r.str()?;
+        let handoff = if r.0.is_empty() { None } else { Some(r.str()?) };
         Some(Pending {
             temporary: TemporaryCredentials { token, secret },
-            return_to: r.str()?,
+            return_to,
+            handoff,
         })
     }
 }
@@ -171,11 +179,19 @@ mod tests {
                 secret: TokenSecret::new("rs"),
             },
             return_to: "/after?x=1".to_owned(),
+            handoff: None,
         };
         let back: Pending = decode(&encode(&p)).unwrap();
         assert_eq!(back.temporary.token, "rt");
         assert_eq!(back.temporary.secret.secret(), "rs");
         assert_eq!(back.return_to, "/after?x=1");
+        assert_eq!(back.handoff, None);
+        let p = Pending {
+            handoff: Some("c".repeat(43)),
+            ..p
+        };
+        let back: Pending = decode(&encode(&p)).unwrap();
+        assert_eq!(back.handoff, Some("c".repeat(43)));
     }
 
     #[test]

@@ -82,6 +82,10 @@ impl CookieKind {
 pub(crate) struct Pending {
     pub temporary: TemporaryCredentials,
     pub return_to: String,
+    /// The page's handoff challenge, when the page is on another site
+    /// ([`super::handoff`]).
+    #[serde(default)]
+    pub handoff: Option<String>,
 }
 
 /// The session, sealed in the `session` cookie.
@@ -113,15 +117,20 @@ pub(crate) fn load<T: Payload>(
     cookie_payload::decode(&bytes).ok_or(CookieError::Payload)
 }
 
-/// Opens the session cookie of provider `p`, through the state's cache of opened sessions
-/// ([`crate::session_cache`]): the `/sign` and proxy hot path.
+/// Opens the session of provider `p` — the `Latchkey-Session` header a page on another site
+/// sends ([`super::handoff`]), else the session cookie — through the state's cache of opened
+/// sessions ([`crate::session_cache`]): the `/sign` and proxy hot path. Both hold the same
+/// sealed value, so both open the same way.
 pub(crate) fn load_session(
     state: &AppState,
     p: &Provider<'_>,
     headers: &HeaderMap,
 ) -> Result<Arc<Session>, CookieError> {
     let name = CookieKind::Session.name(state, p.id);
-    let value = read(headers, &name).ok_or(CookieError::Missing)?;
+    let value = match headers.get(super::handoff::SESSION_HEADER) {
+        Some(v) => v.to_str().map_err(|_| CookieError::Payload)?,
+        None => read(headers, &name).ok_or(CookieError::Missing)?,
+    };
     let now = state.clock().now();
     let cache = state.session_cache();
     if let Some(session) = cache.get(p.id, value, now) {
@@ -137,6 +146,31 @@ pub(crate) fn load_session(
     Ok(session)
 }
 
+fn ttl(kind: CookieKind) -> u64 {
+    match kind {
+        CookieKind::Pending => PENDING_TTL,
+        CookieKind::Session => SESSION_TTL,
+    }
+}
+
+/// `payload` sealed as the value of cookie `kind` of provider `p`.
+pub(crate) fn seal_value<T: Payload>(
+    state: &AppState,
+    p: &Provider<'_>,
+    kind: CookieKind,
+    payload: &T,
+) -> Result<String, ApiError> {
+    p.sealer
+        .seal(
+            state.random(),
+            &kind.name(state, p.id),
+            p.id,
+            state.clock().now() + ttl(kind),
+            &cookie_payload::encode(payload),
+        )
+        .map_err(ApiError::Internal)
+}
+
 /// A `Set-Cookie` value sealing `payload` as cookie `kind` of provider `p`.
 pub(crate) fn set<T: Payload>(
     state: &AppState,
@@ -144,23 +178,8 @@ pub(crate) fn set<T: Payload>(
     kind: CookieKind,
     payload: &T,
 ) -> Result<HeaderValue, ApiError> {
-    let ttl = match kind {
-        CookieKind::Pending => PENDING_TTL,
-        CookieKind::Session => SESSION_TTL,
-    };
-    let name = kind.name(state, p.id);
-    let bytes = cookie_payload::encode(payload);
-    let sealed = p
-        .sealer
-        .seal(
-            state.random(),
-            &name,
-            p.id,
-            state.clock().now() + ttl,
-            &bytes,
-        )
-        .map_err(ApiError::Internal)?;
-    header_value(state, kind, &name, &sealed, ttl)
+    let sealed = seal_value(state, p, kind, payload)?;
+    header_value(state, kind, &kind.name(state, p.id), &sealed, ttl(kind))
 }
 
 /// A `Set-Cookie` value deleting cookie `kind` of provider `p`.

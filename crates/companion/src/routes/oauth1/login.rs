@@ -24,8 +24,32 @@ use crate::state::AppState;
 /// `/login` query.
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
-    /// Where to land after signing in: a same-origin path.
+    /// Where to land after signing in: a same-origin path, or, with `handoff`, an absolute
+    /// URL on one of `[server] allowed_origins`.
     pub return_to: Option<String>,
+    /// A page on another site: the challenge of its handoff verifier ([`super::handoff`]).
+    pub handoff: Option<String>,
+}
+
+/// Where a sign-in returns: [`safe_return_to`], or for a handoff an absolute URL whose
+/// origin is exactly one of `allowed` and whose path passes the same rules (anything else
+/// returns to `/` of the companion's own origin).
+pub fn return_to_for(allowed: &[String], q: &LoginQuery) -> String {
+    let Some(target) = q.return_to.as_deref() else {
+        return "/".to_owned();
+    };
+    if q.handoff.is_none() {
+        return safe_return_to(Some(target));
+    }
+    for origin in allowed {
+        if let Some(rest) = target.strip_prefix(origin.as_str()) {
+            let path = safe_return_to(Some(rest));
+            if path == rest {
+                return format!("{origin}{path}");
+            }
+        }
+    }
+    safe_return_to(Some(target))
 }
 
 /// Keeps `return_to` only when it is a path on this origin, so `/login` cannot be used as an
@@ -77,10 +101,8 @@ pub async fn login(
     q: Result<Query<LoginQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let return_to = q
-        .as_ref()
-        .ok()
-        .map(|Query(q)| safe_return_to(q.return_to.as_deref()));
+    let allowed = &state.config().server.allowed_origins;
+    let return_to = q.as_ref().ok().map(|Query(q)| return_to_for(allowed, q));
     match start(&state, &id, q).await {
         Ok(resp) => resp,
         Err(f) => f.into_response(&headers, &id, return_to.as_deref()),
@@ -94,6 +116,15 @@ async fn start(
 ) -> Result<Response, LegFailure> {
     let Query(q) = q.map_err(query_error)?;
     let p = provider(state, id)?;
+    if q.handoff
+        .as_deref()
+        .is_some_and(|c| !super::handoff::is_challenge(c))
+    {
+        return Err(ApiError::BadRequest(
+            "handoff must be the base64url SHA-256 of the page's verifier (43 characters)".into(),
+        )
+        .into());
+    }
     let callback = format!(
         "{}/oauth1/{}/callback",
         state.config().server.public_url,
@@ -127,7 +158,8 @@ async fn start(
     );
     let pending = Pending {
         temporary,
-        return_to: safe_return_to(q.return_to.as_deref()),
+        return_to: return_to_for(&state.config().server.allowed_origins, &q),
+        handoff: q.handoff.clone(),
     };
     let cookie = cookies::set(state, &p, CookieKind::Pending, &pending)?;
     tracing::info!(provider = p.id, "sign-in started");
@@ -262,8 +294,16 @@ async fn finish(
         .map_err(|e| transport_failure(e).returning_to(&pending.return_to))?;
     let session: Session =
         parse_access_token_response(resp).map_err(|e| back(access_token_error(e)))?;
-    let set = cookies::set(state, &p, CookieKind::Session, &session).map_err(back)?;
     let clear = cookies::clear(state, &p, CookieKind::Pending).map_err(back)?;
+    if let Some(challenge) = &pending.handoff {
+        // A page on another site: no session cookie (its fetches would not carry it), a
+        // code in the fragment instead.
+        let code = super::handoff::seal_code(state, &p, challenge, session).map_err(back)?;
+        tracing::info!(provider = p.id, "signed in; handing off");
+        let location = super::handoff::return_location(&pending.return_to, p.id, &code);
+        return redirect(&location, &[clear]).map_err(back);
+    }
+    let set = cookies::set(state, &p, CookieKind::Session, &session).map_err(back)?;
     tracing::info!(provider = p.id, "signed in");
     redirect(&pending.return_to, &[set, clear]).map_err(back)
 }
@@ -311,7 +351,38 @@ fn access_token_error(e: AccessTokenError) -> ApiError {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_return_to;
+    use super::{return_to_for, safe_return_to, LoginQuery};
+
+    #[test]
+    fn a_handoff_returns_only_to_an_allowed_origin() {
+        let allowed = vec!["http://localhost:8000".to_owned()];
+        let q = |r: &str, h: bool| LoginQuery {
+            return_to: Some(r.to_owned()),
+            handoff: h.then(|| "c".repeat(43)),
+        };
+        assert_eq!(
+            return_to_for(&allowed, &q("http://localhost:8000/blog/?p=1#x", true)),
+            "http://localhost:8000/blog/?p=1#x"
+        );
+        for bad in [
+            "http://localhost:8000.evil.example/",
+            "http://localhost:8000@evil.example/",
+            "http://localhost:80001/",
+            "http://localhost:8000//evil.example/",
+            "http://localhost:8000/\\evil.example",
+            "https://localhost:8000/",
+            "http://evil.example/",
+        ] {
+            assert_eq!(return_to_for(&allowed, &q(bad, true)), "/", "{bad:?}");
+        }
+        // Without a handoff, only this origin's paths, as before.
+        assert_eq!(
+            return_to_for(&allowed, &q("http://localhost:8000/blog/", false)),
+            "/"
+        );
+        assert_eq!(return_to_for(&allowed, &q("/console", false)), "/console");
+        assert_eq!(return_to_for(&[], &q("http://localhost:8000/", true)), "/");
+    }
 
     #[test]
     fn only_same_origin_paths_are_kept() {

@@ -4,6 +4,7 @@
 //! - `GET /oauth1/{id}/login?return_to=/path` and `GET /oauth1/{id}/callback`: the legs
 //!   ([`login`]);
 //! - `GET /oauth1/{id}/session`, `POST /oauth1/{id}/logout` ([`session`]);
+//! - `POST /oauth1/{id}/handoff`: a sign-in handed to a page on another site ([`handoff`]);
 //! - `ANY /oauth1/{id}/api/{*path}`: the signing proxy to `api_base` ([`proxy`]);
 //! - `POST /oauth1/{id}/sign`: an `Authorization` header for a request under `api_base`
 //!   ([`sign`]).
@@ -15,6 +16,7 @@
 pub mod api_path;
 mod cookie_payload;
 mod cookies;
+pub mod handoff;
 pub mod login;
 pub mod navigation;
 pub mod proxy;
@@ -45,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/oauth1/{id}/callback", get(login::callback))
         .route("/oauth1/{id}/session", get(session::session))
         .route("/oauth1/{id}/logout", post(session::logout))
+        .route("/oauth1/{id}/handoff", post(handoff::handoff))
         .route("/oauth1/{id}/sign", post(sign::sign))
         .route("/oauth1/{id}/api/", any(proxy::proxy_root))
         .route("/oauth1/{id}/api/{*path}", any(proxy::proxy))

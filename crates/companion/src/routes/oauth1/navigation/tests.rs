@@ -73,6 +73,7 @@ fn pending_cookie(state: &AppState, token: &str, return_to: &str) -> String {
             secret: latchkey_proto::secret::TokenSecret::new("temp-secret"),
         },
         return_to: return_to.into(),
+        handoff: None,
     };
     let set = cookies::set(state, &p, CookieKind::Pending, &pending).unwrap();
     set.to_str().unwrap().split(';').next().unwrap().to_owned()

@@ -174,6 +174,7 @@ fn pending(token: &str, return_to: &str) -> Pending {
             secret: TokenSecret::new("temp-secret"),
         },
         return_to: return_to.into(),
+        handoff: None,
     }
 }
 
@@ -345,6 +346,7 @@ async fn unknown_or_non_oauth1_provider_is_a_json_404() {
 }
 
 mod callback;
+mod handoff;
 mod proxy;
 mod request_policy;
 mod session;
