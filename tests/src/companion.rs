@@ -109,9 +109,15 @@ impl Companion {
         env: &[(&str, &str)],
     ) -> Self {
         let dir = ScratchDir::new("companion");
+        // `server_keys` may name the pages' other origins itself.
+        let origins = if server_keys.contains("allowed_origins") {
+            ""
+        } else {
+            "allowed_origins = []\n"
+        };
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
-             static_dir = {dist:?}\nallowed_origins = []\n{server_keys}{providers}",
+             static_dir = {dist:?}\n{origins}{server_keys}{providers}",
             dist = static_dir.display().to_string(),
             providers = providers.concat(),
         );

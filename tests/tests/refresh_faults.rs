@@ -140,6 +140,11 @@ async fn a_renewal_that_fails_after_rotation_or_on_a_500_or_a_cdn_page_keeps_the
     ];
     for (fault, path) in faults {
         let what = format!("{fault:?} at {path}");
+        // DOT lets browsers cache its key set for a while (and serve it stale on error):
+        // the key set must have left the cache for the renewal to fetch it.
+        s.browser
+            .cdp("Network.clearBrowserCache", serde_json::json!({}))
+            .await;
         // The next renewal (about 5 s after the last one) meets the fault.
         s.proxy.set_for(fault, path).await;
         let notice = problem_notice(&s.browser, Duration::from_secs(20), &what).await;

@@ -188,7 +188,19 @@ impl Engine {
                 _ => path,
             };
             let url = api_target::oauth1_api_path(&p.id, &relative)?;
-            let response = send(build(method, &url, &request, None)?, Peer::Companion).await?;
+            let mut outgoing = build(method, &url, &request, None)?;
+            // A page on another site carries its sealed session (crate::companion).
+            let sealed = self
+                .session
+                .borrow()
+                .as_ref()
+                .and_then(|s| s.companion_session.clone());
+            if let Some(value) = sealed.and_then(|s| http::HeaderValue::from_str(s.secret()).ok()) {
+                outgoing
+                    .headers_mut()
+                    .insert(crate::companion::SESSION_HEADER, value);
+            }
+            let response = send(outgoing, Peer::Companion).await?;
             return Ok(once(response));
         }
         let base = p.api_base.clone().ok_or_else(|| ApiError::NoApiBase {

@@ -243,6 +243,7 @@ pub(super) fn session(provider: &str, refresh: Option<&str>) -> Session {
         id_token: None,
         refresh_token: refresh.map(RefreshToken::new),
         refresh_in_companion: false,
+        companion_session: None,
         nonce: Some(Nonce::new("n")),
         issued_at_ms: 0,
         expires_at_ms: None,

@@ -194,6 +194,7 @@ impl Engine {
             id_token,
             refresh_token: tokens.refresh_token,
             refresh_in_companion,
+            companion_session: None,
             nonce: Some(nonce),
             issued_at_ms,
             expires_at_ms: schedule::expires_at_ms(issued_at_ms, tokens.expires_in),

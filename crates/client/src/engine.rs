@@ -69,6 +69,7 @@ impl Engine {
         config: PublicConfig,
         provider_logout: super::signout::ProviderLogout,
     ) -> Rc<Engine> {
+        crate::companion::use_config(&config);
         Rc::new_cyclic(|me| Engine {
             config,
             provider_logout,
@@ -97,6 +98,9 @@ impl Engine {
         });
         // Without BroadcastChannel a tab still works; it just will not hear the others.
         *self.channel.borrow_mut() = channel.ok();
+        if self.finish_handoff() {
+            return;
+        }
         if let Some(navigate) = finish_here {
             let carries_callback = page::href()
                 .map(|href| return_to::carries_callback(&href))
@@ -550,12 +554,87 @@ impl Engine {
             .iter()
             .filter(|p| p.protocol == Protocol::Oauth1)
         {
-            if let Some(session) = super::oauth1::current_session(p).await {
+            // On another site the page holds the sealed session itself (where
+            // `session_storage` keeps it); the companion still says whether it is good.
+            let sealed = if super::oauth1::hands_off() {
+                let held = Session::stored(&p.id, p.session_storage)
+                    .and_then(|s| s.live)
+                    .and_then(|l| l.companion_session);
+                if held.is_none() {
+                    continue;
+                }
+                held
+            } else {
+                None
+            };
+            let handed = sealed.is_some();
+            if let Some(session) = super::oauth1::current_session(p, sealed).await {
                 self.install(session, Source::ThisTab);
                 return;
             }
+            if handed {
+                Session::forget(&p.id, p.session_storage);
+            }
         }
         self.set(AuthStatus::SignedOut);
+    }
+
+    /// Back from a companion on another site with a handoff code in the fragment: takes
+    /// the sign-in this tab started, puts the address back to where it was, and exchanges
+    /// the code for the sealed session. True when the address carried a code.
+    fn finish_handoff(self: &Rc<Self>) -> bool {
+        let Some((code, provider_id)) = page::href()
+            .ok()
+            .and_then(|href| super::oauth1::returned_code(&href))
+        else {
+            return false;
+        };
+        let waiting = super::oauth1::Handoff::take();
+        // The code leaves the address at once, whatever follows.
+        let back = waiting.as_ref().map_or_else(
+            || page::pathname().unwrap_or_else(|_| "/".into()),
+            |w| w.return_to.clone(),
+        );
+        if let Err(e) = page::replace_url(&back) {
+            web_sys::console::warn_1(&format!("latchkey: {e}").into());
+        }
+        let name = self.name_of(&provider_id);
+        let me = self.clone();
+        spawn_local(async move {
+            me.step(words::step_checking(&name));
+            let result = match waiting {
+                None => Err(super::oauth1::HandoffError::NotStartedHere),
+                Some(w) if w.provider_id != provider_id => {
+                    Err(super::oauth1::HandoffError::OtherProvider)
+                }
+                Some(w) => super::oauth1::exchange(&provider_id, &code, &w.verifier).await,
+            };
+            let session = match result {
+                Ok(sealed) => match me.provider(&provider_id).cloned() {
+                    Some(p) => super::oauth1::current_session(&p, Some(sealed)).await,
+                    None => None,
+                },
+                Err(e) => {
+                    me.fail(AuthFailure {
+                        title: words::TITLE_SIGN_IN_FAILED.into(),
+                        message: format!("Signing in with {name} failed: {e}."),
+                        retry: crate::RetryAction::SignIn { provider_id },
+                    });
+                    return;
+                }
+            };
+            match session {
+                Some(session) => me.install(session, Source::ThisTab),
+                None => me.fail(AuthFailure {
+                    title: words::TITLE_SIGN_IN_FAILED.into(),
+                    message: format!(
+                        "Signing in with {name} failed: the sign-in server did not recognise the session it handed over."
+                    ),
+                    retry: crate::RetryAction::SignIn { provider_id },
+                }),
+            }
+        });
+        true
     }
 }
 

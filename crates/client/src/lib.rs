@@ -36,6 +36,7 @@ mod api_target;
 pub mod browser;
 mod callback_flow;
 mod client;
+pub mod companion;
 mod companion_return;
 pub mod config;
 mod endpoints;

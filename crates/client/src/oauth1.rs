@@ -2,15 +2,25 @@
 //! Sign-in is a navigation to `/oauth1/{id}/login`; the companion's encrypted cookie is the
 //! session, read with `GET /oauth1/{id}/session`; API calls go to `/oauth1/{id}/api/<path>`
 //! and sign-out is `POST /oauth1/{id}/logout`.
+//!
+//! With the companion on another site ([`crate::companion`]) the cookie would never reach
+//! it from this page, so the sign-in is handed back instead: the page sends the challenge of
+//! a verifier it keeps in `sessionStorage`, the companion returns a two-minute code in the
+//! address's fragment, and `POST /oauth1/{id}/handoff` turns code and verifier into the
+//! sealed session, which this page keeps and sends in a header ([`Handoff`]).
 
 use latchkey_proto::form;
+use latchkey_proto::pkce::Verifier;
 use latchkey_proto::public_config::{Protocol, PublicProvider};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::session::Session;
 use super::SignOutError;
 use crate::browser::fetch::{self, Peer};
-use crate::browser::page;
+use crate::browser::{page, storage};
+use crate::companion::{self, SealedSession, SESSION_HEADER};
+use crate::storage_mode::Area;
 
 /// The companion's login route, carrying the same-origin return path.
 pub fn login_url(provider_id: &str, return_to: &str) -> String {
@@ -18,6 +28,121 @@ pub fn login_url(provider_id: &str, return_to: &str) -> String {
         &format!("/oauth1/{provider_id}/login"),
         &[("return_to", return_to)],
     )
+}
+
+/// The companion's login route on another site: where to come back (this page's absolute
+/// URL) and the handoff challenge.
+pub fn handoff_login_url(
+    companion: &str,
+    provider_id: &str,
+    return_to: &str,
+    challenge: &str,
+) -> String {
+    form::append_query(
+        &format!("{companion}/oauth1/{provider_id}/login"),
+        &[("return_to", return_to), ("handoff", challenge)],
+    )
+}
+
+/// The `sessionStorage` key of the sign-in waiting for its handoff.
+const HANDOFF_KEY: &str = "latchkey.handoff";
+
+/// A sign-in waiting for its handoff: kept in this tab's `sessionStorage` between leaving for
+/// the companion and coming back.
+#[derive(Serialize, Deserialize)]
+pub struct Handoff {
+    /// The provider's id.
+    pub provider_id: String,
+    /// The verifier whose challenge went to `/login`.
+    pub verifier: Verifier,
+    /// Where the page was (path, query and fragment), restored after the exchange.
+    pub return_to: String,
+}
+
+impl Handoff {
+    /// Keeps this sign-in for the way back.
+    pub fn keep(&self) -> Result<(), crate::browser::BrowserError> {
+        let text = serde_json::to_string(self)
+            .map_err(|e| crate::browser::BrowserError(format!("handoff: {e}")))?;
+        storage::set(Area::Session, HANDOFF_KEY, &text)
+    }
+
+    /// Takes the waiting sign-in (it can be taken once).
+    pub fn take() -> Option<Handoff> {
+        let text = storage::take(Area::Session, HANDOFF_KEY).ok()??;
+        serde_json::from_str(&text).ok()
+    }
+}
+
+/// The code and provider a companion put in the address's fragment, if any.
+pub fn returned_code(href: &str) -> Option<(String, String)> {
+    let (_, fragment) = href.split_once('#')?;
+    // A name given twice is no handoff: refused, as every other callback parameter is.
+    let pairs = form::parse_unique(fragment).ok()?;
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    Some((value("latchkey_handoff")?, value("latchkey_provider")?))
+}
+
+/// Why a handoff did not give a session, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandoffError {
+    /// This tab has no sign-in waiting (another tab, a reload after the exchange, a link).
+    #[error("this tab did not start that sign-in (or already finished it); sign in again")]
+    NotStartedHere,
+    /// The code is for another provider than the sign-in this tab started.
+    #[error("the sign-in server answered for another provider than the one you chose")]
+    OtherProvider,
+    /// The companion refused the code, or could not be reached.
+    #[error("the sign-in server did not accept the sign-in: {0}")]
+    Refused(String),
+}
+
+/// Exchanges the code for the sealed session.
+pub async fn exchange(
+    provider_id: &str,
+    code: &str,
+    verifier: &Verifier,
+) -> Result<SealedSession, HandoffError> {
+    let body = form::encode(&[("code", code), ("verifier", verifier.secret())]);
+    let request = http::Request::post(format!("/oauth1/{provider_id}/handoff"))
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(http::header::ACCEPT, "application/json")
+        .body(body.into_bytes())
+        .map_err(|e| HandoffError::Refused(e.to_string()))?;
+    let response = fetch::send(request, Peer::Companion)
+        .await
+        .map_err(|e| HandoffError::Refused(e.detail))?;
+    let doc: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    if !response.status().is_success() {
+        let message = doc.get("message").and_then(Value::as_str).map_or_else(
+            || format!("HTTP {}", response.status().as_u16()),
+            str::to_owned,
+        );
+        return Err(HandoffError::Refused(message));
+    }
+    doc.get("session")
+        .and_then(Value::as_str)
+        .map(|s| SealedSession::new(s.to_owned()))
+        .ok_or_else(|| HandoffError::Refused("the answer holds no session".into()))
+}
+
+/// A request to the companion carrying `sealed` (when the page holds one).
+fn with_session(
+    builder: http::request::Builder,
+    sealed: Option<&SealedSession>,
+) -> http::request::Builder {
+    match sealed {
+        Some(s) => builder.header(SESSION_HEADER, s.secret()),
+        None => builder,
+    }
 }
 
 /// Reads the companion's answer to `GET /oauth1/{id}/session`: the identity fields when
@@ -45,11 +170,17 @@ pub fn identity_from(status: u16, body: &[u8]) -> Option<Map<String, Value>> {
     (signed_in == Some(true) || has_id).then_some(fields)
 }
 
-/// The companion session for `p`, if the browser has one.
-pub async fn current_session(p: &PublicProvider) -> Option<Session> {
-    let response = fetch::get_json(&format!("/oauth1/{}/session", p.id), Peer::Companion)
-        .await
-        .ok()?;
+/// The companion session for `p`, if the browser has one: its cookie, or `sealed` (which
+/// the session then keeps).
+pub async fn current_session(p: &PublicProvider, sealed: Option<SealedSession>) -> Option<Session> {
+    let request = with_session(
+        http::Request::get(format!("/oauth1/{}/session", p.id)),
+        sealed.as_ref(),
+    )
+    .header(http::header::ACCEPT, "application/json")
+    .body(Vec::new())
+    .ok()?;
+    let response = fetch::send(request, Peer::Companion).await.ok()?;
     let fields = identity_from(response.status().as_u16(), response.body())?;
     Some(Session {
         provider_id: p.id.clone(),
@@ -60,6 +191,7 @@ pub async fn current_session(p: &PublicProvider) -> Option<Session> {
         id_token: None,
         refresh_token: None,
         refresh_in_companion: false,
+        companion_session: sealed,
         nonce: None,
         issued_at_ms: page::now_ms(),
         expires_at_ms: None,
@@ -71,13 +203,16 @@ pub async fn current_session(p: &PublicProvider) -> Option<Session> {
 }
 
 /// Ends the companion session.
-pub async fn logout(provider_id: &str) -> Result<(), SignOutError> {
-    let request = http::Request::post(format!("/oauth1/{provider_id}/logout"))
-        .header(http::header::ACCEPT, "application/json")
-        .body(Vec::new())
-        .map_err(|e| SignOutError::Companion {
-            detail: e.to_string(),
-        })?;
+pub async fn logout(provider_id: &str, sealed: Option<&SealedSession>) -> Result<(), SignOutError> {
+    let request = with_session(
+        http::Request::post(format!("/oauth1/{provider_id}/logout")),
+        sealed,
+    )
+    .header(http::header::ACCEPT, "application/json")
+    .body(Vec::new())
+    .map_err(|e| SignOutError::Companion {
+        detail: e.to_string(),
+    })?;
     let response = fetch::send(request, Peer::Companion)
         .await
         .map_err(|e| SignOutError::Companion { detail: e.detail })?;
@@ -91,9 +226,43 @@ pub async fn logout(provider_id: &str) -> Result<(), SignOutError> {
     }
 }
 
+/// Whether OAuth 1.0a sign-in must be handed back (the companion is on another site).
+pub fn hands_off() -> bool {
+    companion::elsewhere().is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_handoff_login_url_names_the_page_and_the_challenge() {
+        assert_eq!(
+            handoff_login_url("https://auth.example.org", "x", "https://me.github.io/blog/?p=1#c", "CH"),
+            "https://auth.example.org/oauth1/x/login?return_to=https%3A%2F%2Fme.github.io%2Fblog%2F%3Fp%3D1%23c&handoff=CH"
+        );
+    }
+
+    #[test]
+    fn the_returned_code_is_read_from_the_fragment_only() {
+        assert_eq!(
+            returned_code(
+                "https://me.github.io/blog/#latchkey_handoff=AbC-_d&latchkey_provider=flask"
+            ),
+            Some(("AbC-_d".to_owned(), "flask".to_owned()))
+        );
+        assert_eq!(
+            returned_code(
+                "https://me.github.io/blog/?latchkey_handoff=AbC&latchkey_provider=flask"
+            ),
+            None
+        );
+        assert_eq!(
+            returned_code("https://me.github.io/blog/#latchkey_handoff=AbC"),
+            None
+        );
+        assert_eq!(returned_code("https://me.github.io/blog/#top"), None);
+    }
 
     #[test]
     fn login_url_carries_the_encoded_return_path() {

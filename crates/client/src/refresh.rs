@@ -371,6 +371,7 @@ impl Engine {
             // RFC 6749 §6: without a new refresh token, the old one stays valid; without
             // any in the browser, the companion's cookie holds it.
             refresh_in_companion,
+            companion_session: None,
             refresh_token: tokens.refresh_token.or(basis.token),
             nonce: basis.nonce,
             issued_at_ms,

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::storage_mode::{self, plan};
 use super::{profile, schedule, AuthFailure, SessionView};
 use crate::browser::storage;
+use crate::companion::SealedSession;
 
 /// One session. Not `Debug`: it holds tokens.
 #[derive(Clone, Serialize, Deserialize)]
@@ -31,6 +32,10 @@ pub struct Session {
     /// (`refresh_token_in = "companion"`): the session renews itself without holding one.
     #[serde(default)]
     pub refresh_in_companion: bool,
+    /// An OAuth 1.0a session sealed by a companion on another site, which this page sends
+    /// in a header instead of the cookie the browser would withhold ([`crate::companion`]).
+    #[serde(default)]
+    pub companion_session: Option<SealedSession>,
     /// The sign-in's nonce: a refreshed ID token that carries one must carry this one
     /// (OIDC Core §12.2).
     pub nonce: Option<Nonce>,
@@ -160,7 +165,7 @@ impl Session {
             return Ok(());
         };
         let key = storage_mode::session_key(&self.provider_id);
-        let live = self.access_token.is_some().then(|| {
+        let live = (self.access_token.is_some() || self.companion_session.is_some()).then(|| {
             let mut live = self.clone();
             live.refresh_token = None;
             live.problem = None;
@@ -252,7 +257,10 @@ impl Session {
         let record: Stored = serde_json::from_str(&text).ok()?;
         let live = record
             .live
-            .filter(|l| l.provider_id == provider_id && l.access_token.is_some())
+            .filter(|l| {
+                l.provider_id == provider_id
+                    && (l.access_token.is_some() || l.companion_session.is_some())
+            })
             .map(|l| {
                 let mut live = *l;
                 live.refresh_token = record.refresh_token.clone();
@@ -307,6 +315,7 @@ mod tests {
             id_token: None,
             refresh_token: refresh.then(|| RefreshToken::new("rt")),
             refresh_in_companion: false,
+            companion_session: None,
             nonce: None,
             issued_at_ms: issued,
             expires_at_ms: expires,

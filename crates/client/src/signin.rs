@@ -73,7 +73,30 @@ impl Engine {
             // Refuses any `redirect_uri`: it would be ignored, and its author misled.
             configured_redirect_uri(&p)?;
             self.step(words::step_redirecting(&p.name));
-            page::assign(&oauth1::login_url(&p.id, &return_to))?;
+            let Some(companion) = crate::companion::elsewhere() else {
+                page::assign(&oauth1::login_url(&p.id, &return_to))?;
+                return Ok(());
+            };
+            // The companion is on another site: it hands the sign-in back to this page.
+            let verifier =
+                latchkey_proto::pkce::Verifier::from_random_bytes(&random::bytes::<32>()?)
+                    .map_err(|e| StartError::Request {
+                        detail: e.to_string(),
+                    })?;
+            let challenge = verifier.challenge();
+            oauth1::Handoff {
+                provider_id: p.id.clone(),
+                verifier,
+                return_to: return_to.clone(),
+            }
+            .keep()?;
+            let here = format!("{}{return_to}", page::origin()?);
+            page::assign(&oauth1::handoff_login_url(
+                &companion,
+                &p.id,
+                &here,
+                challenge.as_str(),
+            ))?;
             return Ok(());
         }
         let misconfigured = |field: &str| StartError::Misconfigured {

@@ -102,7 +102,7 @@ impl Engine {
         self.step(words::step_signing_out(&p.name));
 
         if p.protocol == Protocol::Oauth1 {
-            let result = oauth1::logout(&p.id).await;
+            let result = oauth1::logout(&p.id, session.companion_session.as_ref()).await;
             self.clear(None);
             if let Err(e) = result {
                 self.fail(e.failure());

@@ -113,6 +113,11 @@ fn builder(url: &str, method: http::Method, peer: Peer) -> RequestBuilder {
         Peer::Api => builder
             .mode(RequestMode::Cors)
             .credentials(RequestCredentials::Omit),
+        // On another site (`latchkey.json`'s `companion`): CORS, and no cookies, which the
+        // browser would withhold anyway; the session travels in a header instead.
+        Peer::Companion if url.starts_with("http") => builder
+            .mode(RequestMode::Cors)
+            .credentials(RequestCredentials::Omit),
         Peer::Companion => builder
             .mode(RequestMode::SameOrigin)
             .credentials(RequestCredentials::SameOrigin),
@@ -126,7 +131,10 @@ pub async fn send(
     peer: Peer,
 ) -> Result<http::Response<Vec<u8>>, FetchError> {
     let (parts, body) = request.into_parts();
-    let url = parts.uri.to_string();
+    let url = match peer {
+        Peer::Companion => crate::companion::resolve(&parts.uri.to_string()),
+        _ => parts.uri.to_string(),
+    };
     let deadline = Deadline::arm();
     let mut builder = builder(&url, parts.method, peer)
         .abort_signal(deadline.controller.as_ref().map(|c| c.signal()).as_ref());
