@@ -18,6 +18,10 @@ export interface LatchkeyUser {
 export interface SignInOptions {
   /** A path on this origin (with query and fragment) to come back to; default: this page. */
   returnTo?: string;
+  /** OpenID Connect `login_hint`: the account the person is expected to use (e.g. an e-mail). */
+  loginHint?: string;
+  /** OpenID Connect `prompt`: `"none"`, `"login"`, `"consent"` or `"select_account"` (space-separated). */
+  prompt?: string;
 }
 
 /** `detail` of the `latchkey:change` event dispatched on `document`. */

@@ -35,6 +35,8 @@ pub struct SiteOptions {
     pub dot_storage: &'static str,
     /// Whether to write a `latchkey.json` at all (false: the file is missing).
     pub write_config: bool,
+    /// DOT's `authorize_params`.
+    pub dot_authorize_params: &'static [(&'static str, &'static str)],
 }
 
 impl Default for SiteOptions {
@@ -42,6 +44,7 @@ impl Default for SiteOptions {
         Self {
             dot_storage: "browser",
             write_config: true,
+            dot_authorize_params: &[],
         }
     }
 }
@@ -91,6 +94,11 @@ impl Site {
                     "api_base": format!("{}/api/", dot.base_url()),
                     "session_storage": options.dot_storage,
                     "redirect_uri": callback,
+                    "authorize_params": options
+                        .dot_authorize_params
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                        .collect::<serde_json::Map<_, _>>(),
                 },
                 {
                     "id": FLASK_ID, "name": FLASK_NAME, "protocol": "oauth1",

@@ -199,3 +199,64 @@ async fn a_missing_latchkey_json_is_said_in_words_and_nothing_throws() {
     // The sign-in element says what is wrong, in place of buttons.
     assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
 }
+
+/// Issue 18: the provider's `authorize_params` and a call's `loginHint` / `prompt` reach the
+/// provider's authorization request, and DOT signs the person in with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_sends_the_providers_authorize_params_and_the_calls_hints() {
+    let site = Site::start(SiteOptions {
+        dot_authorize_params: &[("ui_locales", "fr"), ("prompt", "consent")],
+        ..SiteOptions::default()
+    })
+    .await;
+    let b = &site.browser;
+    b.goto(&site.page("")).await;
+    b.wait_until("the embed's API", || async {
+        b.js("return !!window.latchkey;", vec![]).await == serde_json::json!(true)
+    })
+    .await;
+    b.js_async(
+        "const done = arguments[0]; latchkey.ready.then(() => done(null));",
+        vec![],
+    )
+    .await;
+    b.js(
+        "latchkey.signIn('dot', {loginHint: 'demo@example.test', prompt: 'login'}); return null;",
+        vec![],
+    )
+    .await;
+    b.wait_for_url(&site.dot.base_url()).await;
+    // The authorization request as DOT received it (its request log; DOT drops `prompt=login`
+    // from the login page's `next` once it has asked for the password).
+    let log =
+        std::fs::read_to_string(latchkey_e2e::paths::log_dir().join("dot.log")).expect("DOT's log");
+    let request = log
+        .lines()
+        .find_map(|l| l.split_once("GET /o/authorize/?").map(|(_, q)| q))
+        .and_then(|q| q.split_whitespace().next())
+        .expect("DOT logged the authorization request")
+        .to_owned();
+    let params: Vec<(String, String)> =
+        reqwest::Url::parse(&format!("http://dot.invalid/?{request}"))
+            .expect("a query")
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let value = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(value("login_hint"), Some("demo@example.test"), "{request}");
+    assert_eq!(value("ui_locales"), Some("fr"), "{request}");
+    // The call's prompt replaced the provider's, and appears once.
+    assert_eq!(value("prompt"), Some("login"), "{request}");
+    assert_eq!(params.iter().filter(|(k, _)| k == "prompt").count(), 1);
+    b.fill("#id_username", DEMO_USER).await;
+    b.fill("#id_password", latchkey_e2e::DEMO_PASSWORD).await;
+    b.click_button("Sign in").await;
+    b.find("#authorizationForm").await;
+    b.click_button("Authorize").await;
+    site.wait_for_user(DEMO_USER).await;
+}

@@ -7,6 +7,7 @@ use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 
 use crate::api_call::{ApiAnswer, ApiRequest, ApiResult};
 use crate::engine::Engine;
+use crate::signin::SignInOptions;
 use crate::signout::ProviderLogout;
 use crate::{ApiError, ApiMethod, AuthStatus, RetryAction};
 
@@ -99,15 +100,26 @@ impl Client {
     /// companion's `/oauth1/{id}/login`. Progress and failures arrive as statuses. The path
     /// the person is on now is where they come back to.
     pub fn sign_in(&self, provider_id: &str) {
-        self.engine.clone().sign_in(provider_id.to_owned(), None);
+        self.sign_in_with(provider_id, SignInOptions::default());
+    }
+
+    /// Like [`Client::sign_in`], with a return path and the OpenID Connect hints
+    /// `login_hint` and `prompt` for this sign-in (they replace the provider's
+    /// `authorize_params` of the same name; OAuth 1.0a ignores them).
+    pub fn sign_in_with(&self, provider_id: &str, options: SignInOptions) {
+        self.engine.clone().sign_in(provider_id.to_owned(), options);
     }
 
     /// Like [`Client::sign_in`], coming back to `return_to` (a path on this origin with its
     /// query and fragment; anything else comes back to `/`).
     pub fn sign_in_returning(&self, provider_id: &str, return_to: &str) {
-        self.engine
-            .clone()
-            .sign_in(provider_id.to_owned(), Some(return_to.to_owned()));
+        self.sign_in_with(
+            provider_id,
+            SignInOptions {
+                return_to: Some(return_to.to_owned()),
+                ..SignInOptions::default()
+            },
+        );
     }
 
     /// Finishes an OAuth 2.0 / OIDC sign-in on the page the provider returned to (its

@@ -218,9 +218,9 @@ impl Engine {
     }
 
     /// Starts sign-in (see [`Client::sign_in`](crate::Client::sign_in)).
-    pub fn sign_in(self: Rc<Self>, provider_id: String, return_to: Option<String>) {
+    pub fn sign_in(self: Rc<Self>, provider_id: String, options: super::signin::SignInOptions) {
         spawn_local(async move {
-            if let Err(e) = self.start_sign_in(&provider_id, return_to).await {
+            if let Err(e) = self.start_sign_in(&provider_id, options).await {
                 let name = self.name_of(&provider_id);
                 self.fail(e.failure(&name, &provider_id));
             }

@@ -76,6 +76,7 @@ pub use api_call::{ApiAnswer, ApiRequest, ApiResult};
 pub use api_target::ApiMethod;
 pub use client::{Client, Subscription};
 pub use errors::{ApiError, CallbackError, DiscoveryError, RefreshError, SignOutError, StartError};
+pub use signin::SignInOptions;
 pub use signout::ProviderLogout;
 pub use status::{AuthFailure, AuthStatus, RetryAction, SessionView};
 pub use user::User;

@@ -52,12 +52,47 @@ fn scopes_for(protocol: Protocol, configured: &[String]) -> Vec<String> {
     scopes
 }
 
+/// What one sign-in asks for beyond the provider: where to come back, and the OpenID Connect
+/// hints a site may pass per call (Core §3.1.2.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInOptions {
+    /// A path on this origin (with query and fragment) to come back to; default: the page
+    /// the person is on.
+    pub return_to: Option<String>,
+    /// `login_hint`: the account the person is expected to use (an e-mail address, say).
+    pub login_hint: Option<String>,
+    /// `prompt`: `none`, `login`, `consent` or `select_account` (space-separated).
+    pub prompt: Option<String>,
+}
+
+/// The further authorization parameters of one sign-in: the provider's `authorize_params`,
+/// then this call's `login_hint` and `prompt`, which replace the provider's of the same name.
+/// An empty hint is no hint.
+pub fn extra_params(p: &PublicProvider, options: &SignInOptions) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = p
+        .authorize_params
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (name, value) in [
+        ("login_hint", &options.login_hint),
+        ("prompt", &options.prompt),
+    ] {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            params.retain(|(k, _)| k != name);
+            params.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    params
+}
+
 impl Engine {
     pub(super) async fn start_sign_in(
         &self,
         provider_id: &str,
-        return_to: Option<String>,
+        options: SignInOptions,
     ) -> Result<(), StartError> {
+        let return_to = options.return_to.clone();
         let p = self
             .provider(provider_id)
             .cloned()
@@ -123,6 +158,11 @@ impl Engine {
         let nonce = random::bytes::<32>()?;
         let verifier = random::bytes::<32>()?;
         let scopes = scopes_for(p.protocol, &p.scopes);
+        let extra = extra_params(&p, &options);
+        let extra: Vec<(&str, &str)> = extra
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let (url, flow) = authorize::begin(
             &FlowStart {
                 provider_id: &p.id,
@@ -132,7 +172,7 @@ impl Engine {
                 redirect_uri: &redirect_uri,
                 scopes: &scopes,
                 return_to: &return_to,
-                extra: &[],
+                extra: &extra,
             },
             &FlowRandomness {
                 state: &state,
@@ -182,11 +222,74 @@ mod tests {
             scopes: vec![],
             endpoints: Default::default(),
             redirect_uri: redirect_uri.map(str::to_owned),
+            authorize_params: Default::default(),
             api_base: None,
             session_storage: Default::default(),
             token_via_companion: false,
             refresh_token_in: Default::default(),
         }
+    }
+
+    #[test]
+    fn the_providers_params_go_first_and_a_calls_hints_replace_theirs() {
+        let mut p = provider(Protocol::Oidc, None);
+        p.authorize_params = [("access_type", "offline"), ("prompt", "consent")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let none = SignInOptions::default();
+        assert_eq!(
+            extra_params(&p, &none),
+            vec![
+                ("access_type".to_owned(), "offline".to_owned()),
+                ("prompt".to_owned(), "consent".to_owned())
+            ]
+        );
+        let call = SignInOptions {
+            login_hint: Some("ada@example.org".into()),
+            prompt: Some("select_account".into()),
+            ..SignInOptions::default()
+        };
+        assert_eq!(
+            extra_params(&p, &call),
+            vec![
+                ("access_type".to_owned(), "offline".to_owned()),
+                ("login_hint".to_owned(), "ada@example.org".to_owned()),
+                ("prompt".to_owned(), "select_account".to_owned())
+            ]
+        );
+        let blank = SignInOptions {
+            login_hint: Some("  ".into()),
+            ..SignInOptions::default()
+        };
+        assert_eq!(extra_params(&p, &blank).len(), 2);
+    }
+
+    #[test]
+    fn a_hand_written_param_the_protocol_owns_is_refused_when_sign_in_starts() {
+        let mut p = provider(Protocol::Oidc, None);
+        p.authorize_params.insert("state".into(), "fixed".into());
+        let extra = extra_params(&p, &SignInOptions::default());
+        let extra: Vec<(&str, &str)> = extra
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let err = latchkey_proto::authorize::authorization_url(
+            &latchkey_proto::authorize::AuthorizationRequest {
+                authorization_endpoint: "https://idp.example/authorize",
+                client_id: "c",
+                redirect_uri: "https://app.example/callback/gh",
+                scopes: &[],
+                state: &latchkey_proto::authorize::state_from_random(&[7; 32]).unwrap(),
+                nonce: None,
+                challenge: &latchkey_proto::pkce::Verifier::from_random_bytes(&[7; 32])
+                    .unwrap()
+                    .challenge(),
+                extra: &extra,
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("\"state\""), "{err}");
     }
 
     fn config(public_url: Option<&str>) -> PublicConfig {

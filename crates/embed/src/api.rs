@@ -8,7 +8,9 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use latchkey_client::{config, ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout};
+use latchkey_client::{
+    config, ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, SignInOptions,
+};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -180,13 +182,19 @@ fn sign_in(provider: JsValue, options: JsValue) {
         refuse("signIn needs a provider id (a string), as in latchkey.json.".into());
         return;
     };
-    let return_to = Reflect::get(&options, &"returnTo".into())
-        .ok()
-        .and_then(|v| v.as_string());
-    match return_to {
-        Some(path) => client.sign_in_returning(&id, &path),
-        None => client.sign_in(&id),
-    }
+    let text = |name: &str| {
+        Reflect::get(&options, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    client.sign_in_with(
+        &id,
+        SignInOptions {
+            return_to: text("returnTo"),
+            login_hint: text("loginHint"),
+            prompt: text("prompt"),
+        },
+    );
 }
 
 fn sign_out() {

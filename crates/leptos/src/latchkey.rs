@@ -5,7 +5,7 @@ use latchkey_client::browser::page;
 use latchkey_client::config::{self, ConfigError};
 use latchkey_client::{
     ApiAnswer, ApiError, ApiMethod, ApiRequest, ApiResult, AuthStatus, Client, RetryAction,
-    SessionView, Subscription, User,
+    SessionView, SignInOptions, Subscription, User,
 };
 use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 use leptos::prelude::*;
@@ -187,6 +187,14 @@ impl Latchkey {
     pub fn sign_in(&self, provider_id: &str) {
         if let Some(client) = self.client() {
             client.sign_in(provider_id);
+        }
+    }
+
+    /// Like [`Latchkey::sign_in`], with a return path and the OpenID Connect hints
+    /// `login_hint` and `prompt` for this sign-in.
+    pub fn sign_in_with(&self, provider_id: &str, options: SignInOptions) {
+        if let Some(client) = self.client() {
+            client.sign_in_with(provider_id, options);
         }
     }
 

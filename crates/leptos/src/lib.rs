@@ -81,6 +81,7 @@ pub use status::{Status, NOT_PROVIDED};
 
 pub use latchkey_client::config::ConfigError;
 pub use latchkey_client::{
-    ApiAnswer, ApiError, ApiMethod, ApiResult, AuthFailure, RetryAction, SessionView, User,
+    ApiAnswer, ApiError, ApiMethod, ApiResult, AuthFailure, RetryAction, SessionView,
+    SignInOptions, User,
 };
 pub use latchkey_proto::public_config::PublicProvider as Provider;

@@ -44,8 +44,9 @@ pub const MIN_STATE_BYTES: usize = 16;
 /// the code lifetime.
 pub const PENDING_FLOW_MAX_AGE_SECS: u64 = 600;
 
-/// Parameters this module sets itself; an extra parameter may not override them.
-const RESERVED: &[&str] = &[
+/// Parameters this module sets itself; an extra parameter (a provider's `authorize_params`, a
+/// call's `login_hint` or `prompt`) may not override them.
+pub const RESERVED: &[&str] = &[
     "response_type",
     "client_id",
     "redirect_uri",

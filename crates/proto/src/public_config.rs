@@ -4,6 +4,8 @@
 //! author may write it by hand, and the app reads it from its own origin. It never holds a
 //! secret: only what a public client may know.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// The whole of `/latchkey.json`.
@@ -80,6 +82,11 @@ pub struct PublicProvider {
     /// before a sign-in starts, not while parsing, so one bad entry does not hide the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
+    /// Further authorization-request parameters the provider wants on every sign-in (OAuth
+    /// 2.0 / OIDC), e.g. Google's `access_type = "offline"`. Never one the protocol sets
+    /// ([`crate::authorize::RESERVED`]): such an entry fails when sign-in starts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub authorize_params: BTreeMap<String, String>,
     /// Base URL the API console may call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,

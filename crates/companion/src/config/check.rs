@@ -340,6 +340,8 @@ fn browser(
     ok &= all_urls_ok;
     let redirect_uri = redirect_uri(c, p, id, protocol);
     ok &= redirect_uri.is_ok();
+    let authorize_params = authorize_params(c, p, id);
+    ok &= authorize_params.is_some();
 
     match protocol {
         Protocol::Oidc if p.issuer.is_none() => {
@@ -409,9 +411,39 @@ fn browser(
         scopes,
         endpoints,
         redirect_uri: redirect_uri.ok().flatten(),
+        authorize_params: authorize_params.unwrap_or_default(),
         session_storage: session_storage?,
     };
     ok.then_some(b)
+}
+
+/// `authorize_params`: names the protocol sets itself (`state`, `nonce`, the PKCE pair,
+/// `redirect_uri`, `client_id`, `response_type`, `scope`) are refused, as are empty names and
+/// values. `None` after a problem.
+fn authorize_params(
+    c: &mut Checker,
+    p: &RawProvider,
+    id: &str,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let Some(params) = &p.authorize_params else {
+        return Some(Default::default());
+    };
+    let mut ok = true;
+    for (name, value) in params.get_ref() {
+        if latchkey_proto::authorize::RESERVED.contains(&name.as_str()) {
+            c.at(params, format!("provider {id:?}: authorize_params may not set {name:?}: Latchkey sets it for every sign-in (state, nonce, code_challenge, code_challenge_method, redirect_uri, client_id, response_type and scope are the protocol's; use `scopes` for scope)"));
+            ok = false;
+        } else if name.trim().is_empty() || value.trim().is_empty() {
+            c.at(
+                params,
+                format!(
+                    "provider {id:?}: authorize_params needs a name and a value for each entry"
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| params.get_ref().clone())
 }
 
 /// `redirect_uri`, under the policy the app applies too ([`latchkey_proto::redirect_uri::check`]),
@@ -458,6 +490,7 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     ok &= refuse(c, id, name, "jwks_uri", &p.jwks_uri);
     ok &= mediation::refuse_for_oauth1(c, p, id);
     ok &= redirect_uri(c, p, id, Protocol::Oauth1).is_ok();
+    ok &= refuse(c, id, "oauth1", "authorize_params", &p.authorize_params);
 
     let required_url = |c: &mut Checker, key: &str, v: &Option<S>| match v {
         Some(s) => c.url(&format!("provider {id:?}: {key}"), s),

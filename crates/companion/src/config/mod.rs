@@ -173,6 +173,9 @@ pub struct BrowserProvider {
     /// `redirect_uri`: the page the provider returns to, checked by
     /// [`latchkey_proto::redirect_uri::check`]; `None` for `<public_url>/callback/<id>`.
     pub redirect_uri: Option<String>,
+    /// `authorize_params`: further authorization-request parameters, none of them one the
+    /// protocol sets.
+    pub authorize_params: std::collections::BTreeMap<String, String>,
     /// Where the browser keeps the session.
     pub session_storage: SessionStorage,
     /// Set when the companion mediates the token endpoint (`token_via_companion = true`).
@@ -282,6 +285,7 @@ impl Provider {
                 scopes: b.scopes.clone(),
                 endpoints: b.endpoints.clone(),
                 redirect_uri: b.redirect_uri.clone(),
+                authorize_params: b.authorize_params.clone(),
                 api_base: self.api_base.clone(),
                 session_storage: b.session_storage,
                 token_via_companion: b.mediation.is_some(),
@@ -301,6 +305,7 @@ impl Provider {
                 scopes: Vec::new(),
                 endpoints: Endpoints::default(),
                 redirect_uri: None,
+                authorize_params: Default::default(),
                 api_base: self.api_base.clone(),
                 session_storage: SessionStorage::default(),
                 token_via_companion: false,

@@ -69,6 +69,7 @@ pub(crate) struct RawProvider {
     pub end_session_endpoint: Option<S>,
     pub jwks_uri: Option<S>,
     pub redirect_uri: Option<S>,
+    pub authorize_params: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     // OAuth 2.0 / OIDC token mediation (the companion holds a client secret).
     pub token_via_companion: Option<Spanned<bool>>,
     pub client_secret_env: Option<S>,

@@ -229,3 +229,30 @@ fn a_refresh_cookie_is_refused_when_pages_live_on_other_sites() {
     .unwrap();
     assert_eq!(same_origin.public().companion, None);
 }
+
+#[test]
+fn authorize_params_are_exported_and_the_protocols_own_are_refused() {
+    let c = Config::parse(&dot_with(
+        "authorize_params = { access_type = \"offline\", prompt = \"consent\" }\n",
+    ))
+    .unwrap();
+    let public = c.public();
+    let params: Vec<(&str, &str)> = public.providers[0]
+        .authorize_params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(params, [("access_type", "offline"), ("prompt", "consent")]);
+    for owned in latchkey_proto::authorize::RESERVED {
+        let p = problems(&dot_with(&format!(
+            "authorize_params = {{ {owned} = \"x\" }}\n"
+        )));
+        assert_eq!(p.len(), 1, "{owned}: {p:?}");
+        assert!(
+            p[0].contains(&format!("may not set {owned:?}")) && p[0].starts_with("16:"),
+            "{p:?}"
+        );
+    }
+    let p = problems(&dot_with("authorize_params = { audience = \"\" }\n"));
+    assert!(p[0].contains("needs a name and a value"), "{p:?}");
+}
