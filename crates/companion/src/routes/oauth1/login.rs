@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::cookies::{self, CookieError, CookieKind, Pending, Session};
 use super::navigation::{LegFailure, SignInFault};
 use super::{blinding_rng, provider, stamp_parts, ProviderId};
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::routes::upstream::send;
 pub(crate) use crate::routes::upstream::upstream_error;
@@ -74,6 +75,7 @@ fn query_error(r: QueryRejection) -> ApiError {
 pub async fn login(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
+    client: ClientAddress,
     q: Result<Query<LoginQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
@@ -81,7 +83,13 @@ pub async fn login(
         .as_ref()
         .ok()
         .map(|Query(q)| safe_return_to(q.return_to.as_deref()));
-    match start(&state, &id, q).await {
+    // Each `/login` costs a signed request-token call: counted before anything else, so an
+    // anonymous flood burns neither the consumer key's quota nor our CPU.
+    let started = match state.limits().token.admit(client) {
+        Ok(()) => start(&state, &id, q).await,
+        Err(limited) => Err(ApiError::from(limited).into()),
+    };
+    match started {
         Ok(resp) => resp,
         Err(f) => f.into_response(&headers, &id, return_to.as_deref()),
     }
@@ -196,10 +204,11 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
+    client: ClientAddress,
     q: Result<Query<CallbackQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    match finish(&state, &id, q, &headers).await {
+    match finish(&state, &id, client, q, &headers).await {
         Ok(resp) => resp,
         Err(f) => f.into_response(&headers, &id, None),
     }
@@ -208,6 +217,7 @@ pub async fn callback(
 async fn finish(
     state: &AppState,
     id: &str,
+    client: ClientAddress,
     q: Result<Query<CallbackQuery>, QueryRejection>,
     headers: &HeaderMap,
 ) -> Result<Response, LegFailure> {
@@ -244,6 +254,13 @@ async fn finish(
         ))
         .fault(SignInFault::SignInExpired));
     }
+    // Counted once the sign-in's own cookie has named where to send the browser back, and
+    // before the signed access-token call.
+    state
+        .limits()
+        .token
+        .admit(client)
+        .map_err(|limited| back(limited.into()))?;
     let (timestamp, nonce) = stamp_parts(state);
     let req = build_access_token_request(
         &p.config.access_token_url,

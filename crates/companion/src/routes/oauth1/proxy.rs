@@ -18,6 +18,7 @@ use latchkey_proto::oauth1::Body as SignedBody;
 
 use super::login::upstream_error;
 use super::{api_path, provider, session, sign_for_session, ProviderId};
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::routes::origin::check_script_request;
 use crate::state::AppState;
@@ -113,31 +114,45 @@ fn harden(mut resp: Response) -> Response {
 pub async fn proxy_root(
     State(state): State<AppState>,
     id: Result<ProviderId, ApiError>,
+    client: ClientAddress,
     req: Request,
 ) -> Response {
-    answer(state, id, req).await
+    answer(state, id, client, req).await
 }
 
 /// `ANY /oauth1/{id}/api/{*path}`.
 pub async fn proxy(
     State(state): State<AppState>,
     id: Result<ProviderId, ApiError>,
+    client: ClientAddress,
     req: Request,
 ) -> Response {
-    answer(state, id, req).await
+    answer(state, id, client, req).await
 }
 
 /// Every answer of the route, errors included (a bad `{id}` too, hence the `Result`
 /// extractor), goes through [`harden`].
-async fn answer(state: AppState, id: Result<ProviderId, ApiError>, req: Request) -> Response {
+async fn answer(
+    state: AppState,
+    id: Result<ProviderId, ApiError>,
+    client: ClientAddress,
+    req: Request,
+) -> Response {
     let resp = match id {
-        Ok(ProviderId(id)) => forward(state, id, req).await,
+        Ok(ProviderId(id)) => forward(state, id, client, req).await,
         Err(e) => Err(e),
     };
     harden(resp.unwrap_or_else(IntoResponse::into_response))
 }
 
-async fn forward(state: AppState, id: String, req: Request) -> Result<Response, ApiError> {
+async fn forward(
+    state: AppState,
+    id: String,
+    client: ClientAddress,
+    req: Request,
+) -> Result<Response, ApiError> {
+    // Every request counts, so a flood is refused before any cookie is opened or signed.
+    state.limits().api.admit(client)?;
     let p = provider(&state, &id)?;
     let (parts, body) = req.into_parts();
     // Before anything else about the request is read, and before anything is sent.

@@ -11,6 +11,7 @@ use latchkey_proto::oauth1::{Body, SignatureMethod};
 use serde::{Deserialize, Serialize};
 
 use super::{api_path, provider, session, sign_for_session, ProviderId};
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, Json};
 use crate::routes::origin::check_script_request;
 use crate::state::AppState;
@@ -105,8 +106,12 @@ fn pairs(p: Option<Params>) -> Result<Vec<(String, String)>, ApiError> {
 pub async fn sign(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
+    client: ClientAddress,
     request: Request,
 ) -> Result<Response, ApiError> {
+    // A signed header is an upstream call the client makes itself: the same budget as the
+    // proxy's, taken before any cookie is opened or anything signed.
+    state.limits().api.admit(client)?;
     let p = provider(&state, &id)?;
     let headers = request.headers();
     check_script_request(&state, headers)?;
