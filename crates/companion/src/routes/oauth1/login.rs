@@ -279,7 +279,7 @@ async fn finish(
         .map_err(|e| transport_failure(e).returning_to(&pending.return_to))?;
     let session: Session =
         parse_access_token_response(resp).map_err(|e| back(access_token_error(e)))?;
-    let set = cookies::set(state, &p, CookieKind::Session, &session).map_err(back)?;
+    let set = cookies::set_session(state, &p, session).map_err(back)?;
     let clear = cookies::clear(state, &p, CookieKind::Pending).map_err(back)?;
     tracing::info!(provider = p.id, "signed in");
     redirect(&pending.return_to, &[set, clear]).map_err(back)

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use latchkey_proto::oauth1::{Body, SignatureMethod};
 use serde::{Deserialize, Serialize};
 
-use super::{api_path, provider, session, sign_for_session, ProviderId};
+use super::{api_path, cookies, provider, session, sign_for_session, ProviderId};
 use crate::client_address::ClientAddress;
 use crate::error::{ApiError, Json};
 use crate::routes::origin::check_script_request;
@@ -141,7 +141,7 @@ pub async fn sign(
             Body::Form(&params)
         },
     )?;
-    Ok((
+    let mut resp = (
         [
             (
                 header::CONTENT_TYPE,
@@ -151,7 +151,11 @@ pub async fn sign(
         ],
         response_body(signed.authorization_header)?,
     )
-        .into_response())
+        .into_response();
+    if let Some(c) = cookies::renewal(&state, &p, &session) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(resp)
 }
 
 /// The JSON of a [`SignResponse`], `{"authorization":"…"}`.

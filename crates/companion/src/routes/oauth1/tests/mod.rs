@@ -350,4 +350,5 @@ mod rate_limit;
 mod request_policy;
 mod session;
 mod session_cache;
+mod session_lifetime;
 mod sign;
