@@ -466,6 +466,31 @@ impl Browser {
         self.client.get_named_cookie(name).await.ok()
     }
 
+    /// The value of cookie `name` whatever its `Path` (WebDriver only shows the cookies the
+    /// current page would send; the DevTools protocol shows the whole jar, `HttpOnly` too): a
+    /// copy of the cookie as someone who took it from the browser's profile would hold it.
+    pub async fn cookie_any_path(&self, name: &str) -> Option<String> {
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/goog/cdp/execute",
+            self.driver_port, self.session_id
+        );
+        let command = json!({ "cmd": "Network.getAllCookies", "params": {} });
+        let value = self
+            .driver_value(
+                reqwest::Client::new()
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(command.to_string()),
+            )
+            .await;
+        value["cookies"]
+            .as_array()?
+            .iter()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["value"].as_str())
+            .map(str::to_owned)
+    }
+
     /// Sets `cookie` again, as it was read (domain, path, SameSite, HttpOnly).
     pub async fn restore_cookie(&self, cookie: fantoccini::cookies::Cookie<'static>) {
         let name = cookie.name().to_owned();

@@ -358,6 +358,15 @@ async fn sign_out_revokes_at_dot(refresh_in: RefreshTokenIn) {
         .map(|(t, _)| t)
         .collect();
     assert_eq!(live.len(), 1, "one live refresh token: {live:?}");
+    // Issue 19, finding 9: a copy of the companion's refresh cookie, taken before sign-out.
+    let copied = match refresh_in {
+        RefreshTokenIn::Companion => Some(
+            b.cookie_any_path(&format!("latchkey_rt_{DOT_ID}"))
+                .await
+                .expect("the companion's refresh cookie"),
+        ),
+        RefreshTokenIn::Browser => None,
+    };
 
     b.click_button("Sign out").await;
     b.wait_until("the sign-in button after signing out", || async {
@@ -405,6 +414,31 @@ async fn sign_out_revokes_at_dot(refresh_in: RefreshTokenIn) {
             serde_json::json!([400, "invalid_grant"]),
             "a refresh through the companion after sign-out must be refused as invalid_grant"
         );
+        // The copy still opens at the companion, which sends its refresh token to DOT: the
+        // token was revoked at sign-out, so DOT refuses it and nothing usable comes back.
+        let before = dot.token_requests();
+        let replay = reqwest::Client::new()
+            .post(format!("{}/oauth2/{DOT_ID}/refresh", m.stack.origin()))
+            .header("Origin", m.stack.origin())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header(
+                "Cookie",
+                format!("latchkey_rt_{DOT_ID}={}", copied.unwrap_or_default()),
+            )
+            .body("")
+            .send()
+            .await
+            .expect("replay the copied cookie");
+        let status = replay.status().as_u16();
+        let body: serde_json::Value =
+            serde_json::from_slice(&replay.bytes().await.unwrap_or_default()).unwrap_or_default();
+        assert_eq!(
+            (status, body.get("error").and_then(|e| e.as_str())),
+            (400, Some("invalid_grant")),
+            "a copy of the refresh cookie taken before sign-out must hold a dead token: {body}"
+        );
+        assert!(body.get("access_token").is_none(), "{body}");
+        dot.wait_token_requests(before + 1).await;
     }
 }
 

@@ -139,6 +139,7 @@ mod tests {
             "sign_in_expired",
             "sign_in_refused",
             "sign_in_failed",
+            "rate_limited",
         ];
         let mut seen = Vec::new();
         for code in codes {
@@ -157,6 +158,9 @@ mod tests {
         }
         let timeout = returned("provider_timeout", None).failure(Some(("Flask", "flask")));
         assert!(timeout.message.contains("in time"), "{}", timeout.message);
+        let busy = returned("rate_limited", None).failure(Some(("Flask", "flask")));
+        assert!(busy.message.contains("Wait a minute"), "{}", busy.message);
+        assert_eq!(busy.title, words::TITLE_SIGN_IN_FAILED);
         let down = returned("provider_unreachable", None).failure(Some(("Flask", "flask")));
         assert!(
             down.message.contains("could not be reached"),

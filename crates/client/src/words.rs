@@ -103,6 +103,7 @@ pub fn companion_sign_in_sentence(provider: &str, code: &str) -> Option<String> 
         "sign_in_expired" => format!("This sign-in with {provider} had expired or was already used: it has to finish within 10 minutes, in the browser that started it. Start again."),
         "sign_in_refused" => format!("The sign-in with {provider} was cancelled, or {provider} refused it."),
         "unknown_provider" => format!("This site has no sign-in set up for {provider}."),
+        "rate_limited" => format!("Too many sign-ins with {provider} were started from your network in a short time, so this one was not sent. Wait a minute, then try again."),
         "sign_in_failed" => format!("This site's sign-in server could not finish signing you in with {provider}."),
         _ => return None,
     };

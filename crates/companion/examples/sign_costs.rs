@@ -86,7 +86,13 @@ fn main() -> Result<(), String> {
         cookie_value,
         now,
         u64::MAX,
-        std::sync::Arc::new(session.clone()),
+        std::sync::Arc::new(latchkey_companion::routes::oauth1::OpenSession {
+            signed_in: latchkey_companion::routes::oauth1::SignedIn {
+                credentials: session.clone(),
+                signed_in_at: Some(now),
+            },
+            expires_at: u64::MAX,
+        }),
     );
     time("session cache hit (a repeat request)", n, || {
         cache.get(&id, cookie_value, now)

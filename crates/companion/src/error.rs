@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
@@ -28,8 +28,14 @@ pub enum ApiError {
     PayloadTooLarge(Cow<'static, str>),
     /// 415: the body is not the content type the route reads.
     UnsupportedMediaType(Cow<'static, str>),
-    /// 429: too many requests from this client address; the route adds `Retry-After`.
-    TooManyRequests(Cow<'static, str>),
+    /// 429: too many requests from this client address (`crate::rate_limit`), with
+    /// `Retry-After`.
+    TooManyRequests {
+        /// What was limited and when to come back.
+        message: Cow<'static, str>,
+        /// Whole seconds, sent as `Retry-After`.
+        retry_after: u64,
+    },
     /// 502: the provider answered with an error or something unreadable. The message may
     /// quote the provider's own error words (e.g. `oauth_problem`), never internals.
     BadGateway(Cow<'static, str>),
@@ -49,7 +55,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -65,7 +71,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::TooManyRequests(_) => "rate_limited",
+            Self::TooManyRequests { .. } => "rate_limited",
             Self::BadGateway(_) => "bad_gateway",
             Self::GatewayTimeout => "gateway_timeout",
             Self::Internal(_) => "internal_error",
@@ -81,7 +87,7 @@ impl ApiError {
             | Self::NotFound(m)
             | Self::PayloadTooLarge(m)
             | Self::UnsupportedMediaType(m)
-            | Self::TooManyRequests(m)
+            | Self::TooManyRequests { message: m, .. }
             | Self::BadGateway(m) => m,
             Self::GatewayTimeout => "the provider did not answer in time",
             Self::Internal(_) => "internal error",
@@ -107,7 +113,12 @@ impl IntoResponse for ApiError {
             e => tracing::debug!(status = %e.status(), message = e.message(), "request refused"),
         }
         let body = serde_json::json!({ "error": self.code(), "message": self.message() });
-        (self.status(), axum::Json(body)).into_response()
+        let mut resp = (self.status(), axum::Json(body)).into_response();
+        if let Self::TooManyRequests { retry_after, .. } = self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        resp
     }
 }
 

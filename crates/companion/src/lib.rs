@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod app;
+pub mod client_address;
 pub mod config;
 pub mod csp;
 pub mod error;

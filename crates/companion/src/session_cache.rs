@@ -16,7 +16,7 @@
 //!   zeroized on drop in the companion today, so freed memory held the secret before as well.
 //! - It is not state: a replica without the entry opens the cookie, and a restart loses only
 //!   the speed-up. Signing out is what it was, the browser dropping the cookie; a copied
-//!   cookie stays valid until its expiry with or without the cache.
+//!   cookie stays valid until its expiry with or without the cache (docs/security.md).
 //! - The value is compared with `==` on a hit. Which entry a value is compared with is
 //!   chosen by SipHash under a per-process random key, so an attacker cannot aim a guess at
 //!   another client's cookie to time the comparison.
@@ -24,7 +24,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use latchkey_proto::oauth1::TokenCredentials;
+use crate::routes::oauth1::OpenSession;
 
 /// At most this many opened sessions are kept; when full and nothing is stale, the cache
 /// starts over (simple and bounded; a miss only costs the open it saved).
@@ -42,7 +42,7 @@ struct Entry {
     /// The expiry sealed in the cookie (Unix seconds, exclusive).
     expires_at: u64,
     opened_at: u64,
-    session: Arc<TokenCredentials>,
+    session: Arc<OpenSession>,
 }
 
 impl Entry {
@@ -78,7 +78,7 @@ impl SessionCache {
 
     /// The session sealed in `value` for `provider`, if it was opened before and is still
     /// usable at `now`.
-    pub fn get(&self, provider: &str, value: &str, now: u64) -> Option<Arc<TokenCredentials>> {
+    pub fn get(&self, provider: &str, value: &str, now: u64) -> Option<Arc<OpenSession>> {
         let mut entries = self.lock();
         let entry = entries.by_value.get(value)?;
         if &*entry.provider != provider {
@@ -99,7 +99,7 @@ impl SessionCache {
         value: &str,
         now: u64,
         expires_at: u64,
-        session: Arc<TokenCredentials>,
+        session: Arc<OpenSession>,
     ) {
         let mut entries = self.lock();
         let full = |e: &Entries| e.by_value.len() >= CAPACITY && !e.by_value.contains_key(value);
@@ -143,13 +143,21 @@ impl SessionCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes::oauth1::SignedIn;
+    use latchkey_proto::oauth1::TokenCredentials;
     use latchkey_proto::secret::TokenSecret;
 
-    fn session(token: &str) -> Arc<TokenCredentials> {
-        Arc::new(TokenCredentials {
-            token: token.to_owned(),
-            secret: TokenSecret::new("s"),
-            extra: Vec::new(),
+    fn session(token: &str) -> Arc<OpenSession> {
+        Arc::new(OpenSession {
+            signed_in: SignedIn {
+                credentials: TokenCredentials {
+                    token: token.to_owned(),
+                    secret: TokenSecret::new("s"),
+                    extra: Vec::new(),
+                },
+                signed_in_at: None,
+            },
+            expires_at: u64::MAX,
         })
     }
 

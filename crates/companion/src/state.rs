@@ -7,6 +7,7 @@ use axum::body::Bytes;
 
 use crate::config::Config;
 use crate::csp::AppPolicy;
+use crate::rate_limit::Limits;
 use crate::routes::oauth1::handoff::SpentCodes;
 use crate::sealed_cookie::CookieSealer;
 use crate::secrets::Secrets;
@@ -91,6 +92,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     random: Arc<dyn Randomness>,
     http: reqwest::Client,
+    /// The per-address rate limits of the upstream-calling routes (this process's only).
+    limits: Limits,
 }
 
 /// Upstream connect timeout.
@@ -143,6 +146,7 @@ impl AppState {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let cookie_sealer = secrets.cookie_keys.as_ref().map(CookieSealer::new);
+        let limits = Limits::new(&config.server);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -155,8 +159,14 @@ impl AppState {
                 clock,
                 random,
                 http,
+                limits,
             }),
         })
+    }
+
+    /// The per-address rate limits.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     /// The configuration.

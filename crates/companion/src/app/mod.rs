@@ -17,7 +17,7 @@ use crate::state::AppState;
 /// The companion's whole HTTP surface.
 pub fn app(state: AppState) -> Router {
     let mut oauth1 = oauth1::router();
-    let mut oauth2 = oauth2::router(&state);
+    let mut oauth2 = oauth2::router();
     if let Some(cors) = cors(&state) {
         oauth1 = oauth1.layer(cors.clone());
         oauth2 = oauth2.layer(cors);

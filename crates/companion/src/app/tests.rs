@@ -102,6 +102,8 @@ pub(crate) struct Setup<'a> {
     pub total_timeout: std::time::Duration,
     /// A clock the test moves; `None`: fixed at `now`.
     pub clock: Option<Arc<SteppingClock>>,
+    /// More `[server]` lines (e.g. rate limits).
+    pub server_keys: &'a str,
 }
 
 /// A clock a test sets, shared with the state it was given to.
@@ -133,6 +135,7 @@ impl Default for Setup<'_> {
             cookie_key: COOKIE_KEY,
             total_timeout: std::time::Duration::from_secs(30),
             clock: None,
+            server_keys: "",
         }
     }
 }
@@ -145,7 +148,12 @@ pub(crate) fn test_state(s: Setup<'_>) -> (AppState, TempDir) {
     )
     .unwrap();
     std::fs::write(dir.0.join("app.js"), "console.log(1)").unwrap();
-    let config = Config::parse(&config_text(&dir.0, s.public_url, s.api_base)).unwrap();
+    let text = config_text(&dir.0, s.public_url, s.api_base).replacen(
+        "[[provider]]",
+        &format!("{}\n[[provider]]", s.server_keys),
+        1,
+    );
+    let config = Config::parse(&text).unwrap();
     let key = s.cookie_key.to_owned();
     let env = move |n: &str| match n {
         "FLASK_CONSUMER_SECRET" => Some(CONSUMER_SECRET.to_owned()),

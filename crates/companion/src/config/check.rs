@@ -1,5 +1,6 @@
 //! The semantic checks: what TOML's grammar cannot say.
 
+mod limits;
 mod mediation;
 mod preset;
 
@@ -174,11 +175,15 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
         .previous_cookie_keys_file
         .as_ref()
         .map(|f| c.located(f, PathBuf::from(f.get_ref())));
-    let token_rate = mediation::rate_limit(c, s);
+    let token_rate = limits::token_rate(c, s);
+    let api_rate = limits::api_rate(c, s);
+    let proxy_trust = limits::proxy_trust(c, s);
     let upstream_timeout = upstream_timeout(c, s);
     Some(ServerConfig {
         upstream_timeout: upstream_timeout?,
         token_rate: token_rate?,
+        api_rate: api_rate?,
+        proxy_trust: proxy_trust?,
         listen: listen?,
         public_url: public_url?,
         static_dir: PathBuf::from(s.static_dir.get_ref()),

@@ -88,8 +88,14 @@ pub struct ServerConfig {
     /// File holding older cookie keys, one per line, still accepted when opening cookies;
     /// else `LATCHKEY_PREVIOUS_COOKIE_KEYS` (comma or whitespace separated).
     pub previous_cookie_keys_file: Option<Located<PathBuf>>,
-    /// Per client address limit on the token-mediation routes (`/oauth2/{id}/…`).
+    /// Per client address limit on the routes that ask a provider for a token: the OAuth
+    /// 1.0a `/login` and `/callback`, and token mediation (`/oauth2/{id}/…`).
     pub token_rate: RateLimit,
+    /// Per client address limit on the OAuth 1.0a signing proxy and `/sign`.
+    pub api_rate: RateLimit,
+    /// `trusted_proxies` and `client_address_header`: when a forwarding header names the
+    /// client whose address the rate limits key on.
+    pub proxy_trust: crate::client_address::ProxyTrust,
     /// `upstream_timeout_seconds` (default 30, 1..=300): how long one call to a provider
     /// (token legs, signing proxy) may take before the companion answers 504.
     pub upstream_timeout: Duration,
@@ -107,14 +113,29 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
+impl RateLimit {
+    /// The default of `token_rate_*`: 20 a minute, 10 at once. A sign-in costs one request
+    /// (two with OAuth 1.0a: `/login` and `/callback`) and a refresh one per token lifetime, so
+    /// a person never comes near it, while a script guessing codes or burning the consumer
+    /// key's request-token quota is slowed.
+    pub const TOKEN_DEFAULT: RateLimit = RateLimit {
+        per_minute: 20,
+        burst: 10,
+    };
+
+    /// The default of `api_rate_*`: 600 a minute (10 a second), 120 at once. An app's page
+    /// makes a handful of API calls; the provider's own quota per user is usually lower, so
+    /// this only stops one address from burning it for everyone on the consumer key.
+    pub const API_DEFAULT: RateLimit = RateLimit {
+        per_minute: 600,
+        burst: 120,
+    };
+}
+
 impl Default for RateLimit {
-    /// 20 a minute, 10 at once: a sign-in costs one request and a refresh one per token
-    /// lifetime, so a person never comes near it, while a script guessing codes is slowed.
+    /// [`RateLimit::TOKEN_DEFAULT`].
     fn default() -> Self {
-        RateLimit {
-            per_minute: 20,
-            burst: 10,
-        }
+        RateLimit::TOKEN_DEFAULT
     }
 }
 

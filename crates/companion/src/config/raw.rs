@@ -41,6 +41,11 @@ pub(crate) struct RawServer {
     pub previous_cookie_keys_file: Option<S>,
     pub token_rate_per_minute: Option<Spanned<i64>>,
     pub token_rate_burst: Option<Spanned<i64>>,
+    pub api_rate_per_minute: Option<Spanned<i64>>,
+    pub api_rate_burst: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub trusted_proxies: Vec<S>,
+    pub client_address_header: Option<S>,
     pub upstream_timeout_seconds: Option<Spanned<i64>>,
 }
 

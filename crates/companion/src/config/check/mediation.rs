@@ -1,5 +1,4 @@
-//! The token-mediation keys of an OAuth 2.0 / OIDC provider, and the `[server]` rate limit of
-//! the mediation routes.
+//! The token-mediation keys of an OAuth 2.0 / OIDC provider.
 //!
 //! A mediation key without `token_via_companion = true` is an error rather than ignored: the
 //! author believes the companion holds a secret or a refresh token that it would not.
@@ -8,11 +7,10 @@ use std::path::PathBuf;
 
 use latchkey_proto::public_config::RefreshTokenIn;
 use latchkey_proto::token::ClientAuthMethod;
-use toml::Spanned;
 
 use super::{refuse, Checker};
-use crate::config::raw::{RawProvider, RawServer};
-use crate::config::{Mediation, RateLimit, SecretSource};
+use crate::config::raw::RawProvider;
+use crate::config::{Mediation, SecretSource};
 
 /// Problems were reported to the [`Checker`]; nothing to build.
 pub(super) struct Reported;
@@ -123,32 +121,4 @@ fn refresh_token_in(c: &mut Checker, p: &RawProvider, id: &str) -> Option<Refres
             None
         }
     }
-}
-
-/// `token_rate_per_minute` and `token_rate_burst` (both optional, 1 to 100,000).
-pub(super) fn rate_limit(c: &mut Checker, s: &RawServer) -> Option<RateLimit> {
-    let d = RateLimit::default();
-    let mut get = |key: &str, v: &Option<Spanned<i64>>, default: u32| match v {
-        None => Some(default),
-        Some(n) => match u32::try_from(*n.get_ref()) {
-            Ok(n @ 1..=100_000) => Some(n),
-            _ => {
-                c.at(
-                    n,
-                    format!("{key} {} must be between 1 and 100000", n.get_ref()),
-                );
-                None
-            }
-        },
-    };
-    let per_minute = get(
-        "token_rate_per_minute",
-        &s.token_rate_per_minute,
-        d.per_minute,
-    );
-    let burst = get("token_rate_burst", &s.token_rate_burst, d.burst);
-    Some(RateLimit {
-        per_minute: per_minute?,
-        burst: burst?,
-    })
 }

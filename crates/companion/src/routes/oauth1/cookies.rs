@@ -30,9 +30,17 @@ use crate::state::AppState;
 
 /// How long a sign-in may take between `/login` and `/callback` (seconds).
 pub const PENDING_TTL: u64 = 10 * 60;
-/// How long a session lasts (seconds). OAuth 1.0a tokens usually do not expire; this bounds
-/// how long a stolen cookie is useful.
-pub const SESSION_TTL: u64 = 7 * 24 * 60 * 60;
+/// How long a session lasts at most after its sign-in, however it is used (seconds). OAuth
+/// 1.0a tokens usually do not expire and cannot be revoked, and sign-out cannot reach a copy of
+/// the cookie (no replica keeps state): this bounds how long a copied cookie is useful
+/// (docs/security.md, issue 19, finding 9).
+pub const SESSION_TTL: u64 = 24 * 60 * 60;
+/// How long a session lasts unused (seconds). Each use renews the cookie
+/// ([`renewal`]), up to [`SESSION_TTL`] after the sign-in; a copy nobody uses dies after this.
+pub const SESSION_IDLE_TTL: u64 = 2 * 60 * 60;
+/// A used session cookie is sealed again once it is this old (seconds): often enough that the
+/// idle limit barely moves, rarely enough that a busy client does not get a cookie per request.
+pub const SESSION_RENEW_AFTER: u64 = 5 * 60;
 
 /// Which cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,8 +96,49 @@ pub(crate) struct Pending {
     pub handoff: Option<String>,
 }
 
-/// The session, sealed in the `session` cookie.
+/// The token credentials of a signed-in session.
 pub(crate) type Session = TokenCredentials;
+
+/// What the `session` cookie holds: the token credentials and when the sign-in happened.
+pub struct SignedIn {
+    /// The token credentials and the provider's other answer fields.
+    pub credentials: TokenCredentials,
+    /// When the sign-in happened (Unix seconds); `None` in a cookie sealed before sliding
+    /// expiry, which is used until its own expiry and never renewed.
+    pub signed_in_at: Option<u64>,
+}
+
+impl<'de> Deserialize<'de> for SignedIn {
+    /// The JSON of the earliest releases: credentials only.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        TokenCredentials::deserialize(d).map(|credentials| SignedIn {
+            credentials,
+            signed_in_at: None,
+        })
+    }
+}
+
+/// An opened session cookie: what it holds and when it expires.
+pub struct OpenSession {
+    /// The sealed payload.
+    pub signed_in: SignedIn,
+    /// The expiry sealed in the cookie (Unix seconds, exclusive).
+    pub expires_at: u64,
+}
+
+impl std::ops::Deref for OpenSession {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.signed_in.credentials
+    }
+}
+
+/// When a session signed in at `signed_in_at` expires if sealed at `now`.
+fn session_expiry(signed_in_at: u64, now: u64) -> u64 {
+    now.saturating_add(SESSION_IDLE_TTL)
+        .min(signed_in_at.saturating_add(SESSION_TTL))
+}
 
 pub(crate) use crate::routes::cookie_header::read;
 
@@ -125,7 +174,7 @@ pub(crate) fn load_session(
     state: &AppState,
     p: &Provider<'_>,
     headers: &HeaderMap,
-) -> Result<Arc<Session>, CookieError> {
+) -> Result<Arc<OpenSession>, CookieError> {
     let name = CookieKind::Session.name(state, p.id);
     let value = match headers.get(super::handoff::SESSION_HEADER) {
         Some(v) => v.to_str().map_err(|_| CookieError::Payload)?,
@@ -140,33 +189,102 @@ pub(crate) fn load_session(
         .sealer
         .open_with_expiry(&name, p.id, now, value)
         .map_err(CookieError::Open)?;
-    let session: Arc<Session> =
-        Arc::new(cookie_payload::decode(&opened.payload).ok_or(CookieError::Payload)?);
+    let signed_in: SignedIn =
+        cookie_payload::decode(&opened.payload).ok_or(CookieError::Payload)?;
+    let session = Arc::new(OpenSession {
+        signed_in,
+        expires_at: opened.expires_at,
+    });
     cache.insert(p.id, value, now, opened.expires_at, session.clone());
     Ok(session)
 }
 
-fn ttl(kind: CookieKind) -> u64 {
-    match kind {
-        CookieKind::Pending => PENDING_TTL,
-        CookieKind::Session => SESSION_TTL,
+/// A `Set-Cookie` value for a new session, signed in now.
+pub(crate) fn set_session(
+    state: &AppState,
+    p: &Provider<'_>,
+    credentials: TokenCredentials,
+) -> Result<HeaderValue, ApiError> {
+    let now = state.clock().now();
+    seal_session(
+        state,
+        p,
+        &SignedIn {
+            credentials,
+            signed_in_at: Some(now),
+        },
+        session_expiry(now, now),
+    )
+}
+
+/// The session cookie sealed again with a later expiry, when `open` was sealed at least
+/// [`SESSION_RENEW_AFTER`] ago and its sign-in is not yet [`SESSION_TTL`] old; `None` when
+/// nothing would change (or for a cookie of an earlier release, which has no sign-in time).
+pub(crate) fn renewal(
+    state: &AppState,
+    p: &Provider<'_>,
+    open: &OpenSession,
+) -> Option<HeaderValue> {
+    let signed_in_at = open.signed_in.signed_in_at?;
+    let now = state.clock().now();
+    let sealed_at = open.expires_at.saturating_sub(SESSION_IDLE_TTL);
+    let expires_at = session_expiry(signed_in_at, now);
+    if now < sealed_at.saturating_add(SESSION_RENEW_AFTER) || expires_at <= open.expires_at {
+        return None;
+    }
+    match seal_session(state, p, &open.signed_in, expires_at) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            // The old cookie still works until its own expiry: not worth failing the request.
+            tracing::warn!(provider = p.id, error = %e, "session cookie not renewed");
+            None
+        }
     }
 }
 
-/// `payload` sealed as the value of cookie `kind` of provider `p`.
-pub(crate) fn seal_value<T: Payload>(
+fn seal_session(
     state: &AppState,
     p: &Provider<'_>,
-    kind: CookieKind,
-    payload: &T,
+    signed_in: &SignedIn,
+    expires_at: u64,
+) -> Result<HeaderValue, ApiError> {
+    let kind = CookieKind::Session;
+    let name = kind.name(state, p.id);
+    let sealed = p
+        .sealer
+        .seal(
+            state.random(),
+            &name,
+            p.id,
+            expires_at,
+            &cookie_payload::encode(signed_in),
+        )
+        .map_err(ApiError::Internal)?;
+    let max_age = expires_at.saturating_sub(state.clock().now());
+    header_value(state, kind, &name, &sealed, max_age)
+}
+
+/// A session for a page on another site (super::handoff), signed in now, as the bare sealed
+/// value it sends in the `Latchkey-Session` header. Such a page cannot be handed a renewed
+/// value the way a cookie is (`Set-Cookie` on any answer), so it is sealed for the whole
+/// [`SESSION_TTL`] after sign-in at once: the cookie's longest life, without the idle limit.
+pub(crate) fn seal_handed_session(
+    state: &AppState,
+    p: &Provider<'_>,
+    credentials: TokenCredentials,
 ) -> Result<String, ApiError> {
+    let now = state.clock().now();
+    let signed_in = SignedIn {
+        credentials,
+        signed_in_at: Some(now),
+    };
     p.sealer
         .seal(
             state.random(),
-            &kind.name(state, p.id),
+            &CookieKind::Session.name(state, p.id),
             p.id,
-            state.clock().now() + ttl(kind),
-            &cookie_payload::encode(payload),
+            now.saturating_add(SESSION_TTL),
+            &cookie_payload::encode(&signed_in),
         )
         .map_err(ApiError::Internal)
 }
@@ -178,8 +296,23 @@ pub(crate) fn set<T: Payload>(
     kind: CookieKind,
     payload: &T,
 ) -> Result<HeaderValue, ApiError> {
-    let sealed = seal_value(state, p, kind, payload)?;
-    header_value(state, kind, &kind.name(state, p.id), &sealed, ttl(kind))
+    let ttl = match kind {
+        CookieKind::Pending => PENDING_TTL,
+        CookieKind::Session => SESSION_IDLE_TTL,
+    };
+    let name = kind.name(state, p.id);
+    let bytes = cookie_payload::encode(payload);
+    let sealed = p
+        .sealer
+        .seal(
+            state.random(),
+            &name,
+            p.id,
+            state.clock().now() + ttl,
+            &bytes,
+        )
+        .map_err(ApiError::Internal)?;
+    header_value(state, kind, &name, &sealed, ttl)
 }
 
 /// A `Set-Cookie` value deleting cookie `kind` of provider `p`.

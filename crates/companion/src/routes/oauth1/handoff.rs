@@ -36,7 +36,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::cookie_payload::{self, Payload, Reader, Writer};
-use super::cookies::{self, CookieKind, Session, SESSION_TTL};
+use super::cookies::{self, Session, SESSION_TTL};
 use super::{check_origin, provider, Provider, ProviderId};
 use crate::error::ApiError;
 use crate::sealed_cookie::OpenError;
@@ -83,9 +83,9 @@ impl Payload for Handoff {
         self.session.write(w);
     }
 
-    fn read(r: &mut Reader<'_>) -> Option<Self> {
+    fn read(r: &mut Reader<'_>, version: u8) -> Option<Self> {
         let challenge = r.str()?;
-        let session = Session::read(r)?;
+        let session = Session::read(r, version)?;
         Some(Handoff { challenge, session })
     }
 }
@@ -246,7 +246,7 @@ pub async fn handoff(
         tracing::info!(provider = p.id, refusal = ?r, "handoff refused");
         ApiError::from(r)
     })?;
-    let sealed = cookies::seal_value(&state, &p, CookieKind::Session, &session)?;
+    let sealed = cookies::seal_handed_session(&state, &p, session)?;
     tracing::info!(provider = p.id, "signed in (handed off)");
     let mut resp = axum::Json(serde_json::json!({
         "session": sealed,

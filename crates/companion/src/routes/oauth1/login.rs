@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::cookies::{self, CookieError, CookieKind, Pending, Session};
 use super::navigation::{LegFailure, SignInFault};
 use super::{blinding_rng, provider, stamp_parts, ProviderId};
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::routes::upstream::send;
 pub(crate) use crate::routes::upstream::upstream_error;
@@ -98,12 +99,19 @@ fn query_error(r: QueryRejection) -> ApiError {
 pub async fn login(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
+    client: ClientAddress,
     q: Result<Query<LoginQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     let allowed = &state.config().server.allowed_origins;
     let return_to = q.as_ref().ok().map(|Query(q)| return_to_for(allowed, q));
-    match start(&state, &id, q).await {
+    // Each `/login` costs a signed request-token call: counted before anything else, so an
+    // anonymous flood burns neither the consumer key's quota nor our CPU.
+    let started = match state.limits().token.admit(client) {
+        Ok(()) => start(&state, &id, q).await,
+        Err(limited) => Err(ApiError::from(limited).into()),
+    };
+    match started {
         Ok(resp) => resp,
         Err(f) => f.into_response(&headers, &id, return_to.as_deref()),
     }
@@ -228,10 +236,11 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
+    client: ClientAddress,
     q: Result<Query<CallbackQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    match finish(&state, &id, q, &headers).await {
+    match finish(&state, &id, client, q, &headers).await {
         Ok(resp) => resp,
         Err(f) => f.into_response(&headers, &id, None),
     }
@@ -240,6 +249,7 @@ pub async fn callback(
 async fn finish(
     state: &AppState,
     id: &str,
+    client: ClientAddress,
     q: Result<Query<CallbackQuery>, QueryRejection>,
     headers: &HeaderMap,
 ) -> Result<Response, LegFailure> {
@@ -276,6 +286,13 @@ async fn finish(
         ))
         .fault(SignInFault::SignInExpired));
     }
+    // Counted once the sign-in's own cookie has named where to send the browser back, and
+    // before the signed access-token call.
+    state
+        .limits()
+        .token
+        .admit(client)
+        .map_err(|limited| back(limited.into()))?;
     let (timestamp, nonce) = stamp_parts(state);
     let req = build_access_token_request(
         &p.config.access_token_url,
@@ -303,7 +320,7 @@ async fn finish(
         let location = super::handoff::return_location(&pending.return_to, p.id, &code);
         return redirect(&location, &[clear]).map_err(back);
     }
-    let set = cookies::set(state, &p, CookieKind::Session, &session).map_err(back)?;
+    let set = cookies::set_session(state, &p, session).map_err(back)?;
     tracing::info!(provider = p.id, "signed in");
     redirect(&pending.return_to, &[set, clear]).map_err(back)
 }

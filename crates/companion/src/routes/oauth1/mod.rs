@@ -38,7 +38,10 @@ use crate::sealed_cookie::CookieSealer;
 use crate::secrets::ConsumerCredential;
 use crate::state::AppState;
 
-pub use cookies::{CookieKind, PENDING_TTL, SESSION_TTL};
+pub use cookies::{
+    CookieKind, OpenSession, SignedIn, PENDING_TTL, SESSION_IDLE_TTL, SESSION_RENEW_AFTER,
+    SESSION_TTL,
+};
 
 /// The OAuth 1.0a routes.
 pub fn router() -> Router<AppState> {
@@ -201,7 +204,7 @@ pub fn session_cookie(
     session: &latchkey_proto::oauth1::TokenCredentials,
 ) -> Result<String, ApiError> {
     let p = provider(state, id)?;
-    let set = cookies::set(state, &p, CookieKind::Session, session)?;
+    let set = cookies::set_session(state, &p, session.clone())?;
     let text = set
         .to_str()
         .map_err(|e| ApiError::Internal(format!("cookie header: {e}")))?;

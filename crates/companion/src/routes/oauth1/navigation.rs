@@ -36,6 +36,9 @@ pub enum SignInFault {
     SignInRefused,
     /// No OAuth 1.0a provider has this id.
     UnknownProvider,
+    /// Too many sign-ins from this client address (`crate::rate_limit`): nothing was sent to
+    /// the provider.
+    RateLimited,
     /// Anything else (a malformed request, the companion's own fault).
     SignInFailed,
 }
@@ -50,6 +53,7 @@ impl SignInFault {
             Self::SignInExpired => "sign_in_expired",
             Self::SignInRefused => "sign_in_refused",
             Self::UnknownProvider => "unknown_provider",
+            Self::RateLimited => "rate_limited",
             Self::SignInFailed => "sign_in_failed",
         }
     }
@@ -62,6 +66,7 @@ impl SignInFault {
             ApiError::GatewayTimeout => Self::ProviderTimeout,
             ApiError::BadGateway(_) => Self::ProviderError,
             ApiError::Forbidden(_) => Self::SignInRefused,
+            ApiError::TooManyRequests { .. } => Self::RateLimited,
             _ => Self::SignInFailed,
         }
     }

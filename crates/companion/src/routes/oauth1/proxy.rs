@@ -8,7 +8,8 @@
 //!
 //! The API's answer comes back on this origin, so it is made inert here (`harden`):
 //! whatever the API says, it is a sandboxed, unsniffed, uncached answer that no other origin
-//! may read and that sets nothing on this origin.
+//! may read and that sets nothing on this origin (the one cookie it may carry is the
+//! companion's own: the session, sealed again with a later expiry, `cookies::renewal`).
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -17,7 +18,8 @@ use axum::response::{IntoResponse, Response};
 use latchkey_proto::oauth1::Body as SignedBody;
 
 use super::login::upstream_error;
-use super::{api_path, provider, session, sign_for_session, ProviderId};
+use super::{api_path, cookies, provider, session, sign_for_session, ProviderId};
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::routes::origin::check_script_request;
 use crate::state::AppState;
@@ -113,31 +115,52 @@ fn harden(mut resp: Response) -> Response {
 pub async fn proxy_root(
     State(state): State<AppState>,
     id: Result<ProviderId, ApiError>,
+    client: ClientAddress,
     req: Request,
 ) -> Response {
-    answer(state, id, req).await
+    answer(state, id, client, req).await
 }
 
 /// `ANY /oauth1/{id}/api/{*path}`.
 pub async fn proxy(
     State(state): State<AppState>,
     id: Result<ProviderId, ApiError>,
+    client: ClientAddress,
     req: Request,
 ) -> Response {
-    answer(state, id, req).await
+    answer(state, id, client, req).await
 }
 
 /// Every answer of the route, errors included (a bad `{id}` too, hence the `Result`
 /// extractor), goes through [`harden`].
-async fn answer(state: AppState, id: Result<ProviderId, ApiError>, req: Request) -> Response {
+async fn answer(
+    state: AppState,
+    id: Result<ProviderId, ApiError>,
+    client: ClientAddress,
+    req: Request,
+) -> Response {
+    let mut renewed = None;
     let resp = match id {
-        Ok(ProviderId(id)) => forward(state, id, req).await,
+        Ok(ProviderId(id)) => forward(state, id, client, req, &mut renewed).await,
         Err(e) => Err(e),
     };
-    harden(resp.unwrap_or_else(IntoResponse::into_response))
+    let mut resp = harden(resp.unwrap_or_else(IntoResponse::into_response));
+    // After `harden`, which drops the API's cookies: this one is the companion's own.
+    if let Some(c) = renewed {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
 }
 
-async fn forward(state: AppState, id: String, req: Request) -> Result<Response, ApiError> {
+async fn forward(
+    state: AppState,
+    id: String,
+    client: ClientAddress,
+    req: Request,
+    renewed: &mut Option<HeaderValue>,
+) -> Result<Response, ApiError> {
+    // Every request counts, so a flood is refused before any cookie is opened or signed.
+    state.limits().api.admit(client)?;
     let p = provider(&state, &id)?;
     let (parts, body) = req.into_parts();
     // Before anything else about the request is read, and before anything is sent.
@@ -151,6 +174,7 @@ async fn forward(state: AppState, id: String, req: Request) -> Result<Response, 
     let url = api_path::join(api_base, rest, parts.uri.query())
         .map_err(|e| ApiError::Forbidden(e.to_string().into()))?;
     let session = session::require(&state, &p, &parts.headers)?;
+    *renewed = cookies::renewal(&state, &p, &session);
 
     if content_length(&parts.headers).is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_large());

@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
-use super::cookies::{self, CookieError, CookieKind, Session};
+use super::cookies::{self, CookieError, CookieKind, OpenSession};
 use super::{check_origin, provider, Provider, ProviderId};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,7 +18,7 @@ pub(crate) fn current(
     state: &AppState,
     p: &Provider<'_>,
     headers: &HeaderMap,
-) -> Option<Arc<Session>> {
+) -> Option<Arc<OpenSession>> {
     match cookies::load_session(state, p, headers) {
         Ok(s) => Some(s),
         Err(CookieError::Missing) => None,
@@ -34,7 +34,7 @@ pub(crate) fn require(
     state: &AppState,
     p: &Provider<'_>,
     headers: &HeaderMap,
-) -> Result<Arc<Session>, ApiError> {
+) -> Result<Arc<OpenSession>, ApiError> {
     current(state, p, headers).ok_or_else(|| {
         ApiError::Unauthorized(
             format!(
@@ -66,8 +66,10 @@ pub async fn session(
 ) -> Result<Response, ApiError> {
     let p = provider(&state, &id)?;
     let mut body = Map::new();
+    let mut renewed = None;
     match current(&state, &p, &headers) {
         Some(s) => {
+            renewed = cookies::renewal(&state, &p, &s);
             body.insert("signed_in".into(), Value::Bool(true));
             for (k, v) in &s.extra {
                 if IDENTITY_FIELDS.contains(&k.as_str()) {
@@ -79,10 +81,17 @@ pub async fn session(
             body.insert("signed_in".into(), Value::Bool(false));
         }
     }
-    Ok(no_store(axum::Json(Value::Object(body)).into_response()))
+    let mut resp = axum::Json(Value::Object(body)).into_response();
+    if let Some(c) = renewed {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(no_store(resp))
 }
 
-/// Drops the session cookie. The provider keeps the token: RFC 5849 defines no revocation.
+/// Drops the session cookie. The provider keeps the token: RFC 5849 defines no revocation, and
+/// no replica keeps state, so a copy of the cookie taken before works until it expires: unused
+/// for [`SESSION_IDLE_TTL`](super::SESSION_IDLE_TTL), and at most
+/// [`SESSION_TTL`](super::SESSION_TTL) after the sign-in (docs/security.md).
 pub async fn logout(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use latchkey_proto::oauth1::{Body, SignatureMethod};
 use serde::{Deserialize, Serialize};
 
-use super::{api_path, provider, session, sign_for_session, ProviderId};
+use super::{api_path, cookies, provider, session, sign_for_session, ProviderId};
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, Json};
 use crate::routes::origin::check_script_request;
 use crate::state::AppState;
@@ -105,8 +106,12 @@ fn pairs(p: Option<Params>) -> Result<Vec<(String, String)>, ApiError> {
 pub async fn sign(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,
+    client: ClientAddress,
     request: Request,
 ) -> Result<Response, ApiError> {
+    // A signed header is an upstream call the client makes itself: the same budget as the
+    // proxy's, taken before any cookie is opened or anything signed.
+    state.limits().api.admit(client)?;
     let p = provider(&state, &id)?;
     let headers = request.headers();
     check_script_request(&state, headers)?;
@@ -136,7 +141,7 @@ pub async fn sign(
             Body::Form(&params)
         },
     )?;
-    Ok((
+    let mut resp = (
         [
             (
                 header::CONTENT_TYPE,
@@ -146,7 +151,11 @@ pub async fn sign(
         ],
         response_body(signed.authorization_header)?,
     )
-        .into_response())
+        .into_response();
+    if let Some(c) = cookies::renewal(&state, &p, &session) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(resp)
 }
 
 /// The JSON of a [`SignResponse`], `{"authorization":"…"}`.

@@ -16,7 +16,8 @@
 //! the refresh token lives in a sealed HttpOnly cookie ([`cookie`]) instead of the browser.
 //!
 //! Every route is Origin-checked (CSRF), body-limited ([`MAX_BODY`]) and rate-limited per
-//! client address ([`crate::rate_limit`]).
+//! client address ([`crate::rate_limit`], the `token_rate_*` budget, shared with the OAuth 1.0a
+//! sign-in legs) before anything is sent to the provider.
 
 mod answer;
 pub mod cookie;
@@ -32,13 +33,12 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
-use axum::{middleware, Extension, Router};
+use axum::{Extension, Router};
 use latchkey_proto::secret::ClientSecret;
 use latchkey_proto::token::ClientAuth;
 
 use crate::config::{BrowserProvider, Mediation, ProviderKind};
 use crate::error::ApiError;
-use crate::rate_limit::{self, RateLimiter};
 use crate::sealed_cookie::CookieSealer;
 use crate::state::AppState;
 
@@ -54,16 +54,13 @@ pub const UPSTREAM_DEADLINE: Duration = Duration::from_secs(10);
 /// Largest request body (a code, a verifier and a redirect URI are well under 1 KiB).
 pub const MAX_BODY: usize = 16 * 1024;
 
-/// The token-mediation routes. The rate limiter and the discovery cache live here, per
-/// router (per process): nothing is shared between replicas.
-pub fn router(state: &AppState) -> Router<AppState> {
-    let limiter = Arc::new(RateLimiter::new(state.config().server.token_rate));
+/// The token-mediation routes. The discovery cache lives here, per router (per process), as
+/// the rate limits live in the state: nothing is shared between replicas.
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/oauth2/{id}/token", post(token::token))
         .route("/oauth2/{id}/refresh", post(token::refresh))
         .route("/oauth2/{id}/revoke", post(revoke::revoke))
-        .route_layer(middleware::from_fn(rate_limit::limit))
-        .layer(Extension(limiter))
         .layer(Extension(Arc::new(DiscoveryCache::default())))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }

@@ -17,6 +17,7 @@ use latchkey_proto::secret::{AccessToken, RefreshToken};
 use super::endpoints::{revocation_endpoint, DiscoveryCache};
 use super::token::with_cookie;
 use super::{answer, cookie, form, mediated, upstream, Mediated};
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -28,9 +29,11 @@ pub async fn revoke(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<DiscoveryCache>>,
     Path(id): Path<String>,
+    client: ClientAddress,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    state.limits().token.admit(client)?;
     let params = form::read(&state, &headers, body)?;
     let p = mediated(&state, &id)?;
     let companion = p.refresh_in_companion();

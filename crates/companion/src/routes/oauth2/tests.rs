@@ -396,6 +396,20 @@ async fn companion_mode_keeps_the_refresh_token_in_a_cookie_rotates_and_revokes_
     let a = send(&t, Post::new("/oauth2/jar/refresh", "")).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert_eq!(a.json()["error"], "invalid_grant");
+
+    // A copy of the cookie taken before sign-out (issue 19, finding 9) still opens, and the
+    // companion still sends its token, but the token was revoked: the provider refuses it.
+    // (DOT refusing the revoked token: e2e/mediation.rs, sign-out with the token in the
+    // companion.)
+    let seen_before = t.provider.seen().len();
+    let a = refresh(second.clone()).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+    assert_eq!(a.json()["error"], "invalid_grant");
+    let sent = &t.provider.seen()[seen_before];
+    assert_eq!(
+        sent.params["refresh_token"], "refresh-3-Pq3",
+        "the revoked token"
+    );
 }
 
 #[tokio::test]

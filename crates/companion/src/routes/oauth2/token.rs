@@ -17,6 +17,7 @@ use latchkey_proto::token::{
 use super::cookie::{self, Unusable};
 use super::endpoints::{token_endpoint, DiscoveryCache};
 use super::{answer, form, mediated, upstream, Mediated};
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -30,9 +31,11 @@ pub async fn token(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<DiscoveryCache>>,
     Path(id): Path<String>,
+    client: ClientAddress,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    state.limits().token.admit(client)?;
     let params = form::read(&state, &headers, body)?;
     let p = mediated(&state, &id)?;
     match params.get("grant_type") {
@@ -86,9 +89,11 @@ pub async fn refresh(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<DiscoveryCache>>,
     Path(id): Path<String>,
+    client: ClientAddress,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    state.limits().token.admit(client)?;
     let params = form::read(&state, &headers, body)?;
     let p = mediated(&state, &id)?;
     if !matches!(params.get("grant_type"), None | Some("refresh_token")) {

@@ -348,7 +348,9 @@ async fn unknown_or_non_oauth1_provider_is_a_json_404() {
 mod callback;
 mod handoff;
 mod proxy;
+mod rate_limit;
 mod request_policy;
 mod session;
 mod session_cache;
+mod session_lifetime;
 mod sign;

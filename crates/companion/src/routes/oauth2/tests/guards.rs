@@ -120,10 +120,25 @@ async fn each_address_is_rate_limited_with_retry_after() {
     assert_eq!(a.json()["error"], "rate_limited");
     let retry: u64 = a.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((55..=60).contains(&retry), "one a minute: {retry}");
+    // The exchange and the refresh share the budget: refused too, before the provider.
+    let code = t.provider.issue_code(VERIFIER, &callback("med"));
+    for (path, form) in [
+        ("/oauth2/med/token", code_form(&code, "med")),
+        ("/oauth2/med/refresh", "refresh_token=r".to_owned()),
+    ] {
+        let a = send(&t, Post::new(path, &form)).await;
+        assert_eq!(
+            a.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{path}: {}",
+            a.text
+        );
+        assert!(a.headers.contains_key("retry-after"), "{path}");
+    }
     assert_eq!(
         t.provider.seen().len(),
         3,
-        "the limited request went nowhere"
+        "the limited requests went nowhere"
     );
     // Another client is not affected.
     let mut p = Post::new("/oauth2/med/revoke", "token=t");
