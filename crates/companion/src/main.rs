@@ -118,7 +118,7 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Config(ConfigCommand::Export(a)) => match Config::read(&a.config) {
-            Ok(config) => match serde_json::to_string_pretty(&config.public()) {
+            Ok(config) => match config.export_json() {
                 Ok(json) => {
                     println!("{json}");
                     ExitCode::SUCCESS
