@@ -18,6 +18,7 @@ pub mod routes;
 pub mod sealed_cookie;
 pub mod secrets;
 pub mod session_cache;
+pub mod startup;
 pub mod state;
 
 pub use app::app;

@@ -179,6 +179,11 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), String> {
     if !config.server.static_dir.join("index.html").is_file() {
         tracing::warn!(static_dir = %config.server.static_dir.display(), "no index.html in static_dir: is the app built?");
     }
+    // What to register at each provider, and which ones need this companion, in words: the
+    // first thing a person deploying looks for in the log.
+    for line in latchkey_companion::startup::summary(&config) {
+        tracing::info!("{line}");
+    }
     let public_url = config.server.public_url.clone();
     let providers = config.providers.len();
     let upstream_timeout = config.server.upstream_timeout;
