@@ -13,6 +13,7 @@ mod app;
 pub mod config;
 pub mod csp;
 pub mod error;
+pub mod init;
 pub mod rate_limit;
 pub mod routes;
 pub mod sealed_cookie;
