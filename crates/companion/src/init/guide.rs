@@ -135,24 +135,6 @@ impl Init {
                 line(format!("     {serve}"));
             }
         }
-        // The client reaches the companion on the page's own origin until `latchkey.json`
-        // can name another one; drop this note when the export writes a `companion` key.
-        if plan.companion.is_some() && role != CompanionRole::None {
-            line(String::new());
-            line(format!(
-                "Note: latchkey.json does not name the companion's origin yet, and the app reaches the\n\
-                 companion on its own origin; until it can, {name} works only when the companion serves\n\
-                 the site (run init without --companion)."
-            ));
-        }
-        if plan.companion.is_some() && role == CompanionRole::OAuth1 {
-            line(
-                "OAuth 1.0a keeps its session in a SameSite=Strict cookie of the companion's origin, so the\n\
-                 site and the companion must at least share a registrable domain (blog.example.org and\n\
-                 auth.example.org); a github.io site with a companion elsewhere cannot use it."
-                    .to_owned(),
-            );
-        }
         out
     }
 }

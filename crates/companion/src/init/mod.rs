@@ -5,7 +5,8 @@
 //! - **same origin** (no `--companion`): the companion serves the site, so `public_url` is the
 //!   site's origin and no other origin is allowed;
 //! - **separate companion**: `public_url` is the companion's origin and the site's origin goes
-//!   into `[server] allowed_origins`.
+//!   into `[server] allowed_origins`, so the export names the companion (`"companion"` in
+//!   `latchkey.json`) and the embed sends its companion calls there.
 //!
 //! Either way each OAuth 2.0 / OIDC provider's `redirect_uri` is **the site URL itself**: the
 //! embed finishes a sign-in on any page that loads it, the site's own page certainly exists

@@ -74,6 +74,8 @@ fn without_a_companion_the_site_origin_is_public_url_and_no_other_origin_is_allo
     let init = Init::new(&request("gitlab", SITE, None)).unwrap();
     assert_eq!(init.config.server.public_url, "https://me.github.io");
     assert!(init.config.server.allowed_origins.is_empty());
+    // The page's own origin is the companion: latchkey.json need not say so.
+    assert!(!init.json.contains("\"companion\""), "{}", init.json);
     // A companion URL that is the site's own origin is the same deployment.
     let same = Init::new(&request("gitlab", SITE, Some("https://ME.github.io:443/"))).unwrap();
     assert_eq!(same.toml, init.toml);
@@ -86,6 +88,13 @@ fn with_a_companion_it_is_public_url_and_the_site_origin_is_allowed() {
     assert_eq!(
         init.config.server.allowed_origins,
         ["https://me.github.io".to_owned()]
+    );
+    // The embed on the site is told where its companion is.
+    assert!(
+        init.json
+            .contains("\"companion\": \"https://auth.example.org\""),
+        "{}",
+        init.json
     );
 }
 
