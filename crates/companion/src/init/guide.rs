@@ -64,8 +64,8 @@ impl Init {
                 _ => ("client id", "client_id"),
             };
             line(format!(
-                "   {name} then shows a {what}: write it in {toml} ({key} = \"…\", now \"{}\")\n   \
-                 and write latchkey.json again:",
+                "   {name} then shows a {what}: run this init again with --client-id <it> --force,\n   \
+                 or write it in {toml} ({key}, now \"{}\") and latchkey.json again:",
                 plan.client_id
             ));
             line(format!(
@@ -74,42 +74,52 @@ impl Init {
         }
         line(String::new());
 
-        line("2. Secrets: set them in the companion's environment (docs/deploy.md reads them from files\n   \
-              with systemd); never in these files or on a command line."
-            .to_owned());
-        let mut any = false;
+        let mut secrets = Vec::new();
         if let Some(var) = &plan.secret_env {
             let what = match plan.preset.protocol {
                 Protocol::Oauth1 => "consumer secret",
                 _ => "client secret",
             };
-            line(format!("     {var}  {name}'s {what}"));
-            any = true;
+            secrets.push(format!("     {var}  {name}'s {what}"));
         }
         if role == CompanionRole::OAuth1 {
-            line(format!(
+            secrets.push(format!(
                 "     {COOKIE_KEY_ENV}  the companion's cookie key: `latchkey config new-key` prints one"
             ));
-            any = true;
         }
-        if !any {
+        if secrets.is_empty() {
             line(format!(
-                "   {name} needs none: the browser talks to it alone (a public client with PKCE)."
+                "2. Secrets: none. {name} talks to the browser alone (a public client with PKCE)."
             ));
+        } else {
+            line(
+                "2. Secrets: set them in the companion's environment (docs/deploy.md reads them from\n   \
+                 files with systemd); never in these files or on a command line."
+                    .to_owned(),
+            );
+            secrets.into_iter().for_each(&mut line);
         }
         line(String::new());
 
-        match &plan.companion {
-            Some(_) => line(format!(
+        // On a static host (a separate companion, or none needed) latchkey.json is published
+        // with the site; on the same origin the companion serves the site and the file.
+        if plan.companion.is_some() || role == CompanionRole::None {
+            line(format!(
                 "3. Publish {json} on the site beside latchkey.js (docs/embed.md), for example\n   \
                  {}latchkey/latchkey.json.",
                 plan.site
-            )),
-            None => line(format!(
-                "3. The companion serves the site from static_dir ({:?}, relative to where it runs): put\n   \
-                 the site's files there, with {json} beside latchkey.js (docs/embed.md).",
+            ));
+        } else {
+            let relative = if Path::new(&plan.static_dir).is_relative() {
+                ", relative to the folder it runs in"
+            } else {
+                ""
+            };
+            line(format!(
+                "3. The companion serves the site from static_dir ({:?}{relative}):\n   \
+                 put the site's files there, with {json} beside latchkey.js (docs/embed.md).",
                 plan.static_dir
-            )),
+            ));
         }
         line(String::new());
 

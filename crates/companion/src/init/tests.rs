@@ -231,6 +231,13 @@ fn the_guide_says_which_secret_variable_and_when_the_companion_must_run() {
 
     let gitlab = Init::new(&request("gitlab", SITE, None)).unwrap();
     let guide = gitlab.guide(toml, json);
-    assert!(guide.contains("GitLab needs none"), "{guide}");
+    assert!(
+        guide.contains("Secrets: none. GitLab talks to the browser alone"),
+        "{guide}"
+    );
+    assert!(
+        guide.contains("Publish latchkey.json on the site"),
+        "{guide}"
+    );
     assert!(guide.contains("GitLab needs no companion"), "{guide}");
 }
