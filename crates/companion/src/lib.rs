@@ -14,11 +14,13 @@ pub mod client_address;
 pub mod config;
 pub mod csp;
 pub mod error;
+pub mod init;
 pub mod rate_limit;
 pub mod routes;
 pub mod sealed_cookie;
 pub mod secrets;
 pub mod session_cache;
+pub mod startup;
 pub mod state;
 
 pub use app::app;

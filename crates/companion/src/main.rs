@@ -32,6 +32,9 @@ enum Command {
     /// Check or export the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Write a first latchkey.toml and latchkey.json for a site and one provider preset, and
+    /// say what to register at the provider, which secret goes where and what to run next.
+    Init(InitArgs),
     /// Sign one OAuth 1.0a request and print its Authorization header.
     Sign(Box<sign_cli::SignArgs>),
     /// For a static host: write the app's Content-Security-Policy into DIR/index.html as a
@@ -50,6 +53,33 @@ enum ConfigCommand {
     Export(ConfigArg),
     /// Print a new random cookie key (base64 of 32 bytes) for LATCHKEY_COOKIE_KEY.
     NewKey,
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The provider preset: github, google, entra, gitlab, discord, x, x-oauth1, spotify,
+    /// twitch, tumblr or flickr (docs/providers.md).
+    #[arg(long)]
+    preset: String,
+    /// The site's URL, the page the provider returns to (https://me.github.io/blog/).
+    #[arg(long)]
+    site: String,
+    /// The companion's origin when it runs apart from the site (https://auth.example.org);
+    /// without it the companion serves the site on the site's own origin.
+    #[arg(long)]
+    companion: Option<String>,
+    /// The client id (or OAuth 1.0a consumer key), if the provider has issued one already.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// `[server] static_dir`: the files the companion serves.
+    #[arg(long, default_value = "site")]
+    static_dir: String,
+    /// The folder to write latchkey.toml and latchkey.json into.
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
+    /// Replace latchkey.toml and latchkey.json if they exist.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +114,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(a) => serve(&a.config),
+        Command::Init(args) => init(&args),
         Command::Sign(args) => match sign_cli::run(*args) {
             Ok(out) => {
                 println!("{out}");
@@ -118,7 +149,7 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Config(ConfigCommand::Export(a)) => match Config::read(&a.config) {
-            Ok(config) => match serde_json::to_string_pretty(&config.public()) {
+            Ok(config) => match config.export_json() {
                 Ok(json) => {
                     println!("{json}");
                     ExitCode::SUCCESS
@@ -140,6 +171,39 @@ fn main() -> ExitCode {
             rand::rngs::OsRng.fill_bytes(&mut key);
             println!("{}", base64::engine::general_purpose::STANDARD.encode(key));
             ExitCode::SUCCESS
+        }
+    }
+}
+
+fn init(args: &InitArgs) -> ExitCode {
+    use latchkey_companion::init::{Init, InitRequest, Overwrite};
+    let request = InitRequest {
+        preset: &args.preset,
+        site: &args.site,
+        companion: args.companion.as_deref(),
+        client_id: args.client_id.as_deref(),
+        static_dir: &args.static_dir,
+    };
+    let init = match Init::new(&request) {
+        Ok(init) => init,
+        Err(e) => {
+            eprintln!("latchkey init: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let overwrite = if args.force {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    match init.write(&args.out, overwrite) {
+        Ok((toml, json)) => {
+            print!("{}", init.guide(&toml, &json));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("latchkey init: {e}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -178,6 +242,11 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), String> {
     let listen = config.server.listen;
     if !config.server.static_dir.join("index.html").is_file() {
         tracing::warn!(static_dir = %config.server.static_dir.display(), "no index.html in static_dir: is the app built?");
+    }
+    // What to register at each provider, and which ones need this companion, in words: the
+    // first thing a person deploying looks for in the log.
+    for line in latchkey_companion::startup::summary(&config) {
+        tracing::info!("{line}");
     }
     let public_url = config.server.public_url.clone();
     let providers = config.providers.len();

@@ -252,6 +252,14 @@ pub struct OAuth1Provider {
     pub secret: SecretSource,
 }
 
+impl OAuth1Provider {
+    /// The callback URL the companion sends with the request-token request (RFC 5849 §2.1),
+    /// `<public_url>/oauth1/<id>/callback`: the one to register at the provider.
+    pub fn callback_url(server: &ServerConfig, provider_id: &str) -> String {
+        format!("{}/oauth1/{provider_id}/callback", server.public_url)
+    }
+}
+
 impl Config {
     /// Parses and checks a configuration file's text. Every problem is reported, each with
     /// its line and column when it has one.
@@ -291,6 +299,12 @@ impl Config {
                 .then(|| self.server.public_url.clone()),
             providers: self.providers.iter().map(Provider::public).collect(),
         }
+    }
+
+    /// [`Config::public`] as `latchkey.json` is written: pretty JSON, what `latchkey config
+    /// export` prints and `latchkey init` writes.
+    pub fn export_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(&self.public())
     }
 }
 

@@ -17,6 +17,7 @@ use super::cookies::{self, CookieError, CookieKind, Pending, Session};
 use super::navigation::{LegFailure, SignInFault};
 use super::{blinding_rng, provider, stamp_parts, ProviderId};
 use crate::client_address::ClientAddress;
+use crate::config::OAuth1Provider;
 use crate::error::ApiError;
 use crate::routes::upstream::send;
 pub(crate) use crate::routes::upstream::upstream_error;
@@ -133,11 +134,7 @@ async fn start(
         )
         .into());
     }
-    let callback = format!(
-        "{}/oauth1/{}/callback",
-        state.config().server.public_url,
-        p.id
-    );
+    let callback = OAuth1Provider::callback_url(&state.config().server, p.id);
     let (timestamp, nonce) = stamp_parts(state);
     let req = build_request_token_request(
         &p.config.request_token_url,
