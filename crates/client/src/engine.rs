@@ -356,6 +356,7 @@ impl Engine {
     fn arm_refresh_timer(&self, session: &Session) {
         *self.refresh_timer.borrow_mut() = None;
         if !session.can_refresh() {
+            self.arm_end_timer(session);
             return;
         }
         let Some(delay) =
@@ -373,6 +374,42 @@ impl Engine {
             }
         });
         *self.refresh_timer.borrow_mut() = timer.ok();
+    }
+
+    /// A session nothing can renew ends when its access token does: the person is told in
+    /// words and offered a new sign-in.
+    fn arm_end_timer(&self, session: &Session) {
+        let Some(expires) = session.expires_at_ms else {
+            return;
+        };
+        let weak = self.me.clone();
+        let provider_id = session.provider_id.clone();
+        let delay = expires.saturating_sub(page::now_ms());
+        let timer = Timeout::new(delay, move || {
+            if let Some(engine) = weak.upgrade() {
+                let current = engine
+                    .session
+                    .borrow()
+                    .as_ref()
+                    .map(|s| (s.provider_id.clone(), s.can_refresh()));
+                if current == Some((provider_id.clone(), false)) {
+                    engine.session_ran_out(&provider_id);
+                }
+            }
+        });
+        *self.refresh_timer.borrow_mut() = timer.ok();
+    }
+
+    /// Ends a session whose access token expired with nothing to renew it.
+    fn session_ran_out(&self, provider_id: &str) {
+        let name = self.name_of(provider_id);
+        self.clear(Some(AuthFailure {
+            title: words::TITLE_SESSION_ENDED.into(),
+            message: words::session_ran_out(&name),
+            retry: crate::RetryAction::SignIn {
+                provider_id: provider_id.to_owned(),
+            },
+        }));
     }
 
     async fn refresh_on_timer(self: Rc<Self>, provider_id: String) {
@@ -425,12 +462,17 @@ impl Engine {
                 Some(session) => {
                     session.refresh_token = None;
                     session.refresh_in_companion = false;
-                    true
+                    Some(session.clone())
                 }
-                None => false,
+                None => None,
             }
         };
-        *self.refresh_timer.borrow_mut() = None;
+        // Without its refresh token, the session ends (in words) when its access token does.
+        match &held {
+            Some(session) => self.arm_end_timer(session),
+            None => *self.refresh_timer.borrow_mut() = None,
+        }
+        let held = held.is_some();
         if !held || !self.set_problem(provider_id, Some(failure.clone())) {
             Session::forget(provider_id, p.session_storage);
             self.fail(failure);
@@ -535,11 +577,12 @@ impl Engine {
                 }
             }
             if !stored.renewable() {
-                // An access token that has expired, and nothing to renew it with.
+                // An access token that has expired, and nothing to renew it with: the person
+                // was signed in, so they hear that it ended rather than find the sign-in page.
                 if let Some(p) = self.provider(&provider_id) {
                     Session::forget(&provider_id, p.session_storage);
                 }
-                self.set(AuthStatus::SignedOut);
+                self.session_ran_out(&provider_id);
                 return;
             }
             self.step(words::STEP_RENEWING);

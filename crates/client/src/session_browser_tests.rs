@@ -66,7 +66,8 @@ async fn a_page_load_uses_a_live_stored_session_without_any_request() {
     Session::forget("fresh", SessionStorage::Tab);
 }
 
-/// An expired access token and nothing to renew it with: signed out, and the record goes.
+/// An expired access token and nothing to renew it with: signed out with words saying the
+/// session ended (and a new sign-in offered), and the record goes (issue 18).
 #[wasm_bindgen_test]
 async fn an_expired_stored_access_token_without_a_refresh_token_signs_out_and_is_forgotten() {
     let mut config = cross_tab_config("stale-at");
@@ -85,6 +86,42 @@ async fn an_expired_stored_access_token_without_a_refresh_token_signs_out_and_is
         )
     })
     .await;
-    assert_eq!(tab.status(), super::AuthStatus::SignedOut);
+    let super::AuthStatus::Failed(f) = tab.status() else {
+        panic!("not told the session ended: {:?}", tab.status());
+    };
+    assert_eq!(f.title, super::words::TITLE_SESSION_ENDED);
+    assert!(f.message.contains("Sign in again"), "{}", f.message);
+    assert_eq!(
+        f.retry,
+        super::RetryAction::SignIn {
+            provider_id: "stale-at".into()
+        }
+    );
     assert!(Session::stored("stale-at", SessionStorage::Tab).is_none());
+}
+
+/// A live session with no refresh token ends when its access token does, in words.
+#[wasm_bindgen_test]
+async fn a_session_without_a_refresh_token_ends_in_words_when_its_access_token_does() {
+    let mut config = cross_tab_config("short-at");
+    config.providers[0].session_storage = SessionStorage::Tab;
+    let mut s = session("short-at", None);
+    s.issued_at_ms = page::now_ms();
+    s.expires_at_ms = Some(page::now_ms() + 1_500);
+    s.persist(SessionStorage::Tab).unwrap();
+    let tab = super::Client::new(config);
+    tab.start();
+    until("signed in from storage", || {
+        matches!(tab.status(), super::AuthStatus::SignedIn(_))
+    })
+    .await;
+    until("the session to end at expiry", || {
+        matches!(tab.status(), super::AuthStatus::Failed(_))
+    })
+    .await;
+    let super::AuthStatus::Failed(f) = tab.status() else {
+        unreachable!()
+    };
+    assert_eq!(f.title, super::words::TITLE_SESSION_ENDED);
+    assert!(Session::stored("short-at", SessionStorage::Tab).is_none());
 }

@@ -62,6 +62,12 @@ pub fn restart_note(provider: &str) -> String {
     format!("“Try again” starts sign-in with {provider} from the beginning: the one-time code it sent cannot be used twice.")
 }
 
+/// A session that ran out with nothing to renew it (the provider issued no refresh token, or
+/// it may not be sent again): what happened and what to do, without calling it a failure.
+pub fn session_ran_out(provider: &str) -> String {
+    format!("Your access to {provider} lasts a limited time, and this site cannot renew it without you. Sign in again to continue.")
+}
+
 /// After a failed renewal that kept the session.
 pub fn renew_note(provider: &str) -> String {
     format!("Your session is kept; “Try again” renews it once {provider} answers.")
