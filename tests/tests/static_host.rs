@@ -47,10 +47,16 @@ fn csp_reports(entries: &[latchkey_e2e::ConsoleEntry]) -> Vec<String> {
 async fn the_app_runs_under_its_meta_policy_on_a_static_host_and_the_policy_holds() {
     let good = ScratchDir::new("meta-good");
     let policy = app_with_meta(good.path());
-    assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{policy}");
+    assert!(
+        policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "{policy}"
+    );
     assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
     let page = std::fs::read_to_string(good.path().join("index.html")).expect("index.html");
-    assert!(page.contains("http-equiv=\"Content-Security-Policy\""), "{page}");
+    assert!(
+        page.contains("http-equiv=\"Content-Security-Policy\""),
+        "{page}"
+    );
 
     // The control: the same page with one character of the loader's hash changed.
     let bad = ScratchDir::new("meta-bad");

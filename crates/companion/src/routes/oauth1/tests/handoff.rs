@@ -168,3 +168,48 @@ async fn a_forged_or_foreign_session_header_is_signed_out() {
         assert_eq!(r.json()["signed_in"], false, "{value}: {}", r.body);
     }
 }
+
+#[tokio::test]
+async fn the_proxy_signs_for_a_good_session_header_and_sends_nothing_for_a_foreign_one() {
+    let up = Upstream::start(Some(API_REPLY)).await;
+    let t = app(Setup {
+        api_base: &up.base,
+        ..Setup::default()
+    });
+    let other = app(Setup {
+        cookie_key: OTHER_COOKIE_KEY,
+        api_base: &up.base,
+        ..Setup::default()
+    });
+    let proxied = |sealed: &str| {
+        Request::get("/oauth1/flask/api/me")
+            .header("sec-fetch-site", "cross-site")
+            .header("sec-fetch-mode", "cors")
+            .header("sec-fetch-dest", "empty")
+            .header(header::ORIGIN, APP)
+            .header(SESSION_HEADER, sealed)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let foreign = cookie(&other.state, CookieKind::Session, &session());
+    let r = send(&t, proxied(foreign.split_once('=').unwrap().1)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert!(
+        up.requests().is_empty(),
+        "a foreign session reached the API"
+    );
+
+    let handed = send(&t, exchange(&code(&t.state), VERIFIER, Some(APP))).await;
+    let sealed = handed.json()["session"].as_str().unwrap().to_owned();
+    let r = send(&t, proxied(&sealed)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let seen = up.requests();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].contains("oauth_token=\"access-token-value\""),
+        "{}",
+        seen[0]
+    );
+    // The sealed value never goes upstream.
+    assert!(!seen[0].contains(&sealed));
+}
