@@ -2,6 +2,7 @@
 # Prints what a browser downloads for each way in, every file counted, raw, gzip -9 and
 # brotli -q 11, each total beside its bar (gzip):
 #   - the showcase app (dist/: index.html, every .js, .wasm and .css, snippets/), bar 160 KB;
+#   - examples/leptos-minimal (the same files of its dist/), bar 90 KB, aim 60;
 #   - the embed (latchkey.js + latchkey_bg.wasm), bar 60 KB, aim 40 (oidc-client-ts: 18 KB).
 #
 #   scripts/size-report.sh            # build both (offline), then report
@@ -14,8 +15,10 @@ source "$(dirname "$0")/env.sh"
 cd "$LATCHKEY_ROOT"
 
 APP_BAR=$((160 * 1024))
+MINIMAL_BAR=$((90 * 1024))
 EMBED_BAR=$((60 * 1024))
 DIST=dist
+MINIMAL_DIST=examples/leptos-minimal/dist
 EMBED_DIR=target/site/latchkey
 
 build=yes strict=no
@@ -38,6 +41,10 @@ if [[ $build == yes ]]; then
   if ! trunk build --release >"$log" 2>&1; then
     tail -n 40 "$log" >&2; rm -f "$log"
     echo "size-report: trunk build --release failed" >&2; exit 2
+  fi
+  if ! (cd examples/leptos-minimal && trunk build --release) >"$log" 2>&1; then
+    tail -n 40 "$log" >&2; rm -f "$log"
+    echo "size-report: trunk build --release in examples/leptos-minimal failed" >&2; exit 2
   fi
   if ! bash scripts/build-site.sh target/site >"$log" 2>&1; then
     tail -n 40 "$log" >&2; rm -f "$log"
@@ -82,6 +89,12 @@ mapfile -t app_files < <(find "$DIST" -path "$DIST/site" -prune -o -type f \
 [[ -f "$EMBED_DIR/latchkey.js" && -f "$EMBED_DIR/latchkey_bg.wasm" ]] \
   || { echo "size-report: $EMBED_DIR has no built embed; run scripts/build-site.sh target/site" >&2; exit 2; }
 
+mapfile -t minimal_files < <(find "$MINIMAL_DIST" -type f \
+  \( -name '*.html' -o -name '*.js' -o -name '*.wasm' -o -name '*.css' \) -print 2>/dev/null | sort)
+[[ ${#minimal_files[@]} -ge 3 ]] \
+  || { echo "size-report: $MINIMAL_DIST/ holds no build; run trunk build --release in examples/leptos-minimal" >&2; exit 2; }
+
 report "showcase app" "$APP_BAR" "${app_files[@]}"
+report "leptos-minimal" "$MINIMAL_BAR" "${minimal_files[@]}"
 report "embed" "$EMBED_BAR" "$EMBED_DIR/latchkey.js" "$EMBED_DIR/latchkey_bg.wasm"
 [[ $strict == no || $over == 0 ]] || exit 1
