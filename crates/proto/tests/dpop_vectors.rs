@@ -75,7 +75,7 @@ fn thumbprints_match_jose() {
         .unwrap();
     let rfc = PublicKey::from_coordinates(&x, &y).unwrap();
     assert_eq!(rfc.thumbprint().as_str(), JOSE_RFC9449_KEY_JKT);
-    // And the value RFC 9449 §6.1 (Figure 9) publishes for that key.
+    // And the value RFC 9449 §6.1 publishes for that key.
     assert_eq!(
         rfc.thumbprint().as_str(),
         "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"

@@ -138,8 +138,7 @@ impl Thumbprint {
 mod tests {
     use super::*;
 
-    /// The key of RFC 9449's example proofs (Figures 2 and 13), and the thumbprint §6.1
-    /// (Figure 9) gives for it.
+    /// The key of RFC 9449's example proofs, and the thumbprint §6.1 gives for it.
     const RFC9449_X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
     const RFC9449_Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
     const RFC9449_JKT: &str = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";

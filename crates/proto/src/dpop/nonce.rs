@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn rfc9449_example_nonce_is_accepted() {
-        // RFC 9449 §8, Figure 21.
+        // The nonce of RFC 9449 §8's examples.
         let n = DpopNonce::parse("eyJ7S_zG.eyJH0-Z.HX4w-7v").unwrap();
         assert_eq!(n.as_str(), "eyJ7S_zG.eyJH0-Z.HX4w-7v");
     }
@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn token_endpoint_challenge_asks_for_a_retry() {
-        // RFC 9449 §8, Figure 20.
+        // RFC 9449 §8's example answer.
         let r = answer(
             400,
             &[
@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn resource_server_challenge_asks_for_a_retry() {
-        // RFC 9449 §9, Figure 22.
+        // RFC 9449 §9's example answer.
         let r = answer(
             401,
             &[

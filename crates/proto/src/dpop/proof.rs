@@ -189,7 +189,7 @@ impl SigningInput {
 mod tests {
     use super::*;
 
-    /// RFC 9449's example key (Figures 2 and 13).
+    /// RFC 9449's example key (of its token request and resource request proofs).
     fn rfc9449_key() -> PublicKey {
         let x = URL_SAFE_NO_PAD
             .decode("l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs")
@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn resource_request_claims_carry_ath_and_nonce() {
-        // RFC 9449 §7.1, Figures 12 and 13: the token and the proof's jti, htu and iat.
+        // RFC 9449 §7.1's example: the token and the proof's jti, htu and iat.
         let token = AccessToken::new("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU");
         let jti = URL_SAFE_NO_PAD.decode("e1j3V_bKic8-LAEB").unwrap();
         let nonce = DpopNonce::parse("eyJ7S_zG.eyJH0-Z.HX4w-7v").unwrap();
