@@ -45,5 +45,5 @@ pub use nonce::{
 pub use policy::{decide, DpopPolicyError, DpopUse};
 pub use proof::{
     ath, build_signing_input, htu, Proof, ProofError, ProofParams, SignatureError, SigningInput,
-    ES256_SIGNATURE_LEN, MIN_JTI_RANDOM_BYTES,
+    DPOP, ES256_SIGNATURE_LEN, MIN_JTI_RANDOM_BYTES,
 };

@@ -16,6 +16,10 @@ use super::nonce::DpopNonce;
 use crate::secret::AccessToken;
 use crate::uri::{Uri, UriError};
 
+/// The request header that carries the proof (RFC 9449 §4.1), in the lower case the `http`
+/// crate uses for names.
+pub const DPOP: &str = "dpop";
+
 /// The fewest random bytes a `jti` is made from: 96 bits (RFC 9449 §4.2, §11.1).
 pub const MIN_JTI_RANDOM_BYTES: usize = 12;
 
@@ -333,6 +337,11 @@ mod tests {
             Err(ProofError::JtiTooShort(11))
         );
         assert!(build_signing_input(&params(&key, &[7; 12])).is_ok());
+    }
+
+    #[test]
+    fn the_proof_header_name_is_valid() {
+        assert_eq!(http::HeaderName::from_static(DPOP).as_str(), "dpop");
     }
 
     #[test]
