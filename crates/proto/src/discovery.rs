@@ -146,6 +146,11 @@ pub struct ProviderMetadata {
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
     /// `token_endpoint_auth_methods_supported`.
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// JWS algorithms the server accepts in DPoP proofs (RFC 9449 §5.1); `None` when it does
+    /// not say. Defaults when absent so that metadata serialised before the field existed
+    /// still reads.
+    #[serde(default)]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
     /// Every other member.
     pub extra: Map<String, Value>,
 }
@@ -157,6 +162,15 @@ impl ProviderMetadata {
         self.code_challenge_methods_supported
             .as_ref()
             .map(|m| m.iter().any(|x| x == "S256"))
+    }
+
+    /// `Some(true)` when the provider lists `ES256` for DPoP proofs (the one algorithm
+    /// Latchkey signs them with), `Some(false)` when it lists others only, `None` when it
+    /// does not say.
+    pub fn lists_dpop_es256(&self) -> Option<bool> {
+        self.dpop_signing_alg_values_supported
+            .as_ref()
+            .map(|m| m.iter().any(|x| x == "ES256"))
     }
 }
 
@@ -227,6 +241,11 @@ pub fn parse_metadata(
             "token_endpoint_auth_methods_supported",
         )
         .map_err(bad)?,
+        dpop_signing_alg_values_supported: form::opt_str_list(
+            m,
+            "dpop_signing_alg_values_supported",
+        )
+        .map_err(bad)?,
         extra: Map::new(),
     };
     Ok(ProviderMetadata {
@@ -247,6 +266,7 @@ pub fn parse_metadata(
                 "authorization_response_iss_parameter_supported",
                 "id_token_signing_alg_values_supported",
                 "token_endpoint_auth_methods_supported",
+                "dpop_signing_alg_values_supported",
             ],
         ),
         ..metadata
@@ -462,6 +482,49 @@ mod tests {
                 body: "not found".into()
             }
         );
+    }
+
+    #[test]
+    fn dpop_algorithms_are_read_and_es256_support_is_three_valued() {
+        let m = parse_metadata(
+            br#"{"issuer":"https://i.example","dpop_signing_alg_values_supported":["ES256","PS256"]}"#,
+            "https://i.example",
+        )
+        .unwrap();
+        assert_eq!(
+            m.dpop_signing_alg_values_supported,
+            Some(vec!["ES256".to_owned(), "PS256".to_owned()])
+        );
+        assert_eq!(m.lists_dpop_es256(), Some(true));
+        assert!(!m.extra.contains_key("dpop_signing_alg_values_supported"));
+        let m = parse_metadata(
+            br#"{"issuer":"https://i.example","dpop_signing_alg_values_supported":["RS256"]}"#,
+            "https://i.example",
+        )
+        .unwrap();
+        assert_eq!(m.lists_dpop_es256(), Some(false));
+        let m = parse_metadata(br#"{"issuer":"https://i.example"}"#, "https://i.example").unwrap();
+        assert_eq!(m.lists_dpop_es256(), None);
+        let err = parse_metadata(
+            br#"{"issuer":"https://i.example","dpop_signing_alg_values_supported":"ES256"}"#,
+            "https://i.example",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"discovery: "dpop_signing_alg_values_supported" is not a list of strings"#
+        );
+    }
+
+    #[test]
+    fn metadata_serialised_without_the_dpop_field_still_reads() {
+        let m = parse_metadata(DOC.as_bytes(), "http://127.0.0.1:9000/o").unwrap();
+        let mut json = serde_json::to_value(&m).unwrap();
+        json.as_object_mut()
+            .unwrap()
+            .remove("dpop_signing_alg_values_supported");
+        let back: ProviderMetadata = serde_json::from_value(json).unwrap();
+        assert_eq!(back, m);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod authorize;
 pub mod callback;
 pub mod discovery;
+pub mod dpop;
 pub mod form;
 pub mod logout;
 pub mod oauth1;

@@ -127,6 +127,25 @@ impl RefreshTokenIn {
     }
 }
 
+/// Whether the browser binds a provider's tokens to a key it holds, with DPoP (RFC 9449);
+/// see [`crate::dpop::decide`].
+///
+/// Not yet a member of [`PublicProvider`] nor of the companion's TOML: the type comes first so
+/// that the protocol core can be written and tested against it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DpopMode {
+    /// Use DPoP when the provider's metadata lists `ES256` in
+    /// `dpop_signing_alg_values_supported`; accept a Bearer token if the provider answers with
+    /// one anyway.
+    #[default]
+    Auto,
+    /// Always send proofs, and refuse a token that is not `DPoP`.
+    Required,
+    /// Never send proofs.
+    Off,
+}
+
 /// Endpoints a provider may set explicitly instead of (or on top of) discovery.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -205,6 +224,28 @@ mod tests {
             serde_json::from_str::<PublicProvider>(&json).unwrap(),
             without
         );
+    }
+
+    #[test]
+    fn dpop_mode_defaults_to_auto_and_reads_lowercase() {
+        #[derive(Deserialize)]
+        struct Holder {
+            #[serde(default)]
+            dpop: DpopMode,
+        }
+        let h: Holder = serde_json::from_str("{}").unwrap();
+        assert_eq!(h.dpop, DpopMode::Auto);
+        for (text, mode) in [
+            ("auto", DpopMode::Auto),
+            ("required", DpopMode::Required),
+            ("off", DpopMode::Off),
+        ] {
+            let h: Holder = serde_json::from_str(&format!(r#"{{"dpop":"{text}"}}"#)).unwrap();
+            assert_eq!(h.dpop, mode);
+            assert_eq!(serde_json::to_string(&mode).unwrap(), format!("\"{text}\""));
+        }
+        assert!(serde_json::from_str::<Holder>(r#"{"dpop":"Required"}"#).is_err());
+        assert!(serde_json::from_str::<Holder>(r#"{"dpop":true}"#).is_err());
     }
 
     #[test]

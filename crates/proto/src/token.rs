@@ -18,7 +18,8 @@
 //! ```
 //!
 //! The parser is strict where RFC 6749 §5.1 is (`access_token` and `token_type` required,
-//! `token_type` must be `Bearer`, compared case-insensitively per §5.1) and tolerant of these
+//! `token_type` must be `Bearer`, compared case-insensitively per §5.1 — or `DPoP` when the
+//! request carried a DPoP proof, [`parse_token_response_accepting`]) and tolerant of these
 //! provider quirks, each tested: `expires_in` sent as a string; `scope` as a JSON array
 //! (Twitch); an error body with HTTP 200 (GitHub); a form-encoded body (GitHub without
 //! `Accept: application/json`).
@@ -233,6 +234,10 @@ pub enum ErrorCode {
     ConsentRequired,
     /// `unsupported_token_type` (revocation)
     UnsupportedTokenType,
+    /// `invalid_dpop_proof` (RFC 9449 §5, §7.1)
+    InvalidDpopProof,
+    /// `use_dpop_nonce` (RFC 9449 §8, §9): see [`crate::dpop::nonce_challenge`].
+    UseDpopNonce,
     /// Any other code, as sent.
     Other(String),
 }
@@ -260,6 +265,8 @@ impl ErrorCode {
         ),
         ("consent_required", ErrorCode::ConsentRequired),
         ("unsupported_token_type", ErrorCode::UnsupportedTokenType),
+        ("invalid_dpop_proof", ErrorCode::InvalidDpopProof),
+        ("use_dpop_nonce", ErrorCode::UseDpopNonce),
     ];
 
     /// Reads an `error` value.
@@ -323,13 +330,30 @@ pub(crate) fn error_from_fields(status: u16, fields: &Map<String, Value>) -> Opt
     })
 }
 
-/// The `token_type` (RFC 6749 §7.1). Only `Bearer` (RFC 6750) is accepted: a client must not
-/// use a token whose type it does not understand.
+/// The `token_type` (RFC 6749 §7.1). Only the types the caller said it can use are accepted
+/// ([`AcceptedTokenTypes`]): a client must not use a token whose type it does not understand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum TokenType {
     /// RFC 6750 bearer token.
     Bearer,
+    /// RFC 9449 DPoP-bound token: every use needs a proof signed with the key it is bound to
+    /// (`Authorization: DPoP <token>` plus a `DPoP` header, RFC 9449 §7.1).
+    DPoP,
+}
+
+/// Which `token_type` values the caller can use, given whether its token request carried a
+/// DPoP proof (see [`crate::dpop::DpopUse::accepted_token_types`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AcceptedTokenTypes {
+    /// No proof was sent: only `Bearer`.
+    Bearer,
+    /// A proof was sent and a Bearer token is acceptable too: `DPoP` means the server bound the
+    /// token to the key, `Bearer` that it does not do DPoP (RFC 9449 §5).
+    BearerOrDpop,
+    /// A proof was sent and DPoP is required: only `DPoP`.
+    Dpop,
 }
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
@@ -340,7 +364,7 @@ pub enum TokenType {
 pub struct TokenSet {
     /// The access token.
     pub access_token: AccessToken,
-    /// Always [`TokenType::Bearer`].
+    /// [`TokenType::Bearer`], or [`TokenType::DPoP`] when the caller accepted it.
     pub token_type: TokenType,
     /// Lifetime in seconds from the response, if given.
     pub expires_in: Option<u64>,
@@ -400,13 +424,30 @@ pub enum TokenError {
         /// The body, truncated.
         body: String,
     },
-    /// A `token_type` other than `Bearer`.
+    /// A `token_type` the caller cannot use: neither `Bearer` nor `DPoP`, or `DPoP` when no
+    /// proof was sent.
     #[error("token response: unsupported token_type {0:?}")]
     UnsupportedTokenType(String),
+    /// A Bearer token although DPoP is required ([`AcceptedTokenTypes::Dpop`]).
+    #[error(
+        "token response: token_type {0:?} although dpop = \"required\": the provider did not bind \
+         the token to the browser's key (does it support DPoP for this client?)"
+    )]
+    DpopRequired(String),
 }
 
-/// Parses a token endpoint response (RFC 6749 §5.1 / §5.2).
+/// Parses a token endpoint response (RFC 6749 §5.1 / §5.2) to a request sent without a DPoP
+/// proof: only a `Bearer` token is accepted.
 pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenSet, TokenError> {
+    parse_token_response_accepting(response, AcceptedTokenTypes::Bearer)
+}
+
+/// Parses a token endpoint response (RFC 6749 §5.1 / §5.2), accepting the token types the
+/// request allows (RFC 9449 §5 for `DPoP`).
+pub fn parse_token_response_accepting(
+    response: &http::Response<Vec<u8>>,
+    accepted: AcceptedTokenTypes,
+) -> Result<TokenSet, TokenError> {
     let body = response.body();
     let status = response.status().as_u16();
     let fields = form::body_fields(response.headers().get(http::header::CONTENT_TYPE), body);
@@ -443,9 +484,19 @@ pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenS
         return Err(bad(("access_token", FieldProblem::Missing)));
     }
     let token_type = form::req_str(&fields, "token_type").map_err(bad)?;
-    if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(TokenError::UnsupportedTokenType(token_type));
-    }
+    // §5.1: the type is case-insensitive; RFC 9449 §5 names it `DPoP`.
+    let token_type = match (
+        accepted,
+        token_type.eq_ignore_ascii_case("bearer"),
+        token_type.eq_ignore_ascii_case("dpop"),
+    ) {
+        (AcceptedTokenTypes::Dpop, true, _) => return Err(TokenError::DpopRequired(token_type)),
+        (AcceptedTokenTypes::Bearer | AcceptedTokenTypes::BearerOrDpop, true, _) => {
+            TokenType::Bearer
+        }
+        (AcceptedTokenTypes::Dpop | AcceptedTokenTypes::BearerOrDpop, _, true) => TokenType::DPoP,
+        _ => return Err(TokenError::UnsupportedTokenType(token_type)),
+    };
     let expires_in = match fields.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(
@@ -490,7 +541,7 @@ pub fn parse_token_response(response: &http::Response<Vec<u8>>) -> Result<TokenS
     );
     Ok(TokenSet {
         access_token: AccessToken::new(access_token),
-        token_type: TokenType::Bearer,
+        token_type,
         expires_in,
         refresh_token: refresh_token.map(RefreshToken::new),
         scope,

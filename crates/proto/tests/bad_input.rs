@@ -12,7 +12,6 @@
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -38,45 +37,8 @@ use latchkey_proto::token::{parse_token_response, ErrorCode, TokenError};
 use latchkey_proto::uri::UriError;
 use serde_json::{json, Value};
 
-/// One row of a table: a name, an input, and the error it must produce.
-struct Case<I, E> {
-    name: &'static str,
-    input: I,
-    expect: fn(&E) -> bool,
-}
-
-fn case<I, E>(name: &'static str, input: I, expect: fn(&E) -> bool) -> Case<I, E> {
-    Case {
-        name,
-        input,
-        expect,
-    }
-}
-
-/// Runs a table; collects every case that panicked, was accepted or failed differently.
-fn run<I, T, E: core::fmt::Debug>(table: Vec<Case<I, E>>, f: impl Fn(I) -> Result<T, E>) {
-    let mut failures = Vec::new();
-    let count = table.len();
-    for Case {
-        name,
-        input,
-        expect,
-    } in table
-    {
-        match catch_unwind(AssertUnwindSafe(|| f(input))) {
-            Err(_) => failures.push(format!("{name}: panicked")),
-            Ok(Ok(_)) => failures.push(format!("{name}: accepted")),
-            Ok(Err(e)) if expect(&e) => {}
-            Ok(Err(e)) => failures.push(format!("{name}: wrong error {e:?}")),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {count} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
+mod common;
+use common::{case, run, Case};
 
 fn block_on<F: Future>(f: F) -> F::Output {
     let mut f = pin!(f);

@@ -228,6 +228,79 @@ fn refuses_other_token_types() {
 }
 
 #[test]
+fn without_a_proof_a_dpop_token_is_refused() {
+    // The request carried no proof, so the client holds no key the token could be bound to.
+    let err = parse_token_response(&json(200, r#"{"access_token":"a","token_type":"DPoP"}"#))
+        .unwrap_err();
+    assert_eq!(err, TokenError::UnsupportedTokenType("DPoP".into()));
+}
+
+#[test]
+fn with_a_proof_dpop_or_bearer_is_accepted_per_policy() {
+    let dpop = json(200, r#"{"access_token":"a","token_type":"dpop"}"#);
+    let bearer = json(200, r#"{"access_token":"a","token_type":"Bearer"}"#);
+    let mac = json(200, r#"{"access_token":"a","token_type":"mac"}"#);
+    let accepting = parse_token_response_accepting;
+    use AcceptedTokenTypes as A;
+
+    // RFC 6749 §5.1: case-insensitive.
+    assert_eq!(
+        accepting(&dpop, A::Dpop).unwrap().token_type,
+        TokenType::DPoP
+    );
+    assert_eq!(
+        accepting(&dpop, A::BearerOrDpop).unwrap().token_type,
+        TokenType::DPoP
+    );
+    // RFC 9449 §5: a Bearer answer to a proof means the server does not do DPoP.
+    assert_eq!(
+        accepting(&bearer, A::BearerOrDpop).unwrap().token_type,
+        TokenType::Bearer
+    );
+    let err = accepting(&bearer, A::Dpop).unwrap_err();
+    assert_eq!(err, TokenError::DpopRequired("Bearer".into()));
+    assert_eq!(
+        err.to_string(),
+        "token response: token_type \"Bearer\" although dpop = \"required\": the provider did \
+         not bind the token to the browser's key (does it support DPoP for this client?)"
+    );
+    for accepted in [A::Bearer, A::BearerOrDpop, A::Dpop] {
+        assert_eq!(
+            accepting(&mac, accepted).unwrap_err(),
+            TokenError::UnsupportedTokenType("mac".into())
+        );
+    }
+}
+
+#[test]
+fn a_dpop_token_set_survives_storage() {
+    let t = parse_token_response_accepting(
+        &json(200, r#"{"access_token":"a","token_type":"DPoP"}"#),
+        AcceptedTokenTypes::Dpop,
+    )
+    .unwrap();
+    let stored = serde_json::to_string(&t).unwrap();
+    assert!(stored.contains(r#""token_type":"DPoP""#), "{stored}");
+    let back: TokenSet = serde_json::from_str(&stored).unwrap();
+    assert_eq!(back.token_type, TokenType::DPoP);
+}
+
+#[test]
+fn dpop_error_codes_are_named() {
+    // RFC 9449 §5 (invalid_dpop_proof) and §8 (use_dpop_nonce).
+    let err = parse_token_response(&json(400, r#"{"error":"use_dpop_nonce"}"#)).unwrap_err();
+    assert!(
+        matches!(&err, TokenError::Server(e) if e.error == ErrorCode::UseDpopNonce),
+        "{err:?}"
+    );
+    assert_eq!(
+        ErrorCode::parse("invalid_dpop_proof"),
+        ErrorCode::InvalidDpopProof
+    );
+    assert_eq!(ErrorCode::InvalidDpopProof.as_str(), "invalid_dpop_proof");
+}
+
+#[test]
 fn quirk_expires_in_as_a_string() {
     let t = parse_token_response(&json(
         200,
