@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use latchkey_e2e::consent::{dot_code, Grant};
 use latchkey_e2e::mediation::{
-    api_me_status, conf_provider_toml, conf_refresh_tokens, RefreshTokenIn, TokenAuth, TokenRoute,
-    CONF_CLIENT_ID, SECRET_ENV,
+    api_me_status, conf_access_tokens, conf_provider_toml, conf_refresh_tokens, RefreshTokenIn,
+    TokenAuth, TokenRoute, CONF_CLIENT_ID, SECRET_ENV,
 };
 use latchkey_e2e::process::free_port;
 use latchkey_e2e::{Companion, Dot, DotOptions, Fault, FaultProxy, DOT_ID};
@@ -107,7 +107,14 @@ async fn behind_https_the_refresh_cookie_is_host_prefixed_secure_and_refreshes_a
     let dot = start_dot(public, &secret, &[]).await;
     let providers = [conf_provider_toml(&dot, cookie_mode(), "tab")];
     let companion =
-        Companion::start_behind(free_port(), public, &providers, &[(SECRET_ENV, &secret)]).await;
+        // At TRACE, so the log searched at the end holds everything the companion could say.
+        Companion::start_behind(
+            free_port(),
+            public,
+            &providers,
+            &[(SECRET_ENV, &secret), ("RUST_LOG", "trace")],
+        )
+        .await;
     let grant = dot_code(&dot, CONF_CLIENT_ID, &format!("{public}/callback/{DOT_ID}")).await;
 
     let a = post(&companion, public, "token", &grant.form(), None).await;
@@ -147,6 +154,57 @@ async fn behind_https_the_refresh_cookie_is_host_prefixed_secure_and_refreshes_a
         200,
         "the new access token works"
     );
+
+    // The cookies are sealed, and nothing the browser must not see, nor any token or code,
+    // is in the companion's log at TRACE.
+    let mut tokens: Vec<String> = conf_refresh_tokens(&dot)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    // DOT deletes a rotated refresh token's access token, so the first comes from its answer.
+    for body in [&a.body, &r.body] {
+        tokens.push(body["access_token"].as_str().unwrap_or_default().to_owned());
+    }
+    tokens.extend(conf_access_tokens(&dot));
+    tokens.sort();
+    tokens.dedup();
+    assert_eq!(
+        tokens.len(),
+        4,
+        "two refresh and two access tokens: {tokens:?}"
+    );
+    let log = companion.service().log_text();
+    assert!(
+        log.contains("code exchanged") && log.contains("TRACE"),
+        "the log was captured at TRACE"
+    );
+    let values = [a.cookie(), r.cookie()].map(|c| {
+        c.split_once('=')
+            .map(|(_, v)| v.to_owned())
+            .unwrap_or_default()
+    });
+    for token in &tokens {
+        assert!(
+            !header.contains(token.as_str()),
+            "a refresh token is readable in the cookie"
+        );
+        assert!(
+            !log.contains(token.as_str()),
+            "a token DOT issued is in the companion's log"
+        );
+    }
+    for (what, s) in [
+        ("the client secret", secret.as_str()),
+        ("the code", grant.code.as_str()),
+        ("the verifier", grant.verifier.as_str()),
+        ("the first cookie", values[0].as_str()),
+        ("the rotated cookie", values[1].as_str()),
+    ] {
+        assert!(
+            !s.is_empty() && !log.contains(s),
+            "{what} is in the companion's log"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,27 +250,30 @@ async fn a_cookie_sealed_under_the_previous_key_refreshes_at_dot_and_one_under_a
     let sealed_under_key1 = a.cookie();
     dot.wait_token_requests(1).await;
 
-    // Key 1 dropped: the cookie does not open, is cleared, and DOT is not asked.
-    let d = post(
-        &dropped,
-        &dropped.origin(),
-        "refresh",
-        &[],
-        Some(&sealed_under_key1),
-    )
-    .await;
-    assert_eq!(
-        (d.status, d.body["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "a cookie under a dropped key asks for a new sign-in: {d:?}"
-    );
-    assert!(
-        d.set_cookie
-            .as_deref()
-            .unwrap_or_default()
-            .contains("Max-Age=0"),
-        "and is cleared: {d:?}"
-    );
+    // Key 1 dropped, or the cookie altered: it does not open, is cleared, and DOT is not asked.
+    let (name, value) = sealed_under_key1.split_once('=').unwrap_or_default();
+    let mut bytes = value.as_bytes().to_vec();
+    let i = bytes.len() / 2;
+    bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+    let tampered = format!("{name}={}", String::from_utf8_lossy(&bytes));
+    for (what, at, cookie) in [
+        ("a cookie under a dropped key", &dropped, &sealed_under_key1),
+        ("an altered cookie", &old, &tampered),
+    ] {
+        let d = post(at, &at.origin(), "refresh", &[], Some(cookie)).await;
+        assert_eq!(
+            (d.status, d.body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{what} asks for a new sign-in: {d:?}"
+        );
+        let cleared =
+            format!("{name}=; Max-Age=0; Path=/oauth2/{DOT_ID}/; HttpOnly; SameSite=Strict");
+        assert_eq!(
+            d.set_cookie.as_deref(),
+            Some(cleared.as_str()),
+            "{what} is cleared: {d:?}"
+        );
+    }
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         dot.token_requests(),
