@@ -87,7 +87,20 @@ impl Companion {
         providers: &[String],
         env: &[(&str, &str)],
     ) -> Self {
-        Self::launch(port, &dist_dir(), server_keys, providers, env).await
+        let public_url = format!("http://127.0.0.1:{port}");
+        Self::launch(port, &public_url, &dist_dir(), server_keys, providers, env).await
+    }
+
+    /// Like [`start`](Self::start), listening on `port` but told its public URL is
+    /// `public_url`: the address a reverse proxy in front of it would serve (an `https://`
+    /// one makes the companion's cookies `Secure` and `__Host-` prefixed).
+    pub async fn start_behind(
+        port: u16,
+        public_url: &str,
+        providers: &[String],
+        env: &[(&str, &str)],
+    ) -> Self {
+        Self::launch(port, public_url, &dist_dir(), "", providers, env).await
     }
 
     /// Like [`start`](Self::start), serving the files of `static_dir` instead of the app
@@ -98,11 +111,13 @@ impl Companion {
         providers: &[String],
         env: &[(&str, &str)],
     ) -> Self {
-        Self::launch(port, static_dir, "", providers, env).await
+        let public_url = format!("http://127.0.0.1:{port}");
+        Self::launch(port, &public_url, static_dir, "", providers, env).await
     }
 
     async fn launch(
         port: u16,
+        public_url: &str,
         static_dir: &std::path::Path,
         server_keys: &str,
         providers: &[String],
@@ -116,7 +131,7 @@ impl Companion {
             "allowed_origins = []\n"
         };
         let config = format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
+            "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{public_url}\"\n\
              static_dir = {dist:?}\n{origins}{server_keys}{providers}",
             dist = static_dir.display().to_string(),
             providers = providers.concat(),

@@ -1,6 +1,8 @@
 //! A TCP proxy in front of a real provider that can break the network on demand: refuse
 //! connections, hold them past a timeout, or answer with a gateway's 500, an HTML page or a
-//! cut-off body instead of the provider's answer.
+//! cut-off body instead of the provider's answer. Its own answers allow the app's origin unless
+//! told otherwise ([`CannedCors`]): with CORS the app can read and word the gateway's answer;
+//! without, as with most real gateways, the browser hides it.
 //!
 //! It stands in for a network fault only: in [`Fault::PassThrough`] every byte is the real
 //! provider's, and [`Fault::Truncate`] cuts the real provider's own answer. The mode can be
@@ -44,6 +46,18 @@ pub enum Fault {
     /// endpoint or a hostile intermediary. A client that follows re-sends the request, body
     /// and all, to the provider.
     Redirect307,
+}
+
+/// Whether the proxy's own answers (500, the HTML pages, the 307) carry CORS headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CannedCors {
+    /// `Access-Control-Allow-Origin: <the request's Origin>`: the browser hands the answer to
+    /// the app, so the app can say what it was. A real provider's CORS-enabled endpoint behind
+    /// a gateway that copies the headers through looks like this.
+    AllowOrigin,
+    /// No CORS headers, as a gateway's or a CDN's own error page usually comes: the browser
+    /// hides the answer, and the app sees only a failed fetch.
+    Omit,
 }
 
 impl Fault {
@@ -130,6 +144,22 @@ impl FaultProxy {
         self.apply(Setting::all(fault)).await;
     }
 
+    /// Like [`set`](Self::set) or, with a `path_prefix`, [`set_for`](Self::set_for), choosing
+    /// whether the proxy's own answers carry CORS headers (they do with the other setters).
+    pub async fn set_with_cors(
+        &mut self,
+        fault: Fault,
+        path_prefix: Option<&str>,
+        cors: CannedCors,
+    ) {
+        self.apply(Setting {
+            fault,
+            scope: path_prefix.map(str::to_owned),
+            cors,
+        })
+        .await;
+    }
+
     /// Like [`set`](Self::set), but only requests whose path starts with `path_prefix` meet
     /// `fault`; the others pass through. Every connection is read one request at a time
     /// (with `Connection: close` towards the provider), and [`Fault::Down`] closes a
@@ -138,6 +168,7 @@ impl FaultProxy {
         self.apply(Setting {
             fault,
             scope: Some(path_prefix.to_owned()),
+            cors: CannedCors::AllowOrigin,
         })
         .await;
     }
@@ -256,16 +287,22 @@ async fn rebind(port: u16) -> Option<TcpListener> {
     None
 }
 
-/// A fault, and the path prefix it is limited to (`None`: every request).
+/// A fault, the path prefix it is limited to (`None`: every request), and whether the
+/// proxy's own answers allow the requesting origin.
 #[derive(Debug, Clone)]
 struct Setting {
     fault: Fault,
     scope: Option<String>,
+    cors: CannedCors,
 }
 
 impl Setting {
     fn all(fault: Fault) -> Self {
-        Self { fault, scope: None }
+        Self {
+            fault,
+            scope: None,
+            cors: CannedCors::AllowOrigin,
+        }
     }
 }
 
@@ -312,7 +349,14 @@ async fn serve(
             let body = "Internal Server Error\n";
             let _ = client
                 .write_all(
-                    canned("500 Internal Server Error", "text/plain", &request, body).as_bytes(),
+                    canned(
+                        "500 Internal Server Error",
+                        "text/plain",
+                        &request,
+                        setting.cors,
+                        body,
+                    )
+                    .as_bytes(),
                 )
                 .await;
             let _ = client.shutdown().await;
@@ -321,7 +365,16 @@ async fn serve(
             let body = "<!doctype html>\n<html><head><title>Service unavailable</title></head>\
                         <body><h1>Service unavailable</h1><p>Please try again later.</p></body></html>\n";
             let _ = client
-                .write_all(canned("200 OK", "text/html; charset=utf-8", &request, body).as_bytes())
+                .write_all(
+                    canned(
+                        "200 OK",
+                        "text/html; charset=utf-8",
+                        &request,
+                        setting.cors,
+                        body,
+                    )
+                    .as_bytes(),
+                )
                 .await;
             let _ = client.shutdown().await;
         }
@@ -330,14 +383,27 @@ async fn serve(
                         <body><h1>Access denied</h1><p>Request blocked by the edge.</p></body></html>\n";
             let _ = client
                 .write_all(
-                    canned("403 Forbidden", "text/html; charset=utf-8", &request, body).as_bytes(),
+                    canned(
+                        "403 Forbidden",
+                        "text/html; charset=utf-8",
+                        &request,
+                        setting.cors,
+                        body,
+                    )
+                    .as_bytes(),
                 )
                 .await;
             let _ = client.shutdown().await;
         }
         Fault::Truncate => truncate(client, upstream, request).await,
         Fault::Redirect307 => {
-            let mut answer = canned("307 Temporary Redirect", "text/plain", &request, "");
+            let mut answer = canned(
+                "307 Temporary Redirect",
+                "text/plain",
+                &request,
+                setting.cors,
+                "",
+            );
             let location = format!("Location: http://{upstream}{}\r\n", request.path());
             answer.insert_str(answer.find("\r\n").map_or(0, |i| i + 2), &location);
             let _ = client.write_all(answer.as_bytes()).await;
@@ -497,14 +563,23 @@ async fn read_request(client: &mut TcpStream) -> Option<Request> {
     .flatten()
 }
 
-/// A whole answer of the proxy's own. It allows the request's `Origin`: the fault under test
-/// is the provider's broken answer, and without CORS headers the browser would hide that
-/// answer behind a generic network error.
-fn canned(status: &str, content_type: &str, request: &Request, body: &str) -> String {
-    let cors = request
-        .header("origin")
-        .map(|o| format!("Access-Control-Allow-Origin: {o}\r\nVary: Origin\r\n"))
-        .unwrap_or_default();
+/// A whole answer of the proxy's own. With [`CannedCors::AllowOrigin`] it allows the request's
+/// `Origin`, so the browser shows the app the broken answer itself; with [`CannedCors::Omit`]
+/// the browser hides it behind a generic network error, as it would a real gateway's page.
+fn canned(
+    status: &str,
+    content_type: &str,
+    request: &Request,
+    cors: CannedCors,
+    body: &str,
+) -> String {
+    let cors = match cors {
+        CannedCors::AllowOrigin => request
+            .header("origin")
+            .map(|o| format!("Access-Control-Allow-Origin: {o}\r\nVary: Origin\r\n"))
+            .unwrap_or_default(),
+        CannedCors::Omit => String::new(),
+    };
     format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\n{cors}Connection: close\r\n\r\n{body}",

@@ -14,6 +14,7 @@
 pub mod accessibility;
 pub mod browser;
 pub mod companion;
+pub mod consent;
 pub mod fault_proxy;
 pub mod flows;
 pub mod mediation;
@@ -28,7 +29,7 @@ pub mod static_site;
 
 pub use browser::{Browser, ConsoleEntry};
 pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
-pub use fault_proxy::{Fault, FaultProxy};
+pub use fault_proxy::{CannedCors, Fault, FaultProxy};
 pub use providers::{Dot, DotOptions, Flask, DEMO_PASSWORD, DEMO_USER};
 pub use stack::{Stack, StackOptions};
 

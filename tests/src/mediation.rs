@@ -189,7 +189,7 @@ pub async fn conf_try_refresh(
 
 /// `application/x-www-form-urlencoded` for one value (RFC 6749 section 2.3.1 asks for it
 /// inside the Basic header).
-fn url_form_encode(s: &str) -> String {
+pub(crate) fn url_form_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {

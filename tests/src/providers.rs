@@ -271,20 +271,46 @@ impl Flask {
 
     /// How many HTTP requests the provider has logged so far.
     pub fn request_count(&self) -> usize {
-        self.service
-            .log_text()
-            .lines()
-            .filter(|l| l.contains(" HTTP/1.1\""))
-            .count()
+        self.request_lines().len()
     }
 
     /// How many requests for `path` the provider has logged so far (werkzeug logs each one).
     pub fn requests_logged(&self, path: &str) -> usize {
         let needle = format!(" {path}");
+        self.request_lines()
+            .iter()
+            .filter(|l| l.contains(&needle))
+            .count()
+    }
+
+    /// werkzeug's request lines, without the colour it gives every answer but a plain 200
+    /// (`"\x1b[31m\x1b[1mPOST /oauth/access_token HTTP/1.1\x1b[0m" 401`): uncoloured, a
+    /// refused request would go uncounted.
+    fn request_lines(&self) -> Vec<String> {
         self.service
             .log_text()
             .lines()
-            .filter(|l| l.contains(" HTTP/1.1\"") && l.contains(&needle))
-            .count()
+            .map(strip_colour)
+            .filter(|l| l.contains(" HTTP/1.1\""))
+            .collect()
     }
+}
+
+/// `line` without ANSI SGR sequences (`ESC [ … m`).
+fn strip_colour(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find('\x1b') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        match rest.find('m') {
+            Some(end) if rest[1..].starts_with('[') => rest = &rest[end + 1..],
+            _ => {
+                out.push_str(&rest[..1]);
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -63,6 +63,18 @@ fn echoed(body: &str, field: &str) -> Vec<(String, String)> {
 
 /// Lets a request that should not have happened reach the provider's log (werkzeug logs after
 /// answering) before a test asserts there was none.
+/// A script's `fetch` of `url` (same-origin cookies, redirects not followed): the status and
+/// the JSON body, or the body as text.
+async fn fetch_answer(b: &latchkey_e2e::Browser, url: &str) -> Value {
+    b.js(
+        "return fetch(arguments[0], {credentials: 'same-origin', redirect: 'manual'})\
+           .then(r => r.text().then(t => { try { return [r.status, JSON.parse(t)]; } \
+             catch (e) { return [r.status, t]; } }), e => 'error: ' + e);",
+        vec![Value::String(url.to_owned())],
+    )
+    .await
+}
+
 async fn settle() {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 }
@@ -252,15 +264,17 @@ async fn a_replayed_callback_is_refused() {
     assert_eq!(exchanges, 1);
 
     // As is: the sign-in it belonged to is over, so the companion refuses it by itself.
-    let status = b
-        .fetch_status(
-            &callback,
-            "{credentials: 'same-origin', redirect: 'manual'}",
-        )
-        .await;
-    assert!(
-        status.as_u64().is_some_and(|s| (400..500).contains(&s)),
-        "the companion refuses the used callback with a 4xx, got {status}"
+    let answer = fetch_answer(b, &callback).await;
+    assert_eq!(
+        answer,
+        serde_json::json!([400, {
+            "error": "bad_request",
+            "message": format!(
+                "no sign-in in progress (it was completed or never started); \
+                 start again at /oauth1/{FLASK_ID}/login"
+            ),
+        }]),
+        "the companion refuses the used callback itself"
     );
     settle().await;
     assert_eq!(
@@ -269,17 +283,27 @@ async fn a_replayed_callback_is_refused() {
         "nothing was sent to the provider"
     );
 
-    // With the old pending cookie put back too: the provider refuses the used request token.
+    // With the old pending cookie put back too, the companion asks the provider once more, and
+    // the provider refuses the used request token.
     b.restore_cookie(pending).await;
-    let status = b
-        .fetch_status(
-            &callback,
-            "{credentials: 'same-origin', redirect: 'manual'}",
-        )
+    let answer = fetch_answer(b, &callback).await;
+    stack
+        .flask()
+        .wait_logged("/oauth/access_token", exchanges + 1)
         .await;
-    assert!(
-        status.as_u64().is_some_and(|s| (400..500).contains(&s)),
-        "a replay with the old cookie is refused with a 4xx, got {status}"
+    assert_eq!(
+        answer,
+        serde_json::json!([403, {
+            "error": "forbidden",
+            "message": "the provider refused the sign-in; start again",
+        }]),
+        "the provider's refusal of the used request token (Flask answers it 401)"
+    );
+    settle().await;
+    assert_eq!(
+        stack.flask().requests_logged("/oauth/access_token"),
+        exchanges + 1,
+        "exactly one more access-token exchange reached the provider"
     );
     // The browser's session is still the original one.
     let session = companion_session(&stack).await;

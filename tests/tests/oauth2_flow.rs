@@ -7,6 +7,10 @@ use latchkey_e2e::flows::{api_call, dot_sign_in, dot_to_consent, sign_in_label};
 use latchkey_e2e::{Browser, Stack, StackOptions, DEMO_USER, DOT_NAME};
 
 const SIGNED_IN: &str = "Signed in as demo";
+/// What the app says on a callback whose `state` no pending sign-in holds: a replayed or a
+/// tampered authorization response.
+const REPLAYED: &str = "Nothing was signed in: this sign-in link was already used, has expired, \
+                        or was not started in this tab. Start again from the sign-in page.";
 
 fn options(access_token_seconds: u32, storage: &'static str) -> StackOptions {
     StackOptions {
@@ -118,7 +122,7 @@ async fn a_tampered_state_is_rejected_and_nothing_is_stored() {
     b.wait_for_url(&format!("{}/callback", stack.origin()))
         .await;
     b.wait_for_text("Sign-in did not work").await;
-    b.wait_for_text("Nothing was signed in").await;
+    b.wait_for_text(REPLAYED).await;
     assert!(!b.text().await.contains(SIGNED_IN));
     // Give a (wrong) exchange time to show up in DOT's log before asserting there was none.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
@@ -148,6 +152,7 @@ async fn a_replayed_callback_url_is_rejected() {
     // The same authorization response again, in the tab that used it.
     b.goto(&callback).await;
     b.wait_for_text("Sign-in did not work").await;
+    b.wait_for_text(REPLAYED).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(
         stack.dot().token_requests(),
@@ -276,7 +281,13 @@ async fn sign_out_revokes_the_refresh_token_at_dot_and_signs_out_every_tab() {
     .await;
     assert!(!b.text().await.contains(SIGNED_IN));
     b.switch_to(&second).await;
-    b.wait_for_no_text(SIGNED_IN).await;
+    // The other tab hears the sign-out: its own sign-in button comes back (a bare absence of
+    // "Signed in" would also hold on a blank or half-loaded page).
+    b.wait_until("the sign-in button in the other tab", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
+    assert!(!b.text().await.contains(SIGNED_IN));
 
     for token in &live {
         let (status, body) = stack.dot().try_refresh(token).await;

@@ -48,12 +48,27 @@ async fn callback_path_is_served_by_the_spa_fallback() {
         .expect("read dist/index.html");
     assert_eq!(body, index, "/callback serves dist/index.html");
 
-    // And the app boots there: the header renders (a callback without parameters is not a
-    // crash, whatever the page says about it).
+    // And the app boots there and says there is nothing to finish (a callback without
+    // parameters is not a crash).
     let b = &stack.browser;
     b.goto(&format!("{}/callback", stack.origin())).await;
     b.find("header").await;
     b.find("footer").await;
+    b.wait_for_text("Finishing sign-in").await;
+    b.wait_for_text("There is no sign-in to finish here.").await;
+    let link = b
+        .js(
+            "const a = Array.from(document.querySelectorAll('a'))\
+               .find(a => a.textContent.trim() === 'Go to sign-in');\
+             return a ? a.getAttribute('href') : null;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        link,
+        serde_json::json!("/"),
+        "a link back to the sign-in page"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

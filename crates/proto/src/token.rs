@@ -20,9 +20,9 @@
 //! The parser is strict where RFC 6749 §5.1 is (`access_token` and `token_type` required,
 //! `token_type` must be `Bearer`, compared case-insensitively per §5.1 — or `DPoP` when the
 //! request carried a DPoP proof, [`parse_token_response_accepting`]) and tolerant of these
-//! provider quirks, each tested: `expires_in` sent as a string; `scope` as a JSON array
-//! (Twitch); an error body with HTTP 200 (GitHub); a form-encoded body (GitHub without
-//! `Accept: application/json`).
+//! provider quirks, each tested: `expires_in` sent as a string (Azure AD v1.0); `scope` as a
+//! JSON array (Twitch); an error body with HTTP 200 (GitHub); a form-encoded body (GitHub
+//! without `Accept: application/json`).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
