@@ -239,6 +239,12 @@ impl Flask {
         &self.consumer_secret
     }
 
+    /// The consumer's RSA private key (PEM) the fixture made at setup, whose public half it
+    /// verifies RSA-SHA1 signatures with.
+    pub fn rsa_private_key_file(&self) -> std::path::PathBuf {
+        self._data.path().join("consumer-rsa-private.pem")
+    }
+
     /// The process and its log.
     pub fn service(&self) -> &Service {
         &self.service

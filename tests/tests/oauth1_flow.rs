@@ -444,3 +444,39 @@ async fn sign_out_ends_the_companion_session() {
         .await;
     assert_eq!(status, Value::from(401), "no signed call after sign-out");
 }
+
+/// Issue 21: RSA-SHA1 end to end. The companion holds only the consumer's RSA private key (no
+/// shared secret, so HMAC could not pass); the real Flask-OAuthlib provider verifies every
+/// leg and the API call with the public half.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rsa_sha1_signs_every_leg_and_the_api_call_for_the_real_provider() {
+    use latchkey_e2e::companion::flask_provider_toml;
+    use latchkey_e2e::process::free_port;
+    use latchkey_e2e::{Browser, Companion, Flask};
+
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let flask = Flask::start(&origin, FLASK_ID).await;
+    let key = flask.rsa_private_key_file();
+    assert!(
+        key.is_file(),
+        "the fixture made no RSA key at {}",
+        key.display()
+    );
+    let toml = flask_provider_toml(&flask, "RSA-SHA1").replace(
+        "consumer_secret_env = \"FLASK_CONSUMER_SECRET\"\n",
+        &format!("rsa_key_file = {:?}\n", key.display().to_string()),
+    );
+    assert!(toml.contains("rsa_key_file") && !toml.contains("consumer_secret_env"));
+    let companion = Companion::start(port, &[toml], &[]).await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/", companion.origin())).await;
+    b.wait_until("the Flask sign-in button", || async {
+        b.has_button(&sign_in_label(FLASK_NAME)).await
+    })
+    .await;
+    flask_sign_in(&b, &flask.base_url()).await;
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}");
+    assert!(out.body.contains(DEMO_USER), "{out:?}");
+}
