@@ -501,6 +501,18 @@ pub enum ApiError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_unknown_provider_id_is_said_in_words_with_the_provider_list_offered() {
+        let f = StartError::UnknownProvider { id: "nope".into() }.failure("nope", "nope");
+        assert_eq!(f.title, words::TITLE_CONFIG);
+        assert_eq!(
+            f.message,
+            "Could not start sign-in with nope: there is no provider \"nope\" in /latchkey.json."
+        );
+        assert_eq!(f.retry, RetryAction::ShowProviders);
+    }
+
     use super::*;
     use crate::reach::{Endpoint, Reach};
 

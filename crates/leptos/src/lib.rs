@@ -68,7 +68,8 @@
 //! fix; in a release build the components show that message instead. A configuration
 //! that answers 404, HTML or broken JSON becomes [`Status::Unavailable`] with the reason
 //! and what to do, shown by [`SignInButtons`]. A provider id that is not in the
-//! configuration becomes [`Status::Failed`] ("This site has no sign-in set up for …").
+//! configuration becomes [`Status::Failed`] ("Could not start sign-in with nope: there is no
+//! provider \"nope\" in /latchkey.json.", under "This provider is not set up correctly").
 #![warn(missing_docs)]
 
 mod components;
