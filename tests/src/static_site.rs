@@ -37,6 +37,8 @@ pub struct SiteOptions {
     pub write_config: bool,
     /// DOT's `authorize_params`.
     pub dot_authorize_params: &'static [(&'static str, &'static str)],
+    /// An issuer to name for DOT's entry instead of DOT's own (a fault proxy's, say).
+    pub dot_issuer: Option<String>,
 }
 
 impl Default for SiteOptions {
@@ -45,6 +47,7 @@ impl Default for SiteOptions {
             dot_storage: "browser",
             write_config: true,
             dot_authorize_params: &[],
+            dot_issuer: None,
         }
     }
 }
@@ -89,7 +92,8 @@ impl Site {
             let json = serde_json::json!({ "providers": [
                 {
                     "id": DOT_ID, "name": DOT_NAME, "protocol": "oidc",
-                    "issuer": dot.issuer(), "client_id": DOT_CLIENT_ID,
+                    "issuer": options.dot_issuer.clone().unwrap_or_else(|| dot.issuer()),
+                    "client_id": DOT_CLIENT_ID,
                     "scopes": ["openid", "profile", "email", "read"],
                     "api_base": format!("{}/api/", dot.base_url()),
                     "session_storage": options.dot_storage,

@@ -260,3 +260,74 @@ async fn sign_in_sends_the_providers_authorize_params_and_the_calls_hints() {
     b.click_button("Authorize").await;
     site.wait_for_user(DEMO_USER).await;
 }
+
+/// Issue 16 §5: a provider that answers HTML, or nothing, when the embed asks for its sign-in
+/// settings: words in `lastError`, on the console and in `<latchkey-signin>`; no exception,
+/// nothing stored, and the page still offers the buttons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_answering_html_or_nothing_is_said_in_words_and_nothing_is_stored() {
+    use latchkey_e2e::{Fault, FaultProxy};
+    // A proxy named as DOT's issuer, which answers without asking anyone.
+    let mut proxy = FaultProxy::start(FaultProxy::addr_of("http://127.0.0.1:9")).await;
+    proxy.set(Fault::Html).await;
+    let site = Site::start(SiteOptions {
+        dot_issuer: Some(format!("{}/o", proxy.url())),
+        ..SiteOptions::default()
+    })
+    .await;
+    let b = &site.browser;
+    for (fault, expected) in [
+        (Fault::Html, "sign-in settings"),
+        (Fault::Down, "Could not reach Django OAuth Toolkit"),
+    ] {
+        proxy.set(fault).await;
+        b.goto(&site.page("")).await;
+        b.wait_until("the embed's API", || async {
+            b.js("return !!window.latchkey;", vec![]).await == serde_json::json!(true)
+        })
+        .await;
+        b.click_button(&sign_in_label(DOT_NAME)).await;
+        b.wait_until(&format!("lastError after {fault:?}"), || async {
+            site.last_error().await.is_some()
+        })
+        .await;
+        let error = site.last_error().await.unwrap_or_default();
+        assert!(error.contains(expected), "{fault:?}: {error}");
+        assert!(!error.to_ascii_lowercase().contains("<html"), "{error}");
+        let element = b
+            .js(
+                "return document.querySelector('latchkey-signin').innerText;",
+                vec![],
+            )
+            .await;
+        let element = element.as_str().unwrap_or_default();
+        assert!(
+            element.contains(expected),
+            "{fault:?}: the element says {element:?}"
+        );
+        assert!(
+            b.has_button(&sign_in_label(DOT_NAME)).await,
+            "the buttons are still there"
+        );
+        let console = b.console_errors().await;
+        assert!(
+            console
+                .iter()
+                .any(|e| e.message.contains("latchkey: ") && e.message.contains(expected)),
+            "{fault:?}: the console says it: {console:?}"
+        );
+        assert!(
+            !console.iter().any(|e| e.message.contains("Uncaught")),
+            "{console:?}"
+        );
+        let stored = b.all_stored_text().await;
+        assert!(
+            !stored.contains("latchkey.flow"),
+            "{fault:?}: a half-done flow is stored: {stored}"
+        );
+        assert!(
+            !b.url().await.starts_with(&proxy.url()),
+            "the page never left"
+        );
+    }
+}
