@@ -660,7 +660,7 @@ impl Engine {
                 Err(e) => {
                     me.fail(AuthFailure {
                         title: words::TITLE_SIGN_IN_FAILED.into(),
-                        message: format!("Signing in with {name} failed: {e}."),
+                        message: words::handoff_failed(&name, &e.to_string()),
                         retry: crate::RetryAction::SignIn { provider_id },
                     });
                     return;
@@ -670,8 +670,9 @@ impl Engine {
                 Some(session) => me.install(session, Source::ThisTab),
                 None => me.fail(AuthFailure {
                     title: words::TITLE_SIGN_IN_FAILED.into(),
-                    message: format!(
-                        "Signing in with {name} failed: the sign-in server did not recognise the session it handed over."
+                    message: words::handoff_failed(
+                        &name,
+                        "the sign-in server did not recognise the session it handed over",
                     ),
                     retry: crate::RetryAction::SignIn { provider_id },
                 }),

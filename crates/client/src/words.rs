@@ -68,6 +68,11 @@ pub fn session_ran_out(provider: &str) -> String {
     format!("Your access to {provider} lasts a limited time, and this site cannot renew it without you. Sign in again to continue.")
 }
 
+/// An OAuth 1.0a sign-in handed back by a companion on another site that could not be taken.
+pub fn handoff_failed(provider: &str, why: &str) -> String {
+    format!("Signing in with {provider} failed: {why}.")
+}
+
 /// After a failed renewal that kept the session.
 pub fn renew_note(provider: &str) -> String {
     format!("Your session is kept; “Try again” renews it once {provider} answers.")
