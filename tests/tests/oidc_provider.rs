@@ -2,7 +2,8 @@
 //! infrastructure) works with today's client: the showcase signs in through its login and
 //! consent pages with the `plain` client, calls the fixture's API and signs out; and the
 //! fixture really speaks DPoP and PAR: its discovery says so and it refuses the `bound`
-//! client a plain authorization request.
+//! client a plain authorization request, and the fixture's own `selfcheck.mjs` walks the
+//! `bound` client through PAR, both nonce challenges and DPoP-bound tokens without a browser.
 
 use latchkey_e2e::companion::op_provider_toml;
 use latchkey_e2e::flows::{api_call, op_sign_in, sign_in_label};
@@ -176,4 +177,41 @@ async fn oidc_provider_advertises_dpop_and_par_and_refuses_the_bound_client_with
         .unwrap_or_default();
     assert!(to.starts_with("/interaction/"), "{to}");
     assert_eq!(op.requests("GET", "/auth"), 2);
+}
+
+/// The DPoP half of the fixture, which today's client cannot use yet (issue 20): its
+/// `selfcheck.mjs` (node, `jose` for the proofs) pushes the request, signs in by form posts,
+/// answers the provider's and the API's nonce challenges, calls `/api/me` with the bound
+/// token, and checks each refusal on the way (no proof, a bearer presentation, a replayed
+/// proof, another key's proof, a rotated-out refresh token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bound_client_gets_dpop_bound_tokens_through_par_and_nonces() {
+    let origin = format!("http://127.0.0.1:{}", free_port());
+    let op = OidcProvider::start(&origin).await;
+    let out = std::process::Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()))
+        .arg(latchkey_e2e::paths::repo_root().join("tests/providers/oidc-provider/selfcheck.mjs"))
+        .arg(op.issuer())
+        .arg(&origin)
+        .arg(OP_ID)
+        .env("OP_DEMO_PASSWORD", latchkey_e2e::DEMO_PASSWORD)
+        .output()
+        .expect("run node selfcheck.mjs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.trim_end().ends_with("selfcheck passed"),
+        "selfcheck.mjs failed ({}):\n{stdout}{}\n-- fixture log --\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        op.service().log_tail(40)
+    );
+    // Its steps reached the fixture: two pushes (the nonce challenge, then the request), and
+    // the API answered 200 exactly once, to the proof with its own nonce.
+    assert_eq!(op.requests("POST", "/request"), 2);
+    let api_ok = op
+        .service()
+        .log_text()
+        .lines()
+        .filter(|l| *l == "request: GET /api/me 200")
+        .count();
+    assert_eq!(api_ok, 1, "{}", op.service().log_tail(40));
 }
