@@ -2,7 +2,7 @@
 // tell a broken fixture from a broken app: PAR, login and consent by form posts, the code
 // exchange with a DPoP proof (after the provider's nonce challenge), /api/me with the
 // DPoP-bound token (after the API's own nonce challenge), a refresh that rotates, and the
-// refusals on the way. Prints one line per step; exits non-zero at the first surprise.
+// refusals on the way; then the `plain` client without PAR, cancelled at consent. Prints one line per step; exits non-zero at the first surprise.
 //
 //   node selfcheck.mjs ISSUER APP_ORIGIN [CALLBACK_ID]
 //   (the fixture started with --app-origin APP_ORIGIN; its demo password in
@@ -144,6 +144,9 @@ body = await res.json();
 check(res.status === 200 && body.token_type === 'DPoP' && body.access_token && body.refresh_token,
   'the code exchange with a proof gives a DPoP token and a refresh token', JSON.stringify(body));
 const tokens = body;
+const idClaims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString('utf8'));
+check(idClaims.sub === 'demo' && idClaims.iss === issuer && idClaims.aud === clientId && !('name' in idClaims),
+  'the ID token names demo and carries no profile claims (those are at userinfo)', JSON.stringify(idClaims));
 
 const apiUrl = `${issuer}/api/me`;
 res = await http(apiUrl, { headers: { authorization: `Bearer ${tokens.access_token}` } });
@@ -186,5 +189,22 @@ check(res.status === 200 && body.token_type === 'DPoP' && body.refresh_token && 
 res = await http(tokenUrl, { ...form(refreshFields), headers: { ...form(refreshFields).headers, dpop: await proof('POST', tokenUrl, { nonce: res.headers.get('dpop-nonce') ?? tokenNonce }) } });
 body = await res.json();
 check(res.status === 400 && body.error === 'invalid_grant', 'the rotated-out refresh token is refused', JSON.stringify(body));
+
+// The `plain` client needs neither: a plain authorization request leads to login and consent
+// (a fresh cookie jar: a new browser), and "Cancel" there returns access_denied.
+jar.clear();
+const plain = new URL(discovery.authorization_endpoint);
+plain.search = new URLSearchParams({ ...parFields, client_id: 'plain', state: 'plain-1' }).toString();
+res = await http(plain);
+next = res.headers.get('location');
+check(res.status === 303 && next?.startsWith('/interaction/'), 'plain: an authorization request without PAR is taken', next);
+res = await http(`/interaction/${next.split('/')[2]}/login`, form({ username: 'demo', password }));
+res = await http(res.headers.get('location'));
+next = res.headers.get('location');
+res = await http(`/interaction/${next.split('/')[2]}/abort`, { method: 'POST' });
+res = await http(res.headers.get('location'));
+next = new URL(res.headers.get('location') ?? '', issuer);
+check(next.href.startsWith(`${redirectUri}?`) && next.searchParams.get('error') === 'access_denied'
+  && next.searchParams.get('state') === 'plain-1', 'plain: "Cancel" at consent returns access_denied', next.href);
 
 console.log('selfcheck passed');
