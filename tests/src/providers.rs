@@ -387,7 +387,8 @@ impl OidcProvider {
     }
 
     /// How many requests for `path` (exactly, without the query) with `method` the fixture
-    /// has answered so far: it logs `request: <METHOD> <path> <status>` for each one.
+    /// has answered so far: it logs `request: <METHOD> <path> <status>` for each one before
+    /// the answer goes out, so the count never trails what a client has received.
     pub fn requests(&self, method: &str, path: &str) -> usize {
         let prefix = format!("request: {method} {path} ");
         self.service

@@ -6,7 +6,7 @@
 //
 // (or OP_PORT, OP_APP_ORIGIN, OP_CALLBACK_IDS="op other"). Everything is in memory and a
 // fresh signing key, cookie key and DPoP nonce secret are made at each start. Each request is
-// logged as `request: <METHOD> <path> <status>` once answered, and the line
+// logged as `request: <METHOD> <path> <status>` just before its answer goes out, and the line
 // `oidc-provider ready: <issuer>` is printed when the server listens.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -372,7 +372,14 @@ async function api(req, res, path) {
 
 const server = createServer((req, res) => {
   const path = new URL(req.url, issuer).pathname;
-  res.on('finish', () => console.log(`request: ${req.method} ${path} ${res.statusCode}`));
+  // Logged as the answer is handed over, not on 'finish': by then the client may already
+  // have it, and a test counting lines would race the log (stdout writes are synchronous on
+  // Linux, to a file or a pipe).
+  const end = res.end.bind(res);
+  res.end = (...rest) => {
+    if (!res.writableEnded) console.log(`request: ${req.method} ${path} ${res.statusCode}`);
+    return end(...rest);
+  };
   const interactionPath = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|confirm|abort))?$/.exec(path);
   const handled = interactionPath
     ? interaction(req, res, interactionPath[1], interactionPath[2])
