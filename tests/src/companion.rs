@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::paths::{dist_dir, latchkey_bin, ScratchDir};
 use crate::process::Service;
-use crate::providers::{Dot, Flask, DOT_CLIENT_ID, FLASK_CONSUMER_KEY};
+use crate::providers::{Dot, Flask, OidcProvider, DOT_CLIENT_ID, FLASK_CONSUMER_KEY};
 
 /// The DOT provider's id in the tests' configuration.
 pub const DOT_ID: &str = "dot";
@@ -15,6 +15,33 @@ pub const DOT_NAME: &str = "Django OAuth Toolkit";
 pub const FLASK_ID: &str = "flask";
 /// Its display name.
 pub const FLASK_NAME: &str = "Flask OAuth1 demo";
+
+/// The oidc-provider fixture's id in the tests' configuration (its redirect URI is
+/// `<origin>/callback/op`).
+pub const OP_ID: &str = "op";
+/// Its display name: the button reads "Sign in with oidc-provider".
+pub const OP_NAME: &str = "oidc-provider";
+
+/// The `[[provider]]` table offering the oidc-provider fixture's client `client_id`; the issuer
+/// (and so the provider's origin in the CSP's `connect-src`) and every endpoint come from its
+/// discovery document.
+pub fn op_provider_toml(op: &OidcProvider, client_id: &str) -> String {
+    format!(
+        r#"
+[[provider]]
+id = "{OP_ID}"
+name = "{OP_NAME}"
+protocol = "oidc"
+issuer = "{issuer}"
+client_id = "{client_id}"
+scopes = ["openid", "profile", "email"]
+api_base = "{base}/api/"
+session_storage = "tab"
+"#,
+        issuer = op.issuer(),
+        base = op.base_url(),
+    )
+}
 
 /// The `[[provider]]` table for the DOT fixture's public client.
 pub fn dot_provider_toml(dot: &Dot, session_storage: &str) -> String {

@@ -1,8 +1,8 @@
 //! What a user does on the providers' own pages, step by step.
 
 use crate::browser::Browser;
-use crate::companion::{DOT_NAME, FLASK_NAME};
-use crate::providers::{DEMO_PASSWORD, DEMO_USER};
+use crate::companion::{DOT_NAME, FLASK_NAME, OP_NAME};
+use crate::providers::{DEMO_PASSWORD, DEMO_USER, OP_DEMO_NAME};
 
 /// The label of the app's button for `name`.
 pub fn sign_in_label(name: &str) -> String {
@@ -68,6 +68,39 @@ pub async fn flask_sign_in(browser: &Browser, flask_base: &str) {
         .await;
     browser
         .wait_for_text(&format!("Signed in as {DEMO_USER}"))
+        .await;
+}
+
+/// On the app's home page: clicks "Sign in with oidc-provider", signs in on the fixture's
+/// login page (when it is shown) and waits on its consent page.
+pub async fn op_to_consent(browser: &Browser, op_base: &str) {
+    browser.click_button(&sign_in_label(OP_NAME)).await;
+    browser.wait_for_url(op_base).await;
+    browser
+        .wait_until("oidc-provider's login or consent page", || async {
+            browser.exists("#login-form").await || browser.exists("#consent-form").await
+        })
+        .await;
+    if browser.exists("#login-form").await {
+        browser.fill("#username", DEMO_USER).await;
+        browser.fill("#password", DEMO_PASSWORD).await;
+        browser.click_button("Sign in").await;
+    }
+    browser.find("#consent-form").await;
+}
+
+/// From the app's home page to "Signed in as Demo User" (the `name` oidc-provider's userinfo
+/// answers; its ID token carries only `sub`) through oidc-provider's login and consent.
+pub async fn op_sign_in(browser: &Browser, op_base: &str) {
+    op_to_consent(browser, op_base).await;
+    browser.click_button("Authorize").await;
+    browser
+        .wait_until("back on the app, signed in", || async {
+            !browser.url().await.starts_with(op_base) && browser.has_button("Sign out").await
+        })
+        .await;
+    browser
+        .wait_for_text(&format!("Signed in as {OP_DEMO_NAME}"))
         .await;
 }
 

@@ -1,5 +1,6 @@
-//! End-to-end harness for Latchkey: real providers (Django OAuth Toolkit, Flask-OAuthlib), the
-//! real companion serving the built app, and headless Chromium driven through chromedriver.
+//! End-to-end harness for Latchkey: real providers (Django OAuth Toolkit, Flask-OAuthlib, node
+//! `oidc-provider`), the real companion serving the built app, and headless Chromium driven
+//! through chromedriver.
 //!
 //! A test builds a [`Stack`] (or the parts it needs), drives the [`Browser`] the way a user
 //! would, and asserts what the page shows. Every process dies with the value that started it;
@@ -28,9 +29,12 @@ pub mod static_host;
 pub mod static_site;
 
 pub use browser::{Browser, ConsoleEntry};
-pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
+pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME, OP_ID, OP_NAME};
 pub use fault_proxy::{CannedCors, Fault, FaultProxy};
-pub use providers::{Dot, DotOptions, Flask, DEMO_PASSWORD, DEMO_USER};
+pub use providers::{
+    Dot, DotOptions, Flask, OidcProvider, DEMO_PASSWORD, DEMO_USER, OP_BOUND_CLIENT,
+    OP_PLAIN_CLIENT,
+};
 pub use stack::{Stack, StackOptions};
 
 /// `n` random bytes as URL-safe base64 (no padding): secrets for the fixtures.

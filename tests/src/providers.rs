@@ -1,4 +1,5 @@
-//! The two real providers, started through their `run.sh` scripts with a fresh data dir.
+//! The real providers: Django OAuth Toolkit and Flask-OAuthlib, started through their `run.sh`
+//! scripts with a fresh data dir, and panva's `oidc-provider` (node), which speaks DPoP and PAR.
 
 use std::process::Command;
 use std::time::Duration;
@@ -14,6 +15,14 @@ pub const DEMO_PASSWORD: &str = "latchkey-demo-pw";
 pub const DOT_CLIENT_ID: &str = "spa-demo";
 /// The consumer key registered in the Flask fixture (oauthlib wants 20-30 alphanumerics).
 pub const FLASK_CONSUMER_KEY: &str = "latchkeydemoconsumer01";
+
+/// The demo user's `name` claim in the oidc-provider fixture (its `sub` and
+/// `preferred_username` are [`DEMO_USER`]).
+pub const OP_DEMO_NAME: &str = "Demo User";
+/// The oidc-provider fixture's client without DPoP or PAR.
+pub const OP_PLAIN_CLIENT: &str = "plain";
+/// The oidc-provider fixture's client that must use PAR and gets DPoP-bound tokens only.
+pub const OP_BOUND_CLIENT: &str = "bound";
 
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -319,4 +328,73 @@ fn strip_colour(line: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A running `oidc-provider` fixture (`tests/providers/oidc-provider/server.mjs`): the issuer
+/// is its base URL; the clients are [`OP_PLAIN_CLIENT`] and [`OP_BOUND_CLIENT`]; the API is
+/// `GET|POST <base>/api/me`. Everything it knows is in its memory.
+#[derive(Debug)]
+pub struct OidcProvider {
+    service: Service,
+    port: u16,
+}
+
+impl OidcProvider {
+    /// Starts the fixture on a free port for the app at `app_origin` (redirect URI
+    /// `<app_origin>/callback/op`) and waits for its discovery document.
+    pub async fn start(app_origin: &str) -> Self {
+        Self::start_for(app_origin, &["op"]).await
+    }
+
+    /// [`OidcProvider::start`] registering `<app_origin>/callback/<id>` for each of
+    /// `callback_ids`.
+    pub async fn start_for(app_origin: &str, callback_ids: &[&str]) -> Self {
+        let port = free_port();
+        let mut command = Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()));
+        command
+            .arg(repo_root().join("tests/providers/oidc-provider/server.mjs"))
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--app-origin")
+            .arg(app_origin)
+            .env("OP_DEMO_PASSWORD", DEMO_PASSWORD);
+        for id in callback_ids {
+            command.arg("--callback-id").arg(id);
+        }
+        let mut service = Service::spawn("oidc-provider", command);
+        service
+            .wait_ready(
+                &format!("http://127.0.0.1:{port}/.well-known/openid-configuration"),
+                READY_TIMEOUT,
+            )
+            .await;
+        Self { service, port }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The issuer: the base URL itself (discovery at `/.well-known/openid-configuration`).
+    pub fn issuer(&self) -> String {
+        self.base_url()
+    }
+
+    /// The process and its log.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// How many requests for `path` (exactly, without the query) with `method` the fixture
+    /// has answered so far: it logs `request: <METHOD> <path> <status>` for each one before
+    /// the answer goes out, so the count never trails what a client has received.
+    pub fn requests(&self, method: &str, path: &str) -> usize {
+        let prefix = format!("request: {method} {path} ");
+        self.service
+            .log_text()
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .count()
+    }
 }
