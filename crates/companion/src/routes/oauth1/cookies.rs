@@ -242,6 +242,26 @@ pub(crate) fn renewal(
     }
 }
 
+/// `payload` sealed as cookie `kind` of provider `p`, valid until `expires_at`: the value a
+/// `Set-Cookie` carries, or a page on another site keeps.
+fn seal<T: Payload>(
+    state: &AppState,
+    p: &Provider<'_>,
+    kind: CookieKind,
+    payload: &T,
+    expires_at: u64,
+) -> Result<String, ApiError> {
+    p.sealer
+        .seal(
+            state.random(),
+            &kind.name(state, p.id),
+            p.id,
+            expires_at,
+            &cookie_payload::encode(payload),
+        )
+        .map_err(ApiError::Internal)
+}
+
 fn seal_session(
     state: &AppState,
     p: &Provider<'_>,
@@ -249,19 +269,9 @@ fn seal_session(
     expires_at: u64,
 ) -> Result<HeaderValue, ApiError> {
     let kind = CookieKind::Session;
-    let name = kind.name(state, p.id);
-    let sealed = p
-        .sealer
-        .seal(
-            state.random(),
-            &name,
-            p.id,
-            expires_at,
-            &cookie_payload::encode(signed_in),
-        )
-        .map_err(ApiError::Internal)?;
+    let sealed = seal(state, p, kind, signed_in, expires_at)?;
     let max_age = expires_at.saturating_sub(state.clock().now());
-    header_value(state, kind, &name, &sealed, max_age)
+    header_value(state, kind, &kind.name(state, p.id), &sealed, max_age)
 }
 
 /// A session for a page on another site (super::handoff), signed in now, as the bare sealed
@@ -278,15 +288,13 @@ pub(crate) fn seal_handed_session(
         credentials,
         signed_in_at: Some(now),
     };
-    p.sealer
-        .seal(
-            state.random(),
-            &CookieKind::Session.name(state, p.id),
-            p.id,
-            now.saturating_add(SESSION_TTL),
-            &cookie_payload::encode(&signed_in),
-        )
-        .map_err(ApiError::Internal)
+    seal(
+        state,
+        p,
+        CookieKind::Session,
+        &signed_in,
+        now.saturating_add(SESSION_TTL),
+    )
 }
 
 /// A `Set-Cookie` value sealing `payload` as cookie `kind` of provider `p`.
@@ -300,19 +308,8 @@ pub(crate) fn set<T: Payload>(
         CookieKind::Pending => PENDING_TTL,
         CookieKind::Session => SESSION_IDLE_TTL,
     };
-    let name = kind.name(state, p.id);
-    let bytes = cookie_payload::encode(payload);
-    let sealed = p
-        .sealer
-        .seal(
-            state.random(),
-            &name,
-            p.id,
-            state.clock().now() + ttl,
-            &bytes,
-        )
-        .map_err(ApiError::Internal)?;
-    header_value(state, kind, &name, &sealed, ttl)
+    let sealed = seal(state, p, kind, payload, state.clock().now() + ttl)?;
+    header_value(state, kind, &kind.name(state, p.id), &sealed, ttl)
 }
 
 /// A `Set-Cookie` value deleting cookie `kind` of provider `p`.
