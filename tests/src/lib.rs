@@ -23,6 +23,7 @@ pub mod nginx;
 pub mod paths;
 pub mod process;
 pub mod providers;
+pub mod proxied_dot;
 pub mod replicas;
 pub mod stack;
 pub mod static_host;

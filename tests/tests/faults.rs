@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use latchkey_e2e::flows::{api_call, flask_sign_in, sign_in_label};
 use latchkey_e2e::process::free_port;
-use latchkey_e2e::providers::{DOT_CLIENT_ID, FLASK_CONSUMER_KEY};
+use latchkey_e2e::providers::FLASK_CONSUMER_KEY;
+use latchkey_e2e::proxied_dot::ProxiedDot;
 use latchkey_e2e::{
-    Browser, Companion, Dot, DotOptions, Fault, FaultProxy, Flask, DEMO_USER, DOT_ID, DOT_NAME,
-    FLASK_ID, FLASK_NAME,
+    Browser, Companion, Dot, DotOptions, Fault, FaultProxy, Flask, DEMO_USER, DOT_NAME, FLASK_ID,
+    FLASK_NAME,
 };
 use serde_json::Value;
 
@@ -45,26 +46,27 @@ impl Faulty {
     async fn start_with_server(server_keys: &str) -> Self {
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
-        // DOT names its issuer (and derives every endpoint in its discovery document and
-        // the ID token's `iss` from it): the proxy's address, so all the app's requests to
-        // DOT cross the proxy. The proxy is aimed at DOT once DOT has a port.
-        let dot_proxy = FaultProxy::start(FaultProxy::addr_of("http://127.0.0.1:9")).await;
-        let dot_issuer = format!("{}/o", dot_proxy.url());
         let dot_options = DotOptions {
             app_origin: origin.clone(),
             access_token_seconds: 3600,
         };
-        let dot_env = [("DOT_ISSUER", dot_issuer.as_str())];
-        let (dot, flask) = tokio::join!(
-            Dot::start_with_env(&dot_options, &dot_env),
+        let (proxied, flask) = tokio::join!(
+            ProxiedDot::start(&dot_options, &[]),
             Flask::start(&origin, FLASK_ID)
         );
-        dot_proxy.set_upstream(FaultProxy::addr_of(&dot.base_url()));
+        let dot_toml = proxied.provider_toml(
+            "tab",
+            &format!(
+                "revocation_endpoint = \"{}/o/revoke_token/\"\n",
+                proxied.proxy.url()
+            ),
+        );
+        let ProxiedDot {
+            proxy: dot_proxy,
+            dot,
+        } = proxied;
         let flask_proxy = FaultProxy::in_front_of(&flask.base_url()).await;
-        let providers = [
-            dot_toml(&dot_proxy.url()),
-            flask_toml(&flask_proxy.url(), &flask.base_url()),
-        ];
+        let providers = [dot_toml, flask_toml(&flask_proxy.url(), &flask.base_url())];
         // Every fault is tried in turn from one address, many sign-in legs a minute: past the
         // per-address token budget (issue 19, finding 4), which these tests are not about.
         let server_keys =
@@ -134,23 +136,6 @@ impl Faulty {
         let status = resp.status().as_u16();
         (status, resp.text().await.map_err(|e| format!("{e:?}")))
     }
-}
-
-fn dot_toml(proxy: &str) -> String {
-    format!(
-        r#"
-[[provider]]
-id = "{DOT_ID}"
-name = "{DOT_NAME}"
-protocol = "oidc"
-issuer = "{proxy}/o"
-client_id = "{DOT_CLIENT_ID}"
-scopes = ["openid", "profile", "email", "read"]
-api_base = "{proxy}/api/"
-session_storage = "tab"
-revocation_endpoint = "{proxy}/o/revoke_token/"
-"#
-    )
 }
 
 /// The companion's legs to Flask cross the proxy; the browser's visit to the authorize page

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use latchkey_e2e::flows::sign_in_label;
 use latchkey_e2e::process::free_port;
-use latchkey_e2e::providers::DOT_CLIENT_ID;
+use latchkey_e2e::proxied_dot::ProxiedDot;
 use latchkey_e2e::{
     Browser, CannedCors, Companion, Dot, DotOptions, Fault, FaultProxy, DEMO_PASSWORD, DEMO_USER,
-    DOT_ID, DOT_NAME,
+    DOT_NAME,
 };
 
 /// DOT behind a fault proxy (its issuer is the proxy's address), the companion, a browser.
@@ -25,37 +25,21 @@ struct Gateway {
 impl Gateway {
     async fn start() -> Self {
         let port = free_port();
-        let origin = format!("http://127.0.0.1:{port}");
-        let proxy = FaultProxy::start(FaultProxy::addr_of("http://127.0.0.1:9")).await;
-        let issuer = format!("{}/o", proxy.url());
-        let dot = Dot::start_with_env(
+        let proxied = ProxiedDot::start(
             &DotOptions {
-                app_origin: origin,
+                app_origin: format!("http://127.0.0.1:{port}"),
                 access_token_seconds: 3600,
             },
-            &[("DOT_ISSUER", issuer.as_str())],
+            &[],
         )
         .await;
-        proxy.set_upstream(FaultProxy::addr_of(&dot.base_url()));
-        let toml = format!(
-            r#"
-[[provider]]
-id = "{DOT_ID}"
-name = "{DOT_NAME}"
-protocol = "oidc"
-issuer = "{issuer}"
-client_id = "{DOT_CLIENT_ID}"
-scopes = ["openid", "profile", "email", "read"]
-session_storage = "tab"
-"#
-        );
-        let companion = Companion::start(port, &[toml], &[]).await;
+        let companion = Companion::start(port, &[proxied.provider_toml("tab", "")], &[]).await;
         let browser = Browser::start().await;
         Self {
             browser,
             companion,
-            proxy,
-            _dot: dot,
+            proxy: proxied.proxy,
+            _dot: proxied.dot,
         }
     }
 

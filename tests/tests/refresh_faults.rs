@@ -13,11 +13,8 @@ use std::time::{Duration, Instant};
 
 use latchkey_e2e::flows::{api_call, sign_in_label};
 use latchkey_e2e::process::free_port;
-use latchkey_e2e::providers::DOT_CLIENT_ID;
-use latchkey_e2e::{
-    Browser, Companion, Dot, DotOptions, Fault, FaultProxy, DEMO_PASSWORD, DEMO_USER, DOT_ID,
-    DOT_NAME,
-};
+use latchkey_e2e::proxied_dot::ProxiedDot;
+use latchkey_e2e::{Browser, Companion, DotOptions, Fault, DEMO_PASSWORD, DEMO_USER, DOT_NAME};
 
 const SIGNED_IN: &str = "Signed in as demo";
 const TRY_AGAIN: &str = "Try again";
@@ -28,56 +25,37 @@ const APP_TIMEOUT: Duration = Duration::from_secs(15);
 struct Setup {
     browser: Browser,
     companion: Companion,
-    proxy: FaultProxy,
-    dot: Dot,
+    proxied: ProxiedDot,
 }
 
 impl Setup {
     async fn start() -> Self {
         let port = free_port();
-        let proxy = FaultProxy::start(FaultProxy::addr_of("http://127.0.0.1:9")).await;
-        let issuer = format!("{}/o", proxy.url());
-        let dot = Dot::start_with_env(
+        let proxied = ProxiedDot::start(
             &DotOptions {
                 app_origin: format!("http://127.0.0.1:{port}"),
                 access_token_seconds: 10,
             },
-            &[("DOT_ISSUER", issuer.as_str())],
+            &[],
         )
         .await;
-        proxy.set_upstream(FaultProxy::addr_of(&dot.base_url()));
-        let toml = format!(
-            r#"
-[[provider]]
-id = "{DOT_ID}"
-name = "{DOT_NAME}"
-protocol = "oidc"
-issuer = "{issuer}"
-client_id = "{DOT_CLIENT_ID}"
-scopes = ["openid", "profile", "email", "read"]
-api_base = "{proxy}/api/"
-session_storage = "browser"
-"#,
-            proxy = proxy.url()
-        );
-        let companion = Companion::start(port, &[toml], &[]).await;
+        let companion = Companion::start(port, &[proxied.provider_toml("browser", "")], &[]).await;
         let browser = Browser::start().await;
         Self {
             browser,
             companion,
-            proxy,
-            dot,
+            proxied,
         }
     }
 
     /// From the home page through DOT's login and consent to "Signed in as demo".
     async fn sign_in(&self) {
         let b = &self.browser;
-        if !b.url().await.starts_with(&self.proxy.url()) {
+        if !b.url().await.starts_with(&self.proxied.proxy.url()) {
             b.goto(&format!("{}/", self.companion.origin())).await;
             b.click_button(&sign_in_label(DOT_NAME)).await;
         }
-        b.wait_for_url(&self.proxy.url()).await;
+        b.wait_for_url(&self.proxied.proxy.url()).await;
         b.wait_until("DOT's login or consent page", || async {
             b.exists("#login-form").await || b.exists("#authorizationForm").await
         })
@@ -94,7 +72,8 @@ session_storage = "browser"
 
     /// Refresh tokens DOT holds unrevoked.
     fn live_refresh_tokens(&self) -> Vec<String> {
-        self.dot
+        self.proxied
+            .dot
             .refresh_tokens()
             .into_iter()
             .filter(|(_, revoked)| !revoked)
@@ -146,7 +125,7 @@ async fn a_renewal_that_fails_after_rotation_or_on_a_500_or_a_cdn_page_keeps_the
             .cdp("Network.clearBrowserCache", serde_json::json!({}))
             .await;
         // The next renewal (about 5 s after the last one) meets the fault.
-        s.proxy.set_for(fault, path).await;
+        s.proxied.proxy.set_for(fault, path).await;
         let notice = problem_notice(&s.browser, Duration::from_secs(20), &what).await;
         eprintln!("{what}: {notice:?}");
         assert!(
@@ -157,7 +136,7 @@ async fn a_renewal_that_fails_after_rotation_or_on_a_500_or_a_cdn_page_keeps_the
             notice.contains("Your session is kept"),
             "{what}: the words say the session is kept: {notice:?}"
         );
-        s.proxy.set(Fault::PassThrough).await;
+        s.proxied.proxy.set(Fault::PassThrough).await;
         s.browser.click_button(TRY_AGAIN).await;
         s.browser
             .wait_until(
@@ -170,7 +149,7 @@ async fn a_renewal_that_fails_after_rotation_or_on_a_500_or_a_cdn_page_keeps_the
             live.len(),
             1,
             "{what}: one live refresh token, no family revoked for reuse: {:?}",
-            s.dot.refresh_tokens()
+            s.proxied.dot.refresh_tokens()
         );
         let out = api_call(&s.browser, "GET", "/me", None).await;
         assert_eq!(
@@ -186,7 +165,8 @@ async fn a_renewal_answered_too_late_is_never_sent_again_and_try_again_signs_in_
     let mut s = Setup::start().await;
     s.sign_in().await;
     // DOT gets the request 3 s after the app gave up: it rotates, and nobody hears.
-    s.proxy
+    s.proxied
+        .proxy
         .set_for(
             Fault::Slow(APP_TIMEOUT + Duration::from_secs(3)),
             "/o/token/",
@@ -205,19 +185,24 @@ async fn a_renewal_answered_too_late_is_never_sent_again_and_try_again_signs_in_
     );
     assert!(s.browser.text().await.contains(SIGNED_IN));
     // Let the held request reach DOT; its rotated token is the only live one.
-    s.proxy.set(Fault::PassThrough).await;
+    s.proxied.proxy.set(Fault::PassThrough).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let orphan = s.live_refresh_tokens();
-    assert_eq!(orphan.len(), 1, "DOT rotated: {:?}", s.dot.refresh_tokens());
+    assert_eq!(
+        orphan.len(),
+        1,
+        "DOT rotated: {:?}",
+        s.proxied.dot.refresh_tokens()
+    );
     // Nothing in the browser holds a refresh token any more.
     let stored = s.browser.all_stored_text().await;
-    for (token, _) in s.dot.refresh_tokens() {
+    for (token, _) in s.proxied.dot.refresh_tokens() {
         assert!(!stored.contains(&token), "a refresh token is still stored");
     }
     // "Try again" starts a new sign-in; it does not replay the old token.
     s.browser.click_button(TRY_AGAIN).await;
     s.sign_in().await;
-    let tokens = s.dot.refresh_tokens();
+    let tokens = s.proxied.dot.refresh_tokens();
     assert!(
         tokens
             .iter()
