@@ -467,15 +467,28 @@ impl Engine {
                 None => None,
             }
         };
-        // Without its refresh token, the session ends (in words) when its access token does.
-        match &held {
-            Some(session) => self.arm_end_timer(session),
-            None => *self.refresh_timer.borrow_mut() = None,
-        }
-        let held = held.is_some();
-        if !held || !self.set_problem(provider_id, Some(failure.clone())) {
-            Session::forget(provider_id, p.session_storage);
-            self.fail(failure);
+        // Without its refresh token, the session lasts while its access token does, then
+        // ends in words. An access token already past its expiry ends it now, with the words
+        // of why it could not be renewed.
+        let now = page::now_ms();
+        match held {
+            Some(session) if session.expires_at_ms.is_some_and(|e| e <= now) => {
+                self.clear(Some(AuthFailure {
+                    title: words::TITLE_SESSION_ENDED.into(),
+                    ..failure
+                }));
+            }
+            Some(session) => {
+                self.arm_end_timer(&session);
+                if !self.set_problem(provider_id, Some(failure.clone())) {
+                    self.fail(failure);
+                }
+            }
+            None => {
+                *self.refresh_timer.borrow_mut() = None;
+                Session::forget(provider_id, p.session_storage);
+                self.fail(failure);
+            }
         }
     }
 

@@ -383,7 +383,7 @@ impl RefreshError {
             RefreshError::MaybeSpent(seen) => format!(
                 "{} {provider} may have used the refresh token without this page hearing back, \
                  and sending it a second time could end every session of this sign-in, so it \
-                 is not sent again. You stay signed in while your access lasts.",
+                 is not sent again.",
                 seen.sentence(provider)
             ),
             RefreshError::NoAnswer(n) => n.sentence(provider),
@@ -402,7 +402,9 @@ impl RefreshError {
         if let RefreshError::MaybeSpent(_) = self {
             return AuthFailure {
                 title: words::TITLE_RENEW_FAILED.into(),
-                message: format!("{reason} Sign in again to stay signed in after that."),
+                message: format!(
+                    "{reason} Sign in again to stay signed in once your current access runs out."
+                ),
                 retry: RetryAction::SignIn {
                     provider_id: provider_id.to_owned(),
                 },
