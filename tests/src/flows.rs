@@ -36,13 +36,15 @@ pub async fn dot_sign_in(browser: &Browser, dot_base: &str) {
         .await;
 }
 
-/// On the app's home page: clicks "Sign in with Flask OAuth1 demo", signs in on the
-/// provider's login page (when shown) and waits on its consent page.
-pub async fn flask_to_consent(browser: &Browser, flask_base: &str) {
-    browser.click_button(&sign_in_label(FLASK_NAME)).await;
-    browser.wait_for_url(flask_base).await;
+/// On the app's home page: clicks "Sign in with <name>", signs in on a provider page that
+/// has the Flask fixture's form (`#login-form` with `#username` and `#password`, then
+/// `#consent-form`; the oidc-provider fixture copies it) when it is shown, and waits on the
+/// consent page.
+async fn to_consent_form(browser: &Browser, name: &str, base: &str) {
+    browser.click_button(&sign_in_label(name)).await;
+    browser.wait_for_url(base).await;
     browser
-        .wait_until("the Flask provider's login or consent page", || async {
+        .wait_until(&format!("{name}'s login or consent page"), || async {
             browser.exists("#login-form").await || browser.exists("#consent-form").await
         })
         .await;
@@ -52,6 +54,12 @@ pub async fn flask_to_consent(browser: &Browser, flask_base: &str) {
         browser.click_button("Sign in").await;
     }
     browser.find("#consent-form").await;
+}
+
+/// On the app's home page: clicks "Sign in with Flask OAuth1 demo", signs in on the
+/// provider's login page (when shown) and waits on its consent page.
+pub async fn flask_to_consent(browser: &Browser, flask_base: &str) {
+    to_consent_form(browser, FLASK_NAME, flask_base).await;
 }
 
 /// From the app's home page to "Signed in as demo" through the Flask provider.
@@ -74,19 +82,7 @@ pub async fn flask_sign_in(browser: &Browser, flask_base: &str) {
 /// On the app's home page: clicks "Sign in with oidc-provider", signs in on the fixture's
 /// login page (when it is shown) and waits on its consent page.
 pub async fn op_to_consent(browser: &Browser, op_base: &str) {
-    browser.click_button(&sign_in_label(OP_NAME)).await;
-    browser.wait_for_url(op_base).await;
-    browser
-        .wait_until("oidc-provider's login or consent page", || async {
-            browser.exists("#login-form").await || browser.exists("#consent-form").await
-        })
-        .await;
-    if browser.exists("#login-form").await {
-        browser.fill("#username", DEMO_USER).await;
-        browser.fill("#password", DEMO_PASSWORD).await;
-        browser.click_button("Sign in").await;
-    }
-    browser.find("#consent-form").await;
+    to_consent_form(browser, OP_NAME, op_base).await;
 }
 
 /// From the app's home page to "Signed in as Demo User" (the `name` oidc-provider's userinfo

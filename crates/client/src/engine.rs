@@ -2,8 +2,8 @@
 //! as local tasks, and publishes [`AuthStatus`] changes to the subscribers.
 //!
 //! Each flow lives in its own module (`signin`, `callback_flow`, `refresh`, `signout`,
-//! `api_call`, `oauth1`); this file holds the shared state, status updates, the refresh
-//! timer and the cross-tab channel.
+//! `api_call`, `oauth1`, `handoff_flow`, `session_end`); this file holds the shared state,
+//! status updates, the refresh timer and the cross-tab channel.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -55,12 +55,12 @@ pub struct Engine {
     pub(super) endpoints: RefCell<HashMap<String, Rc<Resolved>>>,
     /// Set when `complete_callback` ran for this page load.
     callback_claimed: Cell<bool>,
-    refresh_timer: RefCell<Option<Timeout>>,
+    pub(super) refresh_timer: RefCell<Option<Timeout>>,
     channel: RefCell<Option<Channel>>,
     /// Bumped whenever the session's tokens change (here or from another tab), so a task
     /// waiting for a lock can tell that someone else already refreshed.
     pub(super) generation: Cell<u64>,
-    me: Weak<Engine>,
+    pub(super) me: Weak<Engine>,
 }
 
 impl Engine {
@@ -376,42 +376,6 @@ impl Engine {
         *self.refresh_timer.borrow_mut() = timer.ok();
     }
 
-    /// A session nothing can renew ends when its access token does: the person is told in
-    /// words and offered a new sign-in.
-    fn arm_end_timer(&self, session: &Session) {
-        let Some(expires) = session.expires_at_ms else {
-            return;
-        };
-        let weak = self.me.clone();
-        let provider_id = session.provider_id.clone();
-        let delay = expires.saturating_sub(page::now_ms());
-        let timer = Timeout::new(delay, move || {
-            if let Some(engine) = weak.upgrade() {
-                let current = engine
-                    .session
-                    .borrow()
-                    .as_ref()
-                    .map(|s| (s.provider_id.clone(), s.can_refresh()));
-                if current == Some((provider_id.clone(), false)) {
-                    engine.session_ran_out(&provider_id);
-                }
-            }
-        });
-        *self.refresh_timer.borrow_mut() = timer.ok();
-    }
-
-    /// Ends a session whose access token expired with nothing to renew it.
-    fn session_ran_out(&self, provider_id: &str) {
-        let name = self.name_of(provider_id);
-        self.clear(Some(AuthFailure {
-            title: words::TITLE_SESSION_ENDED.into(),
-            message: words::session_ran_out(&name),
-            retry: crate::RetryAction::SignIn {
-                provider_id: provider_id.to_owned(),
-            },
-        }));
-    }
-
     async fn refresh_on_timer(self: Rc<Self>, provider_id: String) {
         let current = self
             .session
@@ -444,51 +408,6 @@ impl Engine {
             self.clear(Some(failure));
         } else if !self.set_problem(provider_id, Some(failure.clone())) {
             self.fail(failure);
-        }
-    }
-
-    /// After a refresh whose outcome is unclear: the refresh token is never sent again (here
-    /// or, through storage, from another tab), and the session lasts while its access token
-    /// does, with `failure` saying so. Without a session in memory (restoring on load) there
-    /// is nothing to keep: the failure is shown above the provider list.
-    fn stop_renewing(&self, provider_id: &str, failure: AuthFailure) {
-        let Some(p) = self.provider(provider_id).cloned() else {
-            return;
-        };
-        Session::drop_refresh_token(provider_id, p.session_storage);
-        let held = {
-            let mut slot = self.session.borrow_mut();
-            match slot.as_mut().filter(|s| s.provider_id == provider_id) {
-                Some(session) => {
-                    session.refresh_token = None;
-                    session.refresh_in_companion = false;
-                    Some(session.clone())
-                }
-                None => None,
-            }
-        };
-        // Without its refresh token, the session lasts while its access token does, then
-        // ends in words. An access token already past its expiry ends it now, with the words
-        // of why it could not be renewed.
-        let now = page::now_ms();
-        match held {
-            Some(session) if session.expires_at_ms.is_some_and(|e| e <= now) => {
-                self.clear(Some(AuthFailure {
-                    title: words::TITLE_SESSION_ENDED.into(),
-                    ..failure
-                }));
-            }
-            Some(session) => {
-                self.arm_end_timer(&session);
-                if !self.set_problem(provider_id, Some(failure.clone())) {
-                    self.fail(failure);
-                }
-            }
-            None => {
-                *self.refresh_timer.borrow_mut() = None;
-                Session::forget(provider_id, p.session_storage);
-                self.fail(failure);
-            }
         }
     }
 
@@ -633,65 +552,6 @@ impl Engine {
             }
         }
         self.set(AuthStatus::SignedOut);
-    }
-
-    /// Back from a companion on another site with a handoff code in the fragment: takes
-    /// the sign-in this tab started, puts the address back to where it was, and exchanges
-    /// the code for the sealed session. True when the address carried a code.
-    fn finish_handoff(self: &Rc<Self>) -> bool {
-        let Some((code, provider_id)) = page::href()
-            .ok()
-            .and_then(|href| super::oauth1::returned_code(&href))
-        else {
-            return false;
-        };
-        let waiting = super::oauth1::Handoff::take();
-        // The code leaves the address at once, whatever follows.
-        let back = waiting.as_ref().map_or_else(
-            || page::pathname().unwrap_or_else(|_| "/".into()),
-            |w| w.return_to.clone(),
-        );
-        if let Err(e) = page::replace_url(&back) {
-            web_sys::console::warn_1(&format!("latchkey: {e}").into());
-        }
-        let name = self.name_of(&provider_id);
-        let me = self.clone();
-        spawn_local(async move {
-            me.step(words::step_checking(&name));
-            let result = match waiting {
-                None => Err(super::oauth1::HandoffError::NotStartedHere),
-                Some(w) if w.provider_id != provider_id => {
-                    Err(super::oauth1::HandoffError::OtherProvider)
-                }
-                Some(w) => super::oauth1::exchange(&provider_id, &code, &w.verifier).await,
-            };
-            let session = match result {
-                Ok(sealed) => match me.provider(&provider_id).cloned() {
-                    Some(p) => super::oauth1::current_session(&p, Some(sealed)).await,
-                    None => None,
-                },
-                Err(e) => {
-                    me.fail(AuthFailure {
-                        title: words::TITLE_SIGN_IN_FAILED.into(),
-                        message: words::handoff_failed(&name, &e.to_string()),
-                        retry: crate::RetryAction::SignIn { provider_id },
-                    });
-                    return;
-                }
-            };
-            match session {
-                Some(session) => me.install(session, Source::ThisTab),
-                None => me.fail(AuthFailure {
-                    title: words::TITLE_SIGN_IN_FAILED.into(),
-                    message: words::handoff_failed(
-                        &name,
-                        "the sign-in server did not recognise the session it handed over",
-                    ),
-                    retry: crate::RetryAction::SignIn { provider_id },
-                }),
-            }
-        });
-        true
     }
 }
 
