@@ -28,6 +28,19 @@ pub fn site_build_dir() -> PathBuf {
     dir
 }
 
+/// `latchkey.user.name` on the browser's current page (`None` when nobody is signed in or the
+/// embed has not started): for any page that loads the embed.
+pub async fn embed_user_name(browser: &Browser) -> Option<String> {
+    browser
+        .js(
+            "return window.latchkey && window.latchkey.user ? window.latchkey.user.name : null;",
+            vec![],
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
+}
+
 /// What the site's `latchkey.json` offers.
 #[derive(Debug, Clone)]
 pub struct SiteOptions {
@@ -141,14 +154,7 @@ impl Site {
     /// `latchkey.user.name` on the current page now (`None` when nobody is signed in or the
     /// embed has not started).
     pub async fn user_name(&self) -> Option<String> {
-        self.browser
-            .js(
-                "return window.latchkey && window.latchkey.user ? window.latchkey.user.name : null;",
-                vec![],
-            )
-            .await
-            .as_str()
-            .map(str::to_owned)
+        embed_user_name(&self.browser).await
     }
 
     /// Waits until `latchkey.user.name` is `name` on the current page.

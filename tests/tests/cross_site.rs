@@ -17,7 +17,7 @@ use latchkey_e2e::mediation::{
 use latchkey_e2e::paths::{copy_dir, ScratchDir};
 use latchkey_e2e::process::free_port;
 use latchkey_e2e::static_host::{Root, StaticHost};
-use latchkey_e2e::static_site::site_build_dir;
+use latchkey_e2e::static_site::{embed_user_name, site_build_dir};
 use latchkey_e2e::{
     random_token, Browser, Companion, Dot, DotOptions, Flask, DEMO_USER, DOT_ID, DOT_NAME,
 };
@@ -118,14 +118,7 @@ impl CrossSite {
     }
 
     async fn user_name(&self) -> Option<String> {
-        self.browser
-            .js(
-                "return window.latchkey && window.latchkey.user ? window.latchkey.user.name : null;",
-                vec![],
-            )
-            .await
-            .as_str()
-            .map(str::to_owned)
+        embed_user_name(&self.browser).await
     }
 
     async fn wait_signed_in(&self, away_from: &str) {
