@@ -227,6 +227,8 @@ mod tests {
             session_storage: Default::default(),
             token_via_companion: false,
             refresh_token_in: Default::default(),
+            dpop: Default::default(),
+            par: false,
         }
     }
 

@@ -134,8 +134,33 @@ pub struct AuthorizationRequest<'a> {
     pub extra: &'a [(&'a str, &'a str)],
 }
 
-/// Builds the authorization URL the browser navigates to.
-pub fn authorization_url(req: &AuthorizationRequest<'_>) -> Result<String, AuthorizeError> {
+/// An authorization request, ready to be sent: as a URL the browser navigates to
+/// ([`Authorization::url`]), or pushed to the provider first ([`crate::par`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// The authorization endpoint, with its own query.
+    pub endpoint: String,
+    /// The parameters, in the order they are sent.
+    pub params: Vec<(String, String)>,
+}
+
+impl Authorization {
+    /// The URL the browser navigates to: the endpoint with every parameter in its query.
+    pub fn url(&self) -> String {
+        form::append_query(&self.endpoint, &self.pairs())
+    }
+
+    /// The parameters as borrowed pairs.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+}
+
+/// Checks an authorization request and lays out its parameters.
+pub fn authorization(req: &AuthorizationRequest<'_>) -> Result<Authorization, AuthorizeError> {
     form::check_endpoint(req.authorization_endpoint).map_err(AuthorizeError::Endpoint)?;
     form::check_endpoint(req.redirect_uri).map_err(AuthorizeError::RedirectUri)?;
     if req.client_id.is_empty() {
@@ -160,7 +185,18 @@ pub fn authorization_url(req: &AuthorizationRequest<'_>) -> Result<String, Autho
     pairs.push(("code_challenge", req.challenge.as_str()));
     pairs.push(("code_challenge_method", req.challenge.method()));
     pairs.extend_from_slice(req.extra);
-    Ok(form::append_query(req.authorization_endpoint, &pairs))
+    Ok(Authorization {
+        endpoint: req.authorization_endpoint.to_owned(),
+        params: pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    })
+}
+
+/// Builds the authorization URL the browser navigates to.
+pub fn authorization_url(req: &AuthorizationRequest<'_>) -> Result<String, AuthorizeError> {
+    authorization(req).map(|a| a.url())
 }
 
 /// A sign-in in progress, kept by the app across the redirect to the provider.
@@ -188,6 +224,11 @@ pub struct PendingFlow {
     pub issuer: Option<String>,
     /// When the flow began (seconds since the Unix epoch).
     pub created_at: u64,
+    /// The caller's name for the DPoP key (RFC 9449) this sign-in's tokens are to be bound
+    /// to, when it uses one: the token request must be signed with the key the pushed request
+    /// was. The protocol core never reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<String>,
 }
 
 impl PendingFlow {
@@ -237,6 +278,16 @@ pub fn begin(
     random: &FlowRandomness<'_>,
     now: u64,
 ) -> Result<(String, PendingFlow), AuthorizeError> {
+    begin_request(start, random, now).map(|(request, pending)| (request.url(), pending))
+}
+
+/// [`begin`], returning the request itself rather than its URL, for a caller that may push it
+/// ([`crate::par`]).
+pub fn begin_request(
+    start: &FlowStart<'_>,
+    random: &FlowRandomness<'_>,
+    now: u64,
+) -> Result<(Authorization, PendingFlow), AuthorizeError> {
     if !start.return_to.starts_with('/')
         || start.return_to.starts_with("//")
         || start.return_to.contains('\\')
@@ -246,7 +297,7 @@ pub fn begin(
     let state = state_from_random(random.state)?;
     let nonce = nonce_from_random(random.nonce)?;
     let verifier = Verifier::from_random_bytes(random.verifier)?;
-    let url = authorization_url(&AuthorizationRequest {
+    let request = authorization(&AuthorizationRequest {
         authorization_endpoint: start.authorization_endpoint,
         client_id: start.client_id,
         redirect_uri: start.redirect_uri,
@@ -265,8 +316,9 @@ pub fn begin(
         return_to: start.return_to.to_owned(),
         issuer: start.issuer.map(str::to_owned),
         created_at: now,
+        dpop_key: None,
     };
-    Ok((url, pending))
+    Ok((request, pending))
 }
 
 #[cfg(test)]

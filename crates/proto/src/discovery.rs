@@ -151,6 +151,12 @@ pub struct ProviderMetadata {
     /// still reads.
     #[serde(default)]
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9126 §5: where authorization requests may be pushed.
+    #[serde(default)]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126 §5: the provider accepts pushed authorization requests only.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
     /// Every other member.
     pub extra: Map<String, Value>,
 }
@@ -246,6 +252,16 @@ pub fn parse_metadata(
             "dpop_signing_alg_values_supported",
         )
         .map_err(bad)?,
+        pushed_authorization_request_endpoint: form::opt_url(
+            m,
+            "pushed_authorization_request_endpoint",
+        )
+        .map_err(bad)?,
+        require_pushed_authorization_requests: form::opt_bool(
+            m,
+            "require_pushed_authorization_requests",
+        )
+        .map_err(bad)?,
         extra: Map::new(),
     };
     Ok(ProviderMetadata {
@@ -267,6 +283,8 @@ pub fn parse_metadata(
                 "id_token_signing_alg_values_supported",
                 "token_endpoint_auth_methods_supported",
                 "dpop_signing_alg_values_supported",
+                "pushed_authorization_request_endpoint",
+                "require_pushed_authorization_requests",
             ],
         ),
         ..metadata

@@ -13,6 +13,7 @@ pub mod form;
 pub mod logout;
 pub mod oauth1;
 pub mod oidc;
+pub mod par;
 pub mod pkce;
 pub mod preset;
 pub mod public_config;

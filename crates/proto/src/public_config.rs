@@ -102,6 +102,16 @@ pub struct PublicProvider {
     /// With `token_via_companion`: who holds the refresh token.
     #[serde(default, skip_serializing_if = "RefreshTokenIn::is_browser")]
     pub refresh_token_in: RefreshTokenIn,
+    /// Whether tokens are bound to a key the browser holds (DPoP, RFC 9449); `auto` (the
+    /// default) when the provider's metadata lists `ES256` in
+    /// `dpop_signing_alg_values_supported`. See [`crate::dpop::decide`].
+    #[serde(default, skip_serializing_if = "DpopMode::is_auto")]
+    pub dpop: DpopMode,
+    /// Push the authorization request (PAR, RFC 9126) even when the provider does not require
+    /// it. A provider whose metadata says `require_pushed_authorization_requests` gets pushed
+    /// requests either way. See [`crate::par::decide`].
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub par: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -128,10 +138,7 @@ impl RefreshTokenIn {
 }
 
 /// Whether the browser binds a provider's tokens to a key it holds, with DPoP (RFC 9449);
-/// see [`crate::dpop::decide`].
-///
-/// Not yet a member of [`PublicProvider`] nor of the companion's TOML: the type comes first so
-/// that the protocol core can be written and tested against it.
+/// see [`crate::dpop::decide`]. `dpop` in `latchkey.json` and in `latchkey.toml`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DpopMode {
@@ -144,6 +151,13 @@ pub enum DpopMode {
     Required,
     /// Never send proofs.
     Off,
+}
+
+impl DpopMode {
+    /// True for the default, [`DpopMode::Auto`].
+    pub fn is_auto(&self) -> bool {
+        *self == DpopMode::Auto
+    }
 }
 
 /// Endpoints a provider may set explicitly instead of (or on top of) discovery.
@@ -224,6 +238,26 @@ mod tests {
             serde_json::from_str::<PublicProvider>(&json).unwrap(),
             without
         );
+    }
+
+    #[test]
+    fn dpop_and_par_are_read_and_written_only_when_not_the_default() {
+        let text = r#"{"providers":[{"id":"op","name":"OP","protocol":"oidc","client_id":"c","session_storage":"tab","dpop":"required","par":true}]}"#;
+        let cfg: PublicConfig = serde_json::from_str(text).unwrap();
+        assert_eq!(cfg.providers[0].dpop, DpopMode::Required);
+        assert!(cfg.providers[0].par);
+        assert_eq!(serde_json::to_string(&cfg).unwrap(), text);
+        let plain = PublicProvider {
+            dpop: DpopMode::Auto,
+            par: false,
+            ..cfg.providers[0].clone()
+        };
+        let json = serde_json::to_string(&plain).unwrap();
+        assert!(!json.contains("dpop") && !json.contains("par"), "{json}");
+        assert!(serde_json::from_str::<PublicProvider>(
+            r#"{"id":"op","name":"OP","protocol":"oidc","par":"yes"}"#
+        )
+        .is_err());
     }
 
     #[test]

@@ -328,6 +328,8 @@ impl Provider {
                     .mediation
                     .as_ref()
                     .map_or(RefreshTokenIn::Browser, |m| m.refresh_token_in),
+                dpop: Default::default(),
+                par: false,
             },
             // The app only needs to know the provider exists and goes through the companion;
             // the endpoints and the consumer key stay server-side.
@@ -345,6 +347,8 @@ impl Provider {
                 session_storage: SessionStorage::default(),
                 token_via_companion: false,
                 refresh_token_in: RefreshTokenIn::Browser,
+                dpop: Default::default(),
+                par: false,
             },
         }
     }
