@@ -349,9 +349,11 @@ mod tests {
         assert_eq!(lenient.expires_in, None);
     }
 
+    type Case = (u16, &'static str, fn(&PushError) -> bool);
+
     #[test]
     fn bad_answers_are_typed() {
-        let cases: [(u16, &str, fn(&PushError) -> bool); 8] = [
+        let cases: [Case; 8] = [
             (201, r#"{"expires_in":60}"#, |e| {
                 matches!(
                     e,
