@@ -349,6 +349,16 @@ impl OidcProvider {
     /// [`OidcProvider::start`] registering `<app_origin>/callback/<id>` for each of
     /// `callback_ids`.
     pub async fn start_for(app_origin: &str, callback_ids: &[&str]) -> Self {
+        Self::start_with_env(app_origin, callback_ids, &[]).await
+    }
+
+    /// [`OidcProvider::start_for`] with more environment for `server.mjs`, e.g.
+    /// `OP_ACCESS_TOKEN_TTL` (seconds; default an hour).
+    pub async fn start_with_env(
+        app_origin: &str,
+        callback_ids: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let port = free_port();
         let mut command = Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()));
         command
@@ -361,6 +371,7 @@ impl OidcProvider {
         for id in callback_ids {
             command.arg("--callback-id").arg(id);
         }
+        command.envs(env.iter().copied());
         let mut service = Service::spawn("oidc-provider", command);
         service
             .wait_ready(

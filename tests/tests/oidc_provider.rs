@@ -28,7 +28,10 @@ async fn the_plain_client_signs_in_calls_the_api_and_signs_out_through_oidc_prov
     let port = free_port();
     let origin = format!("http://127.0.0.1:{port}");
     let op = OidcProvider::start(&origin).await;
-    let companion = Companion::start(port, &[op_provider_toml(&op, OP_PLAIN_CLIENT)], &[]).await;
+    // The provider lists ES256 for DPoP, so `auto` would bind the tokens (dpop_par.rs does);
+    // this is the plain, Bearer client with DPoP switched off.
+    let toml = format!("{}dpop = \"off\"\n", op_provider_toml(&op, OP_PLAIN_CLIENT));
+    let companion = Companion::start(port, &[toml], &[]).await;
     let b = Browser::start().await;
 
     b.goto(&format!("{}/", companion.origin())).await;

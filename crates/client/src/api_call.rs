@@ -7,7 +7,9 @@ use latchkey_proto::public_config::Protocol;
 use latchkey_proto::secret::AccessToken;
 
 use super::api_target::{self, ApiMethod};
+use super::dpop::{self, DpopKey};
 use super::engine::Engine;
+use super::reach::Endpoint;
 use super::ApiError;
 use crate::browser::fetch::{self, Peer};
 
@@ -133,12 +135,68 @@ fn render(answer: ApiAnswer) -> ApiResult {
     }
 }
 
+/// A call to the API with the session's access token: `Bearer`, or for a DPoP-bound token
+/// `DPoP` with a proof naming this exact request (RFC 9449 §7), retried once with the API
+/// server's nonce when it asks for one.
+async fn send_with_token(
+    method: ApiMethod,
+    url: &str,
+    request: &ApiRequest,
+    access: &AccessToken,
+    key: Option<&DpopKey>,
+) -> Result<http::Response<Vec<u8>>, ApiError> {
+    let mut outgoing = build(method, url, request, Some(access))?;
+    let Some(key) = key else {
+        return send(outgoing, Peer::Api).await;
+    };
+    dpop::use_dpop_scheme(&mut outgoing, access).map_err(|reason| ApiError::Network { reason })?;
+    let target = outgoing.uri().to_string();
+    let binding = dpop::Binding {
+        key,
+        target: dpop::Target {
+            url: &target,
+            api: true,
+        },
+        access_token: Some(access),
+    };
+    dpop::send(outgoing, Some(binding), Peer::Api, Endpoint::Api)
+        .await
+        .map_err(|e| ApiError::Network {
+            reason: match e {
+                dpop::SendFailure::NoAnswer(n) => n.detail,
+                dpop::SendFailure::Proof(detail) => {
+                    format!("the DPoP proof could not be made ({detail})")
+                }
+            },
+        })
+}
+
 impl Engine {
     fn current_access(&self) -> Option<AccessToken> {
         self.session
             .borrow()
             .as_ref()
             .and_then(|s| s.access_token.clone())
+    }
+
+    /// The DPoP key the session's tokens are bound to, if they are. A bound session whose
+    /// key is gone (storage cleared) cannot call the API: that is said in words.
+    async fn current_key(&self) -> Result<Option<DpopKey>, ApiError> {
+        let id = self
+            .session
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.dpop_key.clone());
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        match DpopKey::find(&id).await {
+            Ok(Some(key)) => Ok(Some(key)),
+            Ok(None) => Err(ApiError::Network {
+                reason: "the key this session's tokens are bound to (DPoP) is gone from this browser; sign in again".into(),
+            }),
+            Err(e) => Err(ApiError::Network { reason: e.0 }),
+        }
     }
 
     /// The API console's call: [`Engine::run_authorized`] with a text body, rendered.
@@ -208,8 +266,13 @@ impl Engine {
         })?;
         let url = api_target::resolve(&base, &path)?;
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
-        let first = send(build(method, &url, &request, Some(&access))?, Peer::Api).await?;
-        if first.status() != http::StatusCode::UNAUTHORIZED || !can_refresh {
+        let key = self.current_key().await?;
+        let first = send_with_token(method, &url, &request, &access, key.as_ref()).await?;
+        // A refused proof is not cured by a new access token: the answer is shown as it is.
+        if first.status() != http::StatusCode::UNAUTHORIZED
+            || !can_refresh
+            || latchkey_proto::dpop::proof_refused(&first)
+        {
             return Ok(once(first));
         }
         if let Err(e) = self.refresh(&p.id).await {
@@ -221,7 +284,8 @@ impl Engine {
             return Err(ApiError::Refresh(e));
         }
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
-        let second = send(build(method, &url, &request, Some(&access))?, Peer::Api).await?;
+        let key = self.current_key().await?;
+        let second = send_with_token(method, &url, &request, &access, key.as_ref()).await?;
         Ok(ApiAnswer {
             response: second,
             retried_after_refresh: true,

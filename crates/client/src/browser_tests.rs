@@ -245,6 +245,7 @@ pub(super) fn session(provider: &str, refresh: Option<&str>) -> Session {
         refresh_in_companion: false,
         companion_session: None,
         nonce: Some(Nonce::new("n")),
+        dpop_key: None,
         issued_at_ms: 0,
         expires_at_ms: None,
         scopes: vec![],

@@ -4,9 +4,10 @@ use std::rc::Rc;
 
 use latchkey_proto::callback::{self, IssParameter};
 use latchkey_proto::oidc::NonceCheck;
-use latchkey_proto::public_config::Protocol;
-use latchkey_proto::token::{self, ClientAuth};
+use latchkey_proto::public_config::{Protocol, SessionStorage};
+use latchkey_proto::token::{self, ClientAuth, TokenType};
 
+use super::dpop::{self, DpopKey};
 use super::engine::{Engine, Navigate, Source};
 use super::exchange::{self, Expect, IdTokenFailure, TokenFailure, UserinfoFailure};
 use super::session::Session;
@@ -81,6 +82,7 @@ impl Engine {
         self.step(words::STEP_EXCHANGING);
         let client_id = p.client_id.clone().unwrap_or_default();
         let nonce = flow.nonce.clone();
+        let flow_key = flow.dpop_key.clone();
         let target = return_to::sanitize(&flow.return_to);
         let (request, peer) = if p.token_via_companion {
             let request = mediation::code_request(&p.id, validated, flow.verifier)
@@ -107,29 +109,65 @@ impl Engine {
             })?;
             (request, Peer::Provider)
         };
-        let issued_at_ms = page::now_ms();
-        let tokens = exchange::token_round_trip(request, peer)
-            .await
-            .map_err(|e| {
-                fail(match e {
-                    TokenFailure::NoAnswer(n) => CallbackError::NoAnswer(n),
-                    TokenFailure::Companion(c) => CallbackError::Companion(c),
-                    // Only the browser's own request: through the companion the client
-                    // secret is already there, and invalid_client means a wrong one.
-                    TokenFailure::Server { error, description }
-                        if error == "invalid_client" && !p.token_via_companion =>
-                    {
-                        CallbackError::ClientRefused { description }
-                    }
-                    TokenFailure::Server { error, description } => {
-                        CallbackError::TokenServer { error, description }
-                    }
-                    TokenFailure::Status(status) => CallbackError::TokenStatus { status },
-                    TokenFailure::Garbled(detail) => CallbackError::TokenGarbled { detail },
-                    TokenFailure::Invalid(detail) => CallbackError::Token { detail },
+        // DPoP: the key the sign-in began with (the pushed request was signed with it).
+        let dpop_use =
+            latchkey_proto::dpop::decide(p.dpop, endpoints.metadata.as_ref()).map_err(|e| {
+                fail(CallbackError::Token {
+                    detail: e.to_string(),
                 })
             })?;
+        let key = match (dpop_use.sends_proof(), flow_key) {
+            (false, _) => None,
+            (true, Some(id)) => Some(DpopKey::find(&id).await.ok().flatten().ok_or_else(|| {
+                fail(CallbackError::Token {
+                    detail:
+                        "the key this sign-in was started with (DPoP) is gone from this browser"
+                            .into(),
+                })
+            })?),
+            (true, None) => Some(DpopKey::generate().await.map_err(|e| fail(e.into()))?),
+        };
+        let binding = dpop::token_binding(key.as_ref(), endpoints.token_endpoint.as_deref())
+            .map_err(|detail| fail(CallbackError::Token { detail }))?;
+        let issued_at_ms = page::now_ms();
+        let tokens =
+            exchange::token_round_trip(request, peer, binding, dpop_use.accepted_token_types())
+                .await
+                .map_err(|e| {
+                    fail(match e {
+                        TokenFailure::NoAnswer(n) => CallbackError::NoAnswer(n),
+                        TokenFailure::Companion(c) => CallbackError::Companion(c),
+                        // Only the browser's own request: through the companion the client
+                        // secret is already there, and invalid_client means a wrong one.
+                        TokenFailure::Server { error, description }
+                            if error == "invalid_client" && !p.token_via_companion =>
+                        {
+                            CallbackError::ClientRefused { description }
+                        }
+                        TokenFailure::Server { error, description } => {
+                            CallbackError::TokenServer { error, description }
+                        }
+                        TokenFailure::Status(status) => CallbackError::TokenStatus { status },
+                        TokenFailure::Garbled(detail) => CallbackError::TokenGarbled { detail },
+                        TokenFailure::Invalid(detail) => CallbackError::Token { detail },
+                    })
+                })?;
         let refresh_in_companion = mediation::companion_holds_refresh(&tokens);
+        // A Bearer answer to a proof means the provider does not bind tokens (RFC 9449 §5):
+        // the key has nothing left to sign. A bound session in `memory` keeps it in this page.
+        let key = match (key, tokens.token_type) {
+            (Some(key), TokenType::DPoP) => {
+                if p.session_storage == SessionStorage::Memory {
+                    key.keep_in_page_only().await;
+                }
+                Some(key)
+            }
+            (Some(key), _) => {
+                DpopKey::forget(key.id()).await;
+                None
+            }
+            (None, _) => None,
+        };
 
         let mut id_claims = None;
         let mut id_token = None;
@@ -172,7 +210,7 @@ impl Engine {
             (endpoints.userinfo_endpoint.as_deref(), sub.as_deref())
         {
             self.step(words::STEP_PROFILE);
-            match exchange::userinfo(endpoint, &tokens.access_token, sub).await {
+            match exchange::userinfo(endpoint, &tokens.access_token, key.as_ref(), sub).await {
                 Ok(claims) => userinfo = Some(claims),
                 Err(UserinfoFailure::SubjectMismatch) => {
                     return Err(fail(CallbackError::Userinfo {
@@ -196,6 +234,7 @@ impl Engine {
             refresh_in_companion,
             companion_session: None,
             nonce: Some(nonce),
+            dpop_key: key.map(|k| k.id().to_owned()),
             issued_at_ms,
             expires_at_ms: schedule::expires_at_ms(issued_at_ms, tokens.expires_in),
             scopes: tokens.scope.unwrap_or_else(|| p.scopes.clone()),

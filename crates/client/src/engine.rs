@@ -429,13 +429,20 @@ impl Engine {
     /// "Try again" after the profile could not be loaded.
     pub fn load_profile_again(self: Rc<Self>) {
         spawn_local(async move {
-            let held = self
-                .session
-                .borrow()
-                .as_ref()
-                .and_then(|s| Some((s.provider_id.clone(), s.access_token.clone()?, s.sub()?)));
-            let Some((provider_id, token, sub)) = held else {
+            let held = self.session.borrow().as_ref().and_then(|s| {
+                Some((
+                    s.provider_id.clone(),
+                    s.access_token.clone()?,
+                    s.sub()?,
+                    s.dpop_key.clone(),
+                ))
+            });
+            let Some((provider_id, token, sub, key_id)) = held else {
                 return;
+            };
+            let key = match key_id {
+                Some(id) => super::dpop::DpopKey::find(&id).await.ok().flatten(),
+                None => None,
             };
             let Some(p) = self.provider(&provider_id).cloned() else {
                 return;
@@ -451,7 +458,7 @@ impl Engine {
                 return;
             };
             self.step(words::STEP_PROFILE);
-            match super::exchange::userinfo(&endpoint, &token, &sub).await {
+            match super::exchange::userinfo(&endpoint, &token, key.as_ref(), &sub).await {
                 Ok(claims) => {
                     if let Some(s) = self.session.borrow_mut().as_mut() {
                         s.userinfo = Some(claims);

@@ -87,6 +87,16 @@ pub enum StartError {
         /// The core's message.
         detail: String,
     },
+    /// The pushed authorization request (PAR, RFC 9126) got no answer.
+    #[error("{0:?}")]
+    PushNoAnswer(NoAnswer),
+    /// The provider (or the companion) refused the pushed authorization request, or answered
+    /// it with something unusable.
+    #[error("the provider did not accept the pushed authorization request: {detail}")]
+    Push {
+        /// What was wrong, in the core's or the companion's words.
+        detail: String,
+    },
 }
 
 impl StartError {
@@ -105,6 +115,7 @@ impl StartError {
         };
         let message = match self {
             StartError::Discovery(d) => d.sentence(provider),
+            StartError::PushNoAnswer(n) => n.sentence(provider),
             other => format!("Could not start sign-in with {provider}: {other}."),
         };
         AuthFailure {

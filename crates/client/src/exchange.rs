@@ -8,9 +8,10 @@ use latchkey_proto::oidc::{
     VerifiedIdToken,
 };
 use latchkey_proto::secret::AccessToken;
-use latchkey_proto::token::{self, TokenError, TokenSet};
+use latchkey_proto::token::{self, AcceptedTokenTypes, TokenError, TokenSet};
 use serde_json::{Map, Value};
 
+use super::dpop::{self, DpopKey, Target};
 use super::endpoints::Resolved;
 use super::mediation::{self, CompanionRefusal};
 use super::reach::{self, Endpoint, NoAnswer};
@@ -43,21 +44,29 @@ pub enum TokenFailure {
     Invalid(String),
 }
 
-/// Sends a token request (to the provider, or to the companion for a mediated provider)
-/// and parses the answer with the protocol core's parser.
+/// Sends a token request (to the provider, or to the companion for a mediated provider),
+/// with a DPoP proof when `binding` is given, and parses the answer with the protocol core's
+/// parser, accepting the token types `accepted` names.
 pub async fn token_round_trip(
     request: http::Request<Vec<u8>>,
     peer: Peer,
+    binding: Option<dpop::Binding<'_>>,
+    accepted: AcceptedTokenTypes,
 ) -> Result<TokenSet, TokenFailure> {
-    let response = reach::send(request, peer, Endpoint::Token)
+    let response = dpop::send(request, binding, peer, Endpoint::Token)
         .await
-        .map_err(TokenFailure::NoAnswer)?;
+        .map_err(|e| match e {
+            dpop::SendFailure::NoAnswer(n) => TokenFailure::NoAnswer(n),
+            dpop::SendFailure::Proof(detail) => TokenFailure::Invalid(format!(
+                "the DPoP proof for the token request could not be made ({detail})"
+            )),
+        })?;
     if peer == Peer::Companion {
         if let Some(refusal) = mediation::companion_refusal(&response) {
             return Err(TokenFailure::Companion(refusal));
         }
     }
-    token::parse_token_response(&response).map_err(|e| match e {
+    token::parse_token_response_accepting(&response, accepted).map_err(|e| match e {
         TokenError::Server(server) => TokenFailure::Server {
             error: server.error.as_str().to_owned(),
             description: server.description,
@@ -190,17 +199,39 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-/// Loads userinfo and checks its `sub` against `expected_sub` (OIDC Core §5.3.2).
+/// Loads userinfo and checks its `sub` against `expected_sub` (OIDC Core §5.3.2). With a
+/// DPoP-bound token (`key`), as `Authorization: DPoP` with a proof (RFC 9449 §7).
 pub async fn userinfo(
     endpoint: &str,
     access_token: &AccessToken,
+    key: Option<&DpopKey>,
     expected_sub: &str,
 ) -> Result<Map<String, Value>, UserinfoFailure> {
-    let request = oidc::build_userinfo_request(endpoint, access_token)
+    let mut request = oidc::build_userinfo_request(endpoint, access_token)
         .map_err(|e| UserinfoFailure::Unavailable(e.to_string()))?;
-    let response = reach::send(request, Peer::Provider, Endpoint::Userinfo)
+    let binding = match key {
+        Some(key) => {
+            dpop::use_dpop_scheme(&mut request, access_token)
+                .map_err(UserinfoFailure::Unavailable)?;
+            Some(dpop::Binding {
+                key,
+                target: Target {
+                    url: endpoint,
+                    api: false,
+                },
+                access_token: Some(access_token),
+            })
+        }
+        None => None,
+    };
+    let response = dpop::send(request, binding, Peer::Provider, Endpoint::Userinfo)
         .await
-        .map_err(UserinfoFailure::NoAnswer)?;
+        .map_err(|e| match e {
+            dpop::SendFailure::NoAnswer(n) => UserinfoFailure::NoAnswer(n),
+            dpop::SendFailure::Proof(detail) => {
+                UserinfoFailure::Unavailable(format!("the DPoP proof could not be made ({detail})"))
+            }
+        })?;
     match oidc::parse_userinfo_response(&response, expected_sub) {
         Ok(info) => Ok(info.all),
         Err(UserInfoError::SubjectMismatch) => Err(UserinfoFailure::SubjectMismatch),

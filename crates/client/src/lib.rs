@@ -39,6 +39,7 @@ mod client;
 pub mod companion;
 mod companion_return;
 pub mod config;
+mod dpop;
 mod endpoints;
 mod engine;
 mod errors;

@@ -72,6 +72,15 @@ pub fn revoke_request(
     post(format!("/oauth2/{provider_id}/revoke"), &pairs)
 }
 
+/// `POST /oauth2/{id}/par`: the authorization request's parameters, which the companion
+/// pushes to the provider with its client authentication (RFC 9126 §2.1).
+pub fn par_request(
+    provider_id: &str,
+    params: &[(&str, &str)],
+) -> Result<http::Request<Vec<u8>>, String> {
+    post(format!("/oauth2/{provider_id}/par"), params)
+}
+
 /// True when the companion kept the refresh token in its cookie (`"refresh_token_in":
 /// "companion"` in its answer): the session can renew itself without holding one.
 pub fn companion_holds_refresh(tokens: &TokenSet) -> bool {

@@ -193,6 +193,7 @@ pub async fn current_session(p: &PublicProvider, sealed: Option<SealedSession>) 
         refresh_in_companion: false,
         companion_session: sealed,
         nonce: None,
+        dpop_key: None,
         issued_at_ms: page::now_ms(),
         expires_at_ms: None,
         scopes: p.scopes.clone(),

@@ -60,6 +60,10 @@ pub enum Endpoint {
     Userinfo,
     /// Revocation.
     Revocation,
+    /// The pushed authorization request endpoint (PAR, RFC 9126).
+    Par,
+    /// The provider's API (`api_base`).
+    Api,
     /// The companion on this origin (a mediated call that got no answer from it).
     Companion,
 }
@@ -72,6 +76,8 @@ impl Endpoint {
             Endpoint::Keys => "signing keys",
             Endpoint::Userinfo => "profile (userinfo) endpoint",
             Endpoint::Revocation => "revocation endpoint",
+            Endpoint::Par => "pushed authorization request endpoint",
+            Endpoint::Api => "API",
             Endpoint::Companion => "sign-in server (the companion)",
         }
     }

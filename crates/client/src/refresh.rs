@@ -14,14 +14,14 @@ use std::rc::Rc;
 use latchkey_proto::oidc::NonceCheck;
 use latchkey_proto::public_config::{Protocol, PublicProvider, RefreshTokenIn};
 use latchkey_proto::secret::{Nonce, RefreshToken};
-use latchkey_proto::token::{self, ClientAuth};
+use latchkey_proto::token::{self, AcceptedTokenTypes, ClientAuth};
 
 use super::engine::{Engine, Source};
 use super::exchange::{self, Expect, IdTokenFailure, TokenFailure};
 use super::mediation;
 use super::session::{Session, StoredSession};
 use super::storage_mode::{lock_name, plan};
-use super::{schedule, spent_tokens, RefreshError};
+use super::{dpop, schedule, spent_tokens, RefreshError};
 use crate::browser::fetch::Peer;
 use crate::browser::{locks, page, timer};
 
@@ -76,6 +76,8 @@ struct Basis {
     previous: Option<Session>,
     sub: Option<String>,
     nonce: Option<Nonce>,
+    /// The DPoP key the tokens are bound to, if they are.
+    dpop_key: Option<String>,
 }
 
 impl Engine {
@@ -96,6 +98,7 @@ impl Engine {
             token,
             sub: previous.sub(),
             nonce: previous.nonce.clone(),
+            dpop_key: previous.dpop_key.clone(),
             previous: Some(previous),
         };
         self.renew(provider_id, basis).await
@@ -112,6 +115,7 @@ impl Engine {
             previous: None,
             sub: stored.sub,
             nonce: stored.nonce,
+            dpop_key: stored.dpop_key,
         };
         self.renew(provider_id, basis).await
     }
@@ -177,6 +181,7 @@ impl Engine {
                 token: stored.refresh_token,
                 sub: basis.sub.or(stored.sub),
                 nonce: basis.nonce.or(stored.nonce),
+                dpop_key: basis.dpop_key.or(stored.dpop_key),
                 previous: basis.previous,
             };
             me.renew_now(&p, basis).await
@@ -275,8 +280,22 @@ impl Engine {
                 (request, Peer::Provider)
             }
         };
+        let key = match &basis.dpop_key {
+            Some(id) => Some(dpop::DpopKey::find(id).await.ok().flatten().ok_or_else(|| {
+                RefreshError::Invalid {
+                    detail: "the key this session's tokens are bound to (DPoP) is gone from this browser".into(),
+                }
+            })?),
+            None => None,
+        };
+        let binding = dpop::token_binding(key.as_ref(), endpoints.token_endpoint.as_deref())
+            .map_err(|detail| RefreshError::Invalid { detail })?;
+        let accepted = match binding {
+            Some(_) => AcceptedTokenTypes::Dpop,
+            None => AcceptedTokenTypes::Bearer,
+        };
         let issued_at_ms = page::now_ms();
-        let answer = exchange::token_round_trip(request, peer).await;
+        let answer = exchange::token_round_trip(request, peer, binding, accepted).await;
         let fate = answer.as_ref().err().map(fate);
         // Unless the provider certainly did not use the token, it counts as used: tell the
         // other tabs before the lock goes, so none of them sends it again.
@@ -347,7 +366,7 @@ impl Engine {
             if let (Some(endpoint), Some(sub)) =
                 (endpoints.userinfo_endpoint.as_deref(), sub.as_deref())
             {
-                match exchange::userinfo(endpoint, &tokens.access_token, sub).await {
+                match exchange::userinfo(endpoint, &tokens.access_token, key.as_ref(), sub).await {
                     Ok(claims) => userinfo = Some(claims),
                     Err(exchange::UserinfoFailure::SubjectMismatch) => {
                         return Err(RefreshError::Invalid {
@@ -374,6 +393,7 @@ impl Engine {
             companion_session: None,
             refresh_token: tokens.refresh_token.or(basis.token),
             nonce: basis.nonce,
+            dpop_key: basis.dpop_key,
             issued_at_ms,
             expires_at_ms: schedule::expires_at_ms(issued_at_ms, tokens.expires_in),
             scopes: tokens

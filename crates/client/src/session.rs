@@ -39,6 +39,10 @@ pub struct Session {
     /// The sign-in's nonce: a refreshed ID token that carries one must carry this one
     /// (OIDC Core §12.2).
     pub nonce: Option<Nonce>,
+    /// The id of the DPoP key the tokens are bound to ([`crate::dpop`]), when the provider
+    /// bound them (`token_type` `DPoP`): every use of them needs a proof signed with it.
+    #[serde(default)]
+    pub dpop_key: Option<String>,
     /// When the tokens were received (ms since the epoch).
     pub issued_at_ms: u64,
     /// When the access token expires (ms since the epoch), if known.
@@ -70,6 +74,9 @@ struct Stored {
     /// The sign-in's nonce, for refreshed ID tokens that repeat it.
     #[serde(default)]
     nonce: Option<Nonce>,
+    /// The DPoP key the tokens are bound to (its id; the key is in IndexedDB).
+    #[serde(default)]
+    dpop_key: Option<String>,
     /// The session with its access token (its refresh token is the one above, not a second
     /// copy), so that a full page load needs no renewal while the access token lasts, also
     /// with a provider that issues no refresh token. Kept under the same `session_storage`
@@ -88,6 +95,8 @@ pub struct StoredSession {
     pub sub: Option<String>,
     /// The sign-in's nonce, if known.
     pub nonce: Option<Nonce>,
+    /// The DPoP key the tokens are bound to, if they are.
+    pub dpop_key: Option<String>,
     /// The companion holds the refresh token (in its HttpOnly cookie).
     pub refresh_in_companion: bool,
 }
@@ -180,6 +189,7 @@ impl Session {
             refresh_in_companion: self.refresh_in_companion && self.refresh_token.is_none(),
             sub: self.sub(),
             nonce: self.nonce.clone(),
+            dpop_key: self.dpop_key.clone(),
             live,
         };
         let text = serde_json::to_string(&record)
@@ -272,6 +282,7 @@ impl Session {
             refresh_token: record.refresh_token,
             sub: record.sub,
             nonce: record.nonce,
+            dpop_key: record.dpop_key,
             refresh_in_companion: record.refresh_in_companion,
         };
         (record.provider_id == provider_id && (stored.renewable() || stored.live.is_some()))
@@ -317,6 +328,7 @@ mod tests {
             refresh_in_companion: false,
             companion_session: None,
             nonce: None,
+            dpop_key: None,
             issued_at_ms: issued,
             expires_at_ms: expires,
             scopes: vec![],

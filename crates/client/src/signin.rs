@@ -1,11 +1,17 @@
 //! Starting sign-in: fresh randomness, the pending flow, discovery, and the redirect.
 
-use latchkey_proto::authorize::{self, FlowRandomness, FlowStart};
+use latchkey_proto::authorize::{self, Authorization, FlowRandomness, FlowStart};
+use latchkey_proto::dpop as dpop_policy;
+use latchkey_proto::par;
 use latchkey_proto::public_config::{Protocol, PublicConfig, PublicProvider};
 use latchkey_proto::redirect_uri;
+use latchkey_proto::token::ClientAuth;
 
+use super::dpop::{self, DpopKey};
 use super::engine::Engine;
-use super::{oauth1, pending, return_to, words, StartError};
+use super::reach::Endpoint;
+use super::{mediation, oauth1, pending, return_to, words, StartError};
+use crate::browser::fetch::Peer;
 use crate::browser::{page, random};
 
 /// The entry's own `redirect_uri`, checked: a hand-written `/latchkey.json` was checked by
@@ -163,7 +169,18 @@ impl Engine {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let (url, flow) = authorize::begin(
+        // DPoP and PAR are decided from the provider's metadata before anything is drawn.
+        let dpop_use = dpop_policy::decide(p.dpop, endpoints.metadata.as_ref()).map_err(|e| {
+            StartError::Request {
+                detail: e.to_string(),
+            }
+        })?;
+        let push_to = par::decide(p.par, endpoints.metadata.as_ref())
+            .map_err(|e| StartError::Request {
+                detail: e.to_string(),
+            })?
+            .map(str::to_owned);
+        let (request, mut flow) = authorize::begin_request(
             &FlowStart {
                 provider_id: &p.id,
                 issuer: endpoints.issuer.as_deref(),
@@ -184,11 +201,81 @@ impl Engine {
         .map_err(|e| StartError::Request {
             detail: e.to_string(),
         })?;
+        let key = match dpop_use.sends_proof() {
+            true => Some(DpopKey::generate().await?),
+            false => None,
+        };
+        flow.dpop_key = key.as_ref().map(|k| k.id().to_owned());
+        let url = match push_to {
+            None => request.url(),
+            Some(endpoint) => {
+                let pushed = push(&p, &endpoint, &request, key.as_ref(), &client_id).await;
+                if pushed.is_err() {
+                    if let Some(key) = &key {
+                        DpopKey::forget(key.id()).await;
+                    }
+                }
+                pushed?
+            }
+        };
         pending::save(&flow)?;
         self.step(words::step_redirecting(&p.name));
         page::assign(&url)?;
         Ok(())
     }
+}
+
+/// Pushes the authorization request (RFC 9126 §2), to the provider or through the companion
+/// for a mediated provider, signed with the sign-in's DPoP key when there is one (which binds
+/// the code to it, RFC 9449 §10); returns the URL with `client_id` and `request_uri` only.
+async fn push(
+    p: &PublicProvider,
+    endpoint: &str,
+    request: &Authorization,
+    key: Option<&DpopKey>,
+    client_id: &str,
+) -> Result<String, StartError> {
+    let pairs = request.pairs();
+    let (outgoing, peer) = if p.token_via_companion {
+        let outgoing = mediation::par_request(&p.id, &pairs)
+            .map_err(|detail| StartError::Request { detail })?;
+        (outgoing, Peer::Companion)
+    } else {
+        let outgoing = par::build_push_request(endpoint, &pairs, &ClientAuth::Public { client_id })
+            .map_err(|e| StartError::Request {
+                detail: e.to_string(),
+            })?;
+        (outgoing, Peer::Provider)
+    };
+    let binding = key.map(|key| dpop::Binding {
+        key,
+        target: dpop::Target {
+            url: endpoint,
+            api: false,
+        },
+        access_token: None,
+    });
+    let response = dpop::send(outgoing, binding, peer, Endpoint::Par)
+        .await
+        .map_err(|e| match e {
+            dpop::SendFailure::NoAnswer(n) => StartError::PushNoAnswer(n),
+            dpop::SendFailure::Proof(detail) => StartError::Push { detail },
+        })?;
+    if peer == Peer::Companion {
+        if let Some(refusal) = mediation::companion_refusal(&response) {
+            return Err(StartError::Push {
+                detail: refusal.message,
+            });
+        }
+    }
+    let pushed = par::parse_push_response(&response).map_err(|e| StartError::Push {
+        detail: e.to_string(),
+    })?;
+    par::pushed_authorization_url(&request.endpoint, client_id, &pushed).map_err(|e| {
+        StartError::Request {
+            detail: e.to_string(),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -390,7 +477,18 @@ mod tests {
             no_origin,
         )
         .unwrap();
-        let (url, flow) = authorize::begin(
+        // DPoP and PAR are decided from the provider's metadata before anything is drawn.
+        let dpop_use = dpop_policy::decide(p.dpop, endpoints.metadata.as_ref()).map_err(|e| {
+            StartError::Request {
+                detail: e.to_string(),
+            }
+        })?;
+        let push_to = par::decide(p.par, endpoints.metadata.as_ref())
+            .map_err(|e| StartError::Request {
+                detail: e.to_string(),
+            })?
+            .map(str::to_owned);
+        let (request, mut flow) = authorize::begin_request(
             &FlowStart {
                 provider_id: "gh",
                 issuer: None,

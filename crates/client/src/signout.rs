@@ -8,25 +8,48 @@ use latchkey_proto::public_config::Protocol;
 use latchkey_proto::revocation::{self, TokenToRevoke};
 use latchkey_proto::token::ClientAuth;
 
+use super::dpop::{self, DpopKey};
 use super::engine::Engine;
 use super::mediation;
-use super::reach::{self, Endpoint};
+use super::reach::Endpoint;
 use super::session::{Broadcast, Session};
 use super::storage_mode::plan;
 use super::{oauth1, words, SignOutError};
 use crate::browser::fetch::Peer;
 use crate::browser::page;
 
+/// The DPoP key of a bound session and the provider's revocation endpoint its proofs name.
+#[derive(Clone, Copy)]
+struct Proofs<'a> {
+    key: Option<&'a DpopKey>,
+    endpoint: Option<&'a str>,
+}
+
 /// Sends one revocation request (to the provider, or to the companion) and reads the
-/// answer; `Err` holds what failed, in words naming `provider`.
+/// answer; `Err` holds what failed, in words naming `provider`. A bound session's request
+/// carries a proof naming the provider's revocation endpoint.
 async fn send_revocation(
     request: http::Request<Vec<u8>>,
     peer: Peer,
     provider: &str,
+    proofs: Proofs<'_>,
 ) -> Result<(), String> {
-    let response = reach::send(request, peer, Endpoint::Revocation)
+    let binding = match (proofs.key, proofs.endpoint) {
+        (Some(key), Some(url)) => Some(dpop::Binding {
+            key,
+            target: dpop::Target { url, api: false },
+            access_token: None,
+        }),
+        _ => None,
+    };
+    let response = dpop::send(request, binding, peer, Endpoint::Revocation)
         .await
-        .map_err(|n| n.sentence(provider))?;
+        .map_err(|e| match e {
+            dpop::SendFailure::NoAnswer(n) => n.sentence(provider),
+            dpop::SendFailure::Proof(detail) => {
+                format!("the DPoP proof for the revocation could not be made ({detail})")
+            }
+        })?;
     if peer == Peer::Companion {
         if let Some(refusal) = mediation::companion_refusal(&response) {
             return Err(refusal.sentence(provider));
@@ -41,11 +64,16 @@ async fn revoke(
     client_id: &str,
     token: TokenToRevoke<'_>,
     provider: &str,
+    key: Option<&DpopKey>,
 ) -> Result<(), String> {
     let request =
         revocation::build_revocation_request(endpoint, &ClientAuth::Public { client_id }, token)
             .map_err(|e| e.to_string())?;
-    send_revocation(request, Peer::Provider, provider).await
+    let proofs = Proofs {
+        key,
+        endpoint: Some(endpoint),
+    };
+    send_revocation(request, Peer::Provider, provider, proofs).await
 }
 
 /// Revokes through the companion: each token the browser holds, or (when the companion
@@ -54,6 +82,7 @@ async fn revoke_via_companion(
     provider_id: &str,
     provider: &str,
     session: &Session,
+    proofs: Proofs<'_>,
 ) -> Vec<Result<(), String>> {
     let mut tokens = Vec::new();
     if session.refresh_in_companion {
@@ -68,7 +97,7 @@ async fn revoke_via_companion(
     let mut results = Vec::new();
     for token in tokens {
         results.push(match mediation::revoke_request(provider_id, token) {
-            Ok(request) => send_revocation(request, Peer::Companion, provider).await,
+            Ok(request) => send_revocation(request, Peer::Companion, provider, proofs).await,
             Err(e) => Err(e),
         });
     }
@@ -116,23 +145,36 @@ impl Engine {
         let revocation_endpoint = endpoints
             .as_ref()
             .and_then(|e| e.revocation_endpoint.clone());
+        let key = match &session.dpop_key {
+            Some(id) => DpopKey::find(id).await.ok().flatten(),
+            None => None,
+        };
+        let key = key.as_ref();
         let results = if p.token_via_companion {
-            Some(revoke_via_companion(&p.id, &p.name, &session).await)
+            let proofs = Proofs {
+                key,
+                endpoint: revocation_endpoint.as_deref(),
+            };
+            Some(revoke_via_companion(&p.id, &p.name, &session, proofs).await)
         } else if let Some(endpoint) = revocation_endpoint {
             // The refresh token first: revoking it usually ends its access tokens too.
             let mut results = Vec::new();
             if let Some(t) = &session.refresh_token {
-                results
-                    .push(revoke(&endpoint, &client_id, TokenToRevoke::Refresh(t), &p.name).await);
+                let token = TokenToRevoke::Refresh(t);
+                results.push(revoke(&endpoint, &client_id, token, &p.name, key).await);
             }
             if let Some(t) = &session.access_token {
-                results
-                    .push(revoke(&endpoint, &client_id, TokenToRevoke::Access(t), &p.name).await);
+                let token = TokenToRevoke::Access(t);
+                results.push(revoke(&endpoint, &client_id, token, &p.name, key).await);
             }
             Some(results)
         } else {
             None
         };
+        // The tokens are revoked or about to be dropped: their key goes with them.
+        if let Some(id) = &session.dpop_key {
+            DpopKey::forget(id).await;
+        }
         if let Some(results) = results {
             problem =
                 results

@@ -125,7 +125,8 @@ const provider = new Provider(issuer, {
   rotateRefreshToken: () => true,
   clientBasedCORS: (_ctx, origin) => origin === appOrigin,
   ttl: {
-    AccessToken: 3600,
+    // OP_ACCESS_TOKEN_TTL (seconds) lets a test watch renewals without waiting an hour.
+    AccessToken: Number(process.env.OP_ACCESS_TOKEN_TTL ?? 3600),
     AuthorizationCode: 60,
     IdToken: 3600,
     RefreshToken: 14 * 24 * 3600,

@@ -14,13 +14,15 @@ use super::timer::Timeout;
 pub const FETCH_TIMEOUT_MS: u64 = 15_000;
 
 /// The response headers anything reads: proto's parsers (`content-type`, userinfo's
-/// `www-authenticate`), the API console (`content-type`) and the companion's 429
-/// (`retry-after`). Copying only these keeps `http`'s general header-name parser (about
+/// `www-authenticate`), the API console (`content-type`), the companion's 429
+/// (`retry-after`) and DPoP's server nonce (`dpop-nonce`, readable cross-origin only where
+/// the server lists it in `Access-Control-Expose-Headers`). Copying only these keeps `http`'s general header-name parser (about
 /// 17 KB of wasm) out of the app.
-const KEPT_HEADERS: [http::HeaderName; 3] = [
+const KEPT_HEADERS: [http::HeaderName; 4] = [
     http::header::CONTENT_TYPE,
     http::header::WWW_AUTHENTICATE,
     http::header::RETRY_AFTER,
+    http::HeaderName::from_static("dpop-nonce"),
 ];
 
 /// Who is being called, which decides the fetch mode, cookies and redirects.

@@ -1,4 +1,5 @@
-//! IndexedDB, as a small string key-value store for state that every tab must see at once.
+//! IndexedDB, as a small key-value store for state that every tab must see at once (text),
+//! and for the DPoP key, which only IndexedDB can keep across a page load without exporting it.
 //!
 //! Why not `localStorage`: Chromium keeps a copy of an origin's `localStorage` in each
 //! renderer process and tells the other processes about a write asynchronously, so a tab can
@@ -22,33 +23,64 @@ const STORE: &str = "shared";
 
 /// The value under `key`, if any.
 pub async fn get(key: &str) -> Result<Option<String>, BrowserError> {
+    Ok(get_value(key).await?.as_string())
+}
+
+/// Stores `value` under `key`; returns once the write is committed, so that any tab reading
+/// afterwards sees it.
+pub async fn put(key: &str, value: &str) -> Result<(), BrowserError> {
+    put_value(key, &JsValue::from_str(value)).await
+}
+
+/// The value under `key` as the structured clone the store holds (`undefined` when none):
+/// for values that are not text, such as a non-extractable `CryptoKey`, which IndexedDB keeps
+/// without its key material ever reaching script.
+pub async fn get_value(key: &str) -> Result<JsValue, BrowserError> {
     let db = open().await?;
     let out = async {
         let (_, store) = store(&db, IdbTransactionMode::Readonly)?;
         let request = store
             .get(&JsValue::from_str(key))
             .map_err(|e| BrowserError::from_js("IndexedDB get", &e))?;
-        Ok(settled("IndexedDB get", &request).await?.as_string())
+        settled("IndexedDB get", &request).await
     }
     .await;
     db.close();
     out
 }
 
-/// Stores `value` under `key`; returns once the write is committed, so that any tab reading
-/// afterwards sees it.
-pub async fn put(key: &str, value: &str) -> Result<(), BrowserError> {
+/// Stores a structured-cloneable `value` under `key`, committed on return.
+pub async fn put_value(key: &str, value: &JsValue) -> Result<(), BrowserError> {
     let db = open().await?;
     let out = async {
         let (tx, store) = store(&db, IdbTransactionMode::Readwrite)?;
         let committed = completion(&tx);
         store
-            .put_with_key(&JsValue::from_str(value), &JsValue::from_str(key))
+            .put_with_key(value, &JsValue::from_str(key))
             .map_err(|e| BrowserError::from_js("IndexedDB put", &e))?;
         JsFuture::from(committed)
             .await
             .map(drop)
             .map_err(|_| failure("IndexedDB put", tx.as_ref()))
+    }
+    .await;
+    db.close();
+    out
+}
+
+/// Deletes `key`, committed on return.
+pub async fn delete(key: &str) -> Result<(), BrowserError> {
+    let db = open().await?;
+    let out = async {
+        let (tx, store) = store(&db, IdbTransactionMode::Readwrite)?;
+        let committed = completion(&tx);
+        store
+            .delete(&JsValue::from_str(key))
+            .map_err(|e| BrowserError::from_js("IndexedDB delete", &e))?;
+        JsFuture::from(committed)
+            .await
+            .map(drop)
+            .map_err(|_| failure("IndexedDB delete", tx.as_ref()))
     }
     .await;
     db.close();

@@ -39,8 +39,8 @@ mod www_authenticate;
 
 pub use key::{PublicKey, PublicKeyError, Thumbprint, COORDINATE_LEN, UNCOMPRESSED_POINT_LEN};
 pub use nonce::{
-    latest_nonce, nonce_challenge, Attempt, DpopNonce, NonceChallenge, NonceChallengeError,
-    NonceError, DPOP_NONCE,
+    latest_nonce, nonce_challenge, proof_refused, Attempt, DpopNonce, NonceChallenge,
+    NonceChallengeError, NonceError, DPOP_NONCE,
 };
 pub use policy::{decide, DpopPolicyError, DpopUse};
 pub use proof::{

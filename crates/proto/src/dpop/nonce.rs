@@ -171,9 +171,47 @@ pub fn nonce_challenge(
 /// The error code of RFC 9449 §8 and §9.
 const USE_DPOP_NONCE: &str = "use_dpop_nonce";
 
+/// True when a resource server refused the request's DPoP proof itself (a `DPoP` challenge
+/// with `error="invalid_dpop_proof"`, RFC 9449 §7.1): a replayed proof, one for another URL,
+/// a stale one. A renewed access token would not change that, so a client must not renew and
+/// resend as it would for `invalid_token`; it shows the refusal instead.
+pub fn proof_refused(response: &http::Response<Vec<u8>>) -> bool {
+    response.status() == http::StatusCode::UNAUTHORIZED
+        && response
+            .headers()
+            .get_all(http::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|text| super::www_authenticate::parse(text).ok())
+            .flatten()
+            .any(|c| {
+                c.scheme.eq_ignore_ascii_case("DPoP")
+                    && c.param("error") == Some("invalid_dpop_proof")
+            })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_dpop_challenge_with_invalid_dpop_proof_is_a_refused_proof() {
+        let refused = |status: u16, challenge: &str| {
+            proof_refused(&answer(status, &[("www-authenticate", challenge)], ""))
+        };
+        assert!(refused(
+            401,
+            r#"DPoP error="invalid_dpop_proof", error_description="the DPoP proof was used before", algs="ES256""#
+        ));
+        assert!(refused(
+            401,
+            r#"Bearer realm="x", DPoP error="invalid_dpop_proof""#
+        ));
+        assert!(!refused(401, r#"DPoP error="invalid_token""#));
+        assert!(!refused(401, r#"Bearer error="invalid_dpop_proof""#));
+        assert!(!refused(403, r#"DPoP error="invalid_dpop_proof""#));
+        assert!(!refused(401, "DPoP error=\"unterminated"));
+    }
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Vec<u8>> {
         let mut b = http::Response::builder().status(status);

@@ -1,0 +1,221 @@
+//! DPoP (RFC 9449) and PAR (RFC 9126) through the showcase app, against the real
+//! oidc-provider fixture (issue 20): its `bound` client must push its authorization requests,
+//! gets only DPoP-bound tokens, and both the provider and the fixture's API demand nonces.
+//! The app pushes, signs every token request, userinfo, API call and revocation with a
+//! non-extractable WebCrypto key kept in IndexedDB, answers each nonce challenge once, renews
+//! with rotation, survives a reload, and shows a provider's refusal of a replayed proof, or
+//! of a proof for another URL, as the provider said it.
+
+use latchkey_e2e::companion::op_provider_toml;
+use latchkey_e2e::flows::{api_call, op_sign_in};
+use latchkey_e2e::process::free_port;
+use latchkey_e2e::providers::OP_DEMO_NAME;
+use latchkey_e2e::{Browser, Companion, OidcProvider, DEMO_USER, OP_BOUND_CLIENT, OP_ID};
+
+/// The bound client, pushed (the client's registration requires PAR; the provider's metadata
+/// does not say so, so the configuration does) and with DPoP on the provider's word (`auto`).
+fn bound_toml(op: &OidcProvider) -> String {
+    format!("{}par = true\n", op_provider_toml(op, OP_BOUND_CLIENT))
+}
+
+/// How many answers with `status` the fixture gave to `method path`.
+fn answered(op: &OidcProvider, method: &str, path: &str, status: u16) -> usize {
+    let line = format!("request: {method} {path} {status}");
+    op.service()
+        .log_text()
+        .lines()
+        .filter(|l| *l == line)
+        .count()
+}
+
+/// The DPoP keys in the app's IndexedDB: for each, whether its private key is extractable and
+/// whether WebCrypto let script export it.
+async fn stored_keys(b: &Browser) -> serde_json::Value {
+    b.js_async(
+        "const done = arguments[arguments.length - 1];\
+         const open = indexedDB.open('latchkey');\
+         open.onerror = () => done({error: String(open.error)});\
+         open.onsuccess = () => {\
+           const db = open.result;\
+           const all = db.transaction('shared').objectStore('shared').getAll();\
+           const keys = db.transaction('shared').objectStore('shared').getAllKeys();\
+           all.onsuccess = () => keys.onsuccess = async () => {\
+             const out = [];\
+             for (let i = 0; i < keys.result.length; i++) {\
+               if (!String(keys.result[i]).startsWith('dpop.')) continue;\
+               const pair = all.result[i];\
+               let exported = true;\
+               try { await crypto.subtle.exportKey('jwk', pair.privateKey); }\
+               catch (e) { exported = false; }\
+               out.push({extractable: pair.privateKey.extractable,\
+                         type: pair.privateKey.type, exported});\
+             }\
+             db.close();\
+             done(out);\
+           };\
+         };",
+        vec![],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop() {
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    // Ten-second access tokens: the app renews about five seconds after each is issued.
+    let op =
+        OidcProvider::start_with_env(&origin, &[OP_ID], &[("OP_ACCESS_TOKEN_TTL", "10")]).await;
+    let companion = Companion::start(port, &[bound_toml(&op)], &[]).await;
+    let b = Browser::start().await;
+
+    b.goto(&format!("{}/", companion.origin())).await;
+    op_sign_in(&b, &op.base_url()).await;
+    let log = || op.service().log_tail(40);
+    // The push met the provider's nonce challenge once, then was accepted; the browser went
+    // to the authorization endpoint with the request_uri (a plain request would have been
+    // refused: see oidc_provider.rs).
+    assert_eq!(answered(&op, "POST", "/request", 400), 1, "{}", log());
+    assert_eq!(answered(&op, "POST", "/request", 201), 1, "{}", log());
+    assert!(answered(&op, "POST", "/token", 200) >= 1, "{}", log());
+    assert_eq!(
+        answered(&op, "GET", "/me", 200),
+        1,
+        "userinfo with the bound token:\n{}",
+        log()
+    );
+
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}\n{}", log());
+    let body: serde_json::Value = serde_json::from_str(&out.body).expect("JSON from /api/me");
+    assert_eq!(body["sub"], DEMO_USER, "{body}");
+    assert_eq!(body["client_id"], OP_BOUND_CLIENT, "{body}");
+    assert_eq!(
+        body["token_type"], "DPoP",
+        "the access token is bound: {body}"
+    );
+
+    // One key, in IndexedDB, that script can use but not read.
+    let keys = stored_keys(&b).await;
+    assert_eq!(
+        keys,
+        serde_json::json!([{"extractable": false, "type": "private", "exported": false}]),
+        "{keys}"
+    );
+
+    // A renewal with the bound refresh token (the fixture rotates on every use).
+    b.wait_until("a renewal at the token endpoint", || async {
+        answered(&op, "POST", "/token", 200) >= 2
+    })
+    .await;
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(
+        out.code(),
+        Some(200),
+        "after the renewal: {out:?}\n{}",
+        log()
+    );
+    assert!(out.body.contains("\"DPoP\""), "{}", out.body);
+
+    // A full load: the session and its key come back from storage.
+    b.reload().await;
+    b.wait_for_text(&format!("Signed in as {OP_DEMO_NAME}"))
+        .await;
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "after a reload: {out:?}\n{}", log());
+
+    b.click_button("Sign out").await;
+    b.wait_until("oidc-provider's sign-out question", || async {
+        b.has_button("Yes, sign me out").await
+    })
+    .await;
+    assert_eq!(
+        answered(&op, "POST", "/token/revocation", 200),
+        2,
+        "refresh and access token revoked with proofs:\n{}",
+        log()
+    );
+    b.goto(&format!("{}/", companion.origin())).await;
+    b.wait_for_text("Sign in with").await;
+    assert_eq!(
+        stored_keys(&b).await,
+        serde_json::json!([]),
+        "the key left with the session"
+    );
+}
+
+/// Wraps the page's `fetch` so that the test can put a proof the app sent earlier on a later
+/// call to `/api/me`: `mode` names the path whose first proof is used (`null`: none).
+const PROOF_SWAPPER: &str = "\
+    if (!window.__e2eProofs) {\
+      const state = {mode: null, seen: {}};\
+      window.__e2eProofs = state;\
+      const original = window.fetch.bind(window);\
+      window.fetch = (input, init) => {\
+        const request = new Request(input, init);\
+        const path = new URL(request.url).pathname;\
+        const proof = request.headers.get('dpop');\
+        if (proof && !state.mode && !(path in state.seen)) state.seen[path] = proof;\
+        if (proof && state.mode && path === '/api/me') {\
+          const headers = new Headers(request.headers);\
+          headers.set('dpop', state.seen[state.mode]);\
+          return original(new Request(request, {headers}));\
+        }\
+        return original(request);\
+      };\
+    }\
+    return null;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_proof_and_a_proof_for_another_url_are_refused_and_shown() {
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let op = OidcProvider::start(&origin).await;
+    let companion = Companion::start(port, &[bound_toml(&op)], &[]).await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/", companion.origin())).await;
+    op_sign_in(&b, &op.base_url()).await;
+    b.js(PROOF_SWAPPER, vec![]).await;
+    let log = || op.service().log_tail(30);
+
+    // Two calls whose proofs are kept: /api/me (accepted) and /api/other (no such resource).
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}\n{}", log());
+    let out = api_call(&b, "GET", "/other", None).await;
+    assert_eq!(out.code(), Some(404), "{out:?}");
+
+    // The accepted proof again: the API has seen its jti.
+    b.js("window.__e2eProofs.mode = '/api/me'; return null;", vec![])
+        .await;
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(401), "{out:?}");
+    assert!(
+        out.body.contains("invalid_dpop_proof")
+            && out.body.contains("the DPoP proof was used before"),
+        "the provider's words are shown: {out:?}"
+    );
+
+    // A proof made for /api/other, on /api/me.
+    b.js(
+        "window.__e2eProofs.mode = '/api/other'; return null;",
+        vec![],
+    )
+    .await;
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(401), "{out:?}");
+    assert!(
+        out.body.contains("the DPoP proof htu does not match"),
+        "the provider's words are shown: {out:?}"
+    );
+    // Neither refusal was taken for an expired token: no renewal, still signed in, and the
+    // app's own proofs still work.
+    assert_eq!(answered(&op, "POST", "/token", 200), 1, "{}", log());
+    b.js("window.__e2eProofs.mode = null; return null;", vec![])
+        .await;
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}\n{}", log());
+    assert!(b
+        .text()
+        .await
+        .contains(&format!("Signed in as {OP_DEMO_NAME}")));
+}
