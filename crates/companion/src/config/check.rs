@@ -1,5 +1,6 @@
 //! The semantic checks: what TOML's grammar cannot say.
 
+mod dpop_par;
 mod limits;
 mod mediation;
 mod preset;
@@ -7,15 +8,13 @@ mod preset;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
-
 use latchkey_proto::public_config::{Endpoints, Protocol, SessionStorage};
 use toml::Spanned;
 
 use super::raw::{RawConfig, RawProvider, RawServer, S};
 use super::{
     BrowserProvider, Config, Located, OAuth1Provider, Pos, Problem, Provider, ProviderKind,
-    SecretSource, ServerConfig, DEFAULT_UPSTREAM_TIMEOUT,
+    SecretSource, ServerConfig,
 };
 use latchkey_proto::oauth1::SignatureMethod;
 use latchkey_proto::redirect_uri::is_loopback;
@@ -178,7 +177,7 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
     let token_rate = limits::token_rate(c, s);
     let api_rate = limits::api_rate(c, s);
     let proxy_trust = limits::proxy_trust(c, s);
-    let upstream_timeout = upstream_timeout(c, s);
+    let upstream_timeout = limits::upstream_timeout(c, s);
     Some(ServerConfig {
         upstream_timeout: upstream_timeout?,
         token_rate: token_rate?,
@@ -191,27 +190,6 @@ fn check_server(c: &mut Checker, s: &RawServer) -> Option<ServerConfig> {
         cookie_key_file,
         previous_cookie_keys_file,
     })
-}
-
-/// `upstream_timeout_seconds`: 1 to 300 (five minutes is already longer than any browser
-/// waits for a page), 30 when absent.
-fn upstream_timeout(c: &mut Checker, s: &RawServer) -> Option<Duration> {
-    match &s.upstream_timeout_seconds {
-        None => Some(DEFAULT_UPSTREAM_TIMEOUT),
-        Some(n) => match u64::try_from(*n.get_ref()) {
-            Ok(secs @ 1..=300) => Some(Duration::from_secs(secs)),
-            _ => {
-                c.at(
-                    n,
-                    format!(
-                        "upstream_timeout_seconds {} must be between 1 and 300",
-                        n.get_ref()
-                    ),
-                );
-                None
-            }
-        },
-    }
 }
 
 fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {
@@ -408,6 +386,7 @@ fn browser(
     }
     let mediation = mediation::mediation(c, p, id);
     ok &= mediation.is_ok();
+    let (dpop, par) = dpop_par::keys(c, p, id)?;
     let b = BrowserProvider {
         mediation: mediation.ok().flatten(),
         protocol,
@@ -418,6 +397,8 @@ fn browser(
         redirect_uri: redirect_uri.ok().flatten(),
         authorize_params: authorize_params.unwrap_or_default(),
         session_storage: session_storage?,
+        dpop,
+        par,
     };
     ok.then_some(b)
 }
@@ -494,6 +475,7 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     ok &= refuse(c, id, name, "end_session_endpoint", &p.end_session_endpoint);
     ok &= refuse(c, id, name, "jwks_uri", &p.jwks_uri);
     ok &= mediation::refuse_for_oauth1(c, p, id);
+    ok &= dpop_par::refuse_for_oauth1(c, p, id);
     ok &= redirect_uri(c, p, id, Protocol::Oauth1).is_ok();
     ok &= refuse(c, id, "oauth1", "authorize_params", &p.authorize_params);
 

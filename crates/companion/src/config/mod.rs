@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use latchkey_proto::oauth1::SignatureMethod;
 use latchkey_proto::public_config::{
-    Endpoints, Protocol, PublicConfig, PublicProvider, RefreshTokenIn, SessionStorage,
+    DpopMode, Endpoints, Protocol, PublicConfig, PublicProvider, RefreshTokenIn, SessionStorage,
 };
 use latchkey_proto::token::ClientAuthMethod;
 
@@ -201,6 +201,17 @@ pub struct BrowserProvider {
     pub session_storage: SessionStorage,
     /// Set when the companion mediates the token endpoint (`token_via_companion = true`).
     pub mediation: Option<Mediation>,
+    /// `dpop = "auto" | "required" | "off"` (default `auto`): whether the browser binds this
+    /// provider's tokens to a key it holds (DPoP, RFC 9449), decided by
+    /// [`latchkey_proto::dpop::decide`] from this and the provider's metadata. The companion
+    /// never holds the key: for a mediated provider it passes the browser's `DPoP` proof to
+    /// the token, revocation and PAR endpoints and the provider's `DPoP-Nonce` back.
+    pub dpop: DpopMode,
+    /// `par = true | false` (default `false`): push every authorization request (PAR,
+    /// RFC 9126) even when the provider's metadata does not require it
+    /// ([`latchkey_proto::par::decide`]). A mediated provider pushes through the companion's
+    /// `POST /oauth2/{id}/par`, which adds the client authentication.
+    pub par: bool,
 }
 
 impl BrowserProvider {
@@ -328,8 +339,8 @@ impl Provider {
                     .mediation
                     .as_ref()
                     .map_or(RefreshTokenIn::Browser, |m| m.refresh_token_in),
-                dpop: Default::default(),
-                par: false,
+                dpop: b.dpop,
+                par: b.par,
             },
             // The app only needs to know the provider exists and goes through the companion;
             // the endpoints and the consumer key stay server-side.

@@ -75,6 +75,8 @@ pub(crate) struct RawProvider {
     pub jwks_uri: Option<S>,
     pub redirect_uri: Option<S>,
     pub authorize_params: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub dpop: Option<S>,
+    pub par: Option<Spanned<bool>>,
     // OAuth 2.0 / OIDC token mediation (the companion holds a client secret).
     pub token_via_companion: Option<Spanned<bool>>,
     pub client_secret_env: Option<S>,

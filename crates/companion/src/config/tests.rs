@@ -224,6 +224,7 @@ mod secrets {
     }
 }
 
+mod dpop_par;
 mod limits;
 mod mediation;
 mod redirect_uri;

@@ -1,5 +1,8 @@
-//! The `[server]` keys of the per-address rate limits: the two budgets, and whose forwarding
-//! header names the client (`trusted_proxies`, `client_address_header`).
+//! The `[server]` keys that bound what a client or a provider can cost: the per-address rate
+//! limits (the two budgets, and whose forwarding header names the client: `trusted_proxies`,
+//! `client_address_header`), and how long one call to a provider may take.
+
+use std::time::Duration;
 
 use ipnet::IpNet;
 use toml::Spanned;
@@ -7,7 +10,7 @@ use toml::Spanned;
 use super::Checker;
 use crate::client_address::{ForwardedHeader, ProxyTrust};
 use crate::config::raw::RawServer;
-use crate::config::RateLimit;
+use crate::config::{RateLimit, DEFAULT_UPSTREAM_TIMEOUT};
 
 /// `token_rate_per_minute` and `token_rate_burst` (both optional, 1 to 100,000).
 pub(super) fn token_rate(c: &mut Checker, s: &RawServer) -> Option<RateLimit> {
@@ -109,4 +112,25 @@ pub(super) fn proxy_trust(c: &mut Checker, s: &RawServer) -> Option<ProxyTrust> 
         proxies,
         header: header?,
     })
+}
+
+/// `upstream_timeout_seconds`: 1 to 300 (five minutes is already longer than any browser
+/// waits for a page), 30 when absent.
+pub(super) fn upstream_timeout(c: &mut Checker, s: &RawServer) -> Option<Duration> {
+    match &s.upstream_timeout_seconds {
+        None => Some(DEFAULT_UPSTREAM_TIMEOUT),
+        Some(n) => match u64::try_from(*n.get_ref()) {
+            Ok(secs @ 1..=300) => Some(Duration::from_secs(secs)),
+            _ => {
+                c.at(
+                    n,
+                    format!(
+                        "upstream_timeout_seconds {} must be between 1 and 300",
+                        n.get_ref()
+                    ),
+                );
+                None
+            }
+        },
+    }
 }
