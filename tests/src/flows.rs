@@ -137,10 +137,23 @@ pub async fn api_call(
         browser.fill(API_BODY_INPUT, body).await;
     }
     // Mark what is on screen now, so the wait below sees only the answer to this call.
+    // An answer of the same shape as the last one may be drawn into the same elements (Leptos
+    // rebuilds a view of the same type in place), so the send button's busy state tells too:
+    // an observer notes it going disabled, and the answer is in once it is enabled again.
     browser
         .js(
             "document.querySelectorAll('.api-result, #api-result, .api-form ~ * .notice-error')\
-               .forEach(e => e.setAttribute('data-e2e-old', '1')); return null;",
+               .forEach(e => e.setAttribute('data-e2e-old', '1'));\
+             const button = document.querySelector('.api-form button[type=submit]');\
+             window.__e2eApiBusy = false;\
+             if (window.__e2eApiWatch) window.__e2eApiWatch.disconnect();\
+             if (button) {\
+               window.__e2eApiWatch = new MutationObserver(() => {\
+                 if (button.disabled) window.__e2eApiBusy = true;\
+               });\
+               window.__e2eApiWatch.observe(button, {attributes: true});\
+             }\
+             return null;",
             vec![],
         )
         .await;
@@ -150,8 +163,10 @@ pub async fn api_call(
             let fresh = browser
                 .js(
                     "const sel = ['.api-result', '#api-result', 'section .notice-error'];\
+                     const button = document.querySelector('.api-form button[type=submit]');\
                      return sel.some(s => Array.from(document.querySelectorAll(s))\
-                       .some(e => !e.hasAttribute('data-e2e-old')));",
+                       .some(e => !e.hasAttribute('data-e2e-old')))\
+                       || (window.__e2eApiBusy && button && !button.disabled);",
                     vec![],
                 )
                 .await;
@@ -160,8 +175,9 @@ pub async fn api_call(
         .await;
     let shown = browser
         .js(
-            "const r = Array.from(document.querySelectorAll('.api-result, #api-result'))\
-               .find(e => !e.hasAttribute('data-e2e-old'));\
+            "const results = Array.from(document.querySelectorAll('.api-result, #api-result'));\
+             const r = results.find(e => !e.hasAttribute('data-e2e-old'))\
+               || (window.__e2eApiBusy ? results[results.length - 1] : undefined);\
              if (r) {\
                const s = r.querySelector('#api-status, .api-status .status-pill, .api-status');\
                const b = r.querySelector('#api-body, .api-body');\

@@ -145,7 +145,9 @@ async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop
 }
 
 /// Wraps the page's `fetch` so that the test can put a proof the app sent earlier on a later
-/// call to `/api/me`: `mode` names the path whose first proof is used (`null`: none).
+/// call to `/api/me`: `mode` names the path whose last proof is used (`null`: none). The last
+/// one, because the first proof of a call may be the one the server answered with a nonce
+/// challenge, and a replay of that would only be asked for the nonce again.
 const PROOF_SWAPPER: &str = "\
     if (!window.__e2eProofs) {\
       const state = {mode: null, seen: {}};\
@@ -155,7 +157,7 @@ const PROOF_SWAPPER: &str = "\
         const request = new Request(input, init);\
         const path = new URL(request.url).pathname;\
         const proof = request.headers.get('dpop');\
-        if (proof && !state.mode && !(path in state.seen)) state.seen[path] = proof;\
+        if (proof && !state.mode) state.seen[path] = proof;\
         if (proof && state.mode && path === '/api/me') {\
           const headers = new Headers(request.headers);\
           headers.set('dpop', state.seen[state.mode]);\
