@@ -7,7 +7,7 @@
 //! of a proof for another URL, as the provider said it.
 
 use latchkey_e2e::companion::op_provider_toml;
-use latchkey_e2e::flows::{api_call, op_sign_in};
+use latchkey_e2e::flows::{api_call, op_sign_in, op_to_consent};
 use latchkey_e2e::process::free_port;
 use latchkey_e2e::providers::OP_DEMO_NAME;
 use latchkey_e2e::{Browser, Companion, OidcProvider, DEMO_USER, OP_BOUND_CLIENT, OP_ID};
@@ -220,4 +220,34 @@ async fn a_replayed_proof_and_a_proof_for_another_url_are_refused_and_shown() {
         .text()
         .await
         .contains(&format!("Signed in as {OP_DEMO_NAME}")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_pushed_sign_in_is_shown_in_words_and_leaves_no_key_behind() {
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let op = OidcProvider::start(&origin).await;
+    let companion = Companion::start(port, &[bound_toml(&op)], &[]).await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/", companion.origin())).await;
+    op_to_consent(&b, &op.base_url()).await;
+    // The key was made and the request pushed before the provider's pages.
+    assert_eq!(answered(&op, "POST", "/request", 201), 1);
+    b.click_button("Cancel").await;
+    b.wait_until("back on the app", || async {
+        b.url().await.starts_with(&origin)
+    })
+    .await;
+    b.wait_for_text("You cancelled sign-in at oidc-provider.")
+        .await;
+    assert_eq!(answered(&op, "POST", "/token", 200), 0);
+    b.wait_until("the sign-in's key to be deleted", || async {
+        stored_keys(&b).await == serde_json::json!([])
+    })
+    .await;
+    let stored = b.all_stored_text().await;
+    assert!(
+        !stored.contains("latchkey.flow."),
+        "no pending flow: {stored}"
+    );
 }

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use latchkey_proto::authorize::PendingFlow;
 use latchkey_proto::callback::{self, IssParameter};
 use latchkey_proto::oidc::NonceCheck;
 use latchkey_proto::public_config::{Protocol, SessionStorage};
@@ -42,14 +43,28 @@ impl Engine {
         let flow = pending::take(&state)
             .map_err(|e| anon(e.into()))?
             .ok_or_else(|| anon(CallbackError::UnknownState))?;
+        // A sign-in that fails from here on leaves nothing behind, its DPoP key included.
+        let flow_key = flow.dpop_key.clone();
+        let outcome = self.complete_flow(&href, flow).await;
+        if outcome.is_err() {
+            DpopKey::forget_unused(flow_key);
+        }
+        outcome
+    }
 
+    async fn complete_flow(
+        &self,
+        href: &str,
+        flow: PendingFlow,
+    ) -> Result<String, (CallbackError, Who)> {
+        let anon = |e: CallbackError| (e, None);
         let p = self
             .provider(&flow.provider_id)
             .cloned()
             .ok_or_else(|| anon(CallbackError::UnknownState))?;
         let who: Who = Some((p.name.clone(), p.id.clone()));
         let fail = |e: CallbackError| (e, who.clone());
-        if !return_to::arrived_at(&href, &flow.redirect_uri) {
+        if !return_to::arrived_at(href, &flow.redirect_uri) {
             // Mix-up (RFC 9700 §4.4.2): this flow's provider returns to another page, so
             // another provider sent this response here. The flow is used up; no code leaves.
             return Err(fail(CallbackError::Invalid {
@@ -66,7 +81,7 @@ impl Engine {
             .await
             .map_err(|e| fail(CallbackError::Discovery(e)))?;
         let iss_parameter = IssParameter::from_metadata(endpoints.metadata.as_ref());
-        let validated = callback::validate_callback(&href, &flow, iss_parameter, page::now_s())
+        let validated = callback::validate_callback(href, &flow, iss_parameter, page::now_s())
             .map_err(|e| {
                 fail(match e {
                     callback::CallbackError::Authorization(a) => CallbackError::Provider {

@@ -146,6 +146,14 @@ impl DpopKey {
         let _ = indexed_db::delete(&format!("{STORE_PREFIX}{id}")).await;
     }
 
+    /// Forgets a key named by a dropped pending flow: the flow's sign-in never bound a
+    /// token to it, or the token is gone with it.
+    pub fn forget_unused(id: Option<String>) {
+        if let Some(id) = id {
+            forget_later(id);
+        }
+    }
+
     fn remember(&self) {
         KEYS.with(|k| {
             let mut keys = k.borrow_mut();
@@ -196,6 +204,11 @@ impl DpopKey {
             .map(|p| p.as_str().to_owned())
             .map_err(|e| e.to_string())
     }
+}
+
+/// [`DpopKey::forget`] from code that cannot wait for it (IndexedDB is asynchronous).
+pub fn forget_later(id: String) {
+    wasm_bindgen_futures::spawn_local(async move { DpopKey::forget(&id).await });
 }
 
 /// The URL a proof is for, and whose nonce it carries.
@@ -350,5 +363,113 @@ mod tests {
         );
         assert_eq!(origin("https://op.example"), "https://op.example");
         assert_eq!(origin("https://op.example?x#y"), "https://op.example");
+    }
+}
+
+/// In headless Chromium (`cargo test -p latchkey-client --target wasm32-unknown-unknown`):
+/// the key WebCrypto makes, where it is kept, and that its proofs verify.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use latchkey_proto::oidc::{Jwk, JwsAlg, JwsVerifier};
+    use serde_json::Value;
+    use wasm_bindgen_test::*;
+
+    use super::*;
+    use crate::webcrypto::WebCryptoVerifier;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn part(compact: &str, i: usize) -> Value {
+        let text = compact.split('.').nth(i).expect("three parts");
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(text).expect("base64url")).expect("JSON")
+    }
+
+    fn drop_page_copies() {
+        KEYS.with(|k| k.borrow_mut().clear());
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_proof_verifies_with_the_public_key_it_carries_and_names_the_request() {
+        let key = DpopKey::generate().await.unwrap();
+        let token = AccessToken::new("at-1");
+        let target = Target {
+            url: "https://api.example/v1/me?page=2",
+            api: true,
+        };
+        let proof = key
+            .proof(&http::Method::GET, &target, Some(&token))
+            .await
+            .unwrap();
+        let header = part(&proof, 0);
+        let claims = part(&proof, 1);
+        assert_eq!(header["typ"], "dpop+jwt");
+        assert_eq!(header["alg"], "ES256");
+        assert_eq!(claims["htm"], "GET");
+        assert_eq!(claims["htu"], "https://api.example/v1/me");
+        assert_eq!(claims["ath"], latchkey_proto::dpop::ath(&token));
+        let jwk = &header["jwk"];
+        let jwk = Jwk {
+            kty: jwk["kty"].as_str().unwrap().into(),
+            kid: None,
+            use_: None,
+            alg: None,
+            key_ops: None,
+            n: None,
+            e: None,
+            crv: jwk["crv"].as_str().map(str::to_owned),
+            x: jwk["x"].as_str().map(str::to_owned),
+            y: jwk["y"].as_str().map(str::to_owned),
+        };
+        let (input, signature) = proof.rsplit_once('.').unwrap();
+        let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        WebCryptoVerifier
+            .verify(JwsAlg::ES256, &jwk, input.as_bytes(), &signature)
+            .await
+            .expect("the proof's signature verifies with its jwk");
+        let mut tampered = input.as_bytes().to_vec();
+        tampered[10] ^= 1;
+        assert!(WebCryptoVerifier
+            .verify(JwsAlg::ES256, &jwk, &tampered, &signature)
+            .await
+            .is_err());
+        // Two proofs never share a jti.
+        let again = key
+            .proof(&http::Method::GET, &target, Some(&token))
+            .await
+            .unwrap();
+        assert_ne!(part(&again, 1)["jti"], claims["jti"]);
+        DpopKey::forget(key.id()).await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_key_is_kept_unexportable_in_indexed_db_until_forgotten() {
+        let key = DpopKey::generate().await.unwrap();
+        let point = key.public.thumbprint();
+        drop_page_copies();
+        let found = DpopKey::find(key.id())
+            .await
+            .unwrap()
+            .expect("kept in IndexedDB");
+        assert_eq!(found.public.thumbprint(), point, "the same key pair");
+        assert!(!found.private.extractable());
+        let export = subtle().unwrap().export_key("jwk", &found.private).unwrap();
+        assert!(
+            JsFuture::from(export).await.is_err(),
+            "script cannot read the private key"
+        );
+
+        // `memory` sessions: the stored copy goes, the page keeps signing.
+        found.keep_in_page_only().await;
+        assert!(DpopKey::find(key.id()).await.unwrap().is_some());
+        drop_page_copies();
+        assert!(DpopKey::find(key.id()).await.unwrap().is_none());
+
+        let other = DpopKey::generate().await.unwrap();
+        DpopKey::forget(other.id()).await;
+        assert!(DpopKey::find(other.id()).await.unwrap().is_none());
+        drop_page_copies();
+        assert!(DpopKey::find(other.id()).await.unwrap().is_none());
     }
 }

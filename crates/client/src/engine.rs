@@ -284,6 +284,15 @@ impl Engine {
             self.forget_other_providers(&session.provider_id);
         }
         self.arm_refresh_timer(&session);
+        let old_key = self
+            .session
+            .borrow()
+            .as_ref()
+            .and_then(|old| old.dpop_key.clone())
+            .filter(|old| session.dpop_key.as_ref() != Some(old));
+        if let Some(id) = old_key {
+            super::dpop::forget_later(id);
+        }
         *self.session.borrow_mut() = Some(session);
         self.generation.set(self.generation.get().wrapping_add(1));
         self.set(AuthStatus::SignedIn(view));
@@ -294,6 +303,10 @@ impl Engine {
         if let Some(old) = self.session.borrow_mut().take() {
             if let Some(p) = self.provider(&old.provider_id) {
                 Session::forget(&old.provider_id, p.session_storage);
+            }
+            // Tokens bound to the key are gone from here: so is the key.
+            if let Some(id) = old.dpop_key {
+                super::dpop::forget_later(id);
             }
         }
         *self.refresh_timer.borrow_mut() = None;

@@ -31,14 +31,17 @@ pub fn sweep(now_s: u64) {
         return;
     };
     for key in keys {
-        let stale = match storage::get(Area::Session, &key) {
-            Ok(Some(text)) => serde_json::from_str::<PendingFlow>(&text)
-                .map(|f| f.is_expired(now_s))
-                .unwrap_or(true),
-            _ => false,
+        let (stale, dpop_key) = match storage::get(Area::Session, &key) {
+            Ok(Some(text)) => match serde_json::from_str::<PendingFlow>(&text) {
+                Ok(f) => (f.is_expired(now_s), f.dpop_key),
+                Err(_) => (true, None),
+            },
+            _ => (false, None),
         };
         if stale {
             let _ = storage::remove(Area::Session, &key);
+            // An abandoned sign-in's DPoP key signed nothing that still counts.
+            crate::dpop::DpopKey::forget_unused(dpop_key);
         }
     }
 }

@@ -477,18 +477,7 @@ mod tests {
             no_origin,
         )
         .unwrap();
-        // DPoP and PAR are decided from the provider's metadata before anything is drawn.
-        let dpop_use = dpop_policy::decide(p.dpop, endpoints.metadata.as_ref()).map_err(|e| {
-            StartError::Request {
-                detail: e.to_string(),
-            }
-        })?;
-        let push_to = par::decide(p.par, endpoints.metadata.as_ref())
-            .map_err(|e| StartError::Request {
-                detail: e.to_string(),
-            })?
-            .map(str::to_owned);
-        let (request, mut flow) = authorize::begin_request(
+        let (url, flow) = authorize::begin(
             &FlowStart {
                 provider_id: "gh",
                 issuer: None,
