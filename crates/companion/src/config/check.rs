@@ -5,10 +5,10 @@ mod limits;
 mod mediation;
 mod preset;
 
+use latchkey_proto::public_config::{Endpoints, Protocol, SessionStorage};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use latchkey_proto::public_config::{Endpoints, Protocol, SessionStorage};
 use toml::Spanned;
 
 use super::raw::{RawConfig, RawProvider, RawServer, S};

@@ -61,7 +61,10 @@ fn a_dpop_mode_out_of_the_list_names_its_line() {
         "{p:?}"
     );
     let p = problems(&dot_with("par = \"yes\"\n"));
-    assert!(p[0].starts_with("16:7:") && p[0].contains("invalid type"), "{p:?}");
+    assert!(
+        p[0].starts_with("16:7:") && p[0].contains("invalid type"),
+        "{p:?}"
+    );
 }
 
 #[test]
