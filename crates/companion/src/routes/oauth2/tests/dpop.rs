@@ -129,7 +129,7 @@ async fn a_push_is_refused_for_another_redirect_uri_client_id_or_a_request_objec
     let other = callback("jar");
     let cases = [
         (
-            format!("client_id=med-client&state=s"),
+            "client_id=med-client&state=s".to_owned(),
             "the form needs `redirect_uri`",
         ),
         (format!("redirect_uri={other}"), "redirect_uri must be"),
