@@ -138,8 +138,20 @@ impl Companion {
         providers: &[String],
         env: &[(&str, &str)],
     ) -> Self {
+        Self::start_serving_with_server(port, static_dir, "", providers, env).await
+    }
+
+    /// [`start_serving`](Self::start_serving) with more `[server]` keys, as
+    /// [`start_with_server`](Self::start_with_server) takes them.
+    pub async fn start_serving_with_server(
+        port: u16,
+        static_dir: &std::path::Path,
+        server_keys: &str,
+        providers: &[String],
+        env: &[(&str, &str)],
+    ) -> Self {
         let public_url = format!("http://127.0.0.1:{port}");
-        Self::launch(port, &public_url, static_dir, "", providers, env).await
+        Self::launch(port, &public_url, static_dir, server_keys, providers, env).await
     }
 
     async fn launch(

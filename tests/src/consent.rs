@@ -1,7 +1,8 @@
-//! The demo user's sign-in and consent at DOT over plain HTTP (Django's login form, then DOT's
-//! consent form), for tests of the companion's token routes that need a real authorization code
-//! but no page: the code is for a redirect URI no browser has to load (an `https://` origin the
-//! companion is told it serves behind a proxy).
+//! The demo user's sign-in and consent over plain HTTP, at DOT (Django's login form, then DOT's
+//! consent form) and at the oidc-provider fixture (its `#login-form` and `#consent-form`), for
+//! tests of the companion's token routes that need a real authorization code but no page: the
+//! code is for a redirect URI no browser has to load (an `https://` origin the companion is
+//! told it serves behind a proxy, or a companion serving no app).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
 use crate::mediation::url_form_encode;
-use crate::providers::{Dot, DEMO_PASSWORD, DEMO_USER};
+use crate::providers::{Dot, OidcProvider, DEMO_PASSWORD, DEMO_USER};
 
 /// A code DOT issued, with what its exchange must repeat.
 #[derive(Debug, Clone)]
@@ -80,7 +81,7 @@ fn location(resp: &reqwest::Response) -> String {
     resp.headers()
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_else(|| panic!("DOT answered {} without a Location", resp.status()))
+        .unwrap_or_else(|| panic!("the provider answered {} without a Location", resp.status()))
         .to_owned()
 }
 
@@ -180,4 +181,85 @@ pub async fn dot_code(dot: &Dot, client_id: &str, redirect_uri: &str) -> Grant {
         verifier,
         redirect_uri: redirect_uri.to_owned(),
     }
+}
+
+/// Signs the demo user in at the oidc-provider fixture and consents, from `authorize_url` (a
+/// pushed request's `client_id` and `request_uri`, or a whole authorization request), the way
+/// a browser follows the fixture's pages; returns the query of its redirect to
+/// `redirect_uri` (`code`, `state`, `iss`).
+pub async fn op_code(
+    op: &OidcProvider,
+    authorize_url: &str,
+    redirect_uri: &str,
+) -> BTreeMap<String, String> {
+    let base = op.base_url();
+    let absolute = |to: String| {
+        if to.starts_with("http://") || to.starts_with("https://") {
+            to
+        } else {
+            format!("{base}{to}")
+        }
+    };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    let mut jar = Jar::default();
+    // One step: GET or POST (a form, possibly empty), keeping the cookies.
+    async fn step(
+        http: &reqwest::Client,
+        jar: &mut Jar,
+        url: &str,
+        form: Option<&[(&str, &str)]>,
+    ) -> reqwest::Response {
+        let req = match form {
+            None => http.get(url),
+            Some(f) => http.post(url).form(f),
+        };
+        let resp = req
+            .header("Cookie", jar.header())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        jar.take(&resp);
+        resp
+    }
+    let resp = step(&http, &mut jar, authorize_url, None).await;
+    let login = absolute(location(&resp));
+    assert!(
+        login.contains("/interaction/"),
+        "the authorization request leads to the fixture's login page: {login}"
+    );
+    let resp = step(&http, &mut jar, &login, None).await;
+    let page = resp.text().await.unwrap_or_default();
+    assert!(page.contains("id=\"login-form\""), "the login page: {page}");
+    let form = [("username", DEMO_USER), ("password", DEMO_PASSWORD)];
+    let resp = step(&http, &mut jar, &format!("{login}/login"), Some(&form)).await;
+    assert_eq!(
+        resp.status().as_u16(),
+        303,
+        "the fixture accepted the demo login"
+    );
+    let resp = step(&http, &mut jar, &absolute(location(&resp)), None).await;
+    let consent = absolute(location(&resp));
+    let resp = step(&http, &mut jar, &consent, None).await;
+    let page = resp.text().await.unwrap_or_default();
+    assert!(
+        page.contains("id=\"consent-form\""),
+        "the consent page: {page}"
+    );
+    let resp = step(&http, &mut jar, &format!("{consent}/confirm"), Some(&[])).await;
+    let resp = step(&http, &mut jar, &absolute(location(&resp)), None).await;
+    let back = location(&resp);
+    let query = back
+        .strip_prefix(&format!("{redirect_uri}?"))
+        .unwrap_or_else(|| panic!("the fixture returns to {redirect_uri}: {back}"));
+    form_urlencoded_pairs(query)
+}
+
+/// `a=1&b=2`, percent- and plus-decoded.
+fn form_urlencoded_pairs(query: &str) -> BTreeMap<String, String> {
+    reqwest::Url::parse(&format!("http://x/?{query}"))
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default()
 }

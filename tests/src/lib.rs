@@ -34,7 +34,7 @@ pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME, OP_ID, OP
 pub use fault_proxy::{CannedCors, Fault, FaultProxy};
 pub use providers::{
     Dot, DotOptions, Flask, OidcProvider, DEMO_PASSWORD, DEMO_USER, OP_BOUND_CLIENT,
-    OP_PLAIN_CLIENT,
+    OP_CONF_CLIENT, OP_CONF_SECRET_ENV, OP_PLAIN_CLIENT,
 };
 pub use stack::{Stack, StackOptions};
 

@@ -23,6 +23,13 @@ pub const OP_DEMO_NAME: &str = "Demo User";
 pub const OP_PLAIN_CLIENT: &str = "plain";
 /// The oidc-provider fixture's client that must use PAR and gets DPoP-bound tokens only.
 pub const OP_BOUND_CLIENT: &str = "bound";
+/// [`OP_BOUND_CLIENT`] as a confidential client (`client_secret_basic`), registered only when
+/// the fixture is started with a secret in [`OP_CONF_SECRET_ENV`]
+/// ([`OidcProvider::start_with_env`]).
+pub const OP_CONF_CLIENT: &str = "bound-secret";
+/// The variable both the fixture and the companion (`client_secret_env`) read
+/// [`OP_CONF_CLIENT`]'s secret from.
+pub const OP_CONF_SECRET_ENV: &str = "OP_CONF_CLIENT_SECRET";
 
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -331,7 +338,8 @@ fn strip_colour(line: &str) -> String {
 }
 
 /// A running `oidc-provider` fixture (`tests/providers/oidc-provider/server.mjs`): the issuer
-/// is its base URL; the clients are [`OP_PLAIN_CLIENT`] and [`OP_BOUND_CLIENT`]; the API is
+/// is its base URL; the clients are [`OP_PLAIN_CLIENT`] and [`OP_BOUND_CLIENT`] (and
+/// [`OP_CONF_CLIENT`] when given a secret); the API is
 /// `GET|POST <base>/api/me`. Everything it knows is in its memory.
 #[derive(Debug)]
 pub struct OidcProvider {
@@ -353,7 +361,8 @@ impl OidcProvider {
     }
 
     /// [`OidcProvider::start_for`] with more environment for `server.mjs`, e.g.
-    /// `OP_ACCESS_TOKEN_TTL` (seconds; default an hour).
+    /// `OP_ACCESS_TOKEN_TTL` (seconds; default an hour), or [`OP_CONF_SECRET_ENV`] (which adds
+    /// the confidential client [`OP_CONF_CLIENT`]).
     pub async fn start_with_env(
         app_origin: &str,
         callback_ids: &[&str],

@@ -1,6 +1,7 @@
 // The oidc-provider fixture: panva's certified OpenID Connect provider (npm `oidc-provider`,
 // pinned in package.json) on loopback, with one client that must use DPoP and PAR and one
-// that uses neither. See README.md beside this file and docs/notes/oidc-provider.md.
+// that uses neither; with OP_CONF_CLIENT_SECRET set, a confidential one that must use DPoP and
+// PAR. See README.md beside this file and docs/notes/oidc-provider.md.
 //
 //   node server.mjs [--port 9200] [--app-origin http://127.0.0.1:8080] [--callback-id op]...
 //
@@ -65,6 +66,19 @@ const publicClient = {
   post_logout_redirect_uris: [`${appOrigin}/`],
 };
 
+// A confidential client, only when a secret is given (OP_CONF_CLIENT_SECRET, never an argument,
+// never printed): `bound` with client authentication, as a provider that refuses browsers
+// registers it, for the companion's token mediation and PAR (RFC 9126 section 2).
+const confSecret = process.env.OP_CONF_CLIENT_SECRET ?? '';
+const confidentialClients = confSecret ? [{
+  ...publicClient,
+  client_id: 'bound-secret',
+  client_secret: confSecret,
+  token_endpoint_auth_method: 'client_secret_basic',
+  dpop_bound_access_tokens: true,
+  require_pushed_authorization_requests: true,
+}] : [];
+
 const provider = new Provider(issuer, {
   clients: [
     { ...publicClient, client_id: 'plain' },
@@ -74,6 +88,7 @@ const provider = new Provider(issuer, {
       dpop_bound_access_tokens: true,
       require_pushed_authorization_requests: true,
     },
+    ...confidentialClients,
   ],
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('base64url')] },

@@ -133,7 +133,12 @@ fn cors(state: &AppState) -> Option<CorsLayer> {
                 // A page on another site sends its sealed OAuth 1.0a session here
                 // (routes::oauth1::handoff).
                 HeaderName::from_static(crate::routes::oauth1::handoff::SESSION_HEADER),
-            ]),
+                // The browser's DPoP proof for the token-mediation routes (RFC 9449 §4).
+                HeaderName::from_static(latchkey_proto::dpop::DPOP),
+            ])
+            // The provider's nonce, relayed by the token-mediation routes (RFC 9449 §8): a
+            // header script on another origin cannot read unless it is exposed.
+            .expose_headers([HeaderName::from_static(latchkey_proto::dpop::DPOP_NONCE)]),
     )
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use tower::ServiceExt;
 
@@ -300,4 +300,35 @@ async fn hsts_is_sent_on_every_answer_only_when_public_url_is_https() {
         let (_, headers, _) = get(&http, path).await;
         assert!(!headers.contains_key("strict-transport-security"), "{path}");
     }
+}
+
+#[tokio::test]
+async fn cors_lets_other_origins_send_a_dpop_proof_and_read_the_providers_nonce() {
+    let app = test_app();
+    let preflight = Request::options("/oauth2/dot/token")
+        .header(header::ORIGIN, "http://localhost:5173")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type,dpop")
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(preflight).await.unwrap();
+    let allowed = resp.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.split(',').any(|h| h.trim() == "dpop"), "{allowed}");
+    // Any answer of the mediation routes exposes the nonce to the page's script.
+    let post = Request::post("/oauth2/dot/token")
+        .header(header::ORIGIN, "http://localhost:5173")
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(post).await.unwrap();
+    let exposed = resp.headers()[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.split(',').any(|h| h.trim() == "dpop-nonce"),
+        "{exposed}"
+    );
 }

@@ -1,7 +1,8 @@
 //! Small requests to a provider's endpoints (token legs, token mediation, discovery): one
 //! sender with a size cap, and one mapping of transport failures to 502 / 504.
 
-use axum::http::header;
+use axum::http::{header, HeaderName};
+use latchkey_proto::dpop::DPOP_NONCE;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -26,8 +27,12 @@ pub(crate) async fn send(
         .await
         .map_err(|e| upstream_error(&e, what))?;
     let mut builder = http::Response::builder().status(resp.status());
-    if let Some(ct) = resp.headers().get(header::CONTENT_TYPE) {
-        builder = builder.header(header::CONTENT_TYPE, ct);
+    // The body's type, and the provider's DPoP nonce (RFC 9449 §8), which the token-mediation
+    // routes hand back to the browser that signs the proofs.
+    for name in [header::CONTENT_TYPE, HeaderName::from_static(DPOP_NONCE)] {
+        if let Some(v) = resp.headers().get(&name) {
+            builder = builder.header(name, v);
+        }
     }
     let mut body = Vec::new();
     // A connection cut before Content-Length bytes arrived fails here, as a 502.

@@ -1,9 +1,11 @@
 //! What the app gets back: the normalised RFC 6749 §5.1 success, the provider's §5.2 error as
-//! a 400, or the companion's own `{error, message}` ([`ApiError`]) for everything else.
+//! a 400, the provider's answer to a push (RFC 9126 §2.2, §2.3), or the companion's own
+//! `{error, message}` ([`ApiError`]) for everything else.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use latchkey_proto::token::{ErrorResponse, TokenError, TokenSet};
+use latchkey_proto::par::PushedRequest;
+use latchkey_proto::token::{ErrorResponse, TokenError, TokenSet, TokenType};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -22,7 +24,17 @@ fn no_store(mut resp: Response) -> Response {
 pub(crate) fn tokens(set: &TokenSet, refresh_in_companion: bool) -> Response {
     let mut body = Map::new();
     body.insert("access_token".into(), set.access_token.secret().into());
-    body.insert("token_type".into(), "Bearer".into());
+    // `Bearer`, or `DPoP` when the provider bound the token to the browser's proof key
+    // (RFC 9449 §5): the browser must then present it with proofs.
+    let token_type = match set.token_type {
+        TokenType::Bearer => "Bearer",
+        TokenType::DPoP => "DPoP",
+        // The parser accepts only the types the route asked for; a new one needs a new arm.
+        other => {
+            return ApiError::Internal(format!("token type {other:?} not written")).into_response()
+        }
+    };
+    body.insert("token_type".into(), token_type.into());
     if let Some(e) = set.expires_in {
         body.insert("expires_in".into(), e.into());
     }
@@ -43,6 +55,33 @@ pub(crate) fn tokens(set: &TokenSet, refresh_in_companion: bool) -> Response {
 /// The provider's own error (RFC 6749 §5.2), as a 400 whatever status it came with (GitHub
 /// sends 200), so the app's token parser reports it in the provider's words.
 pub(crate) fn provider_error(e: &ErrorResponse) -> Response {
+    error_with_status(e, StatusCode::BAD_REQUEST)
+}
+
+/// The provider's refusal of a pushed request (RFC 9126 §2.3), with its own status when that is
+/// a 4xx (400, `invalid_client`'s 401, 405, 413, 429 each say something to the caller), else
+/// as a 400.
+pub(crate) fn push_refused(e: &ErrorResponse) -> Response {
+    let status = StatusCode::from_u16(e.status)
+        .ok()
+        .filter(StatusCode::is_client_error)
+        .unwrap_or(StatusCode::BAD_REQUEST);
+    error_with_status(e, status)
+}
+
+/// The provider's answer to a push (RFC 9126 §2.2), with its status (201 as §2.2 says, or the
+/// 2xx it used).
+pub(crate) fn pushed(status: u16, pushed: &PushedRequest) -> Response {
+    let mut body = Map::new();
+    body.insert("request_uri".into(), pushed.request_uri.as_str().into());
+    if let Some(e) = pushed.expires_in {
+        body.insert("expires_in".into(), e.into());
+    }
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+    no_store((status, axum::Json(Value::Object(body))).into_response())
+}
+
+fn error_with_status(e: &ErrorResponse, status: StatusCode) -> Response {
     let mut body = Map::new();
     body.insert("error".into(), e.error.as_str().into());
     if let Some(d) = &e.description {
@@ -51,7 +90,7 @@ pub(crate) fn provider_error(e: &ErrorResponse) -> Response {
     if let Some(u) = &e.uri {
         body.insert("error_uri".into(), u.as_str().into());
     }
-    no_store((StatusCode::BAD_REQUEST, axum::Json(Value::Object(body))).into_response())
+    no_store((status, axum::Json(Value::Object(body))).into_response())
 }
 
 /// A §5.2 error of the companion's own making, for a refresh it cannot attempt (no usable

@@ -69,6 +69,22 @@ pub(crate) async fn revocation_endpoint(
     Ok(metadata(state, cache, p).await?.revocation_endpoint.clone())
 }
 
+/// The pushed authorization request endpoint (RFC 9126 §5), from discovery only (there is no
+/// key for it in the configuration); `None` when the provider has none or no issuer.
+pub(crate) async fn par_endpoint(
+    state: &AppState,
+    cache: &DiscoveryCache,
+    p: &Mediated<'_>,
+) -> Result<Option<String>, ApiError> {
+    if p.browser.issuer.is_none() {
+        return Ok(None);
+    }
+    Ok(metadata(state, cache, p)
+        .await?
+        .pushed_authorization_request_endpoint
+        .clone())
+}
+
 async fn metadata(
     state: &AppState,
     cache: &DiscoveryCache,

@@ -23,6 +23,12 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// Every parameter as sent, empty ones included, in no particular order (a form's order
+    /// carries no meaning, RFC 6749 Appendix B).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// A required parameter; the error names it, never its value.
     pub fn require(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name)

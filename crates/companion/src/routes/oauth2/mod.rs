@@ -7,7 +7,8 @@
 //! - `POST /oauth2/{id}/token`: the code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5)
 //!   ([`token::token`]);
 //! - `POST /oauth2/{id}/refresh`: a refresh (RFC 6749 §6) ([`token::refresh`]);
-//! - `POST /oauth2/{id}/revoke`: a revocation (RFC 7009) ([`revoke::revoke`]).
+//! - `POST /oauth2/{id}/revoke`: a revocation (RFC 7009) ([`revoke::revoke`]);
+//! - `POST /oauth2/{id}/par`: a pushed authorization request (RFC 9126) ([`par::par`]).
 //!
 //! The companion adds the client authentication (RFC 6749 §2.3.1) and talks to that
 //! provider's token (or revocation) endpoint and nothing else. Answers are the normalised
@@ -15,14 +16,20 @@
 //! the same parser it uses for a direct token endpoint. With `refresh_token_in = "companion"`
 //! the refresh token lives in a sealed HttpOnly cookie ([`cookie`]) instead of the browser.
 //!
+//! DPoP (RFC 9449): the browser signs a proof for the provider's endpoint and sends it in a
+//! `DPoP` header; every route passes it on unchanged and hands the provider's `DPoP-Nonce`
+//! back, and the token routes then accept a `DPoP` token ([`dpop`]).
+//!
 //! Every route is Origin-checked (CSRF), body-limited ([`MAX_BODY`]) and rate-limited per
 //! client address ([`crate::rate_limit`], the `token_rate_*` budget, shared with the OAuth 1.0a
 //! sign-in legs) before anything is sent to the provider.
 
 mod answer;
 pub mod cookie;
+mod dpop;
 mod endpoints;
 mod form;
+pub mod par;
 pub mod revoke;
 #[cfg(test)]
 mod tests;
@@ -61,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/oauth2/{id}/token", post(token::token))
         .route("/oauth2/{id}/refresh", post(token::refresh))
         .route("/oauth2/{id}/revoke", post(revoke::revoke))
+        .route("/oauth2/{id}/par", post(par::par))
         .layer(Extension(Arc::new(DiscoveryCache::default())))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }

@@ -14,6 +14,7 @@ use latchkey_proto::revocation::{
 };
 use latchkey_proto::secret::{AccessToken, RefreshToken};
 
+use super::dpop::{self, Proof};
 use super::endpoints::{revocation_endpoint, DiscoveryCache};
 use super::token::with_cookie;
 use super::{answer, cookie, form, mediated, upstream, Mediated};
@@ -24,7 +25,10 @@ use crate::state::AppState;
 /// `token=…&token_type_hint=…` (browser mode; in companion mode the body may be empty, and the
 /// cookie's refresh token is revoked too and the cookie cleared, whatever the outcome:
 /// signing out must not leave a usable token behind in the browser). 200 `{}` when revoked,
-/// 200 `{"revoked":false}` when the provider has no revocation endpoint.
+/// 200 `{"revoked":false}` when the provider has no revocation endpoint. A `DPoP` header goes
+/// with each revocation request unchanged (signed by the browser for the revocation endpoint)
+/// and the provider's `DPoP-Nonce` comes back: RFC 7009 and RFC 9449 ask for no proof here,
+/// but a provider may, and it costs nothing to one that ignores it.
 pub async fn revoke(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<DiscoveryCache>>,
@@ -35,6 +39,7 @@ pub async fn revoke(
 ) -> Result<Response, ApiError> {
     state.limits().token.admit(client)?;
     let params = form::read(&state, &headers, body)?;
+    let proof = dpop::proof(&headers)?;
     let p = mediated(&state, &id)?;
     let companion = p.refresh_in_companion();
     let from_body = match (params.get("token"), params.get("token_type_hint")) {
@@ -59,7 +64,8 @@ pub async fn revoke(
     } else {
         None
     };
-    let outcome = revoke_all(&state, &cache, &p, from_cookie.into_iter().chain(from_body)).await;
+    let tokens = from_cookie.into_iter().chain(from_body);
+    let outcome = revoke_all(&state, &cache, &p, proof.as_ref(), tokens).await;
     Ok(with_cookie(
         match outcome {
             Ok(resp) => resp,
@@ -89,6 +95,7 @@ async fn revoke_all(
     state: &AppState,
     cache: &DiscoveryCache,
     p: &Mediated<'_>,
+    proof: Option<&Proof>,
     tokens: impl Iterator<Item = Held>,
 ) -> Result<Response, ApiError> {
     let Some(endpoint) = revocation_endpoint(state, cache, p).await? else {
@@ -99,19 +106,21 @@ async fn revoke_all(
         )
             .into_response());
     };
+    let mut last = None;
     for t in tokens {
-        let req = build_revocation_request(&endpoint, &p.auth(), t.as_proto())
+        let mut req = build_revocation_request(&endpoint, &p.auth(), t.as_proto())
             .map_err(|e| ApiError::Internal(format!("revocation request: {e}")))?;
+        dpop::attach(&mut req, proof);
         let resp = upstream(state, req, "revocation").await?;
         match parse_revocation_response(&resp) {
-            Ok(()) => {}
+            Ok(()) => last = Some(resp),
             Err(RevocationError::Server(e)) => {
                 tracing::info!(
                     provider = p.id,
                     error = e.error.as_str(),
                     "revocation refused"
                 );
-                return Ok(answer::provider_error(&e));
+                return Ok(dpop::relay_nonce(&resp, answer::provider_error(&e)));
             }
             Err(RevocationError::HttpStatus { status, .. }) => {
                 tracing::warn!(provider = p.id, status, "revocation endpoint failed");
@@ -128,5 +137,9 @@ async fn revoke_all(
         }
     }
     tracing::info!(provider = p.id, "revoked");
-    Ok((StatusCode::OK, axum::Json(serde_json::json!({}))).into_response())
+    let done = (StatusCode::OK, axum::Json(serde_json::json!({}))).into_response();
+    Ok(match last {
+        Some(resp) => dpop::relay_nonce(&resp, done),
+        None => done,
+    })
 }

@@ -62,7 +62,8 @@ struct T {
 /// (client_secret_post from a file, refresh token in the companion),
 /// `norevoke` (companion mode, no revocation endpoint), `page` (its own `redirect_uri`,
 /// [`PAGE_CALLBACK`]), `plain` (not mediated) and one per fault: `down`, `slow`, `html`,
-/// `boom`, `cut`.
+/// `boom`, `cut`; and two that answer RFC 9449's examples: `nonce` (the §8 challenge) and
+/// `bound` (a DPoP token).
 async fn start(o: Opts) -> T {
     let upstream = Recorder::start().await;
     let b = &upstream.base;
@@ -148,7 +149,7 @@ name = "Plain"
 protocol = "oidc"
 issuer = "{b}"
 client_id = "spa"
-{down}{slow}{html}{boom}{cut}"#,
+{down}{slow}{html}{boom}{cut}{nonce}{bound}"#,
         dir = dir.0.display(),
         rpm = o.per_minute,
         burst = o.burst,
@@ -158,6 +159,8 @@ client_id = "spa"
         html = fault("html", format!("{b}/html")),
         boom = fault("boom", format!("{b}/boom")),
         cut = fault("cut", format!("{cut}/token")),
+        nonce = fault("nonce", format!("{b}/use-nonce")),
+        bound = fault("bound", format!("{b}/dpop-token")),
     );
     let config = Config::parse(&text).unwrap();
     let env = move |n: &str| match n {
@@ -210,6 +213,8 @@ struct Post<'a> {
     origin: Option<&'a str>,
     cookie: Option<&'a str>,
     peer: &'a str,
+    /// `DPoP` header values, each sent as its own header line.
+    dpop: &'a [&'a str],
 }
 
 impl<'a> Post<'a> {
@@ -220,6 +225,7 @@ impl<'a> Post<'a> {
             origin: Some(APP),
             cookie: None,
             peer: "192.0.2.10:50000",
+            dpop: &[],
         }
     }
 }
@@ -234,6 +240,9 @@ async fn send(t: &T, p: Post<'_>) -> Answer {
     }
     if let Some(c) = p.cookie {
         req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+    }
+    for d in p.dpop {
+        req.headers_mut().append("dpop", d.parse().unwrap());
     }
     let peer: SocketAddr = p.peer.parse().unwrap();
     req.extensions_mut().insert(ConnectInfo(peer));
@@ -459,6 +468,7 @@ async fn latchkey_json_announces_mediation_without_the_secret() {
     }
 }
 
+mod dpop;
 mod guards;
 mod logs;
 mod redirect_uri;

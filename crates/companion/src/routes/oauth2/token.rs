@@ -11,12 +11,12 @@ use axum::Extension;
 use latchkey_proto::pkce::Verifier;
 use latchkey_proto::secret::RefreshToken;
 use latchkey_proto::token::{
-    build_refresh_request, build_relayed_code_request, parse_token_response, TokenError,
+    build_refresh_request, build_relayed_code_request, parse_token_response_accepting, TokenError,
 };
 
 use super::cookie::{self, Unusable};
 use super::endpoints::{token_endpoint, DiscoveryCache};
-use super::{answer, form, mediated, upstream, Mediated};
+use super::{answer, dpop, form, mediated, upstream, Mediated};
 use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -37,6 +37,7 @@ pub async fn token(
 ) -> Result<Response, ApiError> {
     state.limits().token.admit(client)?;
     let params = form::read(&state, &headers, body)?;
+    let proof = dpop::proof(&headers)?;
     let p = mediated(&state, &id)?;
     match params.get("grant_type") {
         Some("authorization_code") => {}
@@ -62,12 +63,13 @@ pub async fn token(
         ));
     }
     let endpoint = token_endpoint(&state, &cache, &p).await?;
-    let req = build_relayed_code_request(&endpoint, &p.auth(), code, &expected, verifier)
+    let mut req = build_relayed_code_request(&endpoint, &p.auth(), code, &expected, verifier)
         .map_err(|e| ApiError::Internal(format!("token request: {e}")))?;
+    dpop::attach(&mut req, proof.as_ref());
     let resp = upstream(&state, req, "token").await?;
-    match parse_token_response(&resp) {
+    let answer = match parse_token_response_accepting(&resp, dpop::accepted(proof.as_ref())) {
         Ok(set) => {
-            tracing::info!(provider = p.id, "code exchanged");
+            tracing::info!(provider = p.id, token_type = ?set.token_type, "code exchanged");
             // A new sign-in replaces whatever refresh token an earlier one left behind.
             let cookie = match (&set.refresh_token, p.refresh_in_companion()) {
                 (Some(rt), true) => Some(cookie::set(&state, &p, rt)?),
@@ -80,7 +82,8 @@ pub async fn token(
             ))
         }
         Err(e) => failed(&p, &e, "code exchange"),
-    }
+    };
+    answer.map(|a| dpop::relay_nonce(&resp, a))
 }
 
 /// `refresh_token=…` (browser mode) or an empty body (companion mode: the token is in the
@@ -95,6 +98,7 @@ pub async fn refresh(
 ) -> Result<Response, ApiError> {
     state.limits().token.admit(client)?;
     let params = form::read(&state, &headers, body)?;
+    let proof = dpop::proof(&headers)?;
     let p = mediated(&state, &id)?;
     if !matches!(params.get("grant_type"), None | Some("refresh_token")) {
         return Err(ApiError::BadRequest(
@@ -122,14 +126,16 @@ pub async fn refresh(
         RefreshToken::new(params.require("refresh_token")?)
     };
     let endpoint = token_endpoint(&state, &cache, &p).await?;
-    let req = build_refresh_request(&endpoint, &p.auth(), &refresh_token, scopes.as_deref())
+    let mut req = build_refresh_request(&endpoint, &p.auth(), &refresh_token, scopes.as_deref())
         .map_err(|e| ApiError::Internal(format!("refresh request: {e}")))?;
+    dpop::attach(&mut req, proof.as_ref());
     let resp = upstream(&state, req, "token").await?;
-    match parse_token_response(&resp) {
+    let answer = match parse_token_response_accepting(&resp, dpop::accepted(proof.as_ref())) {
         Ok(set) => {
             tracing::info!(
                 provider = p.id,
                 rotated = set.refresh_token.is_some(),
+                token_type = ?set.token_type,
                 "refreshed"
             );
             let cookie = match (&set.refresh_token, p.refresh_in_companion()) {
@@ -151,7 +157,8 @@ pub async fn refresh(
             ))
         }
         Err(e) => failed(&p, &e, "refresh"),
-    }
+    };
+    answer.map(|a| dpop::relay_nonce(&resp, a))
 }
 
 fn is_dead_grant(e: &latchkey_proto::token::ErrorResponse) -> bool {

@@ -8,7 +8,7 @@ use super::*;
 async fn foreign_or_missing_origin_is_refused_before_anything_is_sent() {
     let t = start(Opts::default()).await;
     for origin in [Some("https://evil.example"), None] {
-        for route in ["token", "refresh", "revoke"] {
+        for route in ["token", "refresh", "revoke", "par"] {
             let path = format!("/oauth2/jar/{route}");
             let form = code_form(CODE, "jar");
             let mut p = Post::new(&path, &form);
@@ -120,10 +120,15 @@ async fn each_address_is_rate_limited_with_retry_after() {
     assert_eq!(a.json()["error"], "rate_limited");
     let retry: u64 = a.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((55..=60).contains(&retry), "one a minute: {retry}");
-    // The exchange and the refresh share the budget: refused too, before the provider.
+    // The exchange, the refresh and the push share the budget: refused too, before the
+    // provider.
     for (path, form) in [
         ("/oauth2/med/token", code_form("any-code", "med")),
         ("/oauth2/med/refresh", "refresh_token=r".to_owned()),
+        (
+            "/oauth2/med/par",
+            format!("redirect_uri={}", callback("med")),
+        ),
     ] {
         let a = send(&t, Post::new(path, &form)).await;
         assert_eq!(

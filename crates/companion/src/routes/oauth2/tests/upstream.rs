@@ -13,11 +13,14 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderName, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use base64::Engine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The `DPoP-Nonce` of RFC 9449 §8's example, which `/use-nonce` and `/dpop-token` send.
+pub const NONCE: &str = "eyJ7S_zG.eyJH0-Z.HX4w-7v";
 
 /// One request as it arrived.
 #[derive(Debug, Clone)]
@@ -26,11 +29,16 @@ pub struct Seen {
     /// The `Authorization: Basic` pair, decoded (not form-decoded), if sent.
     pub basic: Option<(String, String)>,
     pub params: HashMap<String, String>,
+    /// Every `DPoP` header value, in order.
+    pub dpop: Vec<String>,
 }
 
 /// A listener that records every request. It answers `/slow` after 30 s, `/html` with a
-/// captive portal's page, `/boom` with a bare 500, and anything else `503 Service
-/// Unavailable` in plain text.
+/// captive portal's page, `/boom` with a bare 500, `/use-nonce` and `/dpop-token` with
+/// RFC 9449's own examples (the nonce challenge of §8, the DPoP token of §5: what a DPoP
+/// provider answers, for the companion's pass-through; oidc-provider speaking DPoP through the
+/// companion is tests/tests/mediation_dpop.rs), and anything else `503 Service Unavailable` in
+/// plain text.
 #[derive(Clone)]
 pub struct Recorder {
     pub base: String,
@@ -71,6 +79,11 @@ async fn answer(State(r): State<Recorder>, uri: Uri, headers: HeaderMap, body: B
         path: uri.path().to_owned(),
         basic,
         params: form_urlencoded::parse(&body).into_owned().collect(),
+        dpop: headers
+            .get_all("dpop")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect(),
     });
     match uri.path() {
         "/slow" => {
@@ -84,6 +97,28 @@ async fn answer(State(r): State<Recorder>, uri: Uri, headers: HeaderMap, body: B
         )
             .into_response(),
         "/boom" => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
+        // RFC 9449 §8, Figure 20.
+        "/use-nonce" => (
+            StatusCode::BAD_REQUEST,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+                (HeaderName::from_static("dpop-nonce"), NONCE),
+            ],
+            r#"{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof"}"#,
+        )
+            .into_response(),
+        // RFC 9449 §5, Figure 5, with a new nonce beside it (§8.2).
+        "/dpop-token" => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+                (HeaderName::from_static("dpop-nonce"), NONCE),
+            ],
+            r#"{"access_token":"Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU","token_type":"DPoP","expires_in":2677,"refresh_token":"Q..Zkm29lexi8VnWg2zPW1x-tgGad0Ibc3s3EwM_Ni4-g"}"#,
+        )
+            .into_response(),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response(),
     }
 }
