@@ -84,7 +84,10 @@ pub enum PushRequestError {
 
 /// Builds the push (RFC 9126 §2.1): the authorization parameters as a form, with `auth`'s
 /// client authentication. Any client credential or `request_uri` among `params` is dropped,
-/// so a relayed request cannot carry the caller's own.
+/// so a relayed request cannot carry the caller's own. The form names `auth`'s `client_id`
+/// once, also when the credentials travel in a Basic header: a pushed request is an
+/// authorization request, which names its client (RFC 6749 §4.1.1; RFC 9126 §2.1's own
+/// example does both, and oidc-provider refuses a push without it).
 pub fn build_push_request(
     endpoint: &str,
     params: &[(&str, &str)],
@@ -96,6 +99,9 @@ pub fn build_push_request(
         .copied()
         .collect();
     let basic = auth.apply(&mut pairs);
+    if let ClientAuth::SecretBasic { client_id, .. } = auth {
+        pairs.push(("client_id", client_id));
+    }
     post_form(endpoint, &pairs, basic).map_err(|e| match e {
         TokenRequestError::Endpoint(problem) => PushRequestError::Endpoint(problem),
         _ => PushRequestError::InvalidUri,
@@ -316,6 +322,23 @@ mod tests {
             !body.contains("smuggled") && !body.contains("spa"),
             "{body}"
         );
+        // Basic: the credentials in the header, and the client still named in the form, once.
+        let req = build_push_request(
+            "https://op.example/par",
+            &params,
+            &ClientAuth::SecretBasic {
+                client_id: "c:1",
+                secret: &secret,
+            },
+        )
+        .unwrap();
+        let body = std::str::from_utf8(req.body()).unwrap();
+        assert!(body.ends_with("&state=s&client_id=c%3A1"), "{body}");
+        assert_eq!(body.matches("client_id").count(), 1, "{body}");
+        assert!(req.headers()["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic "));
         assert!(matches!(
             build_push_request(
                 "https://op.example/par#frag",

@@ -83,7 +83,6 @@ pub async fn par(
             "the provider's pushed_authorization_request_endpoint is unusable".into(),
         )
     })?;
-    with_client_id(&mut req, &p.browser.client_id);
     dpop::attach(&mut req, proof.as_ref());
     let resp = upstream(&state, req, "PAR").await?;
     let answer = match parse_push_response(&resp) {
@@ -105,48 +104,4 @@ pub async fn par(
         }
     };
     Ok(dpop::relay_nonce(&resp, answer))
-}
-
-/// Adds `client_id` to the push's form when it is not there. A pushed request is an
-/// authorization request, which names its client (RFC 6749 §4.1.1) whatever the client
-/// authentication: RFC 9126 §2.1's own example sends HTTP Basic and `client_id` in the body,
-/// and oidc-provider refuses a push without it ("missing required parameter 'client_id'").
-/// `build_push_request` leaves it out when the credentials travel in the Basic header.
-fn with_client_id(req: &mut http::Request<Vec<u8>>, client_id: &str) {
-    let has = form_urlencoded::parse(req.body()).any(|(k, _)| k == "client_id");
-    if !has {
-        let pair = form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", client_id)
-            .finish();
-        let body = req.body_mut();
-        if !body.is_empty() {
-            body.push(b'&');
-        }
-        body.extend_from_slice(pair.as_bytes());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_push_with_basic_authentication_still_names_its_client_in_the_form() {
-        let secret = latchkey_proto::secret::ClientSecret::new("s3cret");
-        let auth = latchkey_proto::token::ClientAuthMethod::ClientSecretBasic.with("c:1", &secret);
-        let params = [("response_type", "code"), ("client_id", "c:1")];
-        let mut req = build_push_request("https://op.example/par", &params, &auth).unwrap();
-        with_client_id(&mut req, "c:1");
-        assert_eq!(req.body(), b"response_type=code&client_id=c%3A1");
-        assert!(req.headers()["authorization"]
-            .to_str()
-            .unwrap()
-            .starts_with("Basic "));
-        // With the credentials in the form, `client_id` is there once already.
-        let auth = latchkey_proto::token::ClientAuthMethod::ClientSecretPost.with("c", &secret);
-        let mut req = build_push_request("https://op.example/par", &params, &auth).unwrap();
-        with_client_id(&mut req, "c");
-        let body = String::from_utf8(req.body().clone()).unwrap();
-        assert_eq!(body.matches("client_id=").count(), 1, "{body}");
-    }
 }
