@@ -10,7 +10,10 @@ use latchkey_e2e::companion::op_provider_toml;
 use latchkey_e2e::flows::{api_call, op_sign_in, op_to_consent};
 use latchkey_e2e::process::free_port;
 use latchkey_e2e::providers::OP_DEMO_NAME;
-use latchkey_e2e::{Browser, Companion, OidcProvider, DEMO_USER, OP_BOUND_CLIENT, OP_ID};
+use latchkey_e2e::{
+    Browser, Companion, OidcProvider, DEMO_USER, OP_BOUND_CLIENT, OP_CONF_CLIENT,
+    OP_CONF_SECRET_ENV, OP_ID,
+};
 
 /// The bound client, pushed (the client's registration requires PAR; the provider's metadata
 /// does not say so, so the configuration does) and with DPoP on the provider's word (`auto`).
@@ -249,5 +252,52 @@ async fn a_cancelled_pushed_sign_in_is_shown_in_words_and_leaves_no_key_behind()
     assert!(
         !stored.contains("latchkey.flow."),
         "no pending flow: {stored}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mediated_bound_client_pushes_and_renews_through_the_companion_with_the_apps_proofs() {
+    let secret = latchkey_e2e::random_token(24);
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let op = OidcProvider::start_with_env(
+        &origin,
+        &[OP_ID],
+        &[(OP_CONF_SECRET_ENV, &secret), ("OP_ACCESS_TOKEN_TTL", "10")],
+    )
+    .await;
+    // The confidential client: the companion adds the secret to the push, the exchange and
+    // each renewal, and keeps the refresh token; the app's key signs every one of them.
+    let provider = format!(
+        "{}token_via_companion = true\nclient_secret_env = \"{OP_CONF_SECRET_ENV}\"\n\
+         refresh_token_in = \"companion\"\ndpop = \"required\"\npar = true\n",
+        op_provider_toml(&op, OP_CONF_CLIENT)
+    );
+    let companion = Companion::start(port, &[provider], &[(OP_CONF_SECRET_ENV, &secret)]).await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/", companion.origin())).await;
+    op_sign_in(&b, &op.base_url()).await;
+    let log = || op.service().log_tail(40);
+    assert_eq!(answered(&op, "POST", "/request", 201), 1, "{}", log());
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}\n{}", log());
+    let body: serde_json::Value = serde_json::from_str(&out.body).expect("JSON from /api/me");
+    assert_eq!(body["client_id"], OP_CONF_CLIENT, "{body}");
+    assert_eq!(body["token_type"], "DPoP", "{body}");
+    b.wait_until("a renewal through the companion", || async {
+        answered(&op, "POST", "/token", 200) >= 2
+    })
+    .await;
+    let out = api_call(&b, "GET", "/me", None).await;
+    assert_eq!(
+        out.code(),
+        Some(200),
+        "after the renewal: {out:?}\n{}",
+        log()
+    );
+    let stored = b.all_stored_text().await;
+    assert!(
+        !stored.contains(&secret),
+        "the secret never reaches the page"
     );
 }
