@@ -49,6 +49,7 @@ mod mediation;
 mod oauth1;
 mod pending;
 mod profile;
+mod profile_reload;
 mod reach;
 mod refresh;
 mod return_to;

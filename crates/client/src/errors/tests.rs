@@ -1,0 +1,164 @@
+//! The words of each error, as the person reads them.
+
+use super::*;
+use crate::reach::{Endpoint, Reach};
+
+#[test]
+fn an_unknown_provider_id_is_said_in_words_with_the_provider_list_offered() {
+    let f = StartError::UnknownProvider { id: "nope".into() }.failure("nope", "nope");
+    assert_eq!(f.title, words::TITLE_CONFIG);
+    assert_eq!(
+        f.message,
+        "Could not start sign-in with nope: there is no provider \"nope\" in /latchkey.json."
+    );
+    assert_eq!(f.retry, RetryAction::ShowProviders);
+}
+
+#[test]
+fn a_cancelled_callback_says_so_in_words_without_the_code() {
+    let f = CallbackError::Provider {
+        error: "access_denied".into(),
+        description: Some("The resource owner or authorization server denied the request.".into()),
+    }
+    .failure(Some(("Django", "dot")));
+    assert_eq!(f.title, words::TITLE_CANCELLED);
+    assert_eq!(f.message, "You cancelled sign-in at Django.");
+    assert!(!f.message.contains("access_denied"));
+    assert_eq!(
+        f.retry,
+        RetryAction::SignIn {
+            provider_id: "dot".into()
+        }
+    );
+}
+
+#[test]
+fn a_replayed_state_offers_the_provider_list_not_a_retry_of_an_unknown_provider() {
+    let f = CallbackError::UnknownState.failure(None);
+    assert_eq!(f.retry, RetryAction::ShowProviders);
+    assert!(f.message.contains("already used"));
+}
+
+#[test]
+fn an_unknown_provider_error_keeps_its_description() {
+    let f = CallbackError::Provider {
+        error: "odd".into(),
+        description: Some("Quota exceeded".into()),
+    }
+    .failure(Some(("X", "x")));
+    assert!(f.message.contains("Quota exceeded"), "{}", f.message);
+}
+
+fn no_answer(reach: Reach, endpoint: Endpoint) -> NoAnswer {
+    NoAnswer {
+        reach,
+        endpoint,
+        detail: "TypeError: Failed to fetch".into(),
+    }
+}
+
+#[test]
+fn a_failed_code_exchange_offers_try_again_and_says_it_starts_over() {
+    for e in [
+        CallbackError::NoAnswer(no_answer(Reach::TimedOut, Endpoint::Token)),
+        CallbackError::TokenStatus { status: 500 },
+        CallbackError::TokenGarbled {
+            detail: "token response: the body is not a JSON object".into(),
+        },
+    ] {
+        let f = e.failure(Some(("Django", "dot")));
+        assert_eq!(f.retry.label(), Some(words::RETRY_SIGN_IN), "{e:?}");
+        assert!(f.message.contains("Django"), "{}", f.message);
+        assert!(f.message.contains("from the beginning"), "{}", f.message);
+        assert!(!f.message.contains("TypeError"), "{}", f.message);
+    }
+}
+
+#[test]
+fn invalid_client_to_the_browser_hints_at_a_client_secret_in_the_companion() {
+    let f = CallbackError::ClientRefused {
+        description: Some("Client authentication failed".into()),
+    }
+    .failure(Some(("Acme", "acme")));
+    assert!(f.message.contains("Acme"), "{}", f.message);
+    assert!(f.message.contains("client secret"), "{}", f.message);
+    assert!(
+        f.message.contains("token_via_companion = true"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("docs/providers.md"), "{}", f.message);
+    assert!(
+        f.message.contains("Client authentication failed"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.retry, RetryAction::ShowProviders);
+    // Another refusal of the token request gets no such hint.
+    let f = CallbackError::TokenServer {
+        error: "invalid_grant".into(),
+        description: None,
+    }
+    .failure(Some(("Acme", "acme")));
+    assert!(!f.message.contains("client secret"), "{}", f.message);
+}
+
+#[test]
+fn a_token_endpoint_refusing_browsers_points_at_the_config_not_at_a_retry() {
+    let f = CallbackError::NoAnswer(no_answer(Reach::CorsRefused, Endpoint::Token))
+        .failure(Some(("GitHub", "gh")));
+    assert!(
+        f.message.contains("token_via_companion = true"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.retry, RetryAction::ShowProviders);
+}
+
+#[test]
+fn a_renewal_that_met_a_fault_keeps_the_session_and_a_refusal_ends_it() {
+    let down = RefreshError::NoAnswer(no_answer(Reach::Unreachable, Endpoint::Token));
+    let f = down.failure("Django", "dot");
+    assert_eq!(
+        f.retry,
+        RetryAction::Renew {
+            provider_id: "dot".into()
+        }
+    );
+    assert!(f.message.contains("Your session is kept"), "{}", f.message);
+    for transient in [
+        RefreshError::Status { status: 502 },
+        RefreshError::Garbled { detail: "x".into() },
+        RefreshError::Server {
+            error: "temporarily_unavailable".into(),
+            description: None,
+        },
+    ] {
+        assert!(transient.is_transient(), "{transient:?}");
+    }
+    let dead = RefreshError::Server {
+        error: "invalid_grant".into(),
+        description: None,
+    };
+    assert!(!dead.is_transient());
+    assert_eq!(
+        dead.failure("Django", "dot").retry,
+        RetryAction::SignIn {
+            provider_id: "dot".into()
+        }
+    );
+}
+
+#[test]
+fn discovery_answering_html_is_worded_with_the_provider_and_a_retry() {
+    let f = StartError::Discovery(DiscoveryError::Invalid(
+        "discovery: the metadata is not a JSON object".into(),
+    ))
+    .failure("Django", "dot");
+    assert!(
+        f.message.starts_with("Django's sign-in settings"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.retry.label(), Some(words::RETRY_SIGN_IN));
+}
