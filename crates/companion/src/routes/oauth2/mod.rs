@@ -111,10 +111,39 @@ impl Mediated<'_> {
             .with(&self.browser.client_id, self.secret)
     }
 
+    /// Refuses any `redirect_uri` but the one this provider's authorization requests carry
+    /// (its configured `redirect_uri`, else `<public_url>/callback/<id>`): the companion's
+    /// secret must not redeem codes, or vouch for pushes, of another redirect URI. Gives the
+    /// redirect URI back.
+    pub fn check_redirect_uri(&self, state: &AppState, given: &str) -> Result<String, ApiError> {
+        let expected = self.browser.redirect_uri(&state.config().server, self.id);
+        if given != expected {
+            return Err(ApiError::BadRequest(
+                format!("redirect_uri must be {expected:?}, this provider's redirect URI").into(),
+            ));
+        }
+        Ok(expected)
+    }
+
     /// True when the refresh token is kept in the companion's cookie.
     pub fn refresh_in_companion(&self) -> bool {
         self.mediation.refresh_token_in == latchkey_proto::public_config::RefreshTokenIn::Companion
     }
+}
+
+/// What every mediation route reads first, in this order: the token rate limit, Origin and
+/// the form ([`form::read`]), the one `DPoP` proof ([`dpop::proof`]), and the provider.
+pub(crate) fn incoming<'s>(
+    state: &'s AppState,
+    id: &str,
+    client: crate::client_address::ClientAddress,
+    headers: &axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<(form::Params, Option<dpop::Proof>, Mediated<'s>), ApiError> {
+    state.limits().token.admit(client)?;
+    let params = form::read(state, headers, body)?;
+    let proof = dpop::proof(headers)?;
+    Ok((params, proof, mediated(state, id)?))
 }
 
 /// The mediated provider `id`, or a 404 that says whether it exists but is not mediated.

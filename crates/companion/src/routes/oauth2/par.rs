@@ -13,7 +13,7 @@ use axum::Extension;
 use latchkey_proto::par::{build_push_request, parse_push_response, PushError};
 
 use super::endpoints::{par_endpoint, DiscoveryCache};
-use super::{answer, dpop, form, mediated, upstream};
+use super::{answer, dpop, incoming, upstream};
 use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -38,16 +38,8 @@ pub async fn par(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    state.limits().token.admit(client)?;
-    let params = form::read(&state, &headers, body)?;
-    let proof = dpop::proof(&headers)?;
-    let p = mediated(&state, &id)?;
-    let expected = p.browser.redirect_uri(&state.config().server, p.id);
-    if params.require("redirect_uri")? != expected {
-        return Err(ApiError::BadRequest(
-            format!("redirect_uri must be {expected:?}, this provider's redirect URI").into(),
-        ));
-    }
+    let (params, proof, p) = incoming(&state, &id, client, &headers, body)?;
+    p.check_redirect_uri(&state, params.require("redirect_uri")?)?;
     if params.get("request").is_some() {
         return Err(ApiError::BadRequest(
             "a request object (`request`, RFC 9101) is not relayed: push the parameters themselves"

@@ -17,7 +17,7 @@ use latchkey_proto::secret::{AccessToken, RefreshToken};
 use super::dpop::{self, Proof};
 use super::endpoints::{revocation_endpoint, DiscoveryCache};
 use super::token::with_cookie;
-use super::{answer, cookie, form, mediated, upstream, Mediated};
+use super::{answer, cookie, incoming, upstream, Mediated};
 use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -37,10 +37,7 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    state.limits().token.admit(client)?;
-    let params = form::read(&state, &headers, body)?;
-    let proof = dpop::proof(&headers)?;
-    let p = mediated(&state, &id)?;
+    let (params, proof, p) = incoming(&state, &id, client, &headers, body)?;
     let companion = p.refresh_in_companion();
     let from_body = match (params.get("token"), params.get("token_type_hint")) {
         (None, _) if companion => None,

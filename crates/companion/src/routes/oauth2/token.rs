@@ -16,7 +16,7 @@ use latchkey_proto::token::{
 
 use super::cookie::{self, Unusable};
 use super::endpoints::{token_endpoint, DiscoveryCache};
-use super::{answer, dpop, form, mediated, upstream, Mediated};
+use super::{answer, dpop, incoming, upstream, Mediated};
 use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -35,10 +35,7 @@ pub async fn token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    state.limits().token.admit(client)?;
-    let params = form::read(&state, &headers, body)?;
-    let proof = dpop::proof(&headers)?;
-    let p = mediated(&state, &id)?;
+    let (params, proof, p) = incoming(&state, &id, client, &headers, body)?;
     match params.get("grant_type") {
         Some("authorization_code") => {}
         Some(_) => {
@@ -56,12 +53,7 @@ pub async fn token(
                 .into(),
         )
     })?;
-    let expected = p.browser.redirect_uri(&state.config().server, p.id);
-    if params.require("redirect_uri")? != expected {
-        return Err(ApiError::BadRequest(
-            format!("redirect_uri must be {expected:?}, this provider's redirect URI").into(),
-        ));
-    }
+    let expected = p.check_redirect_uri(&state, params.require("redirect_uri")?)?;
     let endpoint = token_endpoint(&state, &cache, &p).await?;
     let mut req = build_relayed_code_request(&endpoint, &p.auth(), code, &expected, verifier)
         .map_err(|e| ApiError::Internal(format!("token request: {e}")))?;
@@ -96,10 +88,7 @@ pub async fn refresh(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    state.limits().token.admit(client)?;
-    let params = form::read(&state, &headers, body)?;
-    let proof = dpop::proof(&headers)?;
-    let p = mediated(&state, &id)?;
+    let (params, proof, p) = incoming(&state, &id, client, &headers, body)?;
     if !matches!(params.get("grant_type"), None | Some("refresh_token")) {
         return Err(ApiError::BadRequest(
             "grant_type must be \"refresh_token\" (or left out) here".into(),
