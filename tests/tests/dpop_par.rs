@@ -31,6 +31,19 @@ fn answered(op: &OidcProvider, method: &str, path: &str, status: u16) -> usize {
         .count()
 }
 
+/// `GET /me` through the API console: what the fixture's API said about the token it got,
+/// which must be a 200 (`when` says at which step, for the failure message).
+async fn api_me(b: &Browser, op: &OidcProvider, when: &str) -> serde_json::Value {
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(
+        out.code(),
+        Some(200),
+        "{when}: {out:?}\n{}",
+        op.service().log_tail(40)
+    );
+    serde_json::from_str(&out.body).expect("JSON from /api/me")
+}
+
 /// The DPoP keys in the app's IndexedDB: for each, whether its private key is extractable and
 /// whether WebCrypto let script export it.
 async fn stored_keys(b: &Browser) -> serde_json::Value {
@@ -88,9 +101,7 @@ async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop
         log()
     );
 
-    let out = api_call(&b, "GET", "/me", None).await;
-    assert_eq!(out.code(), Some(200), "{out:?}\n{}", log());
-    let body: serde_json::Value = serde_json::from_str(&out.body).expect("JSON from /api/me");
+    let body = api_me(&b, &op, "after sign-in").await;
     assert_eq!(body["sub"], DEMO_USER, "{body}");
     assert_eq!(body["client_id"], OP_BOUND_CLIENT, "{body}");
     assert_eq!(
@@ -111,21 +122,14 @@ async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop
         answered(&op, "POST", "/token", 200) >= 2
     })
     .await;
-    let out = api_call(&b, "GET", "/me", None).await;
-    assert_eq!(
-        out.code(),
-        Some(200),
-        "after the renewal: {out:?}\n{}",
-        log()
-    );
-    assert!(out.body.contains("\"DPoP\""), "{}", out.body);
+    let body = api_me(&b, &op, "after the renewal").await;
+    assert_eq!(body["token_type"], "DPoP", "{body}");
 
     // A full load: the session and its key come back from storage.
     b.reload().await;
     b.wait_for_text(&format!("Signed in as {OP_DEMO_NAME}"))
         .await;
-    let out = api_call(&b, "GET", "/me", None).await;
-    assert_eq!(out.code(), Some(200), "after a reload: {out:?}\n{}", log());
+    api_me(&b, &op, "after a reload").await;
 
     b.click_button("Sign out").await;
     b.wait_until("oidc-provider's sign-out question", || async {
@@ -279,22 +283,15 @@ async fn a_mediated_bound_client_pushes_and_renews_through_the_companion_with_th
     op_sign_in(&b, &op.base_url()).await;
     let log = || op.service().log_tail(40);
     assert_eq!(answered(&op, "POST", "/request", 201), 1, "{}", log());
-    let out = api_call(&b, "GET", "/me", None).await;
-    assert_eq!(out.code(), Some(200), "{out:?}\n{}", log());
-    let body: serde_json::Value = serde_json::from_str(&out.body).expect("JSON from /api/me");
+    let body = api_me(&b, &op, "after sign-in").await;
     assert_eq!(body["client_id"], OP_CONF_CLIENT, "{body}");
     assert_eq!(body["token_type"], "DPoP", "{body}");
     b.wait_until("a renewal through the companion", || async {
         answered(&op, "POST", "/token", 200) >= 2
     })
     .await;
-    let out = api_call(&b, "GET", "/me", None).await;
-    assert_eq!(
-        out.code(),
-        Some(200),
-        "after the renewal: {out:?}\n{}",
-        log()
-    );
+    let body = api_me(&b, &op, "after the renewal").await;
+    assert_eq!(body["token_type"], "DPoP", "{body}");
     let stored = b.all_stored_text().await;
     assert!(
         !stored.contains(&secret),
