@@ -301,7 +301,12 @@ pub async fn send(
             .map_err(SendFailure::Proof)?;
         let value =
             http::HeaderValue::from_str(&proof).map_err(|e| SendFailure::Proof(e.to_string()))?;
-        outgoing.headers_mut().insert("dpop", value);
+        // A `HeaderName` from a constant: inserting by `&str` would bring in http's
+        // header-name parser (docs/notes/embed-size.md).
+        outgoing.headers_mut().insert(
+            http::HeaderName::from_static(latchkey_proto::dpop::DPOP),
+            value,
+        );
         let response = reach::send(outgoing, peer, endpoint)
             .await
             .map_err(SendFailure::NoAnswer)?;

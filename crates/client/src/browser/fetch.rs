@@ -22,7 +22,7 @@ const KEPT_HEADERS: [http::HeaderName; 4] = [
     http::header::CONTENT_TYPE,
     http::header::WWW_AUTHENTICATE,
     http::header::RETRY_AFTER,
-    http::HeaderName::from_static("dpop-nonce"),
+    latchkey_proto::dpop::DPOP_NONCE_HEADER,
 ];
 
 /// Who is being called, which decides the fetch mode, cookies and redirects.

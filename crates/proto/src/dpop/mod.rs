@@ -40,10 +40,10 @@ mod www_authenticate;
 pub use key::{PublicKey, PublicKeyError, Thumbprint, COORDINATE_LEN, UNCOMPRESSED_POINT_LEN};
 pub use nonce::{
     latest_nonce, nonce_challenge, proof_refused, Attempt, DpopNonce, NonceChallenge,
-    NonceChallengeError, NonceError, DPOP_NONCE,
+    NonceChallengeError, NonceError, DPOP_NONCE, DPOP_NONCE_HEADER,
 };
 pub use policy::{decide, DpopPolicyError, DpopUse};
 pub use proof::{
     ath, build_signing_input, htu, Proof, ProofError, ProofParams, SignatureError, SigningInput,
-    DPOP, ES256_SIGNATURE_LEN, MIN_JTI_RANDOM_BYTES,
+    DPOP, DPOP_HEADER, ES256_SIGNATURE_LEN, MIN_JTI_RANDOM_BYTES,
 };

@@ -14,6 +14,11 @@ use crate::form;
 /// The `DPoP-Nonce` response header (RFC 9449 §8.1).
 pub const DPOP_NONCE: &str = "dpop-nonce";
 
+/// [`DPOP_NONCE`] as a header name. A constant, made at compile time: a lookup by `&str`, or
+/// `from_static` called at run time, runs http's general header-name parser with its table of
+/// standard names (12 KB of a browser's wasm, docs/notes/embed-size.md).
+pub const DPOP_NONCE_HEADER: http::HeaderName = http::HeaderName::from_static(DPOP_NONCE);
+
 /// A nonce a server gave in `DPoP-Nonce`, checked against RFC 9449 §8.1:
 /// `nonce = 1*NQCHAR`, where `NQCHAR = %x21 / %x23-5B / %x5D-7E` (RFC 6749 Appendix A:
 /// visible ASCII except `"` and `\`).
@@ -75,7 +80,7 @@ fn is_nqchar(b: u8) -> bool {
 /// The nonce of any answer's `DPoP-Nonce` header, to keep for the next proof to the same
 /// server: `Ok(None)` when there is none, an error when it is malformed or repeated.
 pub fn latest_nonce(headers: &http::HeaderMap) -> Result<Option<DpopNonce>, NonceError> {
-    let mut values = headers.get_all(DPOP_NONCE).iter();
+    let mut values = headers.get_all(DPOP_NONCE_HEADER).iter();
     let Some(first) = values.next() else {
         return Ok(None);
     };

@@ -20,6 +20,10 @@ use crate::uri::{Uri, UriError};
 /// crate uses for names.
 pub const DPOP: &str = "dpop";
 
+/// [`DPOP`] as a header name, made at compile time (see
+/// [`DPOP_NONCE_HEADER`](super::DPOP_NONCE_HEADER) for why a constant).
+pub const DPOP_HEADER: http::HeaderName = http::HeaderName::from_static(DPOP);
+
 /// The fewest random bytes a `jti` is made from: 96 bits (RFC 9449 §4.2, §11.1).
 pub const MIN_JTI_RANDOM_BYTES: usize = 12;
 
