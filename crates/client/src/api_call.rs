@@ -11,7 +11,7 @@ use super::dpop::{self, DpopKey};
 use super::engine::Engine;
 use super::reach::Endpoint;
 use super::ApiError;
-use crate::browser::fetch::{self, Peer};
+use crate::browser::fetch::{self, ExtraHeaders, Peer};
 
 /// An API console answer: the provider's status and body, whatever the status was.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,11 +70,23 @@ fn build(
     let mut builder = http::Request::builder()
         .method(method.as_str())
         .uri(url.as_str());
+    // The page's own headers are checked here and travel beside the request as text
+    // (`ExtraHeaders`): made into `http::HeaderName`s they would bring in http's header-name
+    // parser with its table of standard names (12 KB of wasm). The checks and their words are
+    // the `http` builder's: an RFC 9110 token for the name, `HeaderValue`'s for the value.
+    let mut page = Vec::new();
     for (name, value) in &request.headers {
-        if name.eq_ignore_ascii_case(http::header::AUTHORIZATION.as_str()) {
+        // The client's own: the access token, and the proof that goes with it.
+        if name.eq_ignore_ascii_case(http::header::AUTHORIZATION.as_str())
+            || name.eq_ignore_ascii_case(latchkey_proto::dpop::DPOP)
+        {
             continue;
         }
-        builder = builder.header(name.as_str(), value.as_str());
+        if !is_header_name(name) {
+            return Err(invalid("invalid HTTP header name".into()));
+        }
+        http::HeaderValue::from_str(value).map_err(|e| invalid(e.to_string()))?;
+        page.push((name.clone(), value.clone()));
     }
     if !given(&http::header::ACCEPT) {
         builder = builder.header(
@@ -102,7 +114,18 @@ fn build(
         }
         None => Vec::new(),
     };
-    builder.body(body).map_err(|e| invalid(e.to_string()))
+    let mut outgoing = builder.body(body).map_err(|e| invalid(e.to_string()))?;
+    outgoing.extensions_mut().insert(ExtraHeaders(page));
+    Ok(outgoing)
+}
+
+/// A header name as RFC 9110 §5.1 has it: a `token` (what `http::HeaderName` and the
+/// browser's `Headers` accept).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 async fn send(
@@ -290,5 +313,79 @@ impl Engine {
             response: second,
             retried_after_refresh: true,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check stands in for `http::HeaderName`'s (which the wasm must not carry): the same
+    /// answer for every byte as a one-byte name, and for names the page may well send.
+    #[test]
+    fn a_header_name_is_what_http_accepts() {
+        for b in 0u8..=255 {
+            let name = [b];
+            let Ok(text) = std::str::from_utf8(&name) else {
+                continue;
+            };
+            assert_eq!(
+                is_header_name(text),
+                http::HeaderName::from_bytes(&name).is_ok(),
+                "byte {b:#04x}"
+            );
+        }
+        for name in [
+            "x-request-id",
+            "Content-Type",
+            "X_Weird~Name",
+            "",
+            "a b",
+            "a:b",
+            "é",
+        ] {
+            assert_eq!(
+                is_header_name(name),
+                http::HeaderName::from_bytes(name.as_bytes()).is_ok(),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_pages_headers_ride_beside_the_request_and_its_own_credentials_are_dropped() {
+        let request = ApiRequest {
+            body: None,
+            headers: vec![
+                ("X-Trace".into(), "abc".into()),
+                ("authorization".into(), "Bearer stolen".into()),
+                ("DPoP".into(), "a.forged.proof".into()),
+            ],
+        };
+        let token = AccessToken::new("at");
+        let built = build(
+            ApiMethod::Get,
+            "https://api.example/me",
+            &request,
+            Some(&token),
+        )
+        .unwrap();
+        let ExtraHeaders(extra) = built.extensions().get::<ExtraHeaders>().unwrap();
+        assert_eq!(extra, &vec![("X-Trace".to_owned(), "abc".to_owned())]);
+        assert_eq!(built.headers()["authorization"], "Bearer at");
+        assert!(built.headers().get("dpop").is_none());
+
+        let bad = |name: &str, value: &str| {
+            let request = ApiRequest {
+                body: None,
+                headers: vec![(name.into(), value.into())],
+            };
+            match build(ApiMethod::Get, "https://api.example/me", &request, None) {
+                Err(ApiError::InvalidUrl { reason, .. }) => reason,
+                other => panic!("{name:?}: {other:?}"),
+            }
+        };
+        assert_eq!(bad("a b", "v"), "invalid HTTP header name");
+        assert_eq!(bad("x-ok", "line\nbreak"), "failed to parse header value");
     }
 }

@@ -20,7 +20,10 @@ use serde::{Deserialize, Serialize};
 use crate::browser::page;
 
 /// The header a page on another site sends its sealed OAuth 1.0a session in.
-pub const SESSION_HEADER: &str = "latchkey-session";
+///
+/// A `HeaderName` made at compile time: a name given as `&str` is parsed at run time with
+/// http's table of standard names, 12 KB of wasm (docs/notes/embed-size.md).
+pub const SESSION_HEADER: http::HeaderName = http::HeaderName::from_static("latchkey-session");
 
 thread_local! {
     static ELSEWHERE: RefCell<Option<String>> = const { RefCell::new(None) };

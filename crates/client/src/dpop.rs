@@ -273,6 +273,7 @@ fn copy(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     *out.method_mut() = request.method().clone();
     *out.uri_mut() = request.uri().clone();
     *out.headers_mut() = request.headers().clone();
+    *out.extensions_mut() = request.extensions().clone();
     out
 }
 
@@ -301,12 +302,11 @@ pub async fn send(
             .map_err(SendFailure::Proof)?;
         let value =
             http::HeaderValue::from_str(&proof).map_err(|e| SendFailure::Proof(e.to_string()))?;
-        // A `HeaderName` from a constant: inserting by `&str` would bring in http's
-        // header-name parser (docs/notes/embed-size.md).
-        outgoing.headers_mut().insert(
-            http::HeaderName::from_static(latchkey_proto::dpop::DPOP),
-            value,
-        );
+        // A constant `HeaderName`: inserting by `&str`, or `from_static` at run time, would
+        // bring in http's header-name parser (docs/notes/embed-size.md).
+        outgoing
+            .headers_mut()
+            .insert(latchkey_proto::dpop::DPOP_HEADER, value);
         let response = reach::send(outgoing, peer, endpoint)
             .await
             .map_err(SendFailure::NoAnswer)?;

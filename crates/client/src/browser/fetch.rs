@@ -25,6 +25,12 @@ const KEPT_HEADERS: [http::HeaderName; 4] = [
     latchkey_proto::dpop::DPOP_NONCE_HEADER,
 ];
 
+/// Headers a page gave for an API call, already checked (`api_call`), set on the fetch as
+/// text after the request's own. Kept out of the `http::HeaderMap`, whose names would have to
+/// be parsed with http's table of standard names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraHeaders(pub Vec<(String, String)>);
+
 /// Who is being called, which decides the fetch mode, cookies and redirects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
@@ -143,6 +149,11 @@ pub async fn send(
     for (name, value) in &parts.headers {
         if let Ok(v) = value.to_str() {
             builder = builder.header(name.as_str(), v);
+        }
+    }
+    if let Some(ExtraHeaders(extra)) = parts.extensions.get::<ExtraHeaders>() {
+        for (name, value) in extra {
+            builder = builder.header(name, value);
         }
     }
     let req = if body.is_empty() {
