@@ -51,8 +51,10 @@ export interface Latchkey {
   /**
    * `fetch` with the person's credentials, only to URLs under the signed-in provider's
    * `api_base` (a relative URL is joined to it). OAuth 1.0a goes through the companion's
-   * signing proxy. A 401 renews the session once and retries. Rejects with an `Error` for
-   * any other URL, when nobody is signed in, or when the network fails.
+   * signing proxy. A 401 renews the session once and retries. A DPoP-bound token goes as
+   * `Authorization: DPoP` with a proof for the request. An `Authorization` or `DPoP` header in
+   * `init` is never sent. Rejects with an `Error` for any other URL, when nobody is signed in,
+   * or when the network fails.
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** Calls `listener` whenever `user` or `lastError` changes; returns the unsubscribe. */
