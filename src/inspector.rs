@@ -61,7 +61,7 @@ pub fn claim_rows(claims: &[(String, String)]) -> Vec<ClaimRow> {
 
 /// A claim's JSON text made readable. Text that is not JSON is shown as it is.
 fn readable_value(name: &str, json: &str) -> String {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(json.as_bytes()) else {
         return json.to_owned();
     };
     match value {

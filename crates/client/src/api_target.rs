@@ -168,7 +168,7 @@ mod tests {
 /// What a typed body is sent as: JSON when it parses as JSON, a form when it reads as
 /// `name=value&…` on one line, plain text otherwise.
 pub fn body_content_type(body: &str) -> &'static str {
-    if serde_json::from_str::<serde_json::Value>(body).is_ok() {
+    if serde_json::from_slice::<serde_json::Value>(body.as_bytes()).is_ok() {
         "application/json"
     } else if !body.is_empty()
         && !body.contains(['\n', '\r'])
@@ -208,7 +208,7 @@ pub fn render_body(content_type: Option<&str>, bytes: &[u8]) -> String {
     let looks_json = content_type.is_some_and(|c| c.to_ascii_lowercase().contains("json"))
         || matches!(text.trim_start().chars().next(), Some('{') | Some('['));
     let shown = if looks_json {
-        serde_json::from_str::<serde_json::Value>(&text)
+        serde_json::from_slice::<serde_json::Value>(text.as_bytes())
             .ok()
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| text.into_owned())

@@ -364,7 +364,7 @@ async fn broadcast_reaches_another_channel_of_the_origin() {
     .unwrap();
     let sender = Channel::open("latchkey.test.channel", |_| {}).unwrap();
     sender
-        .post(r#"{"type":"signed_out","provider_id":"dot"}"#)
+        .post(r#"{"signed_out":{"provider_id":"dot"}}"#)
         .unwrap();
     for _ in 0..50 {
         if !got.borrow().is_empty() {
@@ -374,7 +374,7 @@ async fn broadcast_reaches_another_channel_of_the_origin() {
     }
     assert_eq!(
         *got.borrow(),
-        vec![r#"{"type":"signed_out","provider_id":"dot"}"#.to_owned()]
+        vec![r#"{"signed_out":{"provider_id":"dot"}}"#.to_owned()]
     );
 }
 

@@ -337,7 +337,7 @@ impl Engine {
     }
 
     fn on_broadcast(&self, text: &str) {
-        let Ok(message) = serde_json::from_str::<Broadcast>(text) else {
+        let Ok(message) = serde_json::from_slice::<Broadcast>(text.as_bytes()) else {
             return;
         };
         match message {

@@ -44,7 +44,7 @@ pub fn with(list: Option<&str>, fingerprint: &str) -> String {
 }
 
 fn parse(list: Option<&str>) -> Vec<String> {
-    list.and_then(|text| serde_json::from_str(text).ok())
+    list.and_then(|text| serde_json::from_slice(text.as_bytes()).ok())
         .unwrap_or_default()
 }
 
