@@ -70,7 +70,7 @@ impl Handoff {
     /// Takes the waiting sign-in (it can be taken once).
     pub fn take() -> Option<Handoff> {
         let text = storage::take(Area::Session, HANDOFF_KEY).ok()??;
-        serde_json::from_slice(&text.as_bytes()).ok()
+        serde_json::from_slice(text.as_bytes()).ok()
     }
 }
 

@@ -22,7 +22,7 @@ pub fn take(state: &str) -> Result<Option<PendingFlow>, BrowserError> {
     let Some(text) = storage::take(Area::Session, &flow_key(state))? else {
         return Ok(None);
     };
-    Ok(serde_json::from_slice(&text.as_bytes()).ok())
+    Ok(serde_json::from_slice(text.as_bytes()).ok())
 }
 
 /// Deletes abandoned flows (older than the protocol core's limit, or unreadable).
@@ -32,7 +32,7 @@ pub fn sweep(now_s: u64) {
     };
     for key in keys {
         let (stale, dpop_key) = match storage::get(Area::Session, &key) {
-            Ok(Some(text)) => match serde_json::from_slice::<PendingFlow>(&text.as_bytes()) {
+            Ok(Some(text)) => match serde_json::from_slice::<PendingFlow>(text.as_bytes()) {
                 Ok(f) => (f.is_expired(now_s), f.dpop_key),
                 Err(_) => (true, None),
             },

@@ -213,7 +213,7 @@ impl Session {
         let Some(text) = storage::get(area, &key)? else {
             return Ok(());
         };
-        let Ok(mut record) = serde_json::from_slice::<Stored>(&text.as_bytes()) else {
+        let Ok(mut record) = serde_json::from_slice::<Stored>(text.as_bytes()) else {
             return Ok(());
         };
         if record.provider_id != provider_id {
@@ -236,7 +236,7 @@ impl Session {
         let record = storage::get(area, &key)
             .ok()
             .flatten()
-            .and_then(|text| serde_json::from_slice::<Stored>(&text.as_bytes()).ok())
+            .and_then(|text| serde_json::from_slice::<Stored>(text.as_bytes()).ok())
             .filter(|r| r.provider_id == provider_id);
         let Some(mut record) = record else {
             return;
@@ -266,7 +266,7 @@ impl Session {
     pub fn stored(provider_id: &str, mode: SessionStorage) -> Option<StoredSession> {
         let area = plan(mode).area?;
         let text = storage::get(area, &storage_mode::session_key(provider_id)).ok()??;
-        let record: Stored = serde_json::from_slice(&text.as_bytes()).ok()?;
+        let record: Stored = serde_json::from_slice(text.as_bytes()).ok()?;
         let live = record
             .live
             .filter(|l| {
