@@ -92,7 +92,7 @@ pub enum StartError {
     PushNoAnswer(NoAnswer),
     /// The provider (or the companion) refused the pushed authorization request, or answered
     /// it with something unusable.
-    #[error("the provider did not accept the pushed authorization request: {detail}")]
+    #[error("{detail}")]
     Push {
         /// What was wrong, in the core's or the companion's words.
         detail: String,

@@ -162,3 +162,51 @@ fn discovery_answering_html_is_worded_with_the_provider_and_a_retry() {
     );
     assert_eq!(f.retry.label(), Some(words::RETRY_SIGN_IN));
 }
+
+/// Issue 20's bad input, as the person reads it: the protocol core's typed refusal, named
+/// after the provider, with a way to start again.
+#[test]
+fn a_bad_pushed_answer_and_an_unbound_token_are_said_in_words() {
+    use latchkey_proto::par::PushError;
+    let f = StartError::Push {
+        detail: PushError::Expired(-5).to_string(),
+    }
+    .failure("OP", "op");
+    assert_eq!(
+        f.message,
+        "Could not start sign-in with OP: pushed authorization request: the provider's \
+         request_uri expires in -5 seconds, that is, it has already expired."
+    );
+    assert_eq!(
+        f.retry,
+        RetryAction::SignIn {
+            provider_id: "op".into()
+        }
+    );
+    let f = StartError::Push {
+        detail: PushError::InvalidField {
+            field: "request_uri",
+            problem: "is missing",
+            body: String::new(),
+        }
+        .to_string(),
+    }
+    .failure("OP", "op");
+    assert!(
+        f.message.contains("\"request_uri\" is missing"),
+        "{}",
+        f.message
+    );
+
+    let unbound = latchkey_proto::token::TokenError::DpopRequired("Bearer".into());
+    let f = CallbackError::Token {
+        detail: unbound.to_string(),
+    }
+    .failure(Some(("OP", "op")));
+    assert!(
+        f.message.starts_with("Signing in with OP failed:")
+            && f.message.contains("although dpop = \"required\""),
+        "{}",
+        f.message
+    );
+}
