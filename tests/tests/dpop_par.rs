@@ -298,3 +298,66 @@ async fn a_mediated_bound_client_pushes_and_renews_through_the_companion_with_th
         "the secret never reaches the page"
     );
 }
+
+/// The embed on a plain page gets the same: the example site under a base path, with the bound
+/// client in its hand-written `latchkey.json` (`par`, DPoP on the provider's word), signs in
+/// with `<latchkey-signin>` and calls the API with `latchkey.fetch`, which sends the bound
+/// token with a proof.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embed_on_a_static_page_signs_in_with_par_and_fetches_with_dpop() {
+    use latchkey_e2e::paths::{copy_dir, ScratchDir};
+    use latchkey_e2e::static_site::{site_build_dir, BASE};
+
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let callback = format!("{origin}{BASE}callback.html");
+    let op =
+        OidcProvider::start_with_env(&origin, &[OP_ID], &[("OP_EXTRA_REDIRECT_URIS", &callback)])
+            .await;
+    let files = ScratchDir::new("site");
+    let root = files.path().join(BASE.trim_matches('/'));
+    copy_dir(&site_build_dir(), &root);
+    let config = serde_json::json!({ "providers": [{
+        "id": OP_ID, "name": "oidc-provider", "protocol": "oidc",
+        "issuer": op.issuer(), "client_id": OP_BOUND_CLIENT,
+        "scopes": ["openid", "profile"], "api_base": format!("{}/api/", op.base_url()),
+        "redirect_uri": callback, "par": true,
+    }]});
+    std::fs::write(root.join("latchkey/latchkey.json"), config.to_string())
+        .expect("write the site's latchkey.json");
+    let companion = Companion::start_serving(port, files.path(), &[], &[]).await;
+    let b = Browser::start().await;
+    let page = format!("{}{BASE}api.html", companion.origin());
+    b.goto(&page).await;
+    op_to_consent(&b, &op.base_url()).await;
+    b.click_button("Authorize").await;
+    b.wait_until("back on the page, signed in", || async {
+        b.url().await.starts_with(&page)
+            && latchkey_e2e::static_site::embed_user_name(&b)
+                .await
+                .as_deref()
+                == Some(OP_DEMO_NAME)
+    })
+    .await;
+    assert_eq!(
+        answered(&op, "POST", "/request", 201),
+        1,
+        "{}",
+        op.service().log_tail(30)
+    );
+    let answer = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             latchkey.fetch('me').then(r => r.text().then(t => done(r.status + ' ' + t)),\
+                                      e => done('error ' + e.message));",
+            vec![],
+        )
+        .await;
+    let answer = answer.as_str().unwrap_or_default();
+    let (status, body) = answer.split_once(' ').unwrap_or_default();
+    assert_eq!(status, "200", "{answer}\n{}", op.service().log_tail(30));
+    let body: serde_json::Value = serde_json::from_str(body).expect("JSON from /api/me");
+    assert_eq!(body["token_type"], "DPoP", "{body}");
+    assert_eq!(body["client_id"], OP_BOUND_CLIENT, "{body}");
+    assert_eq!(stored_keys(&b).await.as_array().map(Vec::len), Some(1));
+}

@@ -57,7 +57,11 @@ const DEMO_CLAIMS = {
 const { privateKey } = await generateKeyPair('RS256', { extractable: true });
 const signingKey = { ...(await exportJWK(privateKey)), kid: 'fixture-rs256', alg: 'RS256', use: 'sig' };
 
-const redirectUris = callbackIds.map((id) => `${appOrigin}/callback/${id}`);
+// OP_EXTRA_REDIRECT_URIS (space-separated) adds pages such as a static site's callback.html.
+const redirectUris = [
+  ...callbackIds.map((id) => `${appOrigin}/callback/${id}`),
+  ...(process.env.OP_EXTRA_REDIRECT_URIS ?? '').split(/\s+/).filter(Boolean),
+];
 const publicClient = {
   token_endpoint_auth_method: 'none',
   grant_types: ['authorization_code', 'refresh_token'],
