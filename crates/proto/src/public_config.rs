@@ -29,7 +29,7 @@ pub struct PublicConfig {
 }
 
 /// Which protocol a provider speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// OAuth 2.0 authorization code with PKCE, in the browser.
@@ -41,7 +41,7 @@ pub enum Protocol {
 }
 
 /// Where the browser keeps a refresh token.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SessionStorage {
     /// Only in memory: a reload ends the session.
@@ -119,7 +119,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// Who holds a mediated provider's refresh token.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RefreshTokenIn {
     /// The browser, stored like any other token (per `session_storage`).
@@ -139,7 +139,7 @@ impl RefreshTokenIn {
 
 /// Whether the browser binds a provider's tokens to a key it holds, with DPoP (RFC 9449);
 /// see [`crate::dpop::decide`]. `dpop` in `latchkey.json` and in `latchkey.toml`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DpopMode {
     /// Use DPoP when the provider's metadata lists `ES256` in
@@ -188,6 +188,68 @@ impl Endpoints {
     /// True when no endpoint is set.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+}
+
+/// Reads one of `names` as a string and gives its index. The four unit enums of this file read
+/// themselves through it instead of serde's derive, which builds a visitor per enum (1.3 KB of
+/// wasm each); one instance per data format serves all four. An unknown name is serde's own
+/// `unknown variant` error.
+fn variant_index<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    names: &'static [&'static str],
+) -> Result<usize, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    names
+        .iter()
+        .position(|n| *n == name)
+        .ok_or_else(|| serde::de::Error::unknown_variant(&name, names))
+}
+
+impl<'de> Deserialize<'de> for Protocol {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(
+            match variant_index(deserializer, &["oauth2", "oidc", "oauth1"])? {
+                0 => Protocol::Oauth2,
+                1 => Protocol::Oidc,
+                _ => Protocol::Oauth1,
+            },
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionStorage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(
+            match variant_index(deserializer, &["memory", "tab", "browser"])? {
+                0 => SessionStorage::Memory,
+                1 => SessionStorage::Tab,
+                _ => SessionStorage::Browser,
+            },
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for RefreshTokenIn {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(
+            match variant_index(deserializer, &["browser", "companion"])? {
+                0 => RefreshTokenIn::Browser,
+                _ => RefreshTokenIn::Companion,
+            },
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for DpopMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(
+            match variant_index(deserializer, &["auto", "required", "off"])? {
+                0 => DpopMode::Auto,
+                1 => DpopMode::Required,
+                _ => DpopMode::Off,
+            },
+        )
     }
 }
 
@@ -258,6 +320,37 @@ mod tests {
             r#"{"id":"op","name":"OP","protocol":"oidc","par":"yes"}"#
         )
         .is_err());
+    }
+
+    /// The hand-written readers of the unit enums take exactly what their `Serialize` writes,
+    /// and refuse anything else with serde's own words.
+    #[test]
+    fn each_unit_enum_reads_back_what_it_writes_and_nothing_else() {
+        fn round_trip<T>(values: &[T])
+        where
+            T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+        {
+            for v in values {
+                let text = serde_json::to_string(v).unwrap();
+                assert_eq!(&serde_json::from_str::<T>(&text).unwrap(), v, "{text}");
+            }
+        }
+        round_trip(&[Protocol::Oauth2, Protocol::Oidc, Protocol::Oauth1]);
+        round_trip(&[
+            SessionStorage::Memory,
+            SessionStorage::Tab,
+            SessionStorage::Browser,
+        ]);
+        round_trip(&[RefreshTokenIn::Browser, RefreshTokenIn::Companion]);
+        round_trip(&[DpopMode::Auto, DpopMode::Required, DpopMode::Off]);
+        let err = serde_json::from_str::<SessionStorage>(r#""disk""#).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("unknown variant `disk`, expected one of `memory`, `tab`, `browser`"),
+            "{err}"
+        );
+        assert!(serde_json::from_str::<Protocol>("1").is_err());
+        assert!(serde_json::from_str::<Protocol>(r#"{"oidc":null}"#).is_err());
     }
 
     #[test]
