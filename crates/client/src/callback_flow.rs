@@ -132,7 +132,11 @@ impl Engine {
                 })
             })?;
         let key = match (dpop_use.sends_proof(), flow_key) {
-            (false, _) => None,
+            // A key from a sign-in begun under another configuration signs nothing now.
+            (false, unused) => {
+                DpopKey::forget_unused(unused);
+                None
+            }
             (true, Some(id)) => Some(DpopKey::find(&id).await.ok().flatten().ok_or_else(|| {
                 fail(CallbackError::Token {
                     detail:

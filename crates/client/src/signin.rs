@@ -218,7 +218,11 @@ impl Engine {
                 pushed?
             }
         };
-        pending::save(&flow)?;
+        if let Err(e) = pending::save(&flow) {
+            // No flow, no callback that could use the key.
+            DpopKey::forget_unused(flow.dpop_key.clone());
+            return Err(e.into());
+        }
         self.step(words::step_redirecting(&p.name));
         page::assign(&url)?;
         Ok(())
