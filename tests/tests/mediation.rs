@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use latchkey_e2e::flows::{api_call, dot_sign_in, dot_to_consent, sign_in_label};
 use latchkey_e2e::mediation::{
-    api_me_status, conf_access_tokens, conf_refresh_tokens, conf_try_refresh, storage_dump,
-    MediatedStack, RefreshTokenIn, TokenAuth, TokenRoute,
+    api_me_status, assert_no_secret_leaks, conf_access_tokens, conf_refresh_tokens,
+    conf_try_refresh, refresh_tokens_in_storage, storage_dump, stored_sessions, MediatedStack,
+    RefreshTokenIn, TokenAuth, TokenRoute,
 };
-use latchkey_e2e::{Browser, DEMO_USER, DOT_ID, DOT_NAME};
+use latchkey_e2e::{DEMO_USER, DOT_ID, DOT_NAME};
 
 const SIGNED_IN: &str = "Signed in as demo";
 
@@ -28,99 +29,6 @@ async fn home(m: &MediatedStack) {
         b.has_button(&sign_in_label(DOT_NAME)).await
     })
     .await;
-}
-
-/// Keys of both storage areas that hold a session (not a pending flow or cached metadata).
-async fn stored_sessions(b: &Browser) -> Vec<String> {
-    let storage = b.storage().await;
-    let mut keys = Vec::new();
-    for area in ["session", "local"] {
-        if let Some(map) = storage.get(area).and_then(|v| v.as_object()) {
-            for k in map.keys() {
-                if k.starts_with("latchkey.session.") || k.starts_with("latchkey.refresh.") {
-                    keys.push(format!("{area}:{k}"));
-                }
-            }
-        }
-    }
-    keys
-}
-
-/// The refresh tokens DOT issued that appear anywhere in the browser's storage.
-async fn refresh_tokens_in_storage(m: &MediatedStack) -> Vec<String> {
-    let dump = storage_dump(&m.stack.browser).await;
-    conf_refresh_tokens(m.stack.dot())
-        .into_iter()
-        .map(|(t, _)| t)
-        .filter(|t| !t.is_empty() && dump.contains(t.as_str()))
-        .collect()
-}
-
-/// The client secret must not be in the page, in `/latchkey.json`, in the browser's storage or
-/// cookies, nor in the companion's log; no token DOT issued and no code in that log either.
-async fn assert_no_secret_leaks(m: &MediatedStack) {
-    let b = &m.stack.browser;
-    let html = b
-        .js("return document.documentElement.outerHTML;", vec![])
-        .await;
-    let html = html.as_str().unwrap_or_default();
-    assert!(!html.is_empty(), "read the page's HTML");
-    assert!(
-        !html.contains(&m.secret),
-        "the client secret is in the page"
-    );
-    let public = reqwest::get(format!("{}/latchkey.json", m.stack.origin()))
-        .await
-        .expect("GET /latchkey.json")
-        .text()
-        .await
-        .expect("read /latchkey.json");
-    assert!(
-        public.contains("conf-demo"),
-        "/latchkey.json lists the provider: {public}"
-    );
-    assert!(
-        !public.contains(&m.secret),
-        "the client secret is in /latchkey.json"
-    );
-    assert!(
-        !public.contains("DOT_CONF_CLIENT_SECRET"),
-        "/latchkey.json names the secret's variable: {public}"
-    );
-    assert!(
-        !storage_dump(b).await.contains(&m.secret),
-        "the client secret is in the browser's storage"
-    );
-    let cookies = b.js("return document.cookie;", vec![]).await;
-    assert!(
-        !cookies.to_string().contains(&m.secret),
-        "the client secret is in a script-visible cookie"
-    );
-    let log = m.stack.companion.service().log_text();
-    assert!(
-        !log.contains(&m.secret),
-        "the client secret is in the companion's log"
-    );
-    // Nor any token DOT issued through it, nor the authorization code.
-    let dot = m.stack.dot();
-    let mut tokens = conf_access_tokens(dot);
-    tokens.extend(conf_refresh_tokens(dot).into_iter().map(|(t, _)| t));
-    assert!(!tokens.is_empty(), "DOT issued tokens to look for");
-    for token in tokens.iter().filter(|t| !t.is_empty()) {
-        assert!(
-            !log.contains(token.as_str()),
-            "a token DOT issued is in the companion's log"
-        );
-    }
-    let callback = b.navigation_url().await;
-    let code = callback
-        .split(['?', '&'])
-        .find_map(|kv| kv.strip_prefix("code="))
-        .unwrap_or_else(|| panic!("the page was loaded from the callback: {callback}"));
-    assert!(
-        !log.contains(code),
-        "the authorization code is in the companion's log"
-    );
 }
 
 async fn sign_in_through_the_companion(

@@ -7,9 +7,9 @@
 //! a new proof. The companion cannot make a proof, so it can neither use a bound token nor
 //! obtain one without the browser (docs/security.md).
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
-use latchkey_proto::dpop::{DPOP, DPOP_NONCE};
+use latchkey_proto::dpop::{DPOP_HEADER, DPOP_NONCE_HEADER};
 use latchkey_proto::token::AcceptedTokenTypes;
 
 use crate::error::ApiError;
@@ -20,9 +20,9 @@ pub(crate) struct Proof(HeaderValue);
 /// The request's `DPoP` header: `None` without one; a 400 for two or more (§4.3 check 1:
 /// "not more than one DPoP HTTP request header field") or an empty one.
 pub(crate) fn proof(headers: &HeaderMap) -> Result<Option<Proof>, ApiError> {
-    let mut all = headers.get_all(DPOP).iter();
+    let mut all = headers.get_all(DPOP_HEADER).iter();
     let (Some(first), None) = (all.next(), all.next()) else {
-        return if headers.contains_key(DPOP) {
+        return if headers.contains_key(DPOP_HEADER) {
             Err(ApiError::BadRequest(
                 "send one DPoP header: a request carries at most one proof (RFC 9449 §4.3)".into(),
             ))
@@ -41,8 +41,7 @@ pub(crate) fn proof(headers: &HeaderMap) -> Result<Option<Proof>, ApiError> {
 /// Adds the proof, if any, to a request for the provider.
 pub(crate) fn attach(req: &mut http::Request<Vec<u8>>, proof: Option<&Proof>) {
     if let Some(Proof(value)) = proof {
-        req.headers_mut()
-            .insert(HeaderName::from_static(DPOP), value.clone());
+        req.headers_mut().insert(DPOP_HEADER, value.clone());
     }
 }
 
@@ -59,9 +58,8 @@ pub(crate) fn accepted(proof: Option<&Proof>) -> AcceptedTokenTypes {
 /// Copies the provider's `DPoP-Nonce` (§8.1 and §8.2: with a `use_dpop_nonce` error, or a
 /// new one with any answer) onto the companion's answer.
 pub(crate) fn relay_nonce(from: &http::Response<Vec<u8>>, mut to: Response) -> Response {
-    if let Some(nonce) = from.headers().get(DPOP_NONCE) {
-        to.headers_mut()
-            .insert(HeaderName::from_static(DPOP_NONCE), nonce.clone());
+    if let Some(nonce) = from.headers().get(DPOP_NONCE_HEADER) {
+        to.headers_mut().insert(DPOP_NONCE_HEADER, nonce.clone());
     }
     to
 }
@@ -74,7 +72,7 @@ mod tests {
     fn headers(values: &[&str]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for v in values {
-            h.append(DPOP, HeaderValue::from_str(v).unwrap());
+            h.append(DPOP_HEADER, HeaderValue::from_str(v).unwrap());
         }
         h
     }
