@@ -417,4 +417,14 @@ impl OidcProvider {
             .filter(|l| l.starts_with(&prefix))
             .count()
     }
+
+    /// [`OidcProvider::requests`] that the fixture answered with `status`.
+    pub fn answered(&self, method: &str, path: &str, status: u16) -> usize {
+        let line = format!("request: {method} {path} {status}");
+        self.service
+            .log_text()
+            .lines()
+            .filter(|l| *l == line)
+            .count()
+    }
 }

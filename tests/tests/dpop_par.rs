@@ -21,14 +21,16 @@ fn bound_toml(op: &OidcProvider) -> String {
     format!("{}par = true\n", op_provider_toml(op, OP_BOUND_CLIENT))
 }
 
-/// How many answers with `status` the fixture gave to `method path`.
-fn answered(op: &OidcProvider, method: &str, path: &str, status: u16) -> usize {
-    let line = format!("request: {method} {path} {status}");
-    op.service()
-        .log_text()
-        .lines()
-        .filter(|l| *l == line)
-        .count()
+/// The fixture (with `env` for `server.mjs`), the companion serving the app with the bound
+/// client, and a browser on the app's home page; the app's origin last.
+async fn bound_app(env: &[(&str, &str)]) -> (OidcProvider, Companion, Browser, String) {
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let op = OidcProvider::start_with_env(&origin, &[OP_ID], env).await;
+    let companion = Companion::start(port, &[bound_toml(&op)], &[]).await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/", companion.origin())).await;
+    (op, companion, b, origin)
 }
 
 /// `GET /me` through the API console: what the fixture's API said about the token it got,
@@ -77,25 +79,18 @@ async fn stored_keys(b: &Browser) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop() {
-    let port = free_port();
-    let origin = format!("http://127.0.0.1:{port}");
     // Ten-second access tokens: the app renews about five seconds after each is issued.
-    let op =
-        OidcProvider::start_with_env(&origin, &[OP_ID], &[("OP_ACCESS_TOKEN_TTL", "10")]).await;
-    let companion = Companion::start(port, &[bound_toml(&op)], &[]).await;
-    let b = Browser::start().await;
-
-    b.goto(&format!("{}/", companion.origin())).await;
+    let (op, companion, b, _) = bound_app(&[("OP_ACCESS_TOKEN_TTL", "10")]).await;
     op_sign_in(&b, &op.base_url()).await;
     let log = || op.service().log_tail(40);
     // The push met the provider's nonce challenge once, then was accepted; the browser went
     // to the authorization endpoint with the request_uri (a plain request would have been
     // refused: see oidc_provider.rs).
-    assert_eq!(answered(&op, "POST", "/request", 400), 1, "{}", log());
-    assert_eq!(answered(&op, "POST", "/request", 201), 1, "{}", log());
-    assert!(answered(&op, "POST", "/token", 200) >= 1, "{}", log());
+    assert_eq!(op.answered("POST", "/request", 400), 1, "{}", log());
+    assert_eq!(op.answered("POST", "/request", 201), 1, "{}", log());
+    assert!(op.answered("POST", "/token", 200) >= 1, "{}", log());
     assert_eq!(
-        answered(&op, "GET", "/me", 200),
+        op.answered("GET", "/me", 200),
         1,
         "userinfo with the bound token:\n{}",
         log()
@@ -119,7 +114,7 @@ async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop
 
     // A renewal with the bound refresh token (the fixture rotates on every use).
     b.wait_until("a renewal at the token endpoint", || async {
-        answered(&op, "POST", "/token", 200) >= 2
+        op.answered("POST", "/token", 200) >= 2
     })
     .await;
     let body = api_me(&b, &op, "after the renewal").await;
@@ -137,7 +132,7 @@ async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop
     })
     .await;
     assert_eq!(
-        answered(&op, "POST", "/token/revocation", 200),
+        op.answered("POST", "/token/revocation", 200),
         2,
         "refresh and access token revoked with proofs:\n{}",
         log()
@@ -177,12 +172,7 @@ const PROOF_SWAPPER: &str = "\
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_proof_and_a_proof_for_another_url_are_refused_and_shown() {
-    let port = free_port();
-    let origin = format!("http://127.0.0.1:{port}");
-    let op = OidcProvider::start(&origin).await;
-    let companion = Companion::start(port, &[bound_toml(&op)], &[]).await;
-    let b = Browser::start().await;
-    b.goto(&format!("{}/", companion.origin())).await;
+    let (op, _companion, b, _) = bound_app(&[]).await;
     op_sign_in(&b, &op.base_url()).await;
     b.js(PROOF_SWAPPER, vec![]).await;
     let log = || op.service().log_tail(30);
@@ -218,7 +208,7 @@ async fn a_replayed_proof_and_a_proof_for_another_url_are_refused_and_shown() {
     );
     // Neither refusal was taken for an expired token: no renewal, still signed in, and the
     // app's own proofs still work.
-    assert_eq!(answered(&op, "POST", "/token", 200), 1, "{}", log());
+    assert_eq!(op.answered("POST", "/token", 200), 1, "{}", log());
     b.js("window.__e2eProofs.mode = null; return null;", vec![])
         .await;
     let out = api_call(&b, "GET", "/me", None).await;
@@ -231,15 +221,10 @@ async fn a_replayed_proof_and_a_proof_for_another_url_are_refused_and_shown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_pushed_sign_in_is_shown_in_words_and_leaves_no_key_behind() {
-    let port = free_port();
-    let origin = format!("http://127.0.0.1:{port}");
-    let op = OidcProvider::start(&origin).await;
-    let companion = Companion::start(port, &[bound_toml(&op)], &[]).await;
-    let b = Browser::start().await;
-    b.goto(&format!("{}/", companion.origin())).await;
+    let (op, _companion, b, origin) = bound_app(&[]).await;
     op_to_consent(&b, &op.base_url()).await;
     // The key was made and the request pushed before the provider's pages.
-    assert_eq!(answered(&op, "POST", "/request", 201), 1);
+    assert_eq!(op.answered("POST", "/request", 201), 1);
     b.click_button("Cancel").await;
     b.wait_until("back on the app", || async {
         b.url().await.starts_with(&origin)
@@ -247,7 +232,7 @@ async fn a_cancelled_pushed_sign_in_is_shown_in_words_and_leaves_no_key_behind()
     .await;
     b.wait_for_text("You cancelled sign-in at oidc-provider.")
         .await;
-    assert_eq!(answered(&op, "POST", "/token", 200), 0);
+    assert_eq!(op.answered("POST", "/token", 200), 0);
     b.wait_until("the sign-in's key to be deleted", || async {
         stored_keys(&b).await == serde_json::json!([])
     })
@@ -282,12 +267,12 @@ async fn a_mediated_bound_client_pushes_and_renews_through_the_companion_with_th
     b.goto(&format!("{}/", companion.origin())).await;
     op_sign_in(&b, &op.base_url()).await;
     let log = || op.service().log_tail(40);
-    assert_eq!(answered(&op, "POST", "/request", 201), 1, "{}", log());
+    assert_eq!(op.answered("POST", "/request", 201), 1, "{}", log());
     let body = api_me(&b, &op, "after sign-in").await;
     assert_eq!(body["client_id"], OP_CONF_CLIENT, "{body}");
     assert_eq!(body["token_type"], "DPoP", "{body}");
     b.wait_until("a renewal through the companion", || async {
-        answered(&op, "POST", "/token", 200) >= 2
+        op.answered("POST", "/token", 200) >= 2
     })
     .await;
     let body = api_me(&b, &op, "after the renewal").await;
@@ -340,7 +325,7 @@ async fn the_embed_on_a_static_page_signs_in_with_par_and_fetches_with_dpop() {
     })
     .await;
     assert_eq!(
-        answered(&op, "POST", "/request", 201),
+        op.answered("POST", "/request", 201),
         1,
         "{}",
         op.service().log_tail(30)

@@ -210,11 +210,10 @@ async fn the_bound_client_gets_dpop_bound_tokens_through_par_and_nonces() {
     // Its steps reached the fixture: two pushes (the nonce challenge, then the request), and
     // the API answered 200 exactly once, to the proof with its own nonce.
     assert_eq!(op.requests("POST", "/request"), 2);
-    let api_ok = op
-        .service()
-        .log_text()
-        .lines()
-        .filter(|l| *l == "request: GET /api/me 200")
-        .count();
-    assert_eq!(api_ok, 1, "{}", op.service().log_tail(40));
+    assert_eq!(
+        op.answered("GET", "/api/me", 200),
+        1,
+        "{}",
+        op.service().log_tail(40)
+    );
 }
