@@ -172,16 +172,13 @@ async fn send_with_token(
     let Some(key) = key else {
         return send(outgoing, Peer::Api).await;
     };
-    dpop::use_dpop_scheme(&mut outgoing, access).map_err(|reason| ApiError::Network { reason })?;
-    let target = outgoing.uri().to_string();
-    let binding = dpop::Binding {
-        key,
-        target: dpop::Target {
-            url: &target,
-            api: true,
-        },
-        access_token: Some(access),
+    let url = outgoing.uri().to_string();
+    let target = dpop::Target {
+        url: &url,
+        api: true,
     };
+    let binding = dpop::bind_resource(&mut outgoing, key, target, access)
+        .map_err(|reason| ApiError::Network { reason })?;
     dpop::send(outgoing, Some(binding), Peer::Api, Endpoint::Api)
         .await
         .map_err(|e| ApiError::Network {

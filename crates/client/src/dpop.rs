@@ -343,17 +343,25 @@ pub fn token_binding<'a>(
     }))
 }
 
-/// Sets `Authorization: DPoP <token>` (RFC 9449 §7.1) in place of a Bearer one.
-pub fn use_dpop_scheme(
+/// Binds a resource request (userinfo, the API) to the key (RFC 9449 §7.1): `Authorization:
+/// DPoP <token>` in place of a Bearer one, and the binding whose proof names `target` and
+/// carries the token's hash (`ath`).
+pub fn bind_resource<'a>(
     request: &mut http::Request<Vec<u8>>,
-    token: &AccessToken,
-) -> Result<(), String> {
+    key: &'a DpopKey,
+    target: Target<'a>,
+    token: &'a AccessToken,
+) -> Result<Binding<'a>, String> {
     let value = http::HeaderValue::from_str(&format!("DPoP {}", token.secret()))
         .map_err(|_| "the access token cannot be sent in a header".to_owned())?;
     request
         .headers_mut()
         .insert(http::header::AUTHORIZATION, value);
-    Ok(())
+    Ok(Binding {
+        key,
+        target,
+        access_token: Some(token),
+    })
 }
 
 #[cfg(test)]

@@ -211,16 +211,14 @@ pub async fn userinfo(
         .map_err(|e| UserinfoFailure::Unavailable(e.to_string()))?;
     let binding = match key {
         Some(key) => {
-            dpop::use_dpop_scheme(&mut request, access_token)
-                .map_err(UserinfoFailure::Unavailable)?;
-            Some(dpop::Binding {
-                key,
-                target: Target {
-                    url: endpoint,
-                    api: false,
-                },
-                access_token: Some(access_token),
-            })
+            let target = Target {
+                url: endpoint,
+                api: false,
+            };
+            Some(
+                dpop::bind_resource(&mut request, key, target, access_token)
+                    .map_err(UserinfoFailure::Unavailable)?,
+            )
         }
         None => None,
     };
