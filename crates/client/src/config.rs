@@ -75,7 +75,7 @@ pub fn interpret(status: u16, body: &str) -> Result<PublicConfig, ConfigError> {
         // An empty file is a file with no providers; the home page explains what to add.
         return Ok(PublicConfig::default());
     }
-    serde_json::from_slice(trimmed.as_bytes()).map_err(|e| ConfigError::Parse {
+    PublicConfig::from_json(trimmed.as_bytes()).map_err(|e| ConfigError::Parse {
         reason: e.to_string(),
         excerpt: trimmed.chars().take(BODY_EXCERPT_CHARS).collect(),
     })

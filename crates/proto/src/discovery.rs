@@ -18,7 +18,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::form::{self, EndpointProblem, FieldProblem};
+use crate::form::{self, EndpointProblem};
+use crate::json::{self, FieldProblem};
 use crate::preset::entra::ExpectedIssuer;
 
 /// Why metadata could not be fetched or accepted.
@@ -209,7 +210,7 @@ pub fn parse_metadata(
         problem: problem.describe(),
         body: form::truncate_body(body),
     };
-    let issuer = form::req_str(&map, "issuer").map_err(bad)?;
+    let issuer = json::req_str(&map, "issuer").map_err(bad)?;
     // Exact, except Entra's multi-tenant authorities, whose documents name a `{tenantid}`
     // template (see `preset::entra`).
     if !ExpectedIssuer::for_configured(expected_issuer).accepts_document_issuer(&issuer) {
@@ -221,43 +222,43 @@ pub fn parse_metadata(
     let m = &map;
     let metadata = ProviderMetadata {
         issuer,
-        authorization_endpoint: form::opt_url(m, "authorization_endpoint").map_err(bad)?,
-        token_endpoint: form::opt_url(m, "token_endpoint").map_err(bad)?,
-        userinfo_endpoint: form::opt_url(m, "userinfo_endpoint").map_err(bad)?,
-        jwks_uri: form::opt_url(m, "jwks_uri").map_err(bad)?,
-        revocation_endpoint: form::opt_url(m, "revocation_endpoint").map_err(bad)?,
-        end_session_endpoint: form::opt_url(m, "end_session_endpoint").map_err(bad)?,
-        scopes_supported: form::opt_str_list(m, "scopes_supported").map_err(bad)?,
-        response_types_supported: form::opt_str_list(m, "response_types_supported").map_err(bad)?,
-        grant_types_supported: form::opt_str_list(m, "grant_types_supported").map_err(bad)?,
-        code_challenge_methods_supported: form::opt_str_list(m, "code_challenge_methods_supported")
+        authorization_endpoint: json::opt_url(m, "authorization_endpoint").map_err(bad)?,
+        token_endpoint: json::opt_url(m, "token_endpoint").map_err(bad)?,
+        userinfo_endpoint: json::opt_url(m, "userinfo_endpoint").map_err(bad)?,
+        jwks_uri: json::opt_url(m, "jwks_uri").map_err(bad)?,
+        revocation_endpoint: json::opt_url(m, "revocation_endpoint").map_err(bad)?,
+        end_session_endpoint: json::opt_url(m, "end_session_endpoint").map_err(bad)?,
+        scopes_supported: json::opt_str_list(m, "scopes_supported").map_err(bad)?,
+        response_types_supported: json::opt_str_list(m, "response_types_supported").map_err(bad)?,
+        grant_types_supported: json::opt_str_list(m, "grant_types_supported").map_err(bad)?,
+        code_challenge_methods_supported: json::opt_str_list(m, "code_challenge_methods_supported")
             .map_err(bad)?,
-        authorization_response_iss_parameter_supported: form::opt_bool(
+        authorization_response_iss_parameter_supported: json::opt_bool(
             m,
             "authorization_response_iss_parameter_supported",
         )
         .map_err(bad)?,
-        id_token_signing_alg_values_supported: form::opt_str_list(
+        id_token_signing_alg_values_supported: json::opt_str_list(
             m,
             "id_token_signing_alg_values_supported",
         )
         .map_err(bad)?,
-        token_endpoint_auth_methods_supported: form::opt_str_list(
+        token_endpoint_auth_methods_supported: json::opt_str_list(
             m,
             "token_endpoint_auth_methods_supported",
         )
         .map_err(bad)?,
-        dpop_signing_alg_values_supported: form::opt_str_list(
+        dpop_signing_alg_values_supported: json::opt_str_list(
             m,
             "dpop_signing_alg_values_supported",
         )
         .map_err(bad)?,
-        pushed_authorization_request_endpoint: form::opt_url(
+        pushed_authorization_request_endpoint: json::opt_url(
             m,
             "pushed_authorization_request_endpoint",
         )
         .map_err(bad)?,
-        require_pushed_authorization_requests: form::opt_bool(
+        require_pushed_authorization_requests: json::opt_bool(
             m,
             "require_pushed_authorization_requests",
         )
@@ -265,7 +266,7 @@ pub fn parse_metadata(
         extra: Map::new(),
     };
     Ok(ProviderMetadata {
-        extra: form::other_fields(
+        extra: json::other_fields(
             map,
             &[
                 "issuer",

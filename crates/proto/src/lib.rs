@@ -10,6 +10,7 @@ pub mod callback;
 pub mod discovery;
 pub mod dpop;
 pub mod form;
+pub mod json;
 pub mod logout;
 pub mod oauth1;
 pub mod oidc;

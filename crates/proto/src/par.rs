@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use crate::authorize::AuthorizeError;
 use crate::discovery::ProviderMetadata;
-use crate::form::{self, EndpointProblem, FieldProblem};
+use crate::form::{self, EndpointProblem};
+use crate::json::{self, FieldProblem};
 use crate::token::{error_from_fields, post_form, ClientAuth, ErrorResponse, TokenRequestError};
 
 /// Parameters a pushed request never relays from its caller: the client authentication is
@@ -190,7 +191,7 @@ pub fn parse_push_response(response: &http::Response<Vec<u8>>) -> Result<PushedR
         problem: problem.describe(),
         body: form::truncate_body(body),
     };
-    let request_uri = form::req_str(&fields, "request_uri").map_err(bad)?;
+    let request_uri = json::req_str(&fields, "request_uri").map_err(bad)?;
     if request_uri.is_empty() {
         return Err(bad(("request_uri", FieldProblem::Missing)));
     }

@@ -29,7 +29,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::callback::ValidatedCallback;
-use crate::form::{self, EndpointProblem, FieldProblem};
+use crate::form::{self, EndpointProblem};
+use crate::json::{self, FieldProblem};
 use crate::pkce::Verifier;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 
@@ -479,11 +480,11 @@ pub fn parse_token_response_accepting(
         body: form::truncate_body(body),
     };
 
-    let access_token = form::req_str(&fields, "access_token").map_err(bad)?;
+    let access_token = json::req_str(&fields, "access_token").map_err(bad)?;
     if access_token.is_empty() {
         return Err(bad(("access_token", FieldProblem::Missing)));
     }
-    let token_type = form::req_str(&fields, "token_type").map_err(bad)?;
+    let token_type = json::req_str(&fields, "token_type").map_err(bad)?;
     // §5.1: the type is case-insensitive; RFC 9449 §5 names it `DPoP`.
     let token_type = match (
         accepted,
@@ -512,7 +513,7 @@ pub fn parse_token_response_accepting(
         ),
         Some(_) => return Err(bad(("expires_in", FieldProblem::NotANumber))),
     };
-    let refresh_token = form::opt_str(&fields, "refresh_token")
+    let refresh_token = json::opt_str(&fields, "refresh_token")
         .map_err(bad)?
         .filter(|s| !s.is_empty());
     let scope = match fields.get("scope") {
@@ -524,11 +525,11 @@ pub fn parse_token_response_accepting(
                 .collect(),
         ),
         // Quirk: Twitch sends an array.
-        Some(Value::Array(_)) => form::opt_str_list(&fields, "scope").map_err(bad)?,
+        Some(Value::Array(_)) => json::opt_str_list(&fields, "scope").map_err(bad)?,
         Some(_) => return Err(bad(("scope", FieldProblem::NotAStringList))),
     };
-    let id_token = form::opt_str(&fields, "id_token").map_err(bad)?;
-    let extra = form::other_fields(
+    let id_token = json::opt_str(&fields, "id_token").map_err(bad)?;
+    let extra = json::other_fields(
         fields,
         &[
             "access_token",

@@ -213,7 +213,7 @@ async fn latchkey_json_lists_providers_and_holds_no_secret() {
     let (status, headers, body) = get(&app, "/latchkey.json").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/json");
-    let cfg: latchkey_proto::public_config::PublicConfig = serde_json::from_str(&body).unwrap();
+    let cfg = latchkey_proto::public_config::PublicConfig::from_json(body.as_bytes()).unwrap();
     assert_eq!(cfg.public_url.as_deref(), Some("http://127.0.0.1:8080"));
     let ids: Vec<_> = cfg.providers.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["dot", "flask"]);

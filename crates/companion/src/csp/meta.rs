@@ -77,8 +77,8 @@ pub enum CspMetaError {
     Json {
         /// The file.
         path: PathBuf,
-        /// What the parser said.
-        source: serde_json::Error,
+        /// What the reader said.
+        source: latchkey_proto::public_config::PublicConfigError,
     },
     /// `index.html` is not UTF-8, so its scripts' hashes could not be the browser's.
     #[error("{}: not UTF-8", path.display())]
@@ -103,11 +103,10 @@ pub fn write_meta(dir: &Path) -> Result<String, CspMetaError> {
         path: json_path.clone(),
         source,
     })?;
-    let config: PublicConfig =
-        serde_json::from_slice(&json).map_err(|source| CspMetaError::Json {
-            path: json_path,
-            source,
-        })?;
+    let config = PublicConfig::from_json(&json).map_err(|source| CspMetaError::Json {
+        path: json_path,
+        source,
+    })?;
     let page_path = dir.join("index.html");
     let bytes = std::fs::read(&page_path).map_err(|source| CspMetaError::Io {
         path: page_path.clone(),

@@ -5,7 +5,7 @@ use latchkey_proto::public_config::PublicConfig;
 use super::{AppPolicy, Delivery};
 
 fn config(json: &str) -> PublicConfig {
-    serde_json::from_str(json).unwrap()
+    PublicConfig::from_json(json.as_bytes()).unwrap()
 }
 
 /// One of each kind: OIDC by discovery with an explicit revocation endpoint, OAuth 2.0 with

@@ -3,7 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::form::{self, FieldProblem};
+use crate::form;
+use crate::json::{self, FieldProblem};
 use crate::secret::AccessToken;
 
 /// A user's profile from the UserInfo endpoint.
@@ -119,7 +120,7 @@ pub fn parse_userinfo_response(
         problem: problem.describe(),
         body: form::truncate_body(body),
     };
-    let sub = form::req_str(&all, "sub").map_err(bad)?;
+    let sub = json::req_str(&all, "sub").map_err(bad)?;
     if sub != expected_sub {
         return Err(UserInfoError::SubjectMismatch);
     }

@@ -115,7 +115,7 @@ fn export_writes_redirect_uri_into_latchkey_json_only_when_set() {
         json.contains(r#""redirect_uri": "https://me.github.io/blog/callback.html""#),
         "{json}"
     );
-    let back: PublicConfig = serde_json::from_str(&json).unwrap();
+    let back = PublicConfig::from_json(json.as_bytes()).unwrap();
     assert_eq!(
         back.providers[0].redirect_uri.as_deref(),
         Some("https://me.github.io/blog/callback.html")

@@ -8,9 +8,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod read;
+
+pub use read::PublicConfigError;
+
 /// The whole of `/latchkey.json`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PublicConfig {
     /// The origin the browser sees (`[server] public_url`); a provider without its own
     /// `redirect_uri` uses `<public_url>/callback`. Absent on a hand-written file: the app
@@ -29,8 +32,7 @@ pub struct PublicConfig {
 }
 
 /// Which protocol a provider speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// OAuth 2.0 authorization code with PKCE, in the browser.
     Oauth2,
@@ -41,8 +43,7 @@ pub enum Protocol {
 }
 
 /// Where the browser keeps a refresh token.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum SessionStorage {
     /// Only in memory: a reload ends the session.
     Memory,
@@ -55,8 +56,7 @@ pub enum SessionStorage {
 }
 
 /// One provider as the app sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicProvider {
     /// URL-safe identifier, unique in the file.
     pub id: String,
@@ -119,8 +119,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// Who holds a mediated provider's refresh token.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum RefreshTokenIn {
     /// The browser, stored like any other token (per `session_storage`).
     #[default]
@@ -139,8 +138,7 @@ impl RefreshTokenIn {
 
 /// Whether the browser binds a provider's tokens to a key it holds, with DPoP (RFC 9449);
 /// see [`crate::dpop::decide`]. `dpop` in `latchkey.json` and in `latchkey.toml`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum DpopMode {
     /// Use DPoP when the provider's metadata lists `ES256` in
     /// `dpop_signing_alg_values_supported`; accept a Bearer token if the provider answers with
@@ -161,8 +159,7 @@ impl DpopMode {
 }
 
 /// Endpoints a provider may set explicitly instead of (or on top of) discovery.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Endpoints {
     /// RFC 6749 §3.1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,76 +188,90 @@ impl Endpoints {
     }
 }
 
-/// Reads one of `names` as a string and gives its index. The four unit enums of this file read
-/// themselves through it instead of serde's derive, which builds a visitor per enum (1.3 KB of
-/// wasm each); one instance per data format serves all four. An unknown name is serde's own
-/// `unknown variant` error.
-fn variant_index<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-    names: &'static [&'static str],
-) -> Result<usize, D::Error> {
-    let name = String::deserialize(deserializer)?;
-    names
-        .iter()
-        .position(|n| *n == name)
-        .ok_or_else(|| serde::de::Error::unknown_variant(&name, names))
-}
+/// A unit enum written as one lowercase name in `latchkey.json` and `latchkey.toml`.
+///
+/// The four enums of this file read and write themselves through their `NAMES` (serde's derive
+/// built a visitor per enum, 1.3 KB of wasm each); [`PublicConfig::from_json`] reads them with
+/// [`Named::from_name`].
+pub trait Named: Copy + PartialEq + 'static {
+    /// Every value, in the order of [`Named::NAMES`].
+    const ALL: &'static [Self];
+    /// The name of each value.
+    const NAMES: &'static [&'static str];
 
-impl<'de> Deserialize<'de> for Protocol {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(
-            match variant_index(deserializer, &["oauth2", "oidc", "oauth1"])? {
-                0 => Protocol::Oauth2,
-                1 => Protocol::Oidc,
-                _ => Protocol::Oauth1,
-            },
-        )
+    /// This value's name.
+    fn name(self) -> &'static str {
+        let i = Self::ALL.iter().position(|v| *v == self).unwrap_or(0);
+        Self::NAMES[i]
+    }
+
+    /// The value with this name, if any (names are case-sensitive).
+    fn from_name(name: &str) -> Option<Self> {
+        let i = Self::NAMES.iter().position(|n| *n == name)?;
+        Self::ALL.get(i).copied()
     }
 }
 
-impl<'de> Deserialize<'de> for SessionStorage {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(
-            match variant_index(deserializer, &["memory", "tab", "browser"])? {
-                0 => SessionStorage::Memory,
-                1 => SessionStorage::Tab,
-                _ => SessionStorage::Browser,
-            },
-        )
-    }
+impl Named for Protocol {
+    const ALL: &'static [Self] = &[Protocol::Oauth2, Protocol::Oidc, Protocol::Oauth1];
+    const NAMES: &'static [&'static str] = &["oauth2", "oidc", "oauth1"];
 }
 
-impl<'de> Deserialize<'de> for RefreshTokenIn {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(
-            match variant_index(deserializer, &["browser", "companion"])? {
-                0 => RefreshTokenIn::Browser,
-                _ => RefreshTokenIn::Companion,
-            },
-        )
-    }
+impl Named for SessionStorage {
+    const ALL: &'static [Self] = &[
+        SessionStorage::Memory,
+        SessionStorage::Tab,
+        SessionStorage::Browser,
+    ];
+    const NAMES: &'static [&'static str] = &["memory", "tab", "browser"];
 }
 
-impl<'de> Deserialize<'de> for DpopMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(
-            match variant_index(deserializer, &["auto", "required", "off"])? {
-                0 => DpopMode::Auto,
-                1 => DpopMode::Required,
-                _ => DpopMode::Off,
-            },
-        )
-    }
+impl Named for RefreshTokenIn {
+    const ALL: &'static [Self] = &[RefreshTokenIn::Browser, RefreshTokenIn::Companion];
+    const NAMES: &'static [&'static str] = &["browser", "companion"];
 }
+
+impl Named for DpopMode {
+    const ALL: &'static [Self] = &[DpopMode::Auto, DpopMode::Required, DpopMode::Off];
+    const NAMES: &'static [&'static str] = &["auto", "required", "off"];
+}
+
+/// `Serialize` and `Deserialize` by name, for the companion's TOML and its export.
+macro_rules! serde_by_name {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.name())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let name = String::deserialize(deserializer)?;
+                Self::from_name(&name)
+                    .ok_or_else(|| serde::de::Error::unknown_variant(&name, Self::NAMES))
+            }
+        }
+    )*};
+}
+serde_by_name!(Protocol, SessionStorage, RefreshTokenIn, DpopMode);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Reads one provider, as the only entry of a file.
+    fn one_provider(json: &str) -> Result<PublicProvider, PublicConfigError> {
+        let file = format!(r#"{{"providers":[{json}]}}"#);
+        Ok(PublicConfig::from_json(file.as_bytes())?
+            .providers
+            .remove(0))
+    }
+
     #[test]
     fn minimal_provider_defaults_to_tab_storage() {
-        let cfg: PublicConfig = serde_json::from_str(
-            r#"{"providers":[{"id":"dot","name":"DOT","protocol":"oidc","issuer":"http://127.0.0.1:9000/o","client_id":"spa"}]}"#,
+        let cfg = PublicConfig::from_json(
+            br#"{"providers":[{"id":"dot","name":"DOT","protocol":"oidc","issuer":"http://127.0.0.1:9000/o","client_id":"spa"}]}"#,
         )
         .unwrap();
         assert_eq!(cfg.providers[0].session_storage, SessionStorage::Tab);
@@ -272,18 +283,18 @@ mod tests {
     #[test]
     fn mediated_provider_round_trips() {
         let text = r#"{"providers":[{"id":"gh","name":"GitHub","protocol":"oauth2","client_id":"c","token_via_companion":true,"refresh_token_in":"companion"}]}"#;
-        let cfg: PublicConfig = serde_json::from_str(text).unwrap();
+        let cfg = PublicConfig::from_json(text.as_bytes()).unwrap();
         assert!(cfg.providers[0].token_via_companion);
         assert_eq!(cfg.providers[0].refresh_token_in, RefreshTokenIn::Companion);
         let again = serde_json::to_string(&cfg).unwrap();
         assert!(again.contains(r#""token_via_companion":true,"refresh_token_in":"companion""#));
-        assert_eq!(serde_json::from_str::<PublicConfig>(&again).unwrap(), cfg);
+        assert_eq!(PublicConfig::from_json(again.as_bytes()).unwrap(), cfg);
     }
 
     #[test]
     fn redirect_uri_is_read_and_written_only_when_set() {
         let text = r#"{"providers":[{"id":"gh","name":"GitHub","protocol":"oauth2","client_id":"c","redirect_uri":"https://me.github.io/blog/callback.html","session_storage":"tab"}]}"#;
-        let cfg: PublicConfig = serde_json::from_str(text).unwrap();
+        let cfg = PublicConfig::from_json(text.as_bytes()).unwrap();
         assert_eq!(
             cfg.providers[0].redirect_uri.as_deref(),
             Some("https://me.github.io/blog/callback.html")
@@ -296,16 +307,13 @@ mod tests {
         };
         let json = serde_json::to_string(&without).unwrap();
         assert!(!json.contains("redirect_uri"), "{json}");
-        assert_eq!(
-            serde_json::from_str::<PublicProvider>(&json).unwrap(),
-            without
-        );
+        assert_eq!(one_provider(&json).unwrap(), without);
     }
 
     #[test]
     fn dpop_and_par_are_read_and_written_only_when_not_the_default() {
         let text = r#"{"providers":[{"id":"op","name":"OP","protocol":"oidc","client_id":"c","session_storage":"tab","dpop":"required","par":true}]}"#;
-        let cfg: PublicConfig = serde_json::from_str(text).unwrap();
+        let cfg = PublicConfig::from_json(text.as_bytes()).unwrap();
         assert_eq!(cfg.providers[0].dpop, DpopMode::Required);
         assert!(cfg.providers[0].par);
         assert_eq!(serde_json::to_string(&cfg).unwrap(), text);
@@ -316,10 +324,7 @@ mod tests {
         };
         let json = serde_json::to_string(&plain).unwrap();
         assert!(!json.contains("dpop") && !json.contains("par"), "{json}");
-        assert!(serde_json::from_str::<PublicProvider>(
-            r#"{"id":"op","name":"OP","protocol":"oidc","par":"yes"}"#
-        )
-        .is_err());
+        assert!(one_provider(r#"{"id":"op","name":"OP","protocol":"oidc","par":"yes"}"#).is_err());
     }
 
     /// The hand-written readers of the unit enums take exactly what their `Serialize` writes,
@@ -377,10 +382,13 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_so_a_secret_cannot_slip_in() {
-        let err = serde_json::from_str::<PublicConfig>(
-            r#"{"providers":[{"id":"x","name":"X","protocol":"oauth2","client_secret":"s"}]}"#,
+        let err = PublicConfig::from_json(
+            br#"{"providers":[{"id":"x","name":"X","protocol":"oauth2","client_secret":"s"}]}"#,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("client_secret"));
+        assert_eq!(
+            err.to_string(),
+            "unknown field `client_secret` in providers[0]"
+        );
     }
 }
