@@ -379,22 +379,16 @@ async fn broadcast_reaches_another_channel_of_the_origin() {
 }
 
 pub(super) fn cross_tab_config(id: &str) -> latchkey_proto::public_config::PublicConfig {
-    let provider: latchkey_proto::public_config::PublicProvider =
-        serde_json::from_value(serde_json::json!({
-            "id": id, "name": "Shared", "protocol": "oidc", "issuer": "https://idp.example",
-            "client_id": "spa", "session_storage": "browser",
-            "endpoints": {
-                "authorization_endpoint": "https://idp.example/authorize",
-                "token_endpoint": "https://idp.example/token",
-                "jwks_uri": "https://idp.example/jwks"
-            }
-        }))
-        .unwrap();
-    latchkey_proto::public_config::PublicConfig {
-        public_url: None,
-        companion: None,
-        providers: vec![provider],
-    }
+    let file = serde_json::json!({"providers": [{
+        "id": id, "name": "Shared", "protocol": "oidc", "issuer": "https://idp.example",
+        "client_id": "spa", "session_storage": "browser",
+        "endpoints": {
+            "authorization_endpoint": "https://idp.example/authorize",
+            "token_endpoint": "https://idp.example/token",
+            "jwks_uri": "https://idp.example/jwks"
+        }
+    }]});
+    latchkey_proto::public_config::PublicConfig::from_json(file.to_string().as_bytes()).unwrap()
 }
 
 pub(super) async fn until(what: &str, mut ok: impl FnMut() -> bool) {

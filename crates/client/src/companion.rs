@@ -15,7 +15,6 @@
 use std::cell::RefCell;
 
 use latchkey_proto::public_config::PublicConfig;
-use serde::{Deserialize, Serialize};
 
 use crate::browser::page;
 
@@ -59,8 +58,7 @@ pub fn resolve(path: &str) -> String {
 /// An OAuth 1.0a session sealed by the companion, held by a page on another site. It is as
 /// good as the session cookie it replaces: kept only where the provider's `session_storage`
 /// says, sent only to the companion, never shown.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SealedSession(String);
 
 impl SealedSession {
@@ -111,6 +109,5 @@ mod tests {
     fn a_sealed_session_never_prints() {
         let s = SealedSession::new("AbCdEf-sealed".into());
         assert_eq!(format!("{s:?}"), "SealedSession([redacted])");
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"AbCdEf-sealed\"");
     }
 }

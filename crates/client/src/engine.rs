@@ -328,16 +328,13 @@ impl Engine {
 
     /// Posts a message to the other tabs (best effort).
     pub(super) fn post(&self, message: &Broadcast) {
-        if let (Some(channel), Ok(text)) = (
-            self.channel.borrow().as_ref(),
-            serde_json::to_string(message),
-        ) {
-            let _ = channel.post(&text);
+        if let Some(channel) = self.channel.borrow().as_ref() {
+            let _ = channel.post(&message.to_json());
         }
     }
 
     fn on_broadcast(&self, text: &str) {
-        let Ok(message) = serde_json::from_slice::<Broadcast>(text.as_bytes()) else {
+        let Some(message) = Broadcast::from_json(text) else {
             return;
         };
         match message {

@@ -10,9 +10,9 @@
 //! sealed session, which this page keeps and sends in a header ([`Handoff`]).
 
 use latchkey_proto::form;
+use latchkey_proto::json;
 use latchkey_proto::pkce::Verifier;
 use latchkey_proto::public_config::{Protocol, PublicProvider};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::session::Session;
@@ -49,7 +49,6 @@ const HANDOFF_KEY: &str = "latchkey.handoff";
 
 /// A sign-in waiting for its handoff: kept in this tab's `sessionStorage` between leaving for
 /// the companion and coming back.
-#[derive(Serialize, Deserialize)]
 pub struct Handoff {
     /// The provider's id.
     pub provider_id: String,
@@ -62,15 +61,22 @@ pub struct Handoff {
 impl Handoff {
     /// Keeps this sign-in for the way back.
     pub fn keep(&self) -> Result<(), crate::browser::BrowserError> {
-        let text = serde_json::to_string(self)
-            .map_err(|e| crate::browser::BrowserError(format!("handoff: {e}")))?;
-        storage::set(Area::Session, HANDOFF_KEY, &text)
+        let mut m = json::Object::new();
+        m.insert("provider_id".into(), self.provider_id.clone().into());
+        m.insert("verifier".into(), self.verifier.secret().into());
+        m.insert("return_to".into(), self.return_to.clone().into());
+        storage::set(Area::Session, HANDOFF_KEY, &Value::Object(m).to_string())
     }
 
     /// Takes the waiting sign-in (it can be taken once).
     pub fn take() -> Option<Handoff> {
         let text = storage::take(Area::Session, HANDOFF_KEY).ok()??;
-        serde_json::from_slice(text.as_bytes()).ok()
+        let m = json::object(text.as_bytes())?;
+        Some(Handoff {
+            provider_id: json::req_str(&m, "provider_id").ok()?,
+            verifier: Verifier::parse(json::req_str(&m, "verifier").ok()?).ok()?,
+            return_to: json::req_str(&m, "return_to").ok()?,
+        })
     }
 }
 

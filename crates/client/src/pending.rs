@@ -11,9 +11,11 @@ const PREFIX: &str = "latchkey.flow.";
 
 /// Keeps a flow until its callback.
 pub fn save(flow: &PendingFlow) -> Result<(), BrowserError> {
-    let text =
-        serde_json::to_string(flow).map_err(|e| BrowserError(format!("pending sign-in: {e}")))?;
-    storage::set(Area::Session, &flow_key(flow.state.secret()), &text)
+    storage::set(
+        Area::Session,
+        &flow_key(flow.state.secret()),
+        &flow.to_json(),
+    )
 }
 
 /// Takes (reads and deletes) the flow for `state`. `Ok(None)` when there is none, or when
@@ -22,7 +24,7 @@ pub fn take(state: &str) -> Result<Option<PendingFlow>, BrowserError> {
     let Some(text) = storage::take(Area::Session, &flow_key(state))? else {
         return Ok(None);
     };
-    Ok(serde_json::from_slice(text.as_bytes()).ok())
+    Ok(PendingFlow::from_json(text.as_bytes()))
 }
 
 /// Deletes abandoned flows (older than the protocol core's limit, or unreadable).
@@ -32,9 +34,9 @@ pub fn sweep(now_s: u64) {
     };
     for key in keys {
         let (stale, dpop_key) = match storage::get(Area::Session, &key) {
-            Ok(Some(text)) => match serde_json::from_slice::<PendingFlow>(text.as_bytes()) {
-                Ok(f) => (f.is_expired(now_s), f.dpop_key),
-                Err(_) => (true, None),
+            Ok(Some(text)) => match PendingFlow::from_json(text.as_bytes()) {
+                Some(f) => (f.is_expired(now_s), f.dpop_key),
+                None => (true, None),
             },
             _ => (false, None),
         };

@@ -40,12 +40,15 @@ pub fn with(list: Option<&str>, fingerprint: &str) -> String {
     all.push(fingerprint.to_owned());
     let drop = all.len().saturating_sub(KEPT);
     all.drain(..drop);
-    serde_json::to_string(&all).unwrap_or_else(|_| "[]".to_owned())
+    serde_json::Value::from(all).to_string()
 }
 
 fn parse(list: Option<&str>) -> Vec<String> {
-    list.and_then(|text| serde_json::from_slice(text.as_bytes()).ok())
-        .unwrap_or_default()
+    let items = match list.map(|text| serde_json::from_slice(text.as_bytes())) {
+        Some(Ok(serde_json::Value::Array(items))) => items,
+        _ => return Vec::new(),
+    };
+    latchkey_proto::json::string_list(&items).unwrap_or_default()
 }
 
 /// The IndexedDB key of a provider's list.

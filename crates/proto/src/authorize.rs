@@ -20,10 +20,10 @@
 //! let random = FlowRandomness { state: &[1; 32], nonce: &[2; 32], verifier: &[3; 32] };
 //! let (url, pending) = begin(&start, &random, 1_700_000_000).unwrap();
 //! assert!(url.starts_with("http://127.0.0.1:9000/o/authorize/?response_type=code&client_id=spa"));
-//! // Store `pending` (serde JSON) in sessionStorage under `pending.state.secret()`,
+//! // Store `pending` (as JSON) in sessionStorage under `pending.state.secret()`,
 //! // then navigate to `url`.
-//! let stored = serde_json::to_string(&pending).unwrap();
-//! # let _ = stored;
+//! let stored = pending.to_json();
+//! # assert!(PendingFlow::from_json(stored.as_bytes()).is_some());
 //! ```
 //!
 //! After the redirect back, [`crate::callback::validate_callback`] checks the response against
@@ -33,6 +33,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
 use crate::form::{self, EndpointProblem};
+use crate::json;
 use crate::pkce::{Challenge, PkceError, Verifier};
 use crate::secret::{Nonce, State};
 
@@ -205,8 +206,9 @@ pub fn authorization_url(req: &AuthorizationRequest<'_>) -> Result<String, Autho
 /// the browser must survive a full page navigation between the authorization request and the
 /// callback, and `sessionStorage` (per tab, per origin, cleared when the tab closes) is the
 /// only place that does so without sending anything to a server. Serialise it for that
-/// storage and nothing else; delete the entry as soon as the callback is handled.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+/// storage and nothing else ([`PendingFlow::to_json`]); delete the entry as soon as the callback
+/// is handled.
+#[derive(Debug)]
 pub struct PendingFlow {
     /// Which configured provider this flow is for.
     pub provider_id: String,
@@ -227,11 +229,45 @@ pub struct PendingFlow {
     /// The caller's name for the DPoP key (RFC 9449) this sign-in's tokens are to be bound
     /// to, when it uses one: the token request must be signed with the key the pushed request
     /// was. The protocol core never reads it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_key: Option<String>,
 }
 
 impl PendingFlow {
+    /// The flow as JSON text, for `sessionStorage` only: it holds the secrets.
+    pub fn to_json(&self) -> String {
+        let mut m = json::Object::new();
+        m.insert("provider_id".into(), self.provider_id.clone().into());
+        m.insert("state".into(), self.state.secret().into());
+        m.insert("nonce".into(), self.nonce.secret().into());
+        m.insert("verifier".into(), self.verifier.secret().into());
+        m.insert("redirect_uri".into(), self.redirect_uri.clone().into());
+        m.insert("return_to".into(), self.return_to.clone().into());
+        m.insert("issuer".into(), self.issuer.clone().into());
+        m.insert("created_at".into(), self.created_at.into());
+        if let Some(key) = &self.dpop_key {
+            m.insert("dpop_key".into(), key.clone().into());
+        }
+        serde_json::Value::Object(m).to_string()
+    }
+
+    /// Reads back what [`PendingFlow::to_json`] wrote; `None` for anything else (a broken or
+    /// foreign entry, or a verifier that is not one).
+    pub fn from_json(text: &[u8]) -> Option<PendingFlow> {
+        let m = json::object(text)?;
+        let text = |field| json::req_str(&m, field).ok();
+        Some(PendingFlow {
+            provider_id: text("provider_id")?,
+            state: State::new(text("state")?),
+            nonce: Nonce::new(text("nonce")?),
+            verifier: Verifier::parse(text("verifier")?).ok()?,
+            redirect_uri: text("redirect_uri")?,
+            return_to: text("return_to")?,
+            issuer: json::opt_str(&m, "issuer").ok()?,
+            created_at: json::opt_u64(&m, "created_at").ok()??,
+            dpop_key: json::opt_str(&m, "dpop_key").ok()?,
+        })
+    }
+
     /// True once the flow is older than [`PENDING_FLOW_MAX_AGE_SECS`] (or dated in the future,
     /// which means the clock or the storage is not to be trusted).
     pub fn is_expired(&self, now: u64) -> bool {
@@ -510,13 +546,49 @@ mod tests {
     fn pending_flow_survives_storage_and_expires() {
         let s = scopes();
         let (_, pending) = begin(&start(&s, "https://idp.example/a", &[]), &RANDOM, 1000).unwrap();
-        let json = serde_json::to_string(&pending).unwrap();
-        let back: PendingFlow = serde_json::from_str(&json).unwrap();
+        let json = pending.to_json();
+        let back = PendingFlow::from_json(json.as_bytes()).unwrap();
+        assert_eq!(back.provider_id, pending.provider_id);
+        assert_eq!(back.state.secret(), pending.state.secret());
+        assert_eq!(back.nonce.secret(), pending.nonce.secret());
         assert_eq!(back.verifier.secret(), pending.verifier.secret());
+        assert_eq!(back.redirect_uri, pending.redirect_uri);
+        assert_eq!(back.return_to, pending.return_to);
+        assert_eq!(back.created_at, 1000);
+        assert_eq!(back.dpop_key, None);
         assert_eq!(back.issuer.as_deref(), Some("https://idp.example"));
         assert!(!back.is_expired(1000 + PENDING_FLOW_MAX_AGE_SECS));
         assert!(back.is_expired(1001 + PENDING_FLOW_MAX_AGE_SECS));
         assert!(back.is_expired(999));
         assert!(!format!("{back:?}").contains(back.verifier.secret()));
+    }
+
+    #[test]
+    fn a_stored_flow_keeps_its_dpop_key_and_refuses_what_it_did_not_write() {
+        let s = scopes();
+        let (_, mut pending) =
+            begin(&start(&s, "https://idp.example/a", &[]), &RANDOM, 1000).unwrap();
+        pending.dpop_key = Some("k1".into());
+        let json = pending.to_json();
+        let back = PendingFlow::from_json(json.as_bytes()).unwrap();
+        assert_eq!(back.dpop_key.as_deref(), Some("k1"));
+
+        let mut doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        for (field, value) in [
+            ("verifier", serde_json::json!("short")),
+            ("state", serde_json::json!(7)),
+            ("created_at", serde_json::json!(-1)),
+            ("provider_id", serde_json::Value::Null),
+        ] {
+            let saved = doc[field].clone();
+            doc[field] = value;
+            assert!(
+                PendingFlow::from_json(doc.to_string().as_bytes()).is_none(),
+                "{field}"
+            );
+            doc[field] = saved;
+        }
+        assert!(PendingFlow::from_json(b"[]").is_none());
+        assert!(PendingFlow::from_json(b"{").is_none());
     }
 }

@@ -3,7 +3,6 @@
 
 use latchkey_proto::public_config::{Protocol, SessionStorage};
 use latchkey_proto::secret::{AccessToken, Nonce, RefreshToken};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::storage_mode::{self, plan};
@@ -11,8 +10,10 @@ use super::{profile, schedule, AuthFailure, SessionView};
 use crate::browser::storage;
 use crate::companion::SealedSession;
 
-/// One session. Not `Debug`: it holds tokens.
-#[derive(Clone, Serialize, Deserialize)]
+mod json;
+
+/// One session. Not `Debug`: it holds tokens. Its JSON form is in [`json`].
+#[derive(Clone)]
 pub struct Session {
     /// The provider's id.
     pub provider_id: String,
@@ -30,18 +31,15 @@ pub struct Session {
     pub refresh_token: Option<RefreshToken>,
     /// The companion keeps this session's refresh token in its HttpOnly cookie
     /// (`refresh_token_in = "companion"`): the session renews itself without holding one.
-    #[serde(default)]
     pub refresh_in_companion: bool,
     /// An OAuth 1.0a session sealed by a companion on another site, which this page sends
     /// in a header instead of the cookie the browser would withhold ([`crate::companion`]).
-    #[serde(default)]
     pub companion_session: Option<SealedSession>,
     /// The sign-in's nonce: a refreshed ID token that carries one must carry this one
     /// (OIDC Core §12.2).
     pub nonce: Option<Nonce>,
     /// The id of the DPoP key the tokens are bound to ([`crate::dpop`]), when the provider
     /// bound them (`token_type` `DPoP`): every use of them needs a proof signed with it.
-    #[serde(default)]
     pub dpop_key: Option<String>,
     /// When the tokens were received (ms since the epoch).
     pub issued_at_ms: u64,
@@ -53,35 +51,28 @@ pub struct Session {
     pub id_claims: Option<Map<String, Value>>,
     /// Userinfo (OIDC) or the companion's identity fields (OAuth 1.0a).
     pub userinfo: Option<Map<String, Value>>,
-    /// What the signed-in user should know went wrong (not shared with other tabs).
-    #[serde(skip)]
+    /// What the signed-in user should know went wrong (not stored, not shared with other
+    /// tabs).
     pub problem: Option<AuthFailure>,
 }
 
 /// The stored part of a session: the refresh token (or the note that the companion holds
 /// it), whose it is, and the live session while its access token lasts.
-#[derive(Serialize, Deserialize)]
 struct Stored {
     provider_id: String,
-    #[serde(default)]
     refresh_token: Option<RefreshToken>,
-    #[serde(default)]
     refresh_in_companion: bool,
     /// The ID token's `sub` (not a secret): a restored session checks userinfo and a
     /// refreshed ID token against it.
-    #[serde(default)]
     sub: Option<String>,
     /// The sign-in's nonce, for refreshed ID tokens that repeat it.
-    #[serde(default)]
     nonce: Option<Nonce>,
     /// The DPoP key the tokens are bound to (its id; the key is in IndexedDB).
-    #[serde(default)]
     dpop_key: Option<String>,
     /// The session with its access token (its refresh token is the one above, not a second
     /// copy), so that a full page load needs no renewal while the access token lasts, also
     /// with a provider that issues no refresh token. Kept under the same `session_storage`
     /// as the refresh token, which can mint access tokens anyway.
-    #[serde(default)]
     live: Option<Box<Session>>,
 }
 
@@ -108,11 +99,7 @@ impl StoredSession {
     }
 }
 
-/// A message between tabs sharing `browser` storage. Externally tagged (`{"tokens": {…}}`):
-/// an internally tagged enum is read through serde's buffered `Content`, a second copy of
-/// the whole `Session` reader in the wasm.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// A message between tabs sharing `browser` storage ([`Broadcast::to_json`]).
 pub enum Broadcast {
     /// New tokens (after sign-in or a refresh): adopt them.
     Tokens(Box<Session>),
@@ -194,9 +181,7 @@ impl Session {
             dpop_key: self.dpop_key.clone(),
             live,
         };
-        let text = serde_json::to_string(&record)
-            .map_err(|e| crate::browser::BrowserError(format!("session record: {e}")))?;
-        storage::set(area, &key, &text)
+        storage::set(area, &key, &record.to_json())
     }
 
     /// Puts `token` in place of the stored refresh token of `provider_id` (keeping the rest
@@ -213,7 +198,7 @@ impl Session {
         let Some(text) = storage::get(area, &key)? else {
             return Ok(());
         };
-        let Ok(mut record) = serde_json::from_slice::<Stored>(text.as_bytes()) else {
+        let Some(mut record) = Stored::from_json(&text) else {
             return Ok(());
         };
         if record.provider_id != provider_id {
@@ -221,9 +206,7 @@ impl Session {
         }
         record.refresh_token = Some(token.clone());
         record.refresh_in_companion = false;
-        let text = serde_json::to_string(&record)
-            .map_err(|e| crate::browser::BrowserError(format!("session record: {e}")))?;
-        storage::set(area, &key, &text)
+        storage::set(area, &key, &record.to_json())
     }
 
     /// Drops the refresh token of `provider_id`'s stored session, keeping its live access
@@ -236,18 +219,14 @@ impl Session {
         let record = storage::get(area, &key)
             .ok()
             .flatten()
-            .and_then(|text| serde_json::from_slice::<Stored>(text.as_bytes()).ok())
+            .and_then(|text| Stored::from_json(&text))
             .filter(|r| r.provider_id == provider_id);
         let Some(mut record) = record else {
             return;
         };
         record.refresh_token = None;
         record.refresh_in_companion = false;
-        let kept = record
-            .live
-            .is_some()
-            .then(|| serde_json::to_string(&record).ok())
-            .flatten();
+        let kept = record.live.is_some().then(|| record.to_json());
         let _ = match kept {
             Some(text) => storage::set(area, &key, &text),
             None => storage::remove(area, &key),
@@ -266,7 +245,7 @@ impl Session {
     pub fn stored(provider_id: &str, mode: SessionStorage) -> Option<StoredSession> {
         let area = plan(mode).area?;
         let text = storage::get(area, &storage_mode::session_key(provider_id)).ok()??;
-        let record: Stored = serde_json::from_slice(text.as_bytes()).ok()?;
+        let record = Stored::from_json(&text)?;
         let live = record
             .live
             .filter(|l| {
