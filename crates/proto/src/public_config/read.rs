@@ -5,6 +5,8 @@
 //! every level, so a secret pasted into the file is refused instead of published; a member's
 //! problem is reported before an unknown member of the object around it.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::{DpopMode, Endpoints, Named, PublicConfig, PublicProvider};
@@ -87,129 +89,168 @@ impl PublicConfig {
         let Value::Object(top) = value else {
             return Err(PublicConfigError::NotAnObject);
         };
-        let at = |(field, problem): (&'static str, FieldProblem)| PublicConfigError::Field {
-            path: field.to_owned(),
-            problem: problem.describe(),
-        };
-        let providers = match top.get("providers") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| provider(item, &format!("providers[{i}]")))
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(at(("providers", FieldProblem::NotAList))),
-        };
+        let mut providers = Vec::new();
+        match top.get("providers") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let entry = provider(item).map_err(|p| p.at(&format!("providers[{i}]")))?;
+                    providers.push(entry);
+                }
+            }
+            Some(_) => {
+                return Err(Problem::Field("providers", FieldProblem::NotAList).at(""));
+            }
+        }
+        let top_field = |(field, problem)| Problem::Field(field, problem).at("");
         let config = PublicConfig {
-            public_url: json::opt_str(&top, "public_url").map_err(at)?,
-            companion: json::opt_str(&top, "companion").map_err(at)?,
+            public_url: json::opt_str(&top, "public_url").map_err(top_field)?,
+            companion: json::opt_str(&top, "companion").map_err(top_field)?,
             providers,
         };
-        refuse_unknown(&top, TOP, "the file")?;
+        refuse_unknown(&top, TOP).map_err(|p| p.at(""))?;
         Ok(config)
     }
 }
 
-fn provider(item: &Value, at: &str) -> Result<PublicProvider, PublicConfigError> {
+/// What is wrong in one object of the file, before the path to that object is added.
+enum Problem {
+    /// The object is not one.
+    NotAnObject,
+    /// A member's problem.
+    Field(&'static str, FieldProblem),
+    /// A member naming none of its values: the member, what it says, the names allowed.
+    Name(&'static str, String, &'static [&'static str]),
+    /// A member the object does not have.
+    Unknown(String),
+    /// A problem inside the provider's `endpoints`.
+    InEndpoints(Box<Problem>),
+}
+
+impl From<(&'static str, FieldProblem)> for Problem {
+    fn from((field, problem): (&'static str, FieldProblem)) -> Self {
+        Problem::Field(field, problem)
+    }
+}
+
+impl Problem {
+    /// The error, for the object at `at` (`""` for the top of the file).
+    fn at(self, at: &str) -> PublicConfigError {
+        let path = |field: &str| match at {
+            "" => field.to_owned(),
+            _ => format!("{at}.{field}"),
+        };
+        match self {
+            Problem::NotAnObject => PublicConfigError::Field {
+                path: at.to_owned(),
+                problem: FieldProblem::NotAnObject.describe(),
+            },
+            Problem::Field(field, problem) => PublicConfigError::Field {
+                path: path(field),
+                problem: problem.describe(),
+            },
+            Problem::Name(field, value, names) => PublicConfigError::UnknownName {
+                path: path(field),
+                value,
+                expected: names.join(", "),
+            },
+            Problem::Unknown(field) => PublicConfigError::UnknownField {
+                at: match at {
+                    "" => "the file".to_owned(),
+                    _ => at.to_owned(),
+                },
+                field,
+            },
+            Problem::InEndpoints(inner) => inner.at(&path("endpoints")),
+        }
+    }
+}
+
+fn provider(item: &Value) -> Result<PublicProvider, Problem> {
     let Value::Object(m) = item else {
-        return Err(PublicConfigError::Field {
-            path: at.to_owned(),
-            problem: FieldProblem::NotAnObject.describe(),
-        });
-    };
-    let bad = |(field, problem): (&'static str, FieldProblem)| PublicConfigError::Field {
-        path: format!("{at}.{field}"),
-        problem: problem.describe(),
+        return Err(Problem::NotAnObject);
     };
     let endpoints = match m.get("endpoints") {
         None | Some(Value::Null) => Endpoints::default(),
-        Some(Value::Object(e)) => endpoints(e, &format!("{at}.endpoints"))?,
-        Some(_) => return Err(bad(("endpoints", FieldProblem::NotAnObject))),
+        Some(Value::Object(e)) => endpoints(e).map_err(|p| Problem::InEndpoints(Box::new(p)))?,
+        Some(_) => return Err(Problem::Field("endpoints", FieldProblem::NotAnObject)),
     };
     let provider = PublicProvider {
-        id: json::req_str(m, "id").map_err(bad)?,
-        name: json::req_str(m, "name").map_err(bad)?,
-        protocol: named(m, "protocol", at)?.ok_or(bad(("protocol", FieldProblem::Missing)))?,
-        issuer: json::opt_str(m, "issuer").map_err(bad)?,
-        client_id: json::opt_str(m, "client_id").map_err(bad)?,
-        scopes: json::opt_str_list(m, "scopes")
-            .map_err(bad)?
-            .unwrap_or_default(),
+        id: json::req_str(m, "id")?,
+        name: json::req_str(m, "name")?,
+        protocol: named(m, "protocol")?.ok_or(("protocol", FieldProblem::Missing))?,
+        issuer: json::opt_str(m, "issuer")?,
+        client_id: json::opt_str(m, "client_id")?,
+        scopes: json::opt_str_list(m, "scopes")?.unwrap_or_default(),
         endpoints,
-        redirect_uri: json::opt_str(m, "redirect_uri").map_err(bad)?,
-        authorize_params: string_map(m, "authorize_params").map_err(bad)?,
-        api_base: json::opt_str(m, "api_base").map_err(bad)?,
-        session_storage: named(m, "session_storage", at)?.unwrap_or_default(),
-        token_via_companion: json::opt_bool(m, "token_via_companion").map_err(bad)?,
-        refresh_token_in: named(m, "refresh_token_in", at)?.unwrap_or_default(),
-        dpop: named::<DpopMode>(m, "dpop", at)?.unwrap_or_default(),
-        par: json::opt_bool(m, "par").map_err(bad)?,
+        redirect_uri: json::opt_str(m, "redirect_uri")?,
+        authorize_params: string_map(m, "authorize_params")?,
+        api_base: json::opt_str(m, "api_base")?,
+        session_storage: named(m, "session_storage")?.unwrap_or_default(),
+        token_via_companion: json::opt_bool(m, "token_via_companion")?,
+        refresh_token_in: named(m, "refresh_token_in")?.unwrap_or_default(),
+        dpop: named::<DpopMode>(m, "dpop")?.unwrap_or_default(),
+        par: json::opt_bool(m, "par")?,
     };
-    refuse_unknown(m, PROVIDER, at)?;
+    refuse_unknown(m, PROVIDER)?;
     Ok(provider)
 }
 
-fn endpoints(m: &Object, at: &str) -> Result<Endpoints, PublicConfigError> {
-    let bad = |(field, problem): (&'static str, FieldProblem)| PublicConfigError::Field {
-        path: format!("{at}.{field}"),
-        problem: problem.describe(),
-    };
+fn endpoints(m: &Object) -> Result<Endpoints, Problem> {
     let endpoints = Endpoints {
-        authorization_endpoint: json::opt_str(m, "authorization_endpoint").map_err(bad)?,
-        token_endpoint: json::opt_str(m, "token_endpoint").map_err(bad)?,
-        userinfo_endpoint: json::opt_str(m, "userinfo_endpoint").map_err(bad)?,
-        revocation_endpoint: json::opt_str(m, "revocation_endpoint").map_err(bad)?,
-        end_session_endpoint: json::opt_str(m, "end_session_endpoint").map_err(bad)?,
-        jwks_uri: json::opt_str(m, "jwks_uri").map_err(bad)?,
+        authorization_endpoint: json::opt_str(m, "authorization_endpoint")?,
+        token_endpoint: json::opt_str(m, "token_endpoint")?,
+        userinfo_endpoint: json::opt_str(m, "userinfo_endpoint")?,
+        revocation_endpoint: json::opt_str(m, "revocation_endpoint")?,
+        end_session_endpoint: json::opt_str(m, "end_session_endpoint")?,
+        jwks_uri: json::opt_str(m, "jwks_uri")?,
     };
-    refuse_unknown(m, ENDPOINTS, at)?;
+    refuse_unknown(m, ENDPOINTS)?;
     Ok(endpoints)
 }
 
 /// A member holding one of `T`'s names; `None` when absent or `null`.
-fn named<T: Named>(
-    m: &Object,
-    field: &'static str,
-    at: &str,
-) -> Result<Option<T>, PublicConfigError> {
-    let Some(name) = json::opt_str(m, field).map_err(|(_, problem)| PublicConfigError::Field {
-        path: format!("{at}.{field}"),
-        problem: problem.describe(),
-    })?
-    else {
-        return Ok(None);
-    };
-    T::from_name(&name)
-        .map(Some)
-        .ok_or_else(|| PublicConfigError::UnknownName {
-            path: format!("{at}.{field}"),
-            value: name,
-            expected: T::NAMES.join(", "),
-        })
+fn named<T: Named>(m: &Object, field: &'static str) -> Result<Option<T>, Problem> {
+    Ok(match name_index(m, field, T::NAMES)? {
+        Some(i) => T::ALL.get(i).copied(),
+        None => None,
+    })
 }
 
-/// An object whose members are all strings (absent or `null`: empty).
-fn string_map(
+/// The position of a member's name among `names`; `None` when absent or `null`.
+fn name_index(
     m: &Object,
     field: &'static str,
-) -> json::FieldResult<std::collections::BTreeMap<String, String>> {
-    match m.get(field) {
-        None | Some(Value::Null) => Ok(Default::default()),
-        Some(Value::Object(o)) => o
-            .iter()
-            .map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect::<Option<_>>()
-            .ok_or((field, FieldProblem::NotAStringMap)),
-        Some(_) => Err((field, FieldProblem::NotAStringMap)),
+    names: &'static [&'static str],
+) -> Result<Option<usize>, Problem> {
+    let Some(name) = json::opt_str(m, field)? else {
+        return Ok(None);
+    };
+    match names.iter().position(|n| *n == name) {
+        Some(i) => Ok(Some(i)),
+        None => Err(Problem::Name(field, name, names)),
     }
 }
 
-fn refuse_unknown(m: &Object, known: &[&str], at: &str) -> Result<(), PublicConfigError> {
+/// An object whose members are all strings (absent or `null`: empty).
+fn string_map(m: &Object, field: &'static str) -> json::FieldResult<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    match m.get(field) {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(o)) => {
+            for (k, v) in o {
+                let v = v.as_str().ok_or((field, FieldProblem::NotAStringMap))?;
+                out.insert(k.clone(), v.to_owned());
+            }
+        }
+        Some(_) => return Err((field, FieldProblem::NotAStringMap)),
+    }
+    Ok(out)
+}
+
+fn refuse_unknown(m: &Object, known: &[&str]) -> Result<(), Problem> {
     match json::unknown_member(m, known) {
-        Some(field) => Err(PublicConfigError::UnknownField {
-            at: at.to_owned(),
-            field: field.to_owned(),
-        }),
+        Some(field) => Err(Problem::Unknown(field.to_owned())),
         None => Ok(()),
     }
 }
