@@ -4,9 +4,7 @@
 # nginx `gzip_static` / `brotli_static`, Netlify, S3 + CloudFront (README, "Hosting").
 #
 #   scripts/precompress.sh PATH...   # files, or directories (walked recursively)
-#   (no argument)                    # as Trunk's post_build hook (Trunk.toml): the release
-#                                    # build's staging dir, $TRUNK_STAGING_DIR; nothing in a
-#                                    # debug build, so `trunk serve` stays fast
+#   (called by scripts/trunk-post-build.sh, Trunk's post_build hook, on a release build)
 #
 # Compressed: .wasm .js .mjs .css .svg .map .txt .xml. A sibling is kept only when it
 # is smaller than its file. HTML is left plain on purpose: index.html is a kilobyte or two,
@@ -17,12 +15,7 @@
 # gzip runs with -n (no name, no time stamp), so the same input gives the same bytes.
 set -euo pipefail
 
-if [[ $# -eq 0 ]]; then
-  [[ -n "${TRUNK_STAGING_DIR:-}" ]] \
-    || { echo "usage: scripts/precompress.sh PATH... (or as Trunk's post_build hook)" >&2; exit 2; }
-  [[ "${TRUNK_PROFILE:-}" == release ]] || exit 0
-  set -- "$TRUNK_STAGING_DIR"
-fi
+[[ $# -gt 0 ]] || { echo "usage: scripts/precompress.sh PATH..." >&2; exit 2; }
 for tool in gzip brotli; do
   command -v "$tool" >/dev/null \
     || { echo "precompress: '$tool' is not installed (scripts/setup.sh, or apt-get install $tool)" >&2; exit 1; }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Trunk's post_build hook (Trunk.toml, examples/leptos-minimal/Trunk.toml). On a release build:
+#   1. minifies wasm-bindgen's JS glue with terser, as scripts/build-embed.sh does for the
+#      embed (locals renamed, property names kept: the wasm's imports are looked up by name),
+#      and puts the minified file's hash in index.html's `integrity` attribute, since Trunk
+#      hashed the file before this hook ran;
+#   2. writes the .br/.gz siblings (scripts/precompress.sh).
+# One hook rather than two: Trunk starts the hooks of a stage together, in no fixed order.
+# A debug build (`trunk serve`) is left as it is.
+set -euo pipefail
+[[ "${TRUNK_PROFILE:-}" == release ]] || exit 0
+dir="${TRUNK_STAGING_DIR:?Trunk sets TRUNK_STAGING_DIR for its hooks}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+terser="$root/node_modules/.bin/terser"
+[[ -x "$terser" ]] || { echo "trunk-post-build: $terser is missing; run npm ci" >&2; exit 1; }
+
+sri() {
+  node -e 'const f = require("fs").readFileSync(process.argv[1]);
+    process.stdout.write(require("crypto").createHash("sha384").update(f).digest("base64"));' "$1"
+}
+
+page="$dir/index.html"
+for js in "$dir"/*.js; do
+  [[ -e "$js" ]] || continue
+  before=$(sri "$js")
+  "$terser" "$js" --module --compress --mangle --output "$js.min"
+  mv "$js.min" "$js"
+  after=$(sri "$js")
+  if grep -qF "sha384-$before" "$page"; then
+    # Base64 has no '|' and no regex metacharacters other than '+', literal in sed's BRE.
+    sed -i "s|sha384-$before|sha384-$after|" "$page"
+  fi
+  echo "trunk-post-build: minified $(basename "$js")"
+done
+
+bash "$root/scripts/precompress.sh" "$dir"
