@@ -6,7 +6,6 @@
 //! status updates, the refresh timer and the cross-tab channel.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use latchkey_proto::public_config::{Protocol, PublicConfig, PublicProvider};
@@ -51,8 +50,10 @@ pub struct Engine {
     next_subscriber: Cell<u64>,
     /// The one session, if signed in.
     pub(super) session: RefCell<Option<Session>>,
-    /// Endpoints per provider, resolved once per page (and cached in sessionStorage).
-    pub(super) endpoints: RefCell<HashMap<String, Rc<Resolved>>>,
+    /// Endpoints per provider id, resolved once per page (and cached in sessionStorage). A
+    /// list, not a `HashMap`: a page has a handful of providers, and the hash table with its
+    /// hashing was 3 KB of wasm.
+    endpoints: RefCell<Vec<(String, Rc<Resolved>)>>,
     /// Set when `complete_callback` ran for this page load.
     callback_claimed: Cell<bool>,
     pub(super) refresh_timer: RefCell<Option<Timeout>>,
@@ -77,7 +78,7 @@ impl Engine {
             subscribers: RefCell::new(Vec::new()),
             next_subscriber: Cell::new(0),
             session: RefCell::new(None),
-            endpoints: RefCell::new(HashMap::new()),
+            endpoints: RefCell::new(Vec::new()),
             callback_claimed: Cell::new(false),
             refresh_timer: RefCell::new(None),
             channel: RefCell::new(None),
@@ -527,14 +528,23 @@ impl Engine {
         &self,
         p: &PublicProvider,
     ) -> Result<Rc<Resolved>, super::DiscoveryError> {
-        if let Some(found) = self.endpoints.borrow().get(&p.id) {
-            return Ok(found.clone());
+        if let Some(found) = self.resolved_endpoints(&p.id) {
+            return Ok(found);
         }
         let resolved = Rc::new(super::endpoints::resolve(p).await?);
-        self.endpoints
-            .borrow_mut()
-            .insert(p.id.clone(), resolved.clone());
+        let mut all = self.endpoints.borrow_mut();
+        all.retain(|(id, _)| *id != p.id);
+        all.push((p.id.clone(), resolved.clone()));
         Ok(resolved)
+    }
+
+    /// The provider's endpoints, if this page resolved them already.
+    pub(super) fn resolved_endpoints(&self, provider_id: &str) -> Option<Rc<Resolved>> {
+        self.endpoints
+            .borrow()
+            .iter()
+            .find(|(id, _)| id == provider_id)
+            .map(|(_, resolved)| resolved.clone())
     }
 }
 

@@ -32,9 +32,7 @@ impl Engine {
             };
             // Signed in means the endpoints were resolved in this page already.
             let endpoint = self
-                .endpoints
-                .borrow()
-                .get(&provider_id)
+                .resolved_endpoints(&provider_id)
                 .and_then(|e| e.userinfo_endpoint.clone());
             let Some(endpoint) = endpoint else {
                 self.set_problem(&provider_id, None);
