@@ -21,7 +21,7 @@ mod table;
 mod tests;
 
 use crate::oauth1::SignatureMethod;
-use crate::public_config::{Endpoints, Protocol};
+use crate::public_config::{Endpoints, Named, Protocol};
 use crate::token::ClientAuthMethod;
 
 pub use table::NAMES;
@@ -238,14 +238,6 @@ pub enum ApplyError {
     },
 }
 
-fn protocol_name(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Oauth2 => "oauth2",
-        Protocol::Oidc => "oidc",
-        Protocol::Oauth1 => "oauth1",
-    }
-}
-
 impl Preset {
     /// Every key this preset sets, with its value, in file order.
     ///
@@ -254,7 +246,7 @@ impl Preset {
     pub fn settings(&self) -> Vec<(Key, Value<'_>)> {
         let mut out = vec![
             (Key::Name, Value::Text(self.provider)),
-            (Key::Protocol, Value::Text(protocol_name(self.protocol))),
+            (Key::Protocol, Value::Text(self.protocol.name())),
         ];
         let mut text = |key, v: Option<&'static str>| {
             if let Some(v) = v {
@@ -311,12 +303,12 @@ fn auth_name(m: ClientAuthMethod) -> &'static str {
 pub fn apply(preset: &Preset, entry: &mut impl ProviderEntry) -> Result<Vec<Key>, ApplyError> {
     if let Some(Value::Text(explicit)) = entry.get(Key::Protocol) {
         let preset_is_oauth1 = preset.protocol == Protocol::Oauth1;
-        let known = ["oauth2", "oidc", "oauth1"].contains(&explicit);
+        let known = Protocol::from_name(explicit).is_some();
         if known && (explicit == "oauth1") != preset_is_oauth1 {
             let sibling = table::sibling(preset.name);
             return Err(ApplyError::ProtocolConflict {
                 preset: preset.name,
-                preset_protocol: protocol_name(preset.protocol),
+                preset_protocol: preset.protocol.name(),
                 explicit: explicit.to_owned(),
                 hint: sibling.map_or_else(String::new, |s| format!(" (use preset {s:?})")),
             });

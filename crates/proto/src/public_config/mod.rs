@@ -18,16 +18,15 @@ pub struct PublicConfig {
     /// The origin the browser sees (`[server] public_url`); a provider without its own
     /// `redirect_uri` uses `<public_url>/callback`. Absent on a hand-written file: the app
     /// uses its own origin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
     /// The companion's origin (e.g. `https://auth.example.org`) when it is not the page's
     /// own: every companion call (token mediation, OAuth 1.0a sign-in, the signing proxy,
     /// `/sign`) goes there, and an OAuth 1.0a session is handed to the page instead of
     /// resting on the companion's cookie. Absent: the companion is the page's origin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub companion: Option<String>,
     /// The providers offered, in the order the buttons appear.
-    #[serde(default)]
     pub providers: Vec<PublicProvider>,
 }
 
@@ -65,52 +64,51 @@ pub struct PublicProvider {
     /// The protocol.
     pub protocol: Protocol,
     /// The issuer, for discovery (OAuth 2.0 / OIDC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// The public client's id (OAuth 2.0 / OIDC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Scopes to request.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
     /// Explicit endpoints; each one given overrides discovery.
-    #[serde(default, skip_serializing_if = "Endpoints::is_empty")]
+    #[serde(skip_serializing_if = "Endpoints::is_empty")]
     pub endpoints: Endpoints,
     /// The page the provider returns to (OAuth 2.0 / OIDC), exactly as registered there; that
     /// page must complete the callback. Absent: `<public_url>/callback`
     /// ([`crate::redirect_uri::default_for`]). Checked by [`crate::redirect_uri::check`]
     /// before a sign-in starts, not while parsing, so one bad entry does not hide the others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
     /// Further authorization-request parameters the provider wants on every sign-in (OAuth
     /// 2.0 / OIDC), e.g. Google's `access_type = "offline"`. Never one the protocol sets
     /// ([`crate::authorize::RESERVED`]): such an entry fails when sign-in starts.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub authorize_params: BTreeMap<String, String>,
     /// Base URL the API console may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,
     /// Where the refresh token lives.
-    #[serde(default)]
     pub session_storage: SessionStorage,
     /// The provider's token endpoint refuses browsers (no CORS headers, or it wants a client
     /// secret): the app sends the code and PKCE verifier, refresh and revocation to the
     /// companion's `/oauth2/{id}/token`, `/refresh` and `/revoke`, which add the secret
     /// (the token-mediating backend of the IETF browser-based-apps BCP).
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub token_via_companion: bool,
     /// With `token_via_companion`: who holds the refresh token.
-    #[serde(default, skip_serializing_if = "RefreshTokenIn::is_browser")]
+    #[serde(skip_serializing_if = "RefreshTokenIn::is_browser")]
     pub refresh_token_in: RefreshTokenIn,
     /// Whether tokens are bound to a key the browser holds (DPoP, RFC 9449); `auto` (the
     /// default) when the provider's metadata lists `ES256` in
     /// `dpop_signing_alg_values_supported`. See [`crate::dpop::decide`].
-    #[serde(default, skip_serializing_if = "DpopMode::is_auto")]
+    #[serde(skip_serializing_if = "DpopMode::is_auto")]
     pub dpop: DpopMode,
     /// Push the authorization request (PAR, RFC 9126) even when the provider does not require
     /// it. A provider whose metadata says `require_pushed_authorization_requests` gets pushed
     /// requests either way. See [`crate::par::decide`].
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub par: bool,
 }
 
@@ -162,22 +160,22 @@ impl DpopMode {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Endpoints {
     /// RFC 6749 §3.1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_endpoint: Option<String>,
     /// RFC 6749 §3.2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint: Option<String>,
     /// OIDC Core §5.3.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
     /// RFC 7009.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
     /// OIDC RP-Initiated Logout.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_session_endpoint: Option<String>,
     /// RFC 7517 key set of the ID token signer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
 }
 
