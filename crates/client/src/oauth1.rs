@@ -61,16 +61,24 @@ pub struct Handoff {
 impl Handoff {
     /// Keeps this sign-in for the way back.
     pub fn keep(&self) -> Result<(), crate::browser::BrowserError> {
-        let mut m = json::Object::new();
-        m.insert("provider_id".into(), self.provider_id.clone().into());
-        m.insert("verifier".into(), self.verifier.secret().into());
-        m.insert("return_to".into(), self.return_to.clone().into());
-        storage::set(Area::Session, HANDOFF_KEY, &Value::Object(m).to_string())
+        storage::set(Area::Session, HANDOFF_KEY, &self.to_json())
     }
 
     /// Takes the waiting sign-in (it can be taken once).
     pub fn take() -> Option<Handoff> {
-        let text = storage::take(Area::Session, HANDOFF_KEY).ok()??;
+        Handoff::from_json(&storage::take(Area::Session, HANDOFF_KEY).ok()??)
+    }
+
+    fn to_json(&self) -> String {
+        let mut m = json::Object::new();
+        m.insert("provider_id".into(), self.provider_id.clone().into());
+        m.insert("verifier".into(), self.verifier.secret().into());
+        m.insert("return_to".into(), self.return_to.clone().into());
+        Value::Object(m).to_string()
+    }
+
+    /// Reads back what [`Handoff::to_json`] wrote; `None` for anything else.
+    fn from_json(text: &str) -> Option<Handoff> {
         let m = json::object(text.as_bytes())?;
         Some(Handoff {
             provider_id: json::req_str(&m, "provider_id").ok()?,
@@ -300,6 +308,33 @@ mod tests {
         assert_eq!(f.get("screen_name").and_then(Value::as_str), Some("ada"));
         let flat = identity_from(200, br#"{"user_id":"7"}"#).unwrap();
         assert_eq!(flat.get("user_id").and_then(Value::as_str), Some("7"));
+    }
+
+    #[test]
+    fn a_waiting_handoff_reads_back_whole_and_nothing_else_reads() {
+        let h = Handoff {
+            provider_id: "flask".into(),
+            verifier: Verifier::from_random_bytes(&[7; 32]).unwrap(),
+            return_to: "/blog/?q=1#top".into(),
+        };
+        let back = Handoff::from_json(&h.to_json()).unwrap();
+        assert_eq!(back.provider_id, "flask");
+        assert_eq!(back.verifier.secret(), h.verifier.secret());
+        assert_eq!(back.return_to, "/blog/?q=1#top");
+        // The form serde's derive wrote before, which a tab mid-sign-in may still hold.
+        let older = format!(
+            r#"{{"provider_id":"flask","verifier":"{}","return_to":"/"}}"#,
+            h.verifier.secret()
+        );
+        assert!(Handoff::from_json(&older).is_some());
+        for bad in [
+            r#"{"provider_id":"flask","verifier":"short","return_to":"/"}"#,
+            r#"{"provider_id":"flask","return_to":"/"}"#,
+            "[]",
+            "",
+        ] {
+            assert!(Handoff::from_json(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]
