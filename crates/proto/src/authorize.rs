@@ -23,7 +23,7 @@
 //! // Store `pending` (as JSON) in sessionStorage under `pending.state.secret()`,
 //! // then navigate to `url`.
 //! let stored = pending.to_json();
-//! # assert!(PendingFlow::from_json(stored.as_bytes()).is_some());
+//! # assert!(latchkey_proto::authorize::PendingFlow::from_json(stored.as_bytes()).is_some());
 //! ```
 //!
 //! After the redirect back, [`crate::callback::validate_callback`] checks the response against
