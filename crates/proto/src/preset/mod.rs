@@ -138,7 +138,7 @@ pub fn lookup(name: &str, tenant: Option<&str>) -> Result<Preset, PresetError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Key {
-    /// `name`: the button reads "Sign in with <name>".
+    /// `name`: the button reads "Sign in with `<name>`".
     Name,
     /// `protocol`
     Protocol,

@@ -59,7 +59,7 @@ pub enum SessionStorage {
 pub struct PublicProvider {
     /// URL-safe identifier, unique in the file.
     pub id: String,
-    /// Display name: the button reads "Sign in with <name>".
+    /// Display name: the button reads "Sign in with `<name>`".
     pub name: String,
     /// The protocol.
     pub protocol: Protocol,
