@@ -1,6 +1,8 @@
 //! [`Client`]: the handle a page holds. Every flow runs in the engine behind it; state
 //! reaches the page through [`Client::subscribe`].
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use latchkey_proto::public_config::{PublicConfig, PublicProvider};
@@ -10,6 +12,16 @@ use crate::engine::Engine;
 use crate::signin::SignInOptions;
 use crate::signout::ProviderLogout;
 use crate::{ApiError, ApiMethod, AuthStatus, RetryAction};
+
+/// The future of a call into the client, boxed here so the embed and the Leptos crate poll it
+/// through a pointer instead of compiling it again.
+///
+/// An `async fn`'s body (and everything it awaits) is compiled into each crate that awaits it:
+/// with `Client::fetch` an `async fn`, the embed's wasm carried a second copy of the authorized
+/// call, the renewal, DPoP and the IndexedDB helpers beside the client's own (rustc's
+/// `-Zprint-mono-items` lists both). Made in this crate behind `Box<dyn Future>`, the body is
+/// compiled once. `#[inline(never)]` on the functions keeps them, and so the coercion, here.
+pub type Pending<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// Sign-in for one page: cheap to clone (all clones share one engine). Create it with
 /// [`Client::new`], subscribe, then call [`Client::start`].
@@ -162,13 +174,14 @@ impl Client {
     ///
     /// Any HTTP status is an `Ok`; `Err` means the call could not be made (see
     /// [`ApiError`]'s words).
-    pub async fn call_api(
+    #[inline(never)]
+    pub fn call_api(
         &self,
         method: ApiMethod,
         path: String,
         body: Option<String>,
-    ) -> Result<ApiResult, ApiError> {
-        self.engine.clone().call_api(method, path, body).await
+    ) -> Pending<Result<ApiResult, ApiError>> {
+        Box::pin(self.engine.clone().call_api(method, path, body))
     }
 
     /// The authorized fetch: `url` must be under the signed-in provider's `api_base` (or,
@@ -176,16 +189,14 @@ impl Client {
     /// (OAuth 2.0), or the call goes through the companion's signing proxy (OAuth 1.0a). On
     /// a 401 the session is refreshed once and the call retried. Any HTTP status is an
     /// `Ok`; `Err` means the call was refused or could not be made.
-    pub async fn fetch(
+    #[inline(never)]
+    pub fn fetch(
         &self,
         method: ApiMethod,
         url: String,
         request: ApiRequest,
-    ) -> Result<ApiAnswer, ApiError> {
-        self.engine
-            .clone()
-            .run_authorized(method, url, request)
-            .await
+    ) -> Pending<Result<ApiAnswer, ApiError>> {
+        Box::pin(self.engine.clone().run_authorized(method, url, request))
     }
 
     /// The engine, for the browser tests that drive it directly.

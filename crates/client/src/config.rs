@@ -81,8 +81,15 @@ pub fn interpret(status: u16, body: &str) -> Result<PublicConfig, ConfigError> {
     })
 }
 
-/// Fetches and interprets the configuration at `url` (for the app, [`CONFIG_PATH`]).
-pub async fn load(url: &str) -> Result<PublicConfig, ConfigError> {
+/// Fetches and interprets the configuration at `url` (for the app, [`CONFIG_PATH`]). Boxed
+/// like [`crate::Pending`] says, so the one copy of the fetch is the client's.
+#[inline(never)]
+pub fn load(url: &str) -> crate::Pending<Result<PublicConfig, ConfigError>> {
+    Box::pin(load_now(url.to_owned()))
+}
+
+async fn load_now(url: String) -> Result<PublicConfig, ConfigError> {
+    let url = url.as_str();
     let response = gloo_net::http::Request::get(url)
         .send()
         .await
