@@ -344,73 +344,44 @@ async fn serve(
             None => return,
         },
     };
-    match setting.fault {
-        Fault::Status500 => {
-            let body = "Internal Server Error\n";
-            let _ = client
-                .write_all(
-                    canned(
-                        "500 Internal Server Error",
-                        "text/plain",
-                        &request,
-                        setting.cors,
-                        body,
-                    )
-                    .as_bytes(),
-                )
-                .await;
-            let _ = client.shutdown().await;
-        }
-        Fault::Html => {
-            let body = "<!doctype html>\n<html><head><title>Service unavailable</title></head>\
-                        <body><h1>Service unavailable</h1><p>Please try again later.</p></body></html>\n";
-            let _ = client
-                .write_all(
-                    canned(
-                        "200 OK",
-                        "text/html; charset=utf-8",
-                        &request,
-                        setting.cors,
-                        body,
-                    )
-                    .as_bytes(),
-                )
-                .await;
-            let _ = client.shutdown().await;
-        }
-        Fault::BlockedHtml403 => {
-            let body = "<!doctype html>\n<html><head><title>Access denied</title></head>\
-                        <body><h1>Access denied</h1><p>Request blocked by the edge.</p></body></html>\n";
-            let _ = client
-                .write_all(
-                    canned(
-                        "403 Forbidden",
-                        "text/html; charset=utf-8",
-                        &request,
-                        setting.cors,
-                        body,
-                    )
-                    .as_bytes(),
-                )
-                .await;
-            let _ = client.shutdown().await;
-        }
-        Fault::Truncate => truncate(client, upstream, request).await,
-        Fault::Redirect307 => {
-            let mut answer = canned(
-                "307 Temporary Redirect",
-                "text/plain",
-                &request,
-                setting.cors,
-                "",
-            );
-            let location = format!("Location: http://{upstream}{}\r\n", request.path());
-            answer.insert_str(answer.find("\r\n").map_or(0, |i| i + 2), &location);
-            let _ = client.write_all(answer.as_bytes()).await;
-            let _ = client.shutdown().await;
-        }
-        Fault::PassThrough | Fault::Down | Fault::Slow(_) => {}
+    // The proxy's own answers differ only in status, type, body and (for the redirect) one
+    // header: one write serves them all.
+    let (status, content_type, body, location) = match setting.fault {
+        Fault::Status500 => (
+            "500 Internal Server Error",
+            "text/plain",
+            "Internal Server Error\n",
+            None,
+        ),
+        Fault::Html => (
+            "200 OK",
+            "text/html; charset=utf-8",
+            "<!doctype html>\n<html><head><title>Service unavailable</title></head>\
+             <body><h1>Service unavailable</h1><p>Please try again later.</p></body></html>\n",
+            None,
+        ),
+        Fault::BlockedHtml403 => (
+            "403 Forbidden",
+            "text/html; charset=utf-8",
+            "<!doctype html>\n<html><head><title>Access denied</title></head>\
+             <body><h1>Access denied</h1><p>Request blocked by the edge.</p></body></html>\n",
+            None,
+        ),
+        Fault::Redirect307 => (
+            "307 Temporary Redirect",
+            "text/plain",
+            "",
+            Some(format!("Location: http://{upstream}{}\r\n", request.path())),
+        ),
+        Fault::Truncate => return truncate(client, upstream, request).await,
+        Fault::PassThrough | Fault::Down | Fault::Slow(_) => return,
+    };
+    let mut answer = canned(status, content_type, &request, setting.cors, body);
+    if let Some(location) = location {
+        answer.insert_str(answer.find("\r\n").map_or(0, |i| i + 2), &location);
     }
+    let _ = client.write_all(answer.as_bytes()).await;
+    let _ = client.shutdown().await;
 }
 
 /// Sends one already-read request on with `Connection: close`, then copies both ways until
