@@ -21,7 +21,6 @@ impl Session {
         m.insert("provider_name".into(), self.provider_name.clone().into());
         m.insert("protocol".into(), self.protocol.name().into());
         m.insert("storage".into(), self.storage.name().into());
-        let secret = |s: Option<&str>| s.map_or(Value::Null, Value::from);
         m.insert(
             "access_token".into(),
             secret(self.access_token.as_ref().map(AccessToken::secret)),
@@ -80,6 +79,11 @@ fn object_or_null(m: &Option<Object>) -> Value {
     m.clone().map_or(Value::Null, Value::Object)
 }
 
+/// A secret as a string, or `null` when there is none.
+fn secret(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, Value::from)
+}
+
 impl Stored {
     /// The record as JSON text.
     pub(super) fn to_json(&self) -> String {
@@ -87,9 +91,7 @@ impl Stored {
         m.insert("provider_id".into(), self.provider_id.clone().into());
         m.insert(
             "refresh_token".into(),
-            self.refresh_token
-                .as_ref()
-                .map_or(Value::Null, |t| t.secret().into()),
+            secret(self.refresh_token.as_ref().map(RefreshToken::secret)),
         );
         m.insert(
             "refresh_in_companion".into(),
@@ -98,9 +100,7 @@ impl Stored {
         m.insert("sub".into(), self.sub.clone().into());
         m.insert(
             "nonce".into(),
-            self.nonce
-                .as_ref()
-                .map_or(Value::Null, |n| n.secret().into()),
+            secret(self.nonce.as_ref().map(Nonce::secret)),
         );
         m.insert("dpop_key".into(), self.dpop_key.clone().into());
         m.insert(
