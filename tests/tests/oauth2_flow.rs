@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use latchkey_e2e::flows::{api_call, dot_sign_in, dot_to_consent, sign_in_label};
+use latchkey_e2e::mediation::stored_sessions;
 use latchkey_e2e::{Browser, Stack, StackOptions, DEMO_USER, DOT_NAME};
 
 const SIGNED_IN: &str = "Signed in as demo";
@@ -37,22 +38,6 @@ async fn console_errors(b: &Browser) -> Vec<String> {
         .filter(|e| !e.message.contains("favicon.ico"))
         .map(|e| format!("[{}] {}", e.source, e.message))
         .collect()
-}
-
-/// Keys of both storage areas that hold a session (not a pending flow or cached metadata).
-async fn stored_sessions(b: &Browser) -> Vec<String> {
-    let storage = b.storage().await;
-    let mut keys = Vec::new();
-    for area in ["session", "local"] {
-        if let Some(map) = storage.get(area).and_then(|v| v.as_object()) {
-            for k in map.keys() {
-                if k.starts_with("latchkey.session.") || k.starts_with("latchkey.refresh.") {
-                    keys.push(format!("{area}:{k}"));
-                }
-            }
-        }
-    }
-    keys
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
