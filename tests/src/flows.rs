@@ -13,6 +13,11 @@ pub fn sign_in_label(name: &str) -> String {
 /// page (when it is shown) and waits on DOT's consent page.
 pub async fn dot_to_consent(browser: &Browser, dot_base: &str) {
     browser.click_button(&sign_in_label(DOT_NAME)).await;
+    dot_login_to_consent(browser, dot_base).await;
+}
+
+/// Once a sign-in is on its way to DOT: its login (when asked) and its consent page.
+pub async fn dot_login_to_consent(browser: &Browser, dot_base: &str) {
     browser.wait_for_url(dot_base).await;
     browser
         .wait_until("DOT's login or consent page", || async {

@@ -3,8 +3,8 @@
 //! (OAuth 1.0a through the companion), in headless Chromium (issue "Latchkey on any static
 //! page").
 
-use latchkey_e2e::flows::{dot_to_consent, flask_to_consent, sign_in_label};
-use latchkey_e2e::static_site::{Site, SiteOptions};
+use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, flask_to_consent, sign_in_label};
+use latchkey_e2e::static_site::{embed_user_name, Site, SiteOptions};
 use latchkey_e2e::{Browser, DEMO_USER, DOT_NAME};
 
 /// Console errors other than Chromium's favicon probe and the embed's own reports of a
@@ -330,4 +330,147 @@ async fn a_provider_answering_html_or_nothing_is_said_in_words_and_nothing_is_st
             "the page never left"
         );
     }
+}
+
+/// Throttles `b`'s network to `bytes_per_second` both ways (`None`: as it is), so the wasm
+/// (about 160 KB brotli) takes seconds to arrive while the page's small files do not. The
+/// HTTP cache is off, so every load is cold.
+async fn throttle(b: &Browser, bytes_per_second: Option<u32>) {
+    let rate = bytes_per_second.map_or(-1.0, f64::from);
+    b.cdp("Network.enable", serde_json::json!({})).await;
+    b.cdp(
+        "Network.setCacheDisabled",
+        serde_json::json!({ "cacheDisabled": true }),
+    )
+    .await;
+    b.cdp(
+        "Network.emulateNetworkConditions",
+        serde_json::json!({ "offline": false, "latency": 0,
+            "downloadThroughput": rate, "uploadThroughput": rate }),
+    )
+    .await;
+}
+
+/// Whether the embed's wasm has run on the current page (it sets `window.latchkey`).
+async fn wasm_ran(b: &Browser) -> bool {
+    b.js("return window.latchkey !== undefined;", vec![])
+        .await
+        .as_bool()
+        .unwrap_or(false)
+}
+
+/// Goes to `url` on a throttled browser and waits for the visible DOT button; it must be
+/// there before the wasm runs.
+async fn early_button(b: &Browser, url: &str) {
+    throttle(b, Some(20_000)).await;
+    b.goto(url).await;
+    b.wait_until("the DOT sign-in button", || async {
+        b.js(
+            "const el = document.querySelector('[data-latchkey-sign-in=\"dot\"]');
+             return location.href === arguments[0] && el !== null && el.checkVisibility();",
+            vec![url.into()],
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    })
+    .await;
+    assert!(
+        !wasm_ran(b).await,
+        "the wasm ran before the check: the throttle is too weak for this test"
+    );
+}
+
+/// Issue 17 §3: `<latchkey-signin>` shows its buttons from `latchkey.json` while the wasm is
+/// still on its way; the wasm keeps those very nodes (a focused button stays focused), a
+/// click made before it runs is carried out, and a page that may be signed in shows no
+/// sign-in button early.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_button_works_before_the_wasm_has_arrived() {
+    let site = Site::start(SiteOptions {
+        with_flask: false,
+        ..SiteOptions::default()
+    })
+    .await;
+    let b = &Browser::start_not_waiting_for_loads().await;
+    let label = sign_in_label(DOT_NAME);
+
+    // Focused early, the button keeps the focus through the wasm's start, and Enter signs in.
+    early_button(b, &site.page("")).await;
+    b.js(
+        "const el = document.querySelector('[data-latchkey-sign-in=\"dot\"]');
+         el.earlyNode = true; el.focus(); return null;",
+        vec![],
+    )
+    .await;
+    throttle(b, None).await;
+    b.wait_until("the wasm to start", || wasm_ran(b)).await;
+    b.js_async(
+        "window.latchkey.ready.then(() => arguments[arguments.length - 1](null));",
+        vec![],
+    )
+    .await;
+    let kept = b
+        .js("return document.activeElement.earlyNode === true;", vec![])
+        .await;
+    assert_eq!(
+        kept,
+        serde_json::json!(true),
+        "the focused button was replaced"
+    );
+    b.press_enter().await;
+    b.wait_for_url(&site.dot.base_url()).await;
+
+    // Clicked before the wasm runs: the click is kept, said, and carried out.
+    early_button(b, &site.page("api.html")).await;
+    b.click_button(&label).await;
+    let status = b
+        .js(
+            "return document.querySelector('latchkey-signin .latchkey-status').textContent;",
+            vec![],
+        )
+        .await;
+    assert_eq!(status, serde_json::json!("Loading sign-in\u{2026}"));
+    assert!(!wasm_ran(b).await, "the click came after the wasm ran");
+    throttle(b, None).await;
+    dot_login_to_consent(b, &site.dot.base_url()).await;
+    b.click_button("Authorize").await;
+    b.wait_until("the person signed in on the API page", || async {
+        embed_user_name(b).await.as_deref() == Some(DEMO_USER)
+    })
+    .await;
+    assert!(b.url().await.starts_with(&site.page("api.html")));
+
+    // Signed in (a stored session): no sign-in button before the wasm says who it is.
+    throttle(b, Some(20_000)).await;
+    b.goto(&site.page("")).await;
+    b.wait_until(
+        "the bootstrap to run and latchkey.json to arrive",
+        || async {
+            b.js(
+                "return location.href === arguments[0]
+               && customElements.get('latchkey-signin') !== undefined
+               && performance.getEntriesByType('resource')
+                 .some((e) => e.name.endsWith('/latchkey.json') && e.responseEnd > 0);",
+                vec![site.page("").into()],
+            )
+            .await
+            .as_bool()
+            .unwrap_or(false)
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!wasm_ran(b).await, "the wasm ran before the check");
+    assert!(
+        !b.has_button(&label).await,
+        "a signed-in visitor saw {label:?}"
+    );
+    throttle(b, None).await;
+    b.wait_until("the person still signed in", || async {
+        embed_user_name(b).await.as_deref() == Some(DEMO_USER)
+    })
+    .await;
+    assert!(!b.has_button(&label).await);
+    assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }

@@ -2,17 +2,112 @@
 // scripts/build-embed.sh appends this to wasm-bindgen's glue, so one module file loads the
 // wasm beside it, defines the elements and exports the API. No inline script is needed, so
 // a page with `script-src 'self' 'wasm-unsafe-eval'` can use it.
-await __wbg_init({ module_or_path: new URL("latchkey_bg.wasm", import.meta.url) });
+//
+// The sign-in buttons do not wait for the wasm. latchkey.json is fetched at once, and while
+// the wasm is on its way, <latchkey-signin> shows the buttons the wasm would render for a
+// signed-out visitor, when this page is surely one: no stored session, no answer from a
+// provider in the address, no OAuth 1.0a provider (whose session only the companion knows).
+// Then the page's `data-latchkey-signed-out` parts show too.
+// A click on such a button is kept and carried out once the wasm runs. The wasm is handed
+// the same answer, so the file is fetched once. docs/notes/load-time.md has the figures.
+
+const SIGN_IN_ATTR = "data-latchkey-sign-in"; // elements.rs SIGN_IN_ATTR
+
+// The `<meta name="latchkey-config" content>` URL (relative to the page), else
+// latchkey.json beside this module.
+const configUrl = (() => {
+  const meta = document.querySelector("meta[name=latchkey-config]")?.getAttribute("content")?.trim();
+  try {
+    return new URL(meta || "latchkey.json", meta ? document.baseURI : import.meta.url).href;
+  } catch {
+    return meta;
+  }
+})();
+const configAnswer = fetch(configUrl)
+  .then(async (response) => ({ status: response.status, body: await response.text() }))
+  .catch((error) => ({ error: String(error) }));
+
+let booted = false;
+let early = null; // [{id, name}] once the buttons may show before the wasm
+let wanted = null; // the provider whose button was clicked before the wasm ran
+
+const mayBeSignedIn = () => {
+  if (/[?&#](state|latchkey_\w+)=/.test(location.search + location.hash)) return true;
+  try {
+    for (const area of [localStorage, sessionStorage]) {
+      for (let i = 0; i < area.length; i++) {
+        if (area.key(i).startsWith("latchkey.session.")) return true;
+      }
+    }
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+// The nodes elements.rs `view` renders for a signed-out visitor, and its `key` of them: the
+// wasm's first render finds them current and keeps them, so a focused button stays focused.
+const showEarly = (element) => {
+  const only = element.getAttribute("provider");
+  const nodes = early
+    .filter((p) => only === null || p.id === only)
+    .map((p) => ["button", [["type", "button"], ["class", "latchkey-button"], [SIGN_IN_ATTR, p.id],
+      ["aria-disabled", "false"]], `Sign in with ${p.name}`]);
+  if (nodes.length === 0) return; // an unknown `provider` is for the wasm to put into words
+  nodes.push(["span", [["class", "latchkey-status"], ["role", "status"]], ""]);
+  element.replaceChildren(...nodes.map(([tag, attrs, text]) => {
+    const child = document.createElement(tag);
+    for (const [name, value] of attrs) child.setAttribute(name, value);
+    child.textContent = text;
+    return child;
+  }));
+  element.setAttribute("data-latchkey-rendered", nodes.map(([tag, attrs, text]) =>
+    tag + attrs.map(([name, value]) => `\x1f${name}=${value}`).join("") + `\x1e${text}\x1d`).join(""));
+};
+
+const show = (element) => {
+  if (booted) render(element);
+  else if (early) showEarly(element);
+};
+
+configAnswer.then(({ status, body }) => {
+  if (booted || status !== 200 || mayBeSignedIn()) return;
+  try {
+    const { providers } = JSON.parse(body);
+    if (providers.every((p) => typeof p.id === "string" && typeof p.name === "string" && p.protocol !== "oauth1")) {
+      early = providers;
+    }
+  } catch {
+    return; // the wasm puts a broken file into words
+  }
+  if (!early) return;
+  document.querySelectorAll("latchkey-signin").forEach(showEarly);
+  // Nobody is signed in, so what the page shows signed-out visitors may show too.
+  document.querySelectorAll("[data-latchkey-signed-out]").forEach((el) => el.removeAttribute("hidden"));
+});
+
+document.addEventListener("click", (event) => {
+  const button = !booted && event.target.closest?.(`[${SIGN_IN_ATTR}]`);
+  if (!button) return;
+  wanted = button.getAttribute(SIGN_IN_ATTR);
+  const element = button.closest("latchkey-signin");
+  element?.removeAttribute("data-latchkey-rendered");
+  const status = element?.querySelector(".latchkey-status");
+  if (status) status.textContent = "Loading sign-in\u2026";
+});
 
 for (const tag of ["latchkey-signin", "latchkey-user", "latchkey-signout"]) {
   if (!customElements.get(tag)) {
     customElements.define(tag, class extends HTMLElement {
       static get observedAttributes() { return ["provider"]; }
-      connectedCallback() { render(this); }
-      attributeChangedCallback() { if (this.isConnected) render(this); }
+      connectedCallback() { show(this); }
+      attributeChangedCallback() { if (this.isConnected) show(this); }
     });
   }
 }
 
-const latchkey = boot(import.meta.url);
+await __wbg_init({ module_or_path: new URL("latchkey_bg.wasm", import.meta.url) });
+booted = true;
+const latchkey = boot(configUrl, configAnswer);
+if (wanted !== null) latchkey.ready.then(() => latchkey.signIn(wanted));
 export default latchkey;

@@ -8,9 +8,9 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use latchkey_client::{
-    config, ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, SignInOptions,
-};
+use latchkey_client::config::{self, ConfigError};
+use latchkey_client::{ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, SignInOptions};
+use latchkey_proto::public_config::PublicConfig;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -23,12 +23,12 @@ use crate::user;
 /// The event dispatched on `document` whenever `user` or `lastError` changes.
 pub const CHANGE_EVENT: &str = "latchkey:change";
 
-/// Starts the embed: builds `window.latchkey`, loads the configuration (the
-/// `<meta name="latchkey-config">` URL, else `latchkey.json` beside the module at
-/// `module_url`), restores a stored session or finishes a callback in this page's address,
-/// and keeps the elements rendered. Returns the API object. The bootstrap calls it once.
+/// Starts the embed: builds `window.latchkey`, reads the configuration from `answer` (the
+/// bootstrap's fetch of `config_url`: `{status, body}`, or `{error}` when it got no answer),
+/// restores a stored session or finishes a callback in this page's address, and keeps the
+/// elements rendered. Returns the API object. The bootstrap calls it once.
 #[wasm_bindgen]
-pub fn boot(module_url: String) -> JsValue {
+pub fn boot(config_url: String, answer: Promise) -> JsValue {
     let api = api_object();
     if let Some(window) = web_sys::window() {
         let _ = Reflect::set(&window, &"latchkey".into(), &api);
@@ -38,15 +38,20 @@ pub fn boot(module_url: String) -> JsValue {
         watch_for_new_elements(&document);
     }
     wasm_bindgen_futures::spawn_local(async move {
-        let url = config_url(&module_url);
-        match config::load(&url).await {
+        let answer = wasm_bindgen_futures::JsFuture::from(answer).await;
+        let read = answer
+            .map_err(|e| ConfigError::Network {
+                reason: js_sys::JsString::from(e).into(),
+            })
+            .and_then(read_answer);
+        match read {
             Ok(config) => start(Client::with_provider_logout(
                 config,
                 ProviderLogout::StayHere,
             )),
             Err(e) => publish(Shown {
                 last_error: Some(format!(
-                    "Sign-in is not available: {e} ({url}). {}",
+                    "Sign-in is not available: {e} ({config_url}). {}",
                     e.advice()
                 )),
                 settled: true,
@@ -57,29 +62,18 @@ pub fn boot(module_url: String) -> JsValue {
     api
 }
 
-fn document() -> Option<Document> {
-    web_sys::window()?.document()
+/// What the bootstrap's fetch of `latchkey.json` means (`config::interpret` decides).
+fn read_answer(answer: JsValue) -> Result<PublicConfig, ConfigError> {
+    let field = |name: &str| Reflect::get(&answer, &name.into()).unwrap_or_default();
+    if let Some(reason) = field("error").as_string() {
+        return Err(ConfigError::Network { reason });
+    }
+    let status = field("status").as_f64().unwrap_or_default() as u16;
+    config::interpret(status, &field("body").as_string().unwrap_or_default())
 }
 
-/// The `<meta name="latchkey-config" content>` URL (relative to the page), else
-/// `latchkey.json` beside the module.
-fn config_url(module_url: &str) -> String {
-    let meta = document()
-        .and_then(|d| {
-            d.query_selector("meta[name=latchkey-config]")
-                .ok()
-                .flatten()
-        })
-        .and_then(|m| m.get_attribute("content"))
-        .filter(|c| !c.trim().is_empty());
-    let base = match &meta {
-        Some(_) => document().and_then(|d| d.base_uri().ok().flatten()),
-        None => Some(module_url.to_owned()),
-    };
-    let relative = meta.as_deref().unwrap_or("latchkey.json");
-    base.and_then(|b| web_sys::Url::new_with_base(relative, &b).ok())
-        .map(|u| u.href())
-        .unwrap_or_else(|| relative.to_owned())
+fn document() -> Option<Document> {
+    web_sys::window()?.document()
 }
 
 fn start(client: Client) {

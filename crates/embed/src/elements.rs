@@ -125,6 +125,11 @@ pub fn view(
 
 /// A key that changes exactly when the rendered nodes do (so an unchanged element keeps
 /// its DOM, and a focused button keeps focus).
+///
+/// `js/bootstrap.js` renders the signed-out `<latchkey-signin>` before the wasm arrives,
+/// with these nodes and this key, so the first render here keeps its buttons: a change to
+/// either side must be made to the other (`static_site`'s
+/// `the_sign_in_button_works_before_the_wasm_has_arrived` fails when they part).
 fn key(nodes: &[Node]) -> String {
     let mut key = String::new();
     for n in nodes {

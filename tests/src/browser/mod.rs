@@ -48,6 +48,17 @@ impl Browser {
     /// `--test-third-party-cookie-phaseout`, which blocks third-party cookies as Safari and
     /// Firefox do).
     pub async fn start_with(extra_args: &[&str]) -> Self {
+        Self::launch(extra_args, "normal").await
+    }
+
+    /// Like [`Browser::start`], but navigations return at once instead of waiting for the
+    /// page's `load` (WebDriver's page load strategy `none`): for a test that acts while a
+    /// page is still loading. Wait for what the test needs before touching the page.
+    pub async fn start_not_waiting_for_loads() -> Self {
+        Self::launch(&[], "none").await
+    }
+
+    async fn launch(extra_args: &[&str], page_load_strategy: &str) -> Self {
         let driver_port = free_port();
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let mut command = Command::new(&chromedriver);
@@ -82,6 +93,7 @@ impl Browser {
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let caps = json!({
             "browserName": "chrome",
+            "pageLoadStrategy": page_load_strategy,
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": args,
@@ -148,7 +160,8 @@ impl Browser {
         }
     }
 
-    /// Navigates to `url` and waits for the load to finish.
+    /// Navigates to `url` and waits for the load to finish (with
+    /// [`Browser::start_not_waiting_for_loads`], only for the navigation to start).
     pub async fn goto(&self, url: &str) {
         self.client
             .goto(url)
@@ -303,6 +316,17 @@ impl Browser {
                     .await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Presses Enter on the element that has the keyboard focus, as a person would.
+    pub async fn press_enter(&self) {
+        let focused = match self.client.active_element().await {
+            Ok(el) => el,
+            Err(e) => self.fail(&format!("find the focused element: {e}")).await,
+        };
+        if let Err(e) = focused.send_keys("\u{e007}").await {
+            self.fail(&format!("press Enter: {e}")).await;
         }
     }
 
