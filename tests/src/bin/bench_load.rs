@@ -45,13 +45,17 @@ const WATCH_FOR_BUTTON: &str = r#"(() => {
   addEventListener("load", check);
 })();"#;
 
-/// What a finished load reports: the button's time and what had arrived by then.
+/// What a finished load reports: the button's time, what had arrived by then, and when the
+/// page's wasm had arrived (`null` until it has; the embed shows its button before).
 const READ_RESULT: &str = r#"const at = window.__benchButtonAt;
 if (at === undefined) return null;
-const entries = performance.getEntriesByType("navigation")
-  .concat(performance.getEntriesByType("resource"))
-  .filter((e) => e.responseEnd <= at);
-return { at, bytes: entries.reduce((sum, e) => sum + e.transferSize, 0), requests: entries.length };"#;
+const all = performance.getEntriesByType("navigation")
+  .concat(performance.getEntriesByType("resource"));
+const entries = all.filter((e) => e.responseEnd <= at);
+const wasm = all.filter((e) => e.name.endsWith(".wasm") && e.responseEnd > 0)
+  .map((e) => e.responseEnd);
+return { at, bytes: entries.reduce((sum, e) => sum + e.transferSize, 0), requests: entries.length,
+  wasm: wasm.length > 0 ? Math.max(...wasm) : null };"#;
 
 /// A fixed amount of JavaScript work, timed in the page: shows the CPU slowdown applies to the
 /// page's own process (a navigation to another origin can move it to a new renderer).
@@ -181,6 +185,8 @@ struct Load {
     button_ms: f64,
     bytes: f64,
     requests: f64,
+    /// When the page's wasm had arrived (`None`: the page has none).
+    wasm_ms: Option<f64>,
 }
 
 /// Loads `page` once in a new browser under `profile`; with `probe`, also times [`CPU_PROBE`]
@@ -214,12 +220,16 @@ async fn cold_load(page: &Page, profile: &Profile, probe: bool) -> (Load, Option
     let start = Instant::now();
     let load = loop {
         let result = browser.js(READ_RESULT, vec![]).await;
-        if let Some(at) = result.get("at").and_then(Value::as_f64) {
+        let wasm_ms = result.get("wasm").and_then(Value::as_f64);
+        // A page built on wasm is done once its wasm is in too; the baseline has none.
+        let done = page.key == "baseline" || wasm_ms.is_some();
+        if let (Some(at), true) = (result.get("at").and_then(Value::as_f64), done) {
             let field = |k: &str| result.get(k).and_then(Value::as_f64).unwrap_or(0.0);
             break Load {
                 button_ms: at,
                 bytes: field("bytes"),
                 requests: field("requests"),
+                wasm_ms,
             };
         }
         if start.elapsed() > LOAD_LIMIT {
@@ -279,8 +289,8 @@ fn report(profile: &Profile, pages: &[Page], loads: &[Vec<Load>], probe: &[Optio
         probes.join(", ")
     );
     println!(
-        "{:<32} {:>9} {:>7} {:>7} {:>9} {:>5} {:>8} {:>8}  bar",
-        "page", "median ms", "min", "max", "KB@button", "reqs", "ratio", "paired"
+        "{:<32} {:>9} {:>7} {:>7} {:>9} {:>5} {:>7} {:>8} {:>8}  bar",
+        "page", "median ms", "min", "max", "KB@button", "reqs", "wasm ms", "ratio", "paired"
     );
     let baseline = loads.last().expect("the baseline's loads");
     let baseline_times: Vec<f64> = baseline.iter().map(|l| l.button_ms).collect();
@@ -290,6 +300,12 @@ fn report(profile: &Profile, pages: &[Page], loads: &[Vec<Load>], probe: &[Optio
         let (lo, hi) = min_max(&times);
         let kb = median(&runs.iter().map(|l| l.bytes / 1024.0).collect::<Vec<_>>());
         let requests = median(&runs.iter().map(|l| l.requests).collect::<Vec<_>>());
+        let wasm: Vec<f64> = runs.iter().filter_map(|l| l.wasm_ms).collect();
+        let wasm = if wasm.is_empty() {
+            "-".to_owned()
+        } else {
+            format!("{:.0}", median(&wasm))
+        };
         let ratio = median(&times) / baseline_median;
         // The same ratio taken round by round (each load against the baseline's load of
         // the same round), then its median: less moved by a busy spell of the machine.
@@ -308,13 +324,14 @@ fn report(profile: &Profile, pages: &[Page], loads: &[Vec<Load>], probe: &[Optio
             (None, _) => "reported".into(),
         };
         println!(
-            "{:<32} {:>9.0} {:>7.0} {:>7.0} {:>9.1} {:>5.0} {:>7.2}x {:>7.2}x  {verdict}",
+            "{:<32} {:>9.0} {:>7.0} {:>7.0} {:>9.1} {:>5.0} {:>7} {:>7.2}x {:>7.2}x  {verdict}",
             page.label,
             median(&times),
             lo,
             hi,
             kb,
             requests,
+            wasm,
             ratio,
             paired
         );
