@@ -10,6 +10,12 @@ mod components;
 mod inspector;
 mod pages;
 
+/// The allocator: talc rather than Rust's default dlmalloc, 7 KB of wasm less for the same
+/// work (docs/notes/embed-size.md, "A smaller allocator").
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn main() {
     leptos::mount::mount_to_body(app::App);
 }
