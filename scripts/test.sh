@@ -35,6 +35,7 @@ run fmt          cargo fmt --all --check
 run doc-cites    scripts/check-doc-citations.sh
 run clippy       cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 run clippy-wasm  cargo clippy -p latchkey-app -p latchkey-client -p latchkey-embed -p latchkey-leptos -p latchkey-leptos-minimal -p latchkey-proto --target wasm32-unknown-unknown --locked -- -D warnings
+run rustdoc      env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
 run unit-tests   cargo test --workspace --exclude latchkey-e2e --all-features --locked --no-fail-fast
 run wasm-tests   cargo test -p latchkey-client --target wasm32-unknown-unknown --locked
 run app-build    trunk build --release

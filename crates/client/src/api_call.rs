@@ -23,7 +23,7 @@ pub struct ApiResult {
     /// The `content-type` header, if any.
     pub content_type: Option<String>,
     /// The body as text; JSON is pretty-printed, anything longer than
-    /// [`words::API_BODY_LIMIT`] characters is cut with a note.
+    /// [`API_BODY_LIMIT`](crate::words::API_BODY_LIMIT) characters is cut with a note.
     pub body: String,
     /// True when the first attempt got a 401 and the session was refreshed and the call
     /// retried once.

@@ -81,7 +81,7 @@ pub struct AuthFailure {
     pub retry: RetryAction,
 }
 
-/// What the button under a failure does; run it with [`Auth::retry`].
+/// What the button under a failure does; run it with [`Client::retry`](crate::Client::retry).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RetryAction {
     /// Start sign-in with this provider again.

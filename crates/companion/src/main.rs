@@ -61,10 +61,10 @@ struct InitArgs {
     /// twitch, tumblr or flickr (docs/providers.md).
     #[arg(long)]
     preset: String,
-    /// The site's URL, the page the provider returns to (https://me.github.io/blog/).
+    /// The site's URL, the page the provider returns to (`https://me.github.io/blog/`).
     #[arg(long)]
     site: String,
-    /// The companion's origin when it runs apart from the site (https://auth.example.org);
+    /// The companion's origin when it runs apart from the site (`https://auth.example.org`);
     /// without it the companion serves the site on the site's own origin.
     #[arg(long)]
     companion: Option<String>,

@@ -2,7 +2,7 @@
 //! style: real `<button>`s (so the keyboard works), text only (names from a provider never
 //! become markup).
 //!
-//! - `<latchkey-signin [provider="id"]>`: one "Sign in with <name>" button per provider (or
+//! - `<latchkey-signin [provider="id"]>`: one "Sign in with *name*" button per provider (or
 //!   only that one) while nobody is signed in, the step under way, and the last failure.
 //! - `<latchkey-user>`: the signed-in person's display name; empty when signed out.
 //! - `<latchkey-signout>`: a "Sign out" button while someone is signed in.

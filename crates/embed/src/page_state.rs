@@ -9,7 +9,7 @@ use latchkey_client::{AuthStatus, Client};
 use crate::user::User;
 
 /// What a page's scripts and elements are shown; it changes only through
-/// [`Embed::publish`].
+/// `api::publish`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Shown {
     /// The signed-in person.

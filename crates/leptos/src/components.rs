@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::latchkey::use_latchkey;
 use crate::status::Status;
 
-/// One "Sign in with <name>" button per configured provider, and below them where sign-in
+/// One "Sign in with *name*" button per configured provider, and below them where sign-in
 /// stands in words: a step under way (announced politely), a failure (announced at once)
 /// with its retry button, or why sign-in cannot run, with "Try again".
 #[component]

@@ -48,7 +48,7 @@ pub fn join(api_base: &str, rest: &str, query: Option<&str>) -> Result<String, P
 ///
 /// The URL's syntax is not parsed here: the signer parses it strictly right after, and a
 /// URL it refuses gets a 400 naming the fault. What confinement needs is all textual: the
-/// `api_base` prefix (see [`well_formed`] for why that fixes scheme, host, port and path
+/// `api_base` prefix (see `well_formed` for why that fixes scheme, host, port and path
 /// prefix), a path below it that cannot climb out, and no fragment.
 pub fn check_under(api_base: &str, url: &str) -> Result<(), PathError> {
     let rest = url

@@ -36,7 +36,7 @@ pub const PENDING_TTL: u64 = 10 * 60;
 /// (docs/security.md, issue 19, finding 9).
 pub const SESSION_TTL: u64 = 24 * 60 * 60;
 /// How long a session lasts unused (seconds). Each use renews the cookie
-/// ([`renewal`]), up to [`SESSION_TTL`] after the sign-in; a copy nobody uses dies after this.
+/// (`renewal`), up to [`SESSION_TTL`] after the sign-in; a copy nobody uses dies after this.
 pub const SESSION_IDLE_TTL: u64 = 2 * 60 * 60;
 /// A used session cookie is sealed again once it is this old (seconds): often enough that the
 /// idle limit barely moves, rarely enough that a busy client does not get a cookie per request.

@@ -58,7 +58,7 @@ fn no_store(mut resp: Response) -> Response {
 const IDENTITY_FIELDS: [&str; 6] = ["user_id", "id", "screen_name", "name", "username", "email"];
 
 /// `{"signed_in": false}` or `{"signed_in": true, <identity fields>}`: only the
-/// [`IDENTITY_FIELDS`] the provider returned with the token. Never the token or secret.
+/// `IDENTITY_FIELDS` the provider returned with the token. Never the token or secret.
 pub async fn session(
     State(state): State<AppState>,
     ProviderId(id): ProviderId,

@@ -18,7 +18,7 @@
 //!
 //! DPoP (RFC 9449): the browser signs a proof for the provider's endpoint and sends it in a
 //! `DPoP` header; every route passes it on unchanged and hands the provider's `DPoP-Nonce`
-//! back, and the token routes then accept a `DPoP` token ([`dpop`]).
+//! back, and the token routes then accept a `DPoP` token (`dpop`).
 //!
 //! Every route is Origin-checked (CSRF), body-limited ([`MAX_BODY`]) and rate-limited per
 //! client address ([`crate::rate_limit`], the `token_rate_*` budget, shared with the OAuth 1.0a
