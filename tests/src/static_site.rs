@@ -52,10 +52,6 @@ pub struct SiteOptions {
     pub dot_authorize_params: &'static [(&'static str, &'static str)],
     /// An issuer to name for DOT's entry instead of DOT's own (a fault proxy's, say).
     pub dot_issuer: Option<String>,
-    /// Whether `latchkey.json` lists the Flask provider after DOT (its OAuth 1.0a session
-    /// lives with the companion, so the page cannot tell before the wasm runs whether
-    /// someone is signed in).
-    pub with_flask: bool,
 }
 
 impl Default for SiteOptions {
@@ -65,7 +61,6 @@ impl Default for SiteOptions {
             write_config: true,
             dot_authorize_params: &[],
             dot_issuer: None,
-            with_flask: true,
         }
     }
 }
@@ -107,27 +102,26 @@ impl Site {
         copy_dir(&site_build_dir(), &root);
         let config = root.join("latchkey/latchkey.json");
         if options.write_config {
-            let mut providers = vec![serde_json::json!({
-                "id": DOT_ID, "name": DOT_NAME, "protocol": "oidc",
-                "issuer": options.dot_issuer.clone().unwrap_or_else(|| dot.issuer()),
-                "client_id": DOT_CLIENT_ID,
-                "scopes": ["openid", "profile", "email", "read"],
-                "api_base": format!("{}/api/", dot.base_url()),
-                "session_storage": options.dot_storage,
-                "redirect_uri": callback,
-                "authorize_params": options
-                    .dot_authorize_params
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
-                    .collect::<serde_json::Map<_, _>>(),
-            })];
-            if options.with_flask {
-                providers.push(serde_json::json!({
+            let json = serde_json::json!({ "providers": [
+                {
+                    "id": DOT_ID, "name": DOT_NAME, "protocol": "oidc",
+                    "issuer": options.dot_issuer.clone().unwrap_or_else(|| dot.issuer()),
+                    "client_id": DOT_CLIENT_ID,
+                    "scopes": ["openid", "profile", "email", "read"],
+                    "api_base": format!("{}/api/", dot.base_url()),
+                    "session_storage": options.dot_storage,
+                    "redirect_uri": callback,
+                    "authorize_params": options
+                        .dot_authorize_params
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                        .collect::<serde_json::Map<_, _>>(),
+                },
+                {
                     "id": FLASK_ID, "name": FLASK_NAME, "protocol": "oauth1",
                     "api_base": format!("{}/api/", flask.base_url()),
-                }));
-            }
-            let json = serde_json::json!({ "providers": providers });
+                },
+            ]});
             std::fs::write(&config, json.to_string()).expect("write the site's latchkey.json");
         } else {
             let _ = std::fs::remove_file(&config);

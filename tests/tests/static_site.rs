@@ -5,7 +5,7 @@
 
 use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, flask_to_consent, sign_in_label};
 use latchkey_e2e::static_site::{embed_user_name, Site, SiteOptions};
-use latchkey_e2e::{Browser, DEMO_USER, DOT_NAME};
+use latchkey_e2e::{Browser, DEMO_USER, DOT_NAME, FLASK_NAME};
 
 /// Console errors other than Chromium's favicon probe and the embed's own reports of a
 /// failure (which a test that provokes one expects).
@@ -381,17 +381,43 @@ async fn early_button(b: &Browser, url: &str) {
     );
 }
 
+/// Goes to `url` on a throttled browser, waits until the bootstrap has run and
+/// `latchkey.json` has arrived (when early buttons would show), and checks that none did.
+/// Leaves the browser throttled, before the wasm has run.
+async fn no_early_button(b: &Browser, url: &str, label: &str) {
+    throttle(b, Some(20_000)).await;
+    b.goto(url).await;
+    b.wait_until(
+        "the bootstrap to run and latchkey.json to arrive",
+        || async {
+            b.js(
+                "return location.href === arguments[0]
+               && customElements.get('latchkey-signin') !== undefined
+               && performance.getEntriesByType('resource')
+                 .some((e) => e.name.endsWith('/latchkey.json') && e.responseEnd > 0);",
+                vec![url.into()],
+            )
+            .await
+            .as_bool()
+            .unwrap_or(false)
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!wasm_ran(b).await, "the wasm ran before the check");
+    assert!(
+        !b.has_button(label).await,
+        "a signed-in visitor saw {label:?}"
+    );
+}
+
 /// Issue 17 §3: `<latchkey-signin>` shows its buttons from `latchkey.json` while the wasm is
 /// still on its way; the wasm keeps those very nodes (a focused button stays focused), a
 /// click made before it runs is carried out, and a page that may be signed in shows no
 /// sign-in button early.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sign_in_button_works_before_the_wasm_has_arrived() {
-    let site = Site::start(SiteOptions {
-        with_flask: false,
-        ..SiteOptions::default()
-    })
-    .await;
+    let site = Site::start(SiteOptions::default()).await;
     let b = &Browser::start_not_waiting_for_loads().await;
     let label = sign_in_label(DOT_NAME);
 
@@ -431,6 +457,7 @@ async fn the_sign_in_button_works_before_the_wasm_has_arrived() {
         )
         .await;
     assert_eq!(status, serde_json::json!("Loading sign-in\u{2026}"));
+    b.screenshot("early-click").await;
     assert!(!wasm_ran(b).await, "the click came after the wasm ran");
     throttle(b, None).await;
     dot_login_to_consent(b, &site.dot.base_url()).await;
@@ -442,35 +469,48 @@ async fn the_sign_in_button_works_before_the_wasm_has_arrived() {
     assert!(b.url().await.starts_with(&site.page("api.html")));
 
     // Signed in (a stored session): no sign-in button before the wasm says who it is.
-    throttle(b, Some(20_000)).await;
-    b.goto(&site.page("")).await;
-    b.wait_until(
-        "the bootstrap to run and latchkey.json to arrive",
-        || async {
-            b.js(
-                "return location.href === arguments[0]
-               && customElements.get('latchkey-signin') !== undefined
-               && performance.getEntriesByType('resource')
-                 .some((e) => e.name.endsWith('/latchkey.json') && e.responseEnd > 0);",
-                vec![site.page("").into()],
-            )
-            .await
-            .as_bool()
-            .unwrap_or(false)
-        },
-    )
-    .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(!wasm_ran(b).await, "the wasm ran before the check");
-    assert!(
-        !b.has_button(&label).await,
-        "a signed-in visitor saw {label:?}"
-    );
+    no_early_button(b, &site.page(""), &label).await;
     throttle(b, None).await;
     b.wait_until("the person still signed in", || async {
         embed_user_name(b).await.as_deref() == Some(DEMO_USER)
     })
     .await;
     assert!(!b.has_button(&label).await);
+    assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
+}
+
+/// With an OAuth 1.0a provider in `latchkey.json`, the early buttons show to a visitor who
+/// is surely signed out, stay away while a companion session may exist (its cookie is out of
+/// the page's reach; the client keeps a mark), and come back after sign-out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oauth1_session_keeps_the_early_buttons_away_until_sign_out() {
+    let site = Site::start(SiteOptions::default()).await;
+    let b = &Browser::start_not_waiting_for_loads().await;
+    let flask = site.flask.base_url();
+    early_button(b, &site.page("")).await;
+    throttle(b, None).await;
+    b.wait_until("the wasm to start", || wasm_ran(b)).await;
+    flask_to_consent(b, &flask).await;
+    b.click_button("Authorize").await;
+    b.wait_until("back on the site, signed in", || async {
+        !b.url().await.starts_with(&flask) && embed_user_name(b).await.is_some()
+    })
+    .await;
+
+    let label = sign_in_label(FLASK_NAME);
+    no_early_button(b, &site.page("api.html"), &label).await;
+    throttle(b, None).await;
+    b.wait_until("the companion session back", || async {
+        embed_user_name(b).await.is_some()
+    })
+    .await;
+
+    b.click_button("Sign out").await;
+    b.wait_until("signed out", || async {
+        wasm_ran(b).await && embed_user_name(b).await.is_none() && b.has_button(&label).await
+    })
+    .await;
+    early_button(b, &site.page("")).await;
+    throttle(b, None).await;
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }

@@ -305,6 +305,9 @@ impl Engine {
             if let Some(p) = self.provider(&old.provider_id) {
                 Session::forget(&old.provider_id, p.session_storage);
             }
+            if old.protocol == Protocol::Oauth1 {
+                super::oauth1::mark_session(&old.provider_id, false);
+            }
             // Tokens bound to the key are gone from here: so is the key.
             if let Some(id) = old.dpop_key {
                 super::dpop::forget_later(id);
@@ -509,7 +512,11 @@ impl Engine {
                 None
             };
             let handed = sealed.is_some();
-            if let Some(session) = super::oauth1::current_session(p, sealed).await {
+            let session = super::oauth1::current_session(p, sealed).await;
+            if !handed {
+                super::oauth1::mark_session(&p.id, session.is_some());
+            }
+            if let Some(session) = session {
                 self.install(session, Source::ThisTab);
                 return;
             }

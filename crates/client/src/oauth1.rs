@@ -240,6 +240,17 @@ pub async fn logout(provider_id: &str, sealed: Option<&SealedSession>) -> Result
     }
 }
 
+/// Notes (or forgets) that this browser may hold a companion session for `provider_id`
+/// ([`companion_mark_key`](crate::storage_mode::companion_mark_key)); best effort, since
+/// a page without storage only loses the early sign-in buttons.
+pub fn mark_session(provider_id: &str, held: bool) {
+    let key = crate::storage_mode::companion_mark_key(provider_id);
+    let _ = match held {
+        true => storage::set(Area::Local, &key, "1"),
+        false => storage::remove(Area::Local, &key),
+    };
+}
+
 /// Whether OAuth 1.0a sign-in must be handed back (the companion is on another site).
 pub fn hands_off() -> bool {
     companion::elsewhere().is_some()

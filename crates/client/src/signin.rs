@@ -115,6 +115,10 @@ impl Engine {
             configured_redirect_uri(&p)?;
             self.step(words::step_redirecting(&p.name));
             let Some(companion) = crate::companion::elsewhere() else {
+                // From here the browser may come back with a session cookie: no page of the
+                // site shows sign-in buttons before knowing (a sign-in given up is
+                // unmarked by the next page's check).
+                oauth1::mark_session(&p.id, true);
                 page::assign(&oauth1::login_url(&p.id, &return_to))?;
                 return Ok(());
             };

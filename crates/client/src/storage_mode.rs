@@ -53,6 +53,15 @@ pub fn session_key(provider_id: &str) -> String {
     format!("latchkey.session.{provider_id}")
 }
 
+/// The `localStorage` key that is set while this browser may hold a companion session
+/// (OAuth 1.0a, on the site's own origin) for a provider. The session itself is the
+/// companion's `HttpOnly` cookie, out of a page's reach; this holds only `"1"`, so that the
+/// embed's bootstrap (`crates/embed/js/bootstrap.js`) can tell, before the wasm runs,
+/// that a page is surely signed out.
+pub fn companion_mark_key(provider_id: &str) -> String {
+    format!("latchkey.companion.{provider_id}")
+}
+
 /// The storage key of a pending flow.
 pub fn flow_key(state: &str) -> String {
     format!("latchkey.flow.{state}")

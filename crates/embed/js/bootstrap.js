@@ -5,8 +5,9 @@
 //
 // The sign-in buttons do not wait for the wasm. latchkey.json is fetched at once, and while
 // the wasm is on its way, <latchkey-signin> shows the buttons the wasm would render for a
-// signed-out visitor, when this page is surely one: no stored session, no answer from a
-// provider in the address, no OAuth 1.0a provider (whose session only the companion knows).
+// signed-out visitor, when this page is surely one: no stored session, no mark of a
+// companion session (OAuth 1.0a; the client keeps `latchkey.companion.<id>` in localStorage
+// while the companion's cookie may hold one), no answer from a provider in the address.
 // Then the page's `data-latchkey-signed-out` parts show too.
 // A click on such a button is kept and carried out once the wasm runs. The wasm is handed
 // the same answer, so the file is fetched once. docs/notes/load-time.md has the figures.
@@ -36,7 +37,7 @@ const mayBeSignedIn = () => {
   try {
     for (const area of [localStorage, sessionStorage]) {
       for (let i = 0; i < area.length; i++) {
-        if (area.key(i).startsWith("latchkey.session.")) return true;
+        if (/^latchkey\.(session|companion)\./.test(area.key(i))) return true;
       }
     }
     return false;
@@ -74,7 +75,7 @@ configAnswer.then(({ status, body }) => {
   if (booted || status !== 200 || mayBeSignedIn()) return;
   try {
     const { providers } = JSON.parse(body);
-    if (providers.every((p) => typeof p.id === "string" && typeof p.name === "string" && p.protocol !== "oauth1")) {
+    if (providers.every((p) => typeof p.id === "string" && typeof p.name === "string")) {
       early = providers;
     }
   } catch {
@@ -108,6 +109,6 @@ for (const tag of ["latchkey-signin", "latchkey-user", "latchkey-signout"]) {
 
 await __wbg_init({ module_or_path: new URL("latchkey_bg.wasm", import.meta.url) });
 booted = true;
-const latchkey = boot(configUrl, configAnswer);
+const latchkey = boot(configUrl, configAnswer, early !== null);
 if (wanted !== null) latchkey.ready.then(() => latchkey.signIn(wanted));
 export default latchkey;

@@ -26,9 +26,12 @@ pub const CHANGE_EVENT: &str = "latchkey:change";
 /// Starts the embed: builds `window.latchkey`, reads the configuration from `answer` (the
 /// bootstrap's fetch of `config_url`: `{status, body}`, or `{error}` when it got no answer),
 /// restores a stored session or finishes a callback in this page's address, and keeps the
-/// elements rendered. Returns the API object. The bootstrap calls it once.
+/// elements rendered. `shown_early`: the bootstrap already showed the signed-out parts
+/// (it found the page surely signed out). Returns the API object. The bootstrap calls it
+/// once.
 #[wasm_bindgen]
-pub fn boot(config_url: String, answer: Promise) -> JsValue {
+pub fn boot(config_url: String, answer: Promise, shown_early: bool) -> JsValue {
+    embed().shown_early.set(shown_early);
     let api = api_object();
     if let Some(window) = web_sys::window() {
         let _ = Reflect::set(&window, &"latchkey".into(), &api);

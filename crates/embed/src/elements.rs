@@ -8,7 +8,8 @@
 //! - `<latchkey-signout>`: a "Sign out" button while someone is signed in.
 //! - `[data-latchkey-signed-in]` is `hidden` unless someone is signed in;
 //!   `[data-latchkey-signed-out]` is `hidden` unless nobody is (both stay hidden until the
-//!   stored session has been looked for, so a signed-in visitor sees no sign-in flash).
+//!   stored session has been looked for, so a signed-in visitor sees no sign-in flash; the
+//!   signed-out ones stay shown when the bootstrap found the page surely signed out).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
@@ -227,8 +228,9 @@ pub fn apply_visibility(document: &Document, shown: &Shown) {
     each(document, "[data-latchkey-signed-in]", |el| {
         set(el, !signed_in)
     });
+    let known_out = shown.settled || embed().shown_early.get();
     each(document, "[data-latchkey-signed-out]", |el| {
-        set(el, signed_in || !shown.settled)
+        set(el, signed_in || !known_out)
     });
 }
 

@@ -36,6 +36,10 @@ pub struct Embed {
     pub next_listener: RefCell<u64>,
     /// Resolves `ready`; taken when it settles.
     pub resolve_ready: RefCell<Option<js_sys::Function>>,
+    /// The bootstrap found this page surely signed out and showed its signed-out parts
+    /// before the wasm ran: they stay shown while the stored session is looked for (the
+    /// companion's answer takes a round trip), rather than vanish and come back.
+    pub shown_early: std::cell::Cell<bool>,
 }
 
 thread_local! {
