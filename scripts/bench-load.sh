@@ -4,8 +4,9 @@
 # minimal Leptos example and the embed's static example site, next to a baseline page built
 # on oidc-client-ts (tests/bench/oidc-client-ts) in the same run. Each page is served
 # precompressed by nginx (gzip_static), loads alternate, and every load is in a new browser.
-# Prints each page's median, min and max, the bytes it had received by its button, and its
-# ratio to the baseline beside the bars (app <= 2x, embed <= 1.5x under the mobile profile).
+# Prints each page's median, min and max, the bytes it had received by its button, when its
+# wasm had arrived (the embed shows its button before), and its ratio to the baseline beside
+# the bars (app <= 2x, embed <= 1.5x under the mobile profile).
 # The bars are reported, not enforced: the script fails only when a page does not load.
 #
 #   scripts/bench-load.sh                    # LOADS=10 per page and profile
