@@ -512,11 +512,12 @@ impl Engine {
                 None
             };
             let handed = sealed.is_some();
-            let session = super::oauth1::current_session(p, sealed).await;
-            if !handed {
-                super::oauth1::mark_session(&p.id, session.is_some());
+            let answer = super::oauth1::current_session(p, sealed).await;
+            // The mark follows what the companion said; without an answer it stays as it is.
+            if let (false, Ok(held)) = (handed, &answer) {
+                super::oauth1::mark_session(&p.id, held.is_some());
             }
-            if let Some(session) = session {
+            if let Ok(Some(session)) = answer {
                 self.install(session, Source::ThisTab);
                 return;
             }

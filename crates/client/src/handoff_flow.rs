@@ -43,7 +43,10 @@ impl Engine {
             };
             let session = match result {
                 Ok(sealed) => match me.provider(&provider_id).cloned() {
-                    Some(p) => super::oauth1::current_session(&p, Some(sealed)).await,
+                    Some(p) => super::oauth1::current_session(&p, Some(sealed))
+                        .await
+                        .ok()
+                        .flatten(),
                     None => None,
                 },
                 Err(e) => {

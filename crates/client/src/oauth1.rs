@@ -184,18 +184,24 @@ pub fn identity_from(status: u16, body: &[u8]) -> Option<Map<String, Value>> {
 }
 
 /// The companion session for `p`, if the browser has one: its cookie, or `sealed` (which
-/// the session then keeps).
-pub async fn current_session(p: &PublicProvider, sealed: Option<SealedSession>) -> Option<Session> {
-    let request = with_session(
+/// the session then keeps). `Err` when the companion gave no answer, so nobody can tell.
+pub async fn current_session(
+    p: &PublicProvider,
+    sealed: Option<SealedSession>,
+) -> Result<Option<Session>, fetch::FetchError> {
+    let Ok(request) = with_session(
         http::Request::get(format!("/oauth1/{}/session", p.id)),
         sealed.as_ref(),
     )
     .header(http::header::ACCEPT, "application/json")
-    .body(Vec::new())
-    .ok()?;
-    let response = fetch::send(request, Peer::Companion).await.ok()?;
-    let fields = identity_from(response.status().as_u16(), response.body())?;
-    Some(Session {
+    .body(Vec::new()) else {
+        return Ok(None);
+    };
+    let response = fetch::send(request, Peer::Companion).await?;
+    let Some(fields) = identity_from(response.status().as_u16(), response.body()) else {
+        return Ok(None);
+    };
+    Ok(Some(Session {
         provider_id: p.id.clone(),
         provider_name: p.name.clone(),
         protocol: Protocol::Oauth1,
@@ -213,7 +219,7 @@ pub async fn current_session(p: &PublicProvider, sealed: Option<SealedSession>) 
         id_claims: None,
         userinfo: Some(fields),
         problem: None,
-    })
+    }))
 }
 
 /// Ends the companion session.
