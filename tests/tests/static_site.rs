@@ -514,3 +514,29 @@ async fn an_oauth1_session_keeps_the_early_buttons_away_until_sign_out() {
     throttle(b, None).await;
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }
+
+/// When the wasm cannot be loaded (a network fault), the early buttons give way to words in
+/// the sign-in element: nothing is left that looks as if it would sign in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wasm_that_cannot_load_is_said_in_words_and_no_button_is_left() {
+    let site = Site::start(SiteOptions::default()).await;
+    let b = &site.browser;
+    b.cdp("Network.enable", serde_json::json!({})).await;
+    b.cdp(
+        "Network.setBlockedURLs",
+        serde_json::json!({ "urls": ["*latchkey_bg.wasm*"] }),
+    )
+    .await;
+    b.goto(&site.page("")).await;
+    b.wait_for_text("Sign-in could not load").await;
+    let alert = b
+        .js(
+            "return document.querySelector('latchkey-signin [role=alert]')?.textContent ?? null;",
+            vec![],
+        )
+        .await;
+    let alert = alert.as_str().unwrap_or_default();
+    assert!(alert.contains("reload the page"), "{alert}");
+    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+    b.screenshot("wasm-failed").await;
+}

@@ -31,6 +31,7 @@ const configAnswer = fetch(configUrl)
 let booted = false;
 let early = null; // [{id, name}] once the buttons may show before the wasm
 let wanted = null; // the provider whose button was clicked before the wasm ran
+let failure = null; // words, once the wasm could not be loaded
 
 const mayBeSignedIn = () => {
   if (/[?&#](state|latchkey_\w+)=/.test(location.search + location.hash)) return true;
@@ -66,13 +67,24 @@ const showEarly = (element) => {
     tag + attrs.map(([name, value]) => `\x1f${name}=${value}`).join("") + `\x1e${text}\x1d`).join(""));
 };
 
+// Without the wasm nothing can sign in: early buttons would mislead, so words replace them.
+const showFailure = (element) => {
+  const alert = document.createElement("p");
+  alert.className = "latchkey-error";
+  alert.setAttribute("role", "alert");
+  alert.textContent = failure;
+  element.removeAttribute("data-latchkey-rendered");
+  element.replaceChildren(alert);
+};
+
 const show = (element) => {
-  if (booted) render(element);
+  if (failure) showFailure(element);
+  else if (booted) render(element);
   else if (early) showEarly(element);
 };
 
 configAnswer.then(({ status, body }) => {
-  if (booted || status !== 200 || mayBeSignedIn()) return;
+  if (booted || failure || status !== 200 || mayBeSignedIn()) return;
   try {
     const { providers } = JSON.parse(body);
     if (providers.every((p) => typeof p.id === "string" && typeof p.name === "string")) {
@@ -88,12 +100,15 @@ configAnswer.then(({ status, body }) => {
 });
 
 document.addEventListener("click", (event) => {
-  const button = !booted && event.target.closest?.(`[${SIGN_IN_ATTR}]`);
+  const button = !booted && !failure && event.target.closest?.(`[${SIGN_IN_ATTR}]`);
   if (!button) return;
   wanted = button.getAttribute(SIGN_IN_ATTR);
   const element = button.closest("latchkey-signin");
-  element?.removeAttribute("data-latchkey-rendered");
-  const status = element?.querySelector(".latchkey-status");
+  if (!element) return;
+  element.removeAttribute("data-latchkey-rendered");
+  // As the wasm marks its buttons while a step is under way.
+  element.querySelectorAll(`[${SIGN_IN_ATTR}]`).forEach((b) => b.setAttribute("aria-disabled", "true"));
+  const status = element.querySelector(".latchkey-status");
   if (status) status.textContent = "Loading sign-in\u2026";
 });
 
@@ -107,7 +122,15 @@ for (const tag of ["latchkey-signin", "latchkey-user", "latchkey-signout"]) {
   }
 }
 
-await __wbg_init({ module_or_path: new URL("latchkey_bg.wasm", import.meta.url) });
+try {
+  await __wbg_init({ module_or_path: new URL("latchkey_bg.wasm", import.meta.url) });
+} catch (error) {
+  failure = `Sign-in could not load (${error}). Check your connection, then reload the page.`;
+  document.querySelectorAll("latchkey-signin").forEach(showFailure);
+  // As after a configuration that failed: the signed-out view, where these words are.
+  document.querySelectorAll("[data-latchkey-signed-out]").forEach((el) => el.removeAttribute("hidden"));
+  throw error;
+}
 booted = true;
 const latchkey = boot(configUrl, configAnswer, early !== null);
 if (wanted !== null) latchkey.ready.then(() => latchkey.signIn(wanted));
