@@ -77,6 +77,10 @@ const showFailure = (element) => {
   element.replaceChildren(alert);
 };
 
+// What the page shows signed-out visitors (`data-latchkey-signed-out`, hidden in the HTML).
+const showSignedOutParts = () =>
+  document.querySelectorAll("[data-latchkey-signed-out]").forEach((el) => el.removeAttribute("hidden"));
+
 const show = (element) => {
   if (failure) showFailure(element);
   else if (booted) render(element);
@@ -95,8 +99,7 @@ configAnswer.then(({ status, body }) => {
   }
   if (!early) return;
   document.querySelectorAll("latchkey-signin").forEach(showEarly);
-  // Nobody is signed in, so what the page shows signed-out visitors may show too.
-  document.querySelectorAll("[data-latchkey-signed-out]").forEach((el) => el.removeAttribute("hidden"));
+  showSignedOutParts(); // nobody is signed in
 });
 
 document.addEventListener("click", (event) => {
@@ -127,8 +130,7 @@ try {
 } catch (error) {
   failure = `Sign-in could not load (${error}). Check your connection, then reload the page.`;
   document.querySelectorAll("latchkey-signin").forEach(showFailure);
-  // As after a configuration that failed: the signed-out view, where these words are.
-  document.querySelectorAll("[data-latchkey-signed-out]").forEach((el) => el.removeAttribute("hidden"));
+  showSignedOutParts(); // as after a configuration that failed: where these words are
   throw error;
 }
 booted = true;
