@@ -130,6 +130,18 @@ impl Companion {
         Self::launch(port, public_url, &dist_dir(), "", providers, env).await
     }
 
+    /// [`start_behind`](Self::start_behind) with more `[server]` keys, as
+    /// [`start_with_server`](Self::start_with_server) takes them.
+    pub async fn start_behind_with_server(
+        port: u16,
+        public_url: &str,
+        server_keys: &str,
+        providers: &[String],
+        env: &[(&str, &str)],
+    ) -> Self {
+        Self::launch(port, public_url, &dist_dir(), server_keys, providers, env).await
+    }
+
     /// Like [`start`](Self::start), serving the files of `static_dir` instead of the app
     /// (the example static site, in `crate::static_site`).
     pub async fn start_serving(

@@ -5,10 +5,12 @@
 //! in the page's requests. OAuth 1.0a with the real Flask-OAuthlib provider (the session is
 //! handed to the page), and a mediated sign-in with DOT's confidential client (the secret
 //! stays with the companion), each with API calls and sign-out; DOT's also with refresh.
+//! The companion sits behind a fault proxy, so a test can take it away for a while.
 
 use std::time::Duration;
 
 use latchkey_e2e::companion::{flask_provider_toml, FLASK_ID, FLASK_NAME};
+use latchkey_e2e::fault_proxy::{CannedCors, Fault, FaultProxy};
 use latchkey_e2e::flows::{dot_to_consent, flask_to_consent};
 use latchkey_e2e::mediation::{
     conf_provider_toml, conf_refresh_tokens, RefreshTokenIn, TokenAuth, TokenRoute, CONF_CLIENT_ID,
@@ -26,6 +28,8 @@ use latchkey_e2e::{
 struct CrossSite {
     browser: Browser,
     companion: Companion,
+    /// In front of the companion: `companion_origin` is its address.
+    proxy: FaultProxy,
     _host: StaticHost,
     site: String,
     dot: Dot,
@@ -39,7 +43,9 @@ impl CrossSite {
         let site_port = free_port();
         let site = format!("http://localhost:{site_port}");
         let companion_port = free_port();
-        let companion_origin = format!("http://127.0.0.1:{companion_port}");
+        let proxy =
+            FaultProxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], companion_port))).await;
+        let companion_origin = proxy.url();
         let callback = format!("{site}/callback.html");
         let secret = random_token(24);
         let dot_options = DotOptions {
@@ -94,8 +100,9 @@ impl CrossSite {
             TokenRoute::Companion(TokenAuth::ClientSecretBasic, RefreshTokenIn::Browser),
             "browser",
         ) + &format!("redirect_uri = \"{callback}\"\n");
-        let companion = Companion::start_with_server(
+        let companion = Companion::start_behind_with_server(
             companion_port,
+            &companion_origin,
             &format!("allowed_origins = [\"{site}\"]\n"),
             &[dot_toml, flask_provider_toml(&flask, "HMAC-SHA1")],
             &[
@@ -108,6 +115,7 @@ impl CrossSite {
         Self {
             browser,
             companion,
+            proxy,
             _host: host,
             site,
             dot,
@@ -147,6 +155,18 @@ impl CrossSite {
             v[0].as_u64().unwrap_or_default(),
             v[1].as_str().unwrap_or_default().to_owned(),
         )
+    }
+
+    /// `latchkey.lastError` on the current page.
+    async fn last_error(&self) -> Option<String> {
+        self.browser
+            .js(
+                "return window.latchkey ? window.latchkey.lastError : null;",
+                vec![],
+            )
+            .await
+            .as_str()
+            .map(str::to_owned)
     }
 
     async fn sign_out(&self) {
@@ -194,6 +214,76 @@ async fn oauth1_is_handed_to_a_page_on_another_site_and_works_without_third_part
     let (status, body) = s.fetch("me").await;
     assert_eq!(status, 0, "no call without a session: {body}");
     assert!(!b.all_stored_text().await.contains("companion_session"));
+}
+
+/// The page holds a sealed OAuth 1.0a session and asks the companion on every load whether it
+/// is still good. A companion that cannot say (down, or answering an error) is not a "no":
+/// the session is kept, the person reads why they are not shown as signed in, and the next
+/// load with the companion back is signed in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_companion_that_cannot_answer_on_load_costs_no_oauth1_session() {
+    let mut s = CrossSite::start().await;
+    let b = &s.browser;
+    b.goto(&format!("{}/", s.site)).await;
+    flask_to_consent(b, &s.flask.base_url()).await;
+    b.click_button("Authorize").await;
+    s.wait_signed_in(&s.flask.base_url()).await;
+
+    let session_path = format!("/oauth1/{FLASK_ID}/session");
+    for (fault, scope, why) in [
+        (
+            Fault::Down,
+            None,
+            "Could not reach this site's sign-in server",
+        ),
+        (
+            Fault::Status500,
+            Some(session_path.as_str()),
+            "answered HTTP 500 where it says whether you are signed in",
+        ),
+    ] {
+        s.proxy
+            .set_with_cors(fault, scope, CannedCors::AllowOrigin)
+            .await;
+        let faulted = s.proxy.faulted();
+        b.reload().await;
+        b.wait_until("the unchecked session put into words", || async {
+            s.last_error()
+                .await
+                .is_some_and(|e| e.contains("Your session could not be checked"))
+        })
+        .await;
+        // A refused connection is not counted: `Down` shows in the words instead.
+        assert!(
+            fault == Fault::Down || s.proxy.faulted() > faulted,
+            "the check met {fault:?}"
+        );
+        let error = s.last_error().await.unwrap_or_default();
+        assert!(error.contains(why), "{fault:?}: {error}");
+        assert!(
+            error.contains(&format!("Your sign-in with {FLASK_NAME} is kept")),
+            "{error}"
+        );
+        // Said where the person looks, and nobody is shown as signed in meanwhile.
+        b.wait_for_text("Your session could not be checked").await;
+        assert_eq!(s.user_name().await, None);
+        assert!(
+            b.all_stored_text().await.contains("companion_session"),
+            "{fault:?} cost the sealed session"
+        );
+    }
+    b.screenshot("session-unchecked").await;
+
+    s.proxy.set(Fault::PassThrough).await;
+    b.reload().await;
+    b.wait_until("signed in again once the companion answers", || async {
+        s.user_name().await.as_deref() == Some(DEMO_USER)
+    })
+    .await;
+    assert_eq!(s.last_error().await, None);
+    let (status, body) = s.fetch("me").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(DEMO_USER), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

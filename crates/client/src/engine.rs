@@ -492,6 +492,9 @@ impl Engine {
             }
             return;
         }
+        // A companion that cannot say is not a "no": the session the browser holds is kept
+        // and the person told, unless nothing says this browser ever had one.
+        let mut unknown = None;
         for p in self
             .config
             .providers
@@ -512,20 +515,28 @@ impl Engine {
                 None
             };
             let handed = sealed.is_some();
-            let answer = super::oauth1::current_session(p, sealed).await;
-            // The mark follows what the companion said; without an answer it stays as it is.
-            if let (false, Ok(held)) = (handed, &answer) {
-                super::oauth1::mark_session(&p.id, held.is_some());
-            }
-            if let Ok(Some(session)) = answer {
-                self.install(session, Source::ThisTab);
-                return;
-            }
-            if handed {
-                Session::forget(&p.id, p.session_storage);
+            match super::oauth1::current_session(p, sealed).await {
+                Ok(Some(session)) => {
+                    if !handed {
+                        super::oauth1::mark_session(&p.id, true);
+                    }
+                    self.install(session, Source::ThisTab);
+                    return;
+                }
+                Ok(None) if handed => Session::forget(&p.id, p.session_storage),
+                Ok(None) => super::oauth1::mark_session(&p.id, false),
+                // The mark follows what the companion said; without an answer it stays.
+                Err(e) if handed || super::oauth1::session_marked(&p.id) => {
+                    web_sys::console::warn_1(&format!("latchkey: {}: {e}", p.id).into());
+                    unknown.get_or_insert_with(|| e.failure(&p.name, &p.id));
+                }
+                Err(e) => web_sys::console::warn_1(&format!("latchkey: {}: {e}", p.id).into()),
             }
         }
-        self.set(AuthStatus::SignedOut);
+        match unknown {
+            Some(failure) => self.fail(failure),
+            None => self.set(AuthStatus::SignedOut),
+        }
     }
 }
 

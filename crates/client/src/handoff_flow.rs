@@ -43,11 +43,8 @@ impl Engine {
             };
             let session = match result {
                 Ok(sealed) => match me.provider(&provider_id).cloned() {
-                    Some(p) => super::oauth1::current_session(&p, Some(sealed))
-                        .await
-                        .ok()
-                        .flatten(),
-                    None => None,
+                    Some(p) => super::oauth1::current_session(&p, Some(sealed)).await,
+                    None => Ok(None),
                 },
                 Err(e) => {
                     me.fail(AuthFailure {
@@ -59,8 +56,18 @@ impl Engine {
                 }
             };
             match session {
-                Some(session) => me.install(session, Source::ThisTab),
-                None => me.fail(AuthFailure {
+                Ok(Some(session)) => me.install(session, Source::ThisTab),
+                Err(e) => me.fail(AuthFailure {
+                    title: words::TITLE_SIGN_IN_FAILED.into(),
+                    message: words::handoff_failed(
+                        &name,
+                        &format!(
+                            "the sign-in server could not confirm the session it handed over ({e})"
+                        ),
+                    ),
+                    retry: crate::RetryAction::SignIn { provider_id },
+                }),
+                Ok(None) => me.fail(AuthFailure {
                     title: words::TITLE_SIGN_IN_FAILED.into(),
                     message: words::handoff_failed(
                         &name,

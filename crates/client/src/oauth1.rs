@@ -15,8 +15,9 @@ use latchkey_proto::pkce::Verifier;
 use latchkey_proto::public_config::{Protocol, PublicProvider};
 use serde_json::{Map, Value};
 
+use super::reach::{self, Endpoint, NoAnswer};
 use super::session::Session;
-use super::SignOutError;
+use super::{words, AuthFailure, RetryAction, SignOutError};
 use crate::browser::fetch::{self, Peer};
 use crate::browser::{page, storage};
 use crate::companion::{self, SealedSession, SESSION_HEADER};
@@ -159,16 +160,30 @@ fn with_session(
     }
 }
 
-/// Reads the companion's answer to `GET /oauth1/{id}/session`: the identity fields when
-/// signed in. Accepts `{"signed_in": true, "identity": {…}}` or the fields at top level.
-pub fn identity_from(status: u16, body: &[u8]) -> Option<Map<String, Value>> {
+/// What the companion's answer to `GET /oauth1/{id}/session` says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionAnswer {
+    /// Signed in: the identity fields. The companion sends `{"signed_in": true, <fields>}`;
+    /// `{"signed_in": true, "identity": {…}}` and bare fields naming the user are read too.
+    Held(Map<String, Value>),
+    /// `{"signed_in": false}`: no usable session (none, expired, sealed with a retired key).
+    NotHeld,
+    /// Anything else (an error status, a page that is not the companion's JSON): it does
+    /// not say, and a session the browser holds must not be dropped for it. What it was.
+    Unusable(String),
+}
+
+/// Reads the companion's answer to `GET /oauth1/{id}/session`.
+pub fn read_session_answer(status: u16, body: &[u8]) -> SessionAnswer {
     if status != 200 {
-        return None;
+        return SessionAnswer::Unusable(format!("HTTP {status}"));
     }
-    let doc = json::object(body)?;
+    let Some(doc) = json::object(body) else {
+        return SessionAnswer::Unusable("a page that is not JSON".into());
+    };
     let signed_in = doc.get("signed_in").and_then(Value::as_bool);
     if signed_in == Some(false) {
-        return None;
+        return SessionAnswer::NotHeld;
     }
     // Copied out rather than `remove`d: `BTreeMap::remove` is 3.7 KB of wasm used nowhere else.
     let fields = match doc.get("identity") {
@@ -180,26 +195,62 @@ pub fn identity_from(status: u16, body: &[u8]) -> Option<Map<String, Value>> {
     let has_id = ["user_id", "screen_name", "id"]
         .iter()
         .any(|k| fields.get(*k).is_some_and(|v| !v.is_null()));
-    (signed_in == Some(true) || has_id).then_some(fields)
+    match signed_in == Some(true) || has_id {
+        true => SessionAnswer::Held(fields),
+        false => SessionAnswer::Unusable("JSON without `signed_in`".into()),
+    }
+}
+
+/// Why nobody can tell whether the companion holds a session: the session the browser
+/// holds (its sealed copy, or the mark of a cookie) is kept, and the person told.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionUnknown {
+    /// No answer (down, slow, cut off).
+    #[error("no answer: {}", .0.detail)]
+    NoAnswer(NoAnswer),
+    /// An answer that does not say: what it was.
+    #[error("{0}")]
+    Unusable(String),
+}
+
+impl SessionUnknown {
+    /// Words for the UI; "Try again" asks the companion again.
+    pub fn failure(&self, provider: &str, provider_id: &str) -> AuthFailure {
+        let why = match self {
+            SessionUnknown::NoAnswer(n) => n.sentence(provider),
+            SessionUnknown::Unusable(what) => words::session_check_unusable(what),
+        };
+        AuthFailure {
+            title: words::TITLE_SESSION_UNCHECKED.into(),
+            message: format!("{why} {}", words::session_kept_note(provider)),
+            retry: RetryAction::Renew {
+                provider_id: provider_id.to_owned(),
+            },
+        }
+    }
 }
 
 /// The companion session for `p`, if the browser has one: its cookie, or `sealed` (which
-/// the session then keeps). `Err` when the companion gave no answer, so nobody can tell.
+/// the session then keeps). `Err` when the companion gave no usable answer, so nobody can
+/// tell.
 pub async fn current_session(
     p: &PublicProvider,
     sealed: Option<SealedSession>,
-) -> Result<Option<Session>, fetch::FetchError> {
-    let Ok(request) = with_session(
+) -> Result<Option<Session>, SessionUnknown> {
+    let request = with_session(
         http::Request::get(format!("/oauth1/{}/session", p.id)),
         sealed.as_ref(),
     )
     .header(http::header::ACCEPT, "application/json")
-    .body(Vec::new()) else {
-        return Ok(None);
-    };
-    let response = fetch::send(request, Peer::Companion).await?;
-    let Some(fields) = identity_from(response.status().as_u16(), response.body()) else {
-        return Ok(None);
+    .body(Vec::new())
+    .map_err(|e| SessionUnknown::Unusable(e.to_string()))?;
+    let response = reach::send(request, Peer::Companion, Endpoint::Companion)
+        .await
+        .map_err(SessionUnknown::NoAnswer)?;
+    let fields = match read_session_answer(response.status().as_u16(), response.body()) {
+        SessionAnswer::Held(fields) => fields,
+        SessionAnswer::NotHeld => return Ok(None),
+        SessionAnswer::Unusable(what) => return Err(SessionUnknown::Unusable(what)),
     };
     Ok(Some(Session {
         provider_id: p.id.clone(),
@@ -257,6 +308,13 @@ pub fn mark_session(provider_id: &str, held: bool) {
     };
 }
 
+/// Whether this browser may hold a companion session for `provider_id` (the mark
+/// [`mark_session`] keeps).
+pub fn session_marked(provider_id: &str) -> bool {
+    let key = crate::storage_mode::companion_mark_key(provider_id);
+    matches!(storage::get(Area::Local, &key), Ok(Some(_)))
+}
+
 /// Whether OAuth 1.0a sign-in must be handed back (the companion is on another site).
 pub fn hands_off() -> bool {
     companion::elsewhere().is_some()
@@ -303,27 +361,32 @@ mod tests {
         );
     }
 
+    fn held(status: u16, body: &[u8]) -> Map<String, Value> {
+        match read_session_answer(status, body) {
+            SessionAnswer::Held(fields) => fields,
+            other => panic!("{} gave {other:?}", String::from_utf8_lossy(body)),
+        }
+    }
+
     #[test]
     fn the_companions_flat_answer_is_understood() {
-        let f = identity_from(
+        let f = held(
             200,
             br#"{"signed_in":true,"user_id":"1","screen_name":"alice"}"#,
-        )
-        .unwrap();
+        );
         assert_eq!(f.get("screen_name").and_then(Value::as_str), Some("alice"));
         assert!(f.get("signed_in").is_none());
-        assert!(identity_from(200, br#"{"signed_in":true}"#).is_some());
+        assert!(held(200, br#"{"signed_in":true}"#).is_empty());
     }
 
     #[test]
     fn a_signed_in_answer_gives_the_identity() {
-        let f = identity_from(
+        let f = held(
             200,
             br#"{"signed_in":true,"identity":{"user_id":"7","screen_name":"ada"}}"#,
-        )
-        .unwrap();
+        );
         assert_eq!(f.get("screen_name").and_then(Value::as_str), Some("ada"));
-        let flat = identity_from(200, br#"{"user_id":"7"}"#).unwrap();
+        let flat = held(200, br#"{"user_id":"7"}"#);
         assert_eq!(flat.get("user_id").and_then(Value::as_str), Some("7"));
     }
 
@@ -355,10 +418,48 @@ mod tests {
     }
 
     #[test]
-    fn signed_out_or_error_answers_give_nothing() {
-        assert!(identity_from(200, br#"{"signed_in":false}"#).is_none());
-        assert!(identity_from(401, br#"{"user_id":"7"}"#).is_none());
-        assert!(identity_from(200, b"<html>").is_none());
-        assert!(identity_from(200, br#"{"unrelated":true}"#).is_none());
+    fn only_signed_in_false_says_there_is_no_session() {
+        assert_eq!(
+            read_session_answer(200, br#"{"signed_in":false}"#),
+            SessionAnswer::NotHeld
+        );
+        assert_eq!(
+            read_session_answer(200, br#"{"signed_in":false,"user_id":"7"}"#),
+            SessionAnswer::NotHeld
+        );
+    }
+
+    #[test]
+    fn an_answer_that_does_not_say_is_unusable_not_signed_out() {
+        // An error status (even one carrying fields), a captive portal's page, a static
+        // host's JSON: none of them may cost the person a session they hold.
+        for (status, body, what) in [
+            (401, &br#"{"user_id":"7"}"#[..], "HTTP 401"),
+            (500, b"Internal Server Error", "HTTP 500"),
+            (200, b"<html>", "a page that is not JSON"),
+            (200, b"", "a page that is not JSON"),
+            (200, br#"{"unrelated":true}"#, "JSON without `signed_in`"),
+        ] {
+            assert_eq!(
+                read_session_answer(status, body),
+                SessionAnswer::Unusable(what.into()),
+                "{status} {}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_session_keeps_it_and_says_so_with_a_retry() {
+        let f = SessionUnknown::Unusable("HTTP 502".into()).failure("Flask", "flask");
+        assert_eq!(f.title, words::TITLE_SESSION_UNCHECKED);
+        assert!(f.message.contains("HTTP 502"), "{}", f.message);
+        assert!(f.message.contains("is kept"), "{}", f.message);
+        assert_eq!(
+            f.retry,
+            RetryAction::Renew {
+                provider_id: "flask".into()
+            }
+        );
     }
 }

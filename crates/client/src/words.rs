@@ -78,6 +78,21 @@ pub fn renew_note(provider: &str) -> String {
     format!("Your session is kept; “Try again” renews it once {provider} answers.")
 }
 
+/// Heading for an OAuth 1.0a session the companion could not confirm (it is kept).
+pub const TITLE_SESSION_UNCHECKED: &str = "Your session could not be checked";
+
+/// The companion answered, but not whether there is a session: what the answer was.
+pub fn session_check_unusable(what: &str) -> String {
+    format!("This site's sign-in server (the companion) answered {what} where it says whether you are signed in.")
+}
+
+/// After a session check that could not tell: nothing was dropped.
+pub fn session_kept_note(provider: &str) -> String {
+    format!(
+        "Your sign-in with {provider} is kept; “Try again” asks once the sign-in server answers."
+    )
+}
+
 /// Heading for a sign-out that could not finish everything.
 pub const TITLE_SIGN_OUT: &str = "Sign-out was incomplete";
 /// Heading for a configuration problem.
