@@ -1,13 +1,15 @@
 //! `examples/leptos-minimal` (the `latchkey-leptos` quick start) served by the real
 //! companion at the root of its origin, against the real DOT, in headless Chromium: the
-//! buttons, the greeting, one API call, sign-out, and a configuration that does not load;
-//! each state passes the accessibility check (`latchkey_e2e::accessibility`).
+//! buttons, the greeting, one API call, sign-out, a configuration that does not load, and a
+//! renewal that gets no answer; each state passes the accessibility check
+//! (`latchkey_e2e::accessibility`).
 
 use latchkey_e2e::accessibility::{accessible_names, assert_accessible};
 use latchkey_e2e::companion::dot_provider_toml;
 use latchkey_e2e::flows::{dot_to_consent, sign_in_label};
 use latchkey_e2e::paths::minimal_dist_dir;
 use latchkey_e2e::process::free_port;
+use latchkey_e2e::proxied_dot::ProxiedDot;
 use latchkey_e2e::{Browser, Companion, Dot, DotOptions, Fault, FaultProxy, DEMO_USER, DOT_NAME};
 
 /// DOT (its default redirect URIs include `<origin>/callback/dot`), the companion serving
@@ -115,5 +117,49 @@ async fn a_config_that_answers_html_is_said_in_words_and_try_again_recovers() {
         b.has_button(&sign_in_label(DOT_NAME)).await
     })
     .await;
+    assert!(!b.exists(".latchkey-error").await);
+}
+
+/// A stored session whose access token ran out, renewed on load while DOT cannot be
+/// reached: `<SignInButtons/>` says so, the session is kept, and its "Try again" renews it
+/// once DOT is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_without_an_answer_keeps_the_session_and_try_again_renews_it() {
+    let port = free_port();
+    let mut proxied = ProxiedDot::start(
+        &DotOptions {
+            app_origin: format!("http://127.0.0.1:{port}"),
+            access_token_seconds: 10,
+        },
+        &[],
+    )
+    .await;
+    let companion = Companion::start_serving(
+        port,
+        &minimal_dist_dir(),
+        &[proxied.provider_toml("tab", "")],
+        &[],
+    )
+    .await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/", companion.origin())).await;
+    dot_to_consent(&b, &proxied.proxy.url()).await;
+    b.click_button("Authorize").await;
+    b.wait_for_text(&format!("Hello, {DEMO_USER}!")).await;
+
+    // DOT goes away, and the access token runs out before the next load.
+    proxied.proxy.set(Fault::Down).await;
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    b.reload().await;
+    b.wait_for_text("Your session could not be renewed").await;
+    let alert = b.find(".latchkey-error[role=alert]").await;
+    let words = alert.text().await.expect("the alert's text");
+    assert!(words.contains("Your session is kept"), "{words}");
+    assert!(b.has_button(&sign_in_label(DOT_NAME)).await);
+    assert_accessible(&b, "the minimal example, a renewal without an answer").await;
+
+    proxied.proxy.set(Fault::PassThrough).await;
+    b.click_button("Try again").await;
+    b.wait_for_text(&format!("Hello, {DEMO_USER}!")).await;
     assert!(!b.exists(".latchkey-error").await);
 }

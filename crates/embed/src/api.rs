@@ -9,14 +9,16 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use latchkey_client::config::{self, ConfigError};
-use latchkey_client::{ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, SignInOptions};
+use latchkey_client::{
+    ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, RetryAction, SignInOptions,
+};
 use latchkey_proto::public_config::PublicConfig;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, Document, Element, Headers, Response, ResponseInit};
 
-use crate::elements::{self, SIGN_IN_ATTR, SIGN_OUT_ATTR};
+use crate::elements::{self, RETRY_ATTR, SIGN_IN_ATTR, SIGN_OUT_ATTR};
 use crate::page_state::{embed, shown_after, Shown};
 use crate::user;
 
@@ -192,6 +194,16 @@ fn sign_in(provider: JsValue, options: JsValue) {
             prompt: text("prompt"),
         },
     );
+}
+
+/// "Try again" after a failure that kept the session: renews it (or asks the companion
+/// again). Nothing while a step is under way, as its `aria-disabled` says.
+fn retry(provider_id: Option<String>) {
+    let busy = embed().shown.borrow().working.is_some();
+    let (Some(provider_id), false, Some(client)) = (provider_id, busy, client_or_refuse()) else {
+        return;
+    };
+    client.retry(RetryAction::Renew { provider_id });
 }
 
 fn sign_out() {
@@ -389,6 +401,8 @@ fn listen_for_clicks(document: &Document) {
             }
         } else if let Ok(Some(_)) = target.closest(&format!("[{SIGN_OUT_ATTR}]")) {
             sign_out();
+        } else if let Ok(Some(button)) = target.closest(&format!("[{RETRY_ATTR}]")) {
+            retry(button.get_attribute(RETRY_ATTR));
         }
     });
     let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());

@@ -18,6 +18,9 @@ use crate::page_state::{embed, Shown};
 
 /// The attribute a sign-in button carries: the provider's id.
 pub const SIGN_IN_ATTR: &str = "data-latchkey-sign-in";
+/// The attribute "Try again" carries, after a failure that kept the session: the provider's
+/// id.
+pub const RETRY_ATTR: &str = "data-latchkey-retry";
 /// The attribute the sign-out button carries.
 pub const SIGN_OUT_ATTR: &str = "data-latchkey-sign-out";
 /// The tags this module renders.
@@ -46,6 +49,14 @@ impl Node {
     fn attr(mut self, name: &'static str, value: impl Into<String>) -> Node {
         self.attrs.push((name, value.into()));
         self
+    }
+}
+
+/// `aria-disabled` of the sign-in element's buttons: while a step is under way.
+fn busy(shown: &Shown) -> &'static str {
+    match shown.working {
+        Some(_) => "true",
+        None => "false",
     }
 }
 
@@ -81,14 +92,7 @@ pub fn view(
                                 .attr("type", "button")
                                 .attr("class", "latchkey-button")
                                 .attr(SIGN_IN_ATTR, id.clone())
-                                .attr(
-                                    "aria-disabled",
-                                    if shown.working.is_some() {
-                                        "true"
-                                    } else {
-                                        "false"
-                                    },
-                                ),
+                                .attr("aria-disabled", busy(shown)),
                         );
                     }
                 }
@@ -103,6 +107,15 @@ pub fn view(
                     Node::new("p", error.clone())
                         .attr("class", "latchkey-error")
                         .attr("role", "alert"),
+                );
+            }
+            if let Some(id) = &shown.renew {
+                nodes.push(
+                    Node::new("button", latchkey_client::words::RETRY_SIGN_IN)
+                        .attr("type", "button")
+                        .attr("class", "latchkey-button")
+                        .attr(RETRY_ATTR, id.clone())
+                        .attr("aria-disabled", busy(shown)),
                 );
             }
         }
@@ -316,6 +329,32 @@ mod tests {
         let alert = nodes.last().unwrap();
         assert_eq!(alert.text, "Sign-in failed. The state is unknown.");
         assert!(alert.attrs.contains(&("role", "alert".into())));
+    }
+
+    #[test]
+    fn a_kept_session_gets_try_again_after_its_alert() {
+        let shown = Shown {
+            last_error: Some("Your session could not be checked. …".into()),
+            renew: Some("flask".into()),
+            settled: true,
+            ..Shown::default()
+        };
+        let nodes = view("latchkey-signin", None, &shown, Some(&providers()));
+        let again = nodes.last().unwrap();
+        assert_eq!(again.tag, "button");
+        assert_eq!(again.text, "Try again");
+        assert!(again.attrs.contains(&(RETRY_ATTR, "flask".into())));
+        assert!(again.attrs.contains(&("aria-disabled", "false".into())));
+        let working = Shown {
+            working: Some("Renewing…".into()),
+            ..shown
+        };
+        let nodes = view("latchkey-signin", None, &working, Some(&providers()));
+        assert!(nodes
+            .last()
+            .unwrap()
+            .attrs
+            .contains(&("aria-disabled", "true".into())));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use latchkey_client::{AuthStatus, Client};
+use latchkey_client::{AuthStatus, Client, RetryAction};
 
 use crate::user::User;
 
@@ -18,6 +18,9 @@ pub struct Shown {
     pub last_error: Option<String>,
     /// A step under way ("Redirecting to …"), for the sign-in element.
     pub working: Option<String>,
+    /// The provider whose kept session "Try again" renews (or checks with the companion
+    /// again), after a failure that kept it.
+    pub renew: Option<String>,
     /// True once a stored session was looked for (or a callback finished), or the
     /// configuration failed: `ready` settles then.
     pub settled: bool,
@@ -74,12 +77,17 @@ pub fn shown_after(before: &Shown, status: &AuthStatus) -> Shown {
                 .as_ref()
                 .map(|p| format!("{} {}", p.title, p.message)),
             working: None,
+            renew: None,
             settled: true,
         },
         AuthStatus::Failed(failure) => Shown {
             user: None,
             last_error: Some(format!("{}. {}", failure.title, failure.message)),
             working: None,
+            renew: match &failure.retry {
+                RetryAction::Renew { provider_id } => Some(provider_id.clone()),
+                _ => None,
+            },
             settled: true,
         },
     }
@@ -113,6 +121,34 @@ mod tests {
         assert!(shown_after(&next, &AuthStatus::SignedOut)
             .last_error
             .is_none());
+    }
+
+    #[test]
+    fn only_a_failure_that_kept_the_session_offers_to_renew_it() {
+        let failed = |retry| {
+            AuthStatus::Failed(AuthFailure {
+                title: "t".into(),
+                message: "m".into(),
+                retry,
+            })
+        };
+        let kept = shown_after(
+            &Shown::default(),
+            &failed(RetryAction::Renew {
+                provider_id: "flask".into(),
+            }),
+        );
+        assert_eq!(kept.renew.as_deref(), Some("flask"));
+        // While it runs again, the button stays (marked busy by the element).
+        let working = AuthStatus::Working {
+            step: "Renewing…".into(),
+        };
+        assert_eq!(shown_after(&kept, &working).renew.as_deref(), Some("flask"));
+        let signin = RetryAction::SignIn {
+            provider_id: "dot".into(),
+        };
+        assert_eq!(shown_after(&kept, &failed(signin)).renew, None);
+        assert_eq!(shown_after(&kept, &AuthStatus::SignedOut).renew, None);
     }
 
     #[test]

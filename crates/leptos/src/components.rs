@@ -41,15 +41,20 @@ pub fn SignInButtons() -> impl IntoView {
         }
         Status::Failed(failure) => {
             let retry = failure.retry.clone();
-            let again = matches!(retry, latchkey_client::RetryAction::SignIn { .. })
-                .then(|| retry.label())
-                .flatten()
-                .map(|label| {
-                    view! {
-                        <button type="button" class="latchkey-retry"
-                            on:click=move |_| latchkey.retry(retry.clone())>{label}</button>
-                    }
-                });
+            // Sign-in again, or renew a session the failure kept (nothing else here could).
+            let again = matches!(
+                retry,
+                latchkey_client::RetryAction::SignIn { .. }
+                    | latchkey_client::RetryAction::Renew { .. }
+            )
+            .then(|| retry.label())
+            .flatten()
+            .map(|label| {
+                view! {
+                    <button type="button" class="latchkey-retry"
+                        on:click=move |_| latchkey.retry(retry.clone())>{label}</button>
+                }
+            });
             Some(
                 view! {
                     <div class="latchkey-error" role="alert">
