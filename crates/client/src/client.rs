@@ -152,12 +152,19 @@ impl Client {
         self.engine.clone().sign_out();
     }
 
+    /// Renews the session a failure kept ([`RetryAction::Renew`]): the one in memory, or
+    /// the stored one (an OAuth 1.0a session is asked of the companion again). What
+    /// [`Client::retry`] does for that action, for a caller that offers no other.
+    pub fn renew_again(&self, provider_id: &str) {
+        self.engine.clone().renew_again(provider_id.to_owned());
+    }
+
     /// Runs a failure's retry action.
     pub fn retry(&self, action: RetryAction) {
         match action {
             RetryAction::SignIn { provider_id } => self.sign_in(&provider_id),
             RetryAction::ShowProviders => self.dismiss(),
-            RetryAction::Renew { provider_id } => self.engine.clone().renew_again(provider_id),
+            RetryAction::Renew { provider_id } => self.renew_again(&provider_id),
             RetryAction::LoadProfile => self.engine.clone().load_profile_again(),
         }
     }

@@ -9,9 +9,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use latchkey_client::config::{self, ConfigError};
-use latchkey_client::{
-    ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, RetryAction, SignInOptions,
-};
+use latchkey_client::{ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, SignInOptions};
 use latchkey_proto::public_config::PublicConfig;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -203,7 +201,7 @@ fn retry(provider_id: Option<String>) {
     let (Some(provider_id), false, Some(client)) = (provider_id, busy, client_or_refuse()) else {
         return;
     };
-    client.retry(RetryAction::Renew { provider_id });
+    client.renew_again(&provider_id);
 }
 
 fn sign_out() {
