@@ -44,10 +44,10 @@ pub fn ApiConsole(
     let (path, set_path) = signal(DEFAULT_PATH.to_owned());
     let (body, set_body) = signal(String::new());
 
-    let send = Action::new_local(move |input: &(ApiMethod, String, Option<String>)| {
-        let (m, p, b) = input.clone();
-        async move { auth.call_api(m, p, b).await }
-    });
+    // The last call's outcome, and whether one is under way (one at a time: the button
+    // is disabled meanwhile).
+    let (outcome, set_outcome) = signal(None);
+    let (pending, set_pending) = signal(false);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -56,7 +56,14 @@ pub fn ApiConsole(
             .has_body()
             .then(|| body.get_untracked())
             .filter(|b| !b.is_empty());
-        send.dispatch_local((m, path.get_untracked(), b));
+        let p = path.get_untracked();
+        set_pending.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = auth.call_api(m, p, b).await;
+            // `try_`: the card may have gone (signed out) before the answer came.
+            set_outcome.try_set(Some(answer));
+            set_pending.try_set(false);
+        });
     };
 
     let options = ApiMethod::ALL
@@ -65,7 +72,7 @@ pub fn ApiConsole(
         .collect_view();
 
     let result = move || {
-        send.value().get().map(|outcome| match outcome {
+        outcome.get().map(|outcome| match outcome {
             Ok(res) => {
                 let tone = status_tone(res.status);
                 let note = res
@@ -130,8 +137,8 @@ pub fn ApiConsole(
                             on:input=move |ev| set_path.set(event_target_value(&ev))
                         />
                     </label>
-                    <button type="submit" class="button" disabled=move || send.pending().get()>
-                        {move || if send.pending().get() { "Sending…" } else { "Send" }}
+                    <button type="submit" class="button" disabled=move || pending.get()>
+                        {move || if pending.get() { "Sending…" } else { "Send" }}
                     </button>
                 </div>
                 <Show when=move || method.get().has_body()>
