@@ -141,7 +141,7 @@ pub fn ApiConsole(
                         {move || if pending.get() { "Sending…" } else { "Send" }}
                     </button>
                 </div>
-                <Show when=move || method.get().has_body()>
+                {move || method.get().has_body().then(|| view! {
                     <label class="field">
                         <span>"Body (sent as JSON when it parses as JSON)"</span>
                         <textarea
@@ -151,7 +151,7 @@ pub fn ApiConsole(
                             on:input=move |ev| set_body.set(event_target_value(&ev))
                         ></textarea>
                     </label>
-                </Show>
+                })}
             </form>
             <div aria-live="polite">{result}</div>
         </section>
