@@ -1,8 +1,13 @@
 //! OAuth 1.0a through the real companion, against the real Flask-OAuthlib provider, in
 //! headless Chromium (issue "companion").
 
+use latchkey_e2e::accessibility::assert_accessible;
+use latchkey_e2e::companion::flask_provider_toml;
 use latchkey_e2e::flows::{api_call, flask_sign_in, flask_to_consent, sign_in_label};
-use latchkey_e2e::{Stack, StackOptions, DEMO_USER, FLASK_ID, FLASK_NAME};
+use latchkey_e2e::{
+    Browser, Companion, Fault, FaultProxy, Flask, Stack, StackOptions, DEMO_USER, FLASK_ID,
+    FLASK_NAME,
+};
 use serde_json::Value;
 
 const SIGNED_IN: &str = "Signed in as demo";
@@ -479,4 +484,49 @@ async fn rsa_sha1_signs_every_leg_and_the_api_call_for_the_real_provider() {
     let out = api_call(&b, "GET", "/me", None).await;
     assert_eq!(out.code(), Some(200), "{out:?}");
     assert!(out.body.contains(DEMO_USER), "{out:?}");
+}
+
+/// The app is served by the companion whose cookie holds the session; the page only keeps a
+/// mark that it may. A session check answered with an error (here a 500 on that one route)
+/// is not "signed out": the app says the session could not be checked, offers "Try again",
+/// and that signs the person back in once the companion answers. Nothing was dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_check_without_a_usable_answer_keeps_the_session_and_try_again_restores_it() {
+    let port = latchkey_e2e::process::free_port();
+    let mut proxy = FaultProxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await;
+    let origin = proxy.url();
+    let flask = Flask::start(&origin, FLASK_ID).await;
+    let companion = Companion::start_behind(
+        port,
+        &origin,
+        &[flask_provider_toml(&flask, "HMAC-SHA1")],
+        &[("FLASK_CONSUMER_SECRET", flask.consumer_secret())],
+    )
+    .await;
+    let b = Browser::start().await;
+    b.goto(&format!("{origin}/")).await;
+    flask_sign_in(&b, &flask.base_url()).await;
+
+    proxy
+        .set_for(Fault::Status500, &format!("/oauth1/{FLASK_ID}/session"))
+        .await;
+    b.reload().await;
+    b.wait_for_text("Your session could not be checked").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("answered HTTP 500 where it says whether you are signed in"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Your sign-in with {FLASK_NAME} is kept")),
+        "{text}"
+    );
+    assert!(!text.contains(SIGNED_IN), "{text}");
+    assert_accessible(&b, "the app, a session that could not be checked").await;
+    b.screenshot("session-unchecked").await;
+
+    proxy.set(Fault::PassThrough).await;
+    b.click_button("Try again").await;
+    b.wait_for_text(SIGNED_IN).await;
+    drop(companion);
 }
