@@ -15,7 +15,7 @@ use latchkey_proto::pkce::Verifier;
 use latchkey_proto::public_config::{Protocol, PublicProvider};
 use serde_json::{Map, Value};
 
-use super::reach::{self, Endpoint, NoAnswer};
+use super::reach::{self, Endpoint, NoAnswer, Reach};
 use super::session::Session;
 use super::{words, AuthFailure, RetryAction, SignOutError};
 use crate::browser::fetch::{self, Peer};
@@ -243,7 +243,13 @@ pub async fn current_session(
     )
     .header(http::header::ACCEPT, "application/json")
     .body(Vec::new())
-    .map_err(|e| SessionUnknown::Unusable(e.to_string()))?;
+    .map_err(|e| {
+        SessionUnknown::NoAnswer(NoAnswer {
+            reach: Reach::Unsendable,
+            endpoint: Endpoint::Companion,
+            detail: e.to_string(),
+        })
+    })?;
     let response = reach::send(request, Peer::Companion, Endpoint::Companion)
         .await
         .map_err(SessionUnknown::NoAnswer)?;
