@@ -449,6 +449,8 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|s| s.provider_id == provider_id);
             if !held {
+                // Marked as under way, so the failure's "Try again" is not pressed twice.
+                self.step(words::STEP_CHECKING_SESSION);
                 self.restore().await;
                 return;
             }

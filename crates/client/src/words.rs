@@ -35,6 +35,8 @@ pub const STEP_VERIFYING: &str = "Checking the ID token's signature…";
 pub const STEP_PROFILE: &str = "Loading your profile…";
 /// Progress: refresh on load.
 pub const STEP_RENEWING: &str = "Renewing your session…";
+/// Progress: "Try again" asks the companion whether an OAuth 1.0a session holds.
+pub const STEP_CHECKING_SESSION: &str = "Checking your session…";
 
 /// Progress: sign-out.
 pub fn step_signing_out(provider: &str) -> String {
