@@ -113,7 +113,7 @@ pub fn view(
                 nodes.push(
                     Node::new("button", latchkey_client::words::RETRY_SIGN_IN)
                         .attr("type", "button")
-                        .attr("class", "latchkey-button")
+                        .attr("class", "latchkey-button latchkey-retry")
                         .attr(RETRY_ATTR, id.clone())
                         .attr("aria-disabled", busy(shown)),
                 );
