@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use latchkey_e2e::accessibility::assert_accessible;
 use latchkey_e2e::companion::{flask_provider_toml, FLASK_ID, FLASK_NAME};
 use latchkey_e2e::fault_proxy::{CannedCors, Fault, FaultProxy};
 use latchkey_e2e::flows::{dot_to_consent, flask_to_consent};
@@ -272,6 +273,7 @@ async fn a_companion_that_cannot_answer_on_load_costs_no_oauth1_session() {
             "{fault:?} cost the sealed session"
         );
     }
+    assert_accessible(b, "the embed, a session that could not be checked").await;
     b.screenshot("session-unchecked").await;
 
     s.proxy.set(Fault::PassThrough).await;
