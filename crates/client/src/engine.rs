@@ -529,10 +529,11 @@ impl Engine {
                 Ok(None) => super::oauth1::mark_session(&p.id, false),
                 // The mark follows what the companion said; without an answer it stays.
                 Err(e) if handed || super::oauth1::session_marked(&p.id) => {
-                    web_sys::console::warn_1(&format!("latchkey: {}: {e}", p.id).into());
                     unknown.get_or_insert_with(|| e.failure(&p.name, &p.id));
                 }
-                Err(e) => web_sys::console::warn_1(&format!("latchkey: {}: {e}", p.id).into()),
+                // Nothing says this browser had a session: signed out, as far as anyone knows
+                // (the console has the reason).
+                Err(_) => {}
             }
         }
         match unknown {

@@ -256,7 +256,11 @@ pub async fn current_session(
     let fields = match read_session_answer(response.status().as_u16(), response.body()) {
         SessionAnswer::Held(fields) => fields,
         SessionAnswer::NotHeld => return Ok(None),
-        SessionAnswer::Unusable(what) => return Err(SessionUnknown::Unusable(what)),
+        SessionAnswer::Unusable(what) => {
+            // A missing answer is on the console already (`reach::send`); this one too.
+            web_sys::console::warn_1(&format!("latchkey: {}'s session check: {what}", p.id).into());
+            return Err(SessionUnknown::Unusable(what));
+        }
     };
     Ok(Some(Session {
         provider_id: p.id.clone(),
