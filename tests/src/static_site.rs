@@ -41,6 +41,19 @@ pub async fn embed_user_name(browser: &Browser) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// `latchkey.lastError` on the browser's current page (`None` when there is none or the embed
+/// has not started): for any page that loads the embed.
+pub async fn embed_last_error(browser: &Browser) -> Option<String> {
+    browser
+        .js(
+            "return window.latchkey ? window.latchkey.lastError : null;",
+            vec![],
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
+}
+
 /// What the site's `latchkey.json` offers.
 #[derive(Debug, Clone)]
 pub struct SiteOptions {
@@ -168,13 +181,6 @@ impl Site {
 
     /// `latchkey.lastError` on the current page.
     pub async fn last_error(&self) -> Option<String> {
-        self.browser
-            .js(
-                "return window.latchkey ? window.latchkey.lastError : null;",
-                vec![],
-            )
-            .await
-            .as_str()
-            .map(str::to_owned)
+        embed_last_error(&self.browser).await
     }
 }
