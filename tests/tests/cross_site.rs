@@ -20,7 +20,7 @@ use latchkey_e2e::mediation::{
 use latchkey_e2e::paths::{copy_dir, ScratchDir};
 use latchkey_e2e::process::free_port;
 use latchkey_e2e::static_host::{Root, StaticHost};
-use latchkey_e2e::static_site::{embed_user_name, site_build_dir};
+use latchkey_e2e::static_site::{embed_last_error, embed_user_name, site_build_dir};
 use latchkey_e2e::{
     random_token, Browser, Companion, Dot, DotOptions, Flask, DEMO_USER, DOT_ID, DOT_NAME,
 };
@@ -160,14 +160,7 @@ impl CrossSite {
 
     /// `latchkey.lastError` on the current page.
     async fn last_error(&self) -> Option<String> {
-        self.browser
-            .js(
-                "return window.latchkey ? window.latchkey.lastError : null;",
-                vec![],
-            )
-            .await
-            .as_str()
-            .map(str::to_owned)
+        embed_last_error(&self.browser).await
     }
 
     async fn sign_out(&self) {
