@@ -496,7 +496,7 @@ async fn a_session_check_without_a_usable_answer_keeps_the_session_and_try_again
     let mut proxy = FaultProxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await;
     let origin = proxy.url();
     let flask = Flask::start(&origin, FLASK_ID).await;
-    let companion = Companion::start_behind(
+    let _companion = Companion::start_behind(
         port,
         &origin,
         &[flask_provider_toml(&flask, "HMAC-SHA1")],
@@ -528,5 +528,4 @@ async fn a_session_check_without_a_usable_answer_keeps_the_session_and_try_again
     proxy.set(Fault::PassThrough).await;
     b.click_button("Try again").await;
     b.wait_for_text(SIGNED_IN).await;
-    drop(companion);
 }
