@@ -54,7 +54,8 @@ export interface Latchkey {
    * signing proxy. A 401 renews the session once and retries. A DPoP-bound token goes as
    * `Authorization: DPoP` with a proof for the request. An `Authorization` or `DPoP` header in
    * `init` is never sent. Rejects with an `Error` for any other URL, when nobody is signed in,
-   * or when the network fails.
+   * or when the network fails. The `Response` has the API's status, status text, body, and the
+   * headers CORS lets a page read.
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** Calls `listener` whenever `user` or `lastError` changes; returns the unsubscribe. */

@@ -8,7 +8,7 @@ button.addEventListener("click", async () => {
   answer.textContent = "Calling…";
   try {
     const response = await latchkey.fetch("me");
-    answer.textContent = `HTTP ${response.status}\n${await response.text()}`;
+    answer.textContent = `HTTP ${response.status} ${response.statusText}\n${await response.text()}`;
   } catch (error) {
     answer.textContent = error.message;
   }

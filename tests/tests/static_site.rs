@@ -77,8 +77,25 @@ async fn dot_sign_in_returns_to_the_page_and_every_page_and_tab_is_signed_in_unt
 
     // The API answers as the person.
     let answer = call_api(&site).await;
-    assert!(answer.starts_with("HTTP 200"), "{answer}");
+    // The status text is the one the server sent (HTTP/1.1's reason phrase), passed on.
+    assert!(answer.starts_with("HTTP 200 OK\n"), "{answer}");
     assert!(answer.contains(&format!("\"{DEMO_USER}\"")), "{answer}");
+    // The `Response` carries the API's headers the page may read, not only the client's own.
+    let headers = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             window.latchkey.fetch('me').then(async r => done([r.headers.get('content-type'),\
+               r.headers.get('content-length'), (await r.arrayBuffer()).byteLength]),\
+               e => done(String(e)));",
+            vec![],
+        )
+        .await;
+    assert_eq!(headers[0], "application/json", "{headers}");
+    assert_eq!(
+        headers[1].as_str().and_then(|n| n.parse::<u64>().ok()),
+        headers[2].as_u64(),
+        "Content-Length, as the API sent it: {headers}"
+    );
 
     // A full load of page B is still signed in.
     b.goto(&site.page("")).await;
@@ -122,7 +139,7 @@ async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_an
     .await;
     assert_eq!(b.url().await, site.page("api.html"));
     let answer = call_api(&site).await;
-    assert!(answer.starts_with("HTTP 200"), "{answer}");
+    assert!(answer.starts_with("HTTP 200 OK\n"), "{answer}");
     assert!(answer.contains(DEMO_USER), "{answer}");
     // A URL outside the provider's api_base is refused in words, and nothing is sent.
     let refused = b

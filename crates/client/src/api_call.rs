@@ -11,7 +11,7 @@ use super::dpop::{self, DpopKey};
 use super::engine::Engine;
 use super::reach::Endpoint;
 use super::ApiError;
-use crate::browser::fetch::{self, ExtraHeaders, Peer};
+use crate::browser::fetch::{self, ExtraHeaders, Peer, StatusText};
 
 /// An API console answer: the provider's status and body, whatever the status was.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,11 +147,7 @@ fn render(answer: ApiAnswer) -> ApiResult {
         .map(str::to_owned);
     ApiResult {
         status: response.status().as_u16(),
-        status_text: response
-            .status()
-            .canonical_reason()
-            .unwrap_or_default()
-            .to_owned(),
+        status_text: StatusText::of(&response).to_owned(),
         body: api_target::render_body(content_type.as_deref(), response.body()),
         content_type,
         retried_after_refresh: answer.retried_after_refresh,

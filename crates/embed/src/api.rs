@@ -8,6 +8,7 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use latchkey_client::browser::fetch::{AnswerHeaders, StatusText};
 use latchkey_client::config::{self, ConfigError};
 use latchkey_client::{ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, SignInOptions};
 use latchkey_proto::public_config::PublicConfig;
@@ -288,16 +289,17 @@ fn fetch_arguments(
     ))
 }
 
-/// The provider's answer as a `Response` (status, headers, body).
+/// The API's answer as a `Response`: status, status text, every header the page may read,
+/// body.
 fn to_response(answer: ApiAnswer) -> Result<JsValue, JsValue> {
     let response = answer.response;
     let init = ResponseInit::new();
     init.set_status(response.status().as_u16());
-    init.set_status_text(response.status().canonical_reason().unwrap_or_default());
+    init.set_status_text(StatusText::of(&response));
     let headers = Headers::new()?;
-    for (name, value) in response.headers() {
-        if let Ok(v) = value.to_str() {
-            let _ = headers.append(name.as_str(), v);
+    if let Some(AnswerHeaders(all)) = response.extensions().get::<AnswerHeaders>() {
+        for (name, value) in all {
+            let _ = headers.append(name, value);
         }
     }
     init.set_headers(&headers);

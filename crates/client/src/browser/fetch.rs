@@ -31,6 +31,31 @@ const KEPT_HEADERS: [http::HeaderName; 4] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtraHeaders(pub Vec<(String, String)>);
 
+/// Every header of an answer the page may read (CORS hides the others), as text in the order
+/// the browser lists them, kept in the response's extensions for whoever hands the answer to
+/// a page (the embed's `latchkey.fetch`). Names and values are not parsed into `http` types,
+/// whose header-name table would cost the wasm; what the client itself reads is in the
+/// response's `HeaderMap` ([`KEPT_HEADERS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AnswerHeaders(pub Vec<(String, String)>);
+
+/// The status text the browser gave with an answer (`Response.statusText`: the reason phrase
+/// an HTTP/1.1 server sent, empty over HTTP/2 and 3), kept in the response's extensions.
+/// Passed on as it came rather than looked up in `http`'s table of reason phrases, which
+/// would cost the wasm that table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatusText(pub String);
+
+impl StatusText {
+    /// The status text of `response`; empty when it did not come through [`send`].
+    pub fn of<B>(response: &http::Response<B>) -> &str {
+        response
+            .extensions()
+            .get::<StatusText>()
+            .map_or("", |StatusText(text)| text.as_str())
+    }
+}
+
 /// Who is being called, which decides the fetch mode, cookies and redirects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
@@ -172,8 +197,11 @@ pub async fn send(
             detail: format!("fetch {url}: answered with a redirect, not followed"),
         });
     }
-    let mut out = http::Response::builder().status(resp.status());
     let headers = resp.headers();
+    let mut out = http::Response::builder()
+        .status(resp.status())
+        .extension(StatusText(resp.status_text()))
+        .extension(AnswerHeaders(headers.entries().collect()));
     for name in KEPT_HEADERS {
         if let Some(v) = headers
             .get(name.as_str())
