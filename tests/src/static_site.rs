@@ -9,6 +9,8 @@ use crate::companion::{flask_provider_toml, Companion, DOT_ID, DOT_NAME, FLASK_I
 use crate::paths::{copy_dir, repo_root, ScratchDir};
 use crate::process::free_port;
 use crate::providers::{Dot, DotOptions, Flask, DOT_CLIENT_ID};
+use crate::proxied_dot::ProxiedDot;
+use crate::FaultProxy;
 
 /// Where the site lives on its origin.
 pub const BASE: &str = "/blog/";
@@ -65,6 +67,11 @@ pub struct SiteOptions {
     pub dot_authorize_params: &'static [(&'static str, &'static str)],
     /// An issuer to name for DOT's entry instead of DOT's own (a fault proxy's, say).
     pub dot_issuer: Option<String>,
+    /// DOT behind a fault proxy ([`Site::dot_proxy`]), which the site names as its issuer
+    /// and API (overrides `dot_issuer`).
+    pub dot_behind_proxy: bool,
+    /// How long DOT's access tokens last.
+    pub dot_access_token_seconds: u32,
 }
 
 impl Default for SiteOptions {
@@ -74,6 +81,8 @@ impl Default for SiteOptions {
             write_config: true,
             dot_authorize_params: &[],
             dot_issuer: None,
+            dot_behind_proxy: false,
+            dot_access_token_seconds: 3600,
         }
     }
 }
@@ -87,6 +96,8 @@ pub struct Site {
     pub companion: Companion,
     /// Django OAuth Toolkit, with `<origin>/blog/callback.html` registered.
     pub dot: Dot,
+    /// The fault proxy in front of DOT, with [`SiteOptions::dot_behind_proxy`].
+    pub dot_proxy: Option<FaultProxy>,
     /// The Flask OAuth 1.0a provider.
     pub flask: Flask,
     _files: ScratchDir,
@@ -100,14 +111,28 @@ impl Site {
         let origin = format!("http://127.0.0.1:{port}");
         let callback = format!("{origin}{BASE}callback.html");
         let redirects = format!("{origin}/callback {callback}");
-        let dot = Dot::start_with_env(
-            &DotOptions {
-                app_origin: origin.clone(),
-                access_token_seconds: 3600,
-            },
-            &[("DOT_REDIRECT_URIS", &redirects)],
-        )
-        .await;
+        let dot_options = DotOptions {
+            app_origin: origin.clone(),
+            access_token_seconds: options.dot_access_token_seconds,
+        };
+        let env = [("DOT_REDIRECT_URIS", redirects.as_str())];
+        let (dot, dot_proxy) = if options.dot_behind_proxy {
+            let proxied = ProxiedDot::start(&dot_options, &env).await;
+            (proxied.dot, Some(proxied.proxy))
+        } else {
+            (Dot::start_with_env(&dot_options, &env).await, None)
+        };
+        // Where the site reaches DOT: through the proxy when there is one.
+        let (dot_issuer, dot_api) = match &dot_proxy {
+            Some(proxy) => (
+                format!("{}/o", proxy.url()),
+                format!("{}/api/", proxy.url()),
+            ),
+            None => (
+                options.dot_issuer.clone().unwrap_or_else(|| dot.issuer()),
+                format!("{}/api/", dot.base_url()),
+            ),
+        };
         let flask = Flask::start(&origin, FLASK_ID).await;
 
         let files = ScratchDir::new("site");
@@ -118,10 +143,10 @@ impl Site {
             let json = serde_json::json!({ "providers": [
                 {
                     "id": DOT_ID, "name": DOT_NAME, "protocol": "oidc",
-                    "issuer": options.dot_issuer.clone().unwrap_or_else(|| dot.issuer()),
+                    "issuer": dot_issuer,
                     "client_id": DOT_CLIENT_ID,
                     "scopes": ["openid", "profile", "email", "read"],
-                    "api_base": format!("{}/api/", dot.base_url()),
+                    "api_base": dot_api,
                     "session_storage": options.dot_storage,
                     "redirect_uri": callback,
                     "authorize_params": options
@@ -154,6 +179,7 @@ impl Site {
             browser,
             companion,
             dot,
+            dot_proxy,
             flask,
             _files: files,
         }

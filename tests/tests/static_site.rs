@@ -557,3 +557,59 @@ async fn a_wasm_that_cannot_load_is_said_in_words_and_no_button_is_left() {
     assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
     b.screenshot("wasm-failed").await;
 }
+
+/// A renewal that gets no answer while the person is signed in keeps the session and says
+/// so where a signed-in visitor looks: the `<latchkey-signin>` of the signed-in card shows
+/// the words and "Try again", which renews the session once DOT answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_without_an_answer_while_signed_in_is_shown_and_try_again_renews() {
+    use latchkey_e2e::accessibility::assert_accessible;
+    use latchkey_e2e::Fault;
+    let mut site = Site::start(SiteOptions {
+        dot_behind_proxy: true,
+        dot_access_token_seconds: 10,
+        ..SiteOptions::default()
+    })
+    .await;
+    let mut proxy = site.dot_proxy.take().expect("DOT behind the proxy");
+    let b = &site.browser;
+    b.goto(&site.page("")).await;
+    dot_to_consent(b, &proxy.url()).await;
+    b.click_button("Authorize").await;
+    site.wait_for_user(DEMO_USER).await;
+
+    // DOT goes away before the timer renews the 10-second token (5 s before it runs out).
+    proxy.set(Fault::Down).await;
+    let alert = "[data-latchkey-signed-in] latchkey-signin .latchkey-error[role=alert]";
+    b.wait_until("the renewal's failure in the signed-in card", || async {
+        b.exists(alert).await
+    })
+    .await;
+    let words = b.find(alert).await.text().await.unwrap_or_default();
+    assert!(
+        words.starts_with("Your session could not be renewed. "),
+        "{words}"
+    );
+    assert!(words.contains("Your session is kept"), "{words}");
+    assert_eq!(site.last_error().await.as_deref(), Some(words.as_str()));
+    assert_eq!(
+        site.user_name().await.as_deref(),
+        Some(DEMO_USER),
+        "still signed in"
+    );
+    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+    assert_accessible(b, "the embed, a renewal without an answer while signed in").await;
+    b.screenshot("renewal-kept-signed-in").await;
+
+    proxy.set(Fault::PassThrough).await;
+    b.click_button("Try again").await;
+    b.wait_until("the renewal, and the words gone", || async {
+        !b.exists(alert).await && site.last_error().await.is_none()
+    })
+    .await;
+    assert_eq!(site.user_name().await.as_deref(), Some(DEMO_USER));
+    b.goto(&site.page("api.html")).await;
+    site.wait_for_user(DEMO_USER).await;
+    let answer = call_api(&site).await;
+    assert!(answer.starts_with("HTTP 200 OK\n"), "{answer}");
+}

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use latchkey_client::{AuthStatus, Client, RetryAction};
+use latchkey_client::{AuthFailure, AuthStatus, Client, RetryAction};
 
 use crate::user::User;
 
@@ -70,33 +70,44 @@ pub fn shown_after(before: &Shown, status: &AuthStatus) -> Shown {
             settled: true,
             ..Shown::default()
         },
+        // A problem found while signed in (a renewal that failed on the way to the
+        // provider, a profile that did not load) is said like a failure, and a kept session
+        // gets its "Try again" here too.
         AuthStatus::SignedIn(view) => Shown {
             user: User::of(status),
-            last_error: view
-                .problem
-                .as_ref()
-                .map(|p| format!("{} {}", p.title, p.message)),
+            last_error: view.problem.as_deref().map(in_words),
             working: None,
-            renew: None,
+            renew: view.problem.as_deref().and_then(renews),
             settled: true,
         },
         AuthStatus::Failed(failure) => Shown {
             user: None,
-            last_error: Some(format!("{}. {}", failure.title, failure.message)),
+            last_error: Some(in_words(failure)),
             working: None,
-            renew: match &failure.retry {
-                RetryAction::Renew { provider_id } => Some(provider_id.clone()),
-                _ => None,
-            },
+            renew: renews(failure),
             settled: true,
         },
+    }
+}
+
+/// A failure as one text: its title, then its message.
+fn in_words(failure: &AuthFailure) -> String {
+    format!("{}. {}", failure.title, failure.message)
+}
+
+/// The provider whose kept session "Try again" renews, when the failure offers that.
+fn renews(failure: &AuthFailure) -> Option<String> {
+    match &failure.retry {
+        RetryAction::Renew { provider_id } => Some(provider_id.clone()),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use latchkey_client::{AuthFailure, RetryAction};
+    use latchkey_client::SessionView;
+    use latchkey_proto::public_config::{Protocol, SessionStorage};
 
     #[test]
     fn a_failure_is_kept_in_words_and_settles_ready() {
@@ -149,6 +160,56 @@ mod tests {
         };
         assert_eq!(shown_after(&kept, &failed(signin)).renew, None);
         assert_eq!(shown_after(&kept, &AuthStatus::SignedOut).renew, None);
+    }
+
+    #[test]
+    fn a_problem_while_signed_in_is_said_and_a_kept_session_offers_to_renew() {
+        let signed_in = |problem: Option<AuthFailure>| {
+            AuthStatus::SignedIn(SessionView {
+                provider_id: "dot".into(),
+                provider_name: "Django".into(),
+                protocol: Protocol::Oidc,
+                display_name: "Ada".into(),
+                email: None,
+                picture: None,
+                sub: "1".into(),
+                scopes: Vec::new(),
+                access_expires_at: None,
+                storage: SessionStorage::Browser,
+                can_refresh: true,
+                refresh_in_companion: false,
+                id_token_claims: Vec::new(),
+                userinfo_claims: Vec::new(),
+                problem: problem.map(Box::new),
+            })
+        };
+        let renewal = AuthFailure {
+            title: "Your session could not be renewed".into(),
+            message: "Could not reach Django. Your session is kept.".into(),
+            retry: RetryAction::Renew {
+                provider_id: "dot".into(),
+            },
+        };
+        let shown = shown_after(&Shown::default(), &signed_in(Some(renewal)));
+        assert_eq!(shown.user.as_ref().map(|u| u.name.as_str()), Some("Ada"));
+        assert_eq!(
+            shown.last_error.as_deref(),
+            Some(
+                "Your session could not be renewed. Could not reach Django. Your session is kept."
+            )
+        );
+        assert_eq!(shown.renew.as_deref(), Some("dot"));
+        // A profile that did not load is said, but "Try again" here renews sessions only.
+        let profile = AuthFailure {
+            title: "Your profile could not be loaded".into(),
+            message: "m".into(),
+            retry: RetryAction::LoadProfile,
+        };
+        let shown = shown_after(&shown, &signed_in(Some(profile)));
+        assert!(shown.last_error.is_some() && shown.renew.is_none());
+        // Renewed: the words and the button go.
+        let shown = shown_after(&shown, &signed_in(None));
+        assert_eq!((shown.last_error, shown.renew), (None, None));
     }
 
     #[test]

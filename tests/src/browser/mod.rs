@@ -298,7 +298,8 @@ impl Browser {
             .unwrap_or(false)
     }
 
-    /// Clicks the button (or submit input) whose visible label is exactly `label`.
+    /// Clicks the button (or submit input) whose visible label is exactly `label`: the first
+    /// one shown and enabled (a page may keep a copy in a part that is `hidden` now).
     pub async fn click_button(&self, label: &str) {
         let xpath = format!(
             "//button[normalize-space(.)={q}] | //input[(@type='submit' or @type='button') and @value={q}]",
@@ -306,8 +307,16 @@ impl Browser {
         );
         let start = Instant::now();
         loop {
-            if let Ok(el) = self.client.find(Locator::XPath(&xpath)).await {
-                if el.is_enabled().await.unwrap_or(false) && el.click().await.is_ok() {
+            for el in self
+                .client
+                .find_all(Locator::XPath(&xpath))
+                .await
+                .unwrap_or_default()
+            {
+                if el.is_displayed().await.unwrap_or(false)
+                    && el.is_enabled().await.unwrap_or(false)
+                    && el.click().await.is_ok()
+                {
                     return;
                 }
             }
