@@ -120,8 +120,9 @@ async fn a_config_that_answers_html_is_said_in_words_and_try_again_recovers() {
     assert!(!b.exists(".latchkey-error").await);
 }
 
-/// A stored session whose access token ran out, renewed on load while DOT cannot be
-/// reached: `<SignInButtons/>` says so, the session is kept, and its "Try again" renews it
+/// A renewal while DOT cannot be reached, first with the page open (the timer's), then on
+/// load with the access token run out: each time `<SignInButtons/>` says so (signed in, with
+/// no sign-in buttons; then signed out), the session is kept, and its "Try again" renews it
 /// once DOT is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewal_without_an_answer_keeps_the_session_and_try_again_renews_it() {
@@ -147,7 +148,34 @@ async fn a_renewal_without_an_answer_keeps_the_session_and_try_again_renews_it()
     b.click_button("Authorize").await;
     b.wait_for_text(&format!("Hello, {DEMO_USER}!")).await;
 
-    // DOT goes away, and the access token runs out before the next load.
+    // DOT goes away while the page is open: the timer's renewal (5 s before the 10-second
+    // token runs out) gets no answer, said where the signed-in person is.
+    proxied.proxy.set(Fault::Down).await;
+    b.wait_for_text("Your session could not be renewed").await;
+    let words = b.find(".latchkey-error[role=alert]").await.text().await;
+    let words = words.expect("the alert's text");
+    assert!(words.contains("Your session is kept"), "{words}");
+    assert!(
+        b.text().await.contains(&format!("Hello, {DEMO_USER}!")),
+        "still signed in"
+    );
+    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+    assert_accessible(
+        &b,
+        "the minimal example, a renewal without an answer while signed in",
+    )
+    .await;
+    b.screenshot("renewal-kept-signed-in").await;
+    proxied.proxy.set(Fault::PassThrough).await;
+    b.click_button("Try again").await;
+    b.wait_until("the renewal done, and the words gone", || async {
+        !b.exists(".latchkey-error").await && !b.exists(".latchkey-status").await
+    })
+    .await;
+    assert!(b.text().await.contains(&format!("Hello, {DEMO_USER}!")));
+    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+
+    // DOT goes away again, and the access token runs out before the next load.
     proxied.proxy.set(Fault::Down).await;
     tokio::time::sleep(std::time::Duration::from_secs(11)).await;
     b.reload().await;

@@ -8,16 +8,23 @@ use leptos::prelude::*;
 use crate::latchkey::use_latchkey;
 use crate::status::Status;
 
-/// One "Sign in with *name*" button per configured provider, and below them where sign-in
-/// stands in words: a step under way (announced politely), a failure (announced at once)
-/// with its retry button, or why sign-in cannot run, with "Try again".
+/// One "Sign in with *name*" button per configured provider while nobody is signed in, and
+/// below them where sign-in stands in words: a step under way (announced politely), a
+/// failure (announced at once) with its retry button, or why sign-in cannot run, with "Try
+/// again". While someone is signed in it shows no buttons, only a problem with the session
+/// (a renewal that got no answer, a profile that did not load) with its "Try again": keep it
+/// where a signed-in person looks too.
 #[component]
 pub fn SignInButtons() -> impl IntoView {
     let latchkey = use_latchkey();
     let status = latchkey.status();
+    let (session, user) = (latchkey.session(), latchkey.user());
     let working = move || matches!(status.get(), Status::Working { .. });
     let buttons = move || {
-        latchkey
+        if user.with(Option::is_some) {
+            return None;
+        }
+        let buttons = latchkey
             .providers()
             .get()
             .into_iter()
@@ -30,7 +37,8 @@ pub fn SignInButtons() -> impl IntoView {
                     </button>
                 }
             })
-            .collect_view()
+            .collect_view();
+        Some(buttons)
     };
     let words = move || match status.get() {
         Status::Restoring => Some(
@@ -39,32 +47,11 @@ pub fn SignInButtons() -> impl IntoView {
         Status::Working { step } => {
             Some(view! { <p class="latchkey-status" role="status">{step}</p> }.into_any())
         }
-        Status::Failed(failure) => {
-            let retry = failure.retry.clone();
-            // Sign-in again, or renew a session the failure kept (nothing else here could).
-            let again = matches!(
-                retry,
-                latchkey_client::RetryAction::SignIn { .. }
-                    | latchkey_client::RetryAction::Renew { .. }
-            )
-            .then(|| retry.label())
-            .flatten()
-            .map(|label| {
-                view! {
-                    <button type="button" class="latchkey-retry"
-                        on:click=move |_| latchkey.retry(retry.clone())>{label}</button>
-                }
-            });
-            Some(
-                view! {
-                    <div class="latchkey-error" role="alert">
-                        <p><strong>{failure.title}</strong>" "{failure.message}</p>
-                        {again}
-                    </div>
-                }
-                .into_any(),
-            )
-        }
+        Status::Failed(failure) => Some(failure_alert(latchkey, failure)),
+        Status::SignedIn => session
+            .get()
+            .and_then(|s| s.problem)
+            .map(|problem| failure_alert(latchkey, *problem)),
         Status::Unavailable { reason } => Some(
             view! {
                 <div class="latchkey-error" role="alert">
@@ -75,7 +62,7 @@ pub fn SignInButtons() -> impl IntoView {
             }
             .into_any(),
         ),
-        Status::SignedOut | Status::SignedIn => None,
+        Status::SignedOut => None,
     };
     view! {
         <div class="latchkey-signin">
@@ -83,6 +70,28 @@ pub fn SignInButtons() -> impl IntoView {
             {words}
         </div>
     }
+}
+
+/// A failure in words, with its retry button; "back to the providers" is left out, as the
+/// buttons are right there.
+fn failure_alert(latchkey: crate::Latchkey, failure: latchkey_client::AuthFailure) -> AnyView {
+    let retry = failure.retry.clone();
+    let again = (retry != latchkey_client::RetryAction::ShowProviders)
+        .then(|| retry.label())
+        .flatten()
+        .map(|label| {
+            view! {
+                <button type="button" class="latchkey-retry"
+                    on:click=move |_| latchkey.retry(retry.clone())>{label}</button>
+            }
+        });
+    view! {
+        <div class="latchkey-error" role="alert">
+            <p><strong>{failure.title}</strong>" "{failure.message}</p>
+            {again}
+        </div>
+    }
+    .into_any()
 }
 
 /// A "Sign out" button, while someone is signed in.

@@ -26,6 +26,7 @@ enum Setup {
 #[derive(Clone, Copy)]
 pub struct Latchkey {
     auth: RwSignal<AuthStatus>,
+    user: Memo<Option<User>>,
     setup: RwSignal<Setup>,
     config_url: StoredValue<String>,
     client: StoredValue<Option<(Client, Subscription)>, LocalStorage>,
@@ -37,8 +38,10 @@ pub struct Latchkey {
 /// the page where they pressed the button, through the history API, so the app's router
 /// follows), or restores a stored session. Call it once, in the root component.
 pub fn provide_latchkey(config_url: &str) -> Latchkey {
+    let auth = RwSignal::new(AuthStatus::Restoring);
     let latchkey = Latchkey {
-        auth: RwSignal::new(AuthStatus::Restoring),
+        auth,
+        user: user_of(auth),
         setup: RwSignal::new(Setup::Loading),
         config_url: StoredValue::new(config_url.to_owned()),
         client: StoredValue::new_local(None),
@@ -64,6 +67,17 @@ pub fn use_latchkey() -> Latchkey {
     Latchkey::not_provided()
 }
 
+/// Who is signed in. A step under way (a renewal's "Try again", a sign-out) keeps the person
+/// who was signed in, so a signed-in view does not vanish and come back around it.
+fn user_of(auth: RwSignal<AuthStatus>) -> Memo<Option<User>> {
+    Memo::new(move |before: Option<&Option<User>>| {
+        auth.with(|status| match status {
+            AuthStatus::Working { .. } => before.cloned().flatten(),
+            other => User::of(other),
+        })
+    })
+}
+
 /// After a sign-in finished here: the address becomes the page it started on, and a
 /// `popstate` tells the router (leptos_router, or any other) to show that page. The
 /// session lives in this page's memory, so it must not load a new document.
@@ -84,8 +98,10 @@ impl Latchkey {
     /// What a release build's [`use_latchkey`] gives without a context: signed out, every
     /// action a no-op, the status saying what to add.
     fn not_provided() -> Latchkey {
+        let auth = RwSignal::new(AuthStatus::SignedOut);
         Latchkey {
-            auth: RwSignal::new(AuthStatus::SignedOut),
+            auth,
+            user: user_of(auth),
             setup: RwSignal::new(Setup::NotProvided),
             config_url: StoredValue::new(String::new()),
             client: StoredValue::new_local(None),
@@ -145,10 +161,10 @@ impl Latchkey {
         })
     }
 
-    /// Who is signed in, or `None` (reactive).
+    /// Who is signed in, or `None` (reactive). While a step runs (signing out, renewing
+    /// after "Try again") it is still whoever was signed in when it began.
     pub fn user(&self) -> Signal<Option<User>> {
-        let auth = self.auth;
-        Signal::derive(move || auth.with(User::of))
+        self.user.into()
     }
 
     /// The whole signed-in session as the client shows it (scopes, expiry, claims, a

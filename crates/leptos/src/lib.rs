@@ -20,9 +20,8 @@
 //!     // returns to, so the router needs no callback route.
 //!     provide_latchkey("/latchkey.json");
 //!     view! {
-//!         <SignedOut>
-//!             <SignInButtons/>
-//!         </SignedOut>
+//!         // Buttons while signed out; signed in, only a problem with the session, if any.
+//!         <SignInButtons/>
 //!         <SignedIn>
 //!             <UserBadge/>
 //!             <SignOutButton/>
@@ -61,7 +60,9 @@
 //!   [`Latchkey::sign_out`], [`Latchkey::fetch`].
 //! - Components: [`SignInButtons`], [`SignOutButton`], [`SignedIn`], [`SignedOut`],
 //!   [`UserBadge`]. They render plain elements with `latchkey-…` classes; style them from
-//!   the app's CSS.
+//!   the app's CSS. [`SignInButtons`] offers its buttons only while nobody is signed in;
+//!   signed in, it says a problem with the session (a renewal that got no answer) and
+//!   offers "Try again", so it belongs where signed-in people look too.
 //!
 //! # Mistakes, in words
 //! A missing [`provide_latchkey`] panics in a debug build with a message that names the

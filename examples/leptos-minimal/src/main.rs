@@ -23,8 +23,9 @@ fn App() -> impl IntoView {
             <h1>"Latchkey with Leptos"</h1>
             <SignedOut>
                 <p>"Sign in with an account you already have."</p>
-                <SignInButtons/>
             </SignedOut>
+            // The buttons while signed out; signed in, a problem with the session, if any.
+            <SignInButtons/>
             <SignedIn>
                 <p class="who"><UserBadge/><SignOutButton/></p>
                 <Greeting/>
