@@ -45,7 +45,7 @@ else
   cargo install --force wasm-bindgen-cli --version "$WB_VERSION"
 fi
 
-step "npm packages (wasm-opt from binaryen, terser for the embed's module and the Trunk apps' glue, axe-core for the e2e accessibility check, oidc-provider for the DPoP and PAR fixture)"
+step "npm packages (wasm-opt from binaryen, terser for the embed's module and the Trunk apps' glue, axe-core for the e2e accessibility check, oidc-provider for the DPoP and PAR fixture, typescript to check latchkey.d.ts)"
 if [ -f package-lock.json ]; then
   if [ -x node_modules/.bin/wasm-opt ] && cmp -s package-lock.json node_modules/.package-lock.stamp; then
     echo present

@@ -33,6 +33,7 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 
 run fmt          cargo fmt --all --check
 run doc-cites    scripts/check-doc-citations.sh
+run embed-types  node_modules/.bin/tsc -p crates/embed/types
 run clippy       cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 run clippy-wasm  cargo clippy -p latchkey-app -p latchkey-client -p latchkey-embed -p latchkey-leptos -p latchkey-leptos-minimal -p latchkey-proto --target wasm32-unknown-unknown --locked -- -D warnings
 run rustdoc      env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked

@@ -56,6 +56,37 @@ pub async fn embed_last_error(browser: &Browser) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The members of `interface <name>` in the embed's `latchkey.d.ts`, as `(name, optional,
+/// method)`: what the types promise a page, to hold the running embed to.
+pub fn dts_members(interface: &str) -> Vec<(String, bool, bool)> {
+    let path = repo_root().join("crates/embed/latchkey.d.ts");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let start = format!("export interface {interface} {{");
+    let body = text
+        .split_once(&start)
+        .and_then(|(_, rest)| rest.split_once("\n}"))
+        .map(|(body, _)| body)
+        .unwrap_or_else(|| panic!("no `{start}` in {}", path.display()));
+    body.lines()
+        .filter_map(|line| {
+            // Members sit two spaces in; doc comments start with `/**` or `*`.
+            let member = line.strip_prefix("  ")?;
+            let member = member.strip_prefix("readonly ").unwrap_or(member);
+            let end = member.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+            let (name, rest) = member.split_at(end);
+            if name.is_empty() {
+                return None;
+            }
+            Some((
+                name.to_owned(),
+                rest.starts_with('?'),
+                rest.starts_with('('),
+            ))
+        })
+        .collect()
+}
+
 /// What the site's `latchkey.json` offers.
 #[derive(Debug, Clone)]
 pub struct SiteOptions {

@@ -4,7 +4,7 @@
 //! page").
 
 use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, flask_to_consent, sign_in_label};
-use latchkey_e2e::static_site::{embed_user_name, Site, SiteOptions};
+use latchkey_e2e::static_site::{dts_members, embed_user_name, Site, SiteOptions};
 use latchkey_e2e::{Browser, DEMO_USER, DOT_NAME, FLASK_NAME};
 
 /// Console errors other than Chromium's favicon probe and the embed's own reports of a
@@ -74,6 +74,52 @@ async fn dot_sign_in_returns_to_the_page_and_every_page_and_tab_is_signed_in_unt
     );
     assert!(b.has_button("Sign out").await);
     assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+
+    // The running embed is what latchkey.d.ts says: the same members, methods as functions,
+    // and a user with every required member and none the types do not name.
+    let promised = dts_members("Latchkey");
+    let shape = b
+        .js(
+            "const api = window.latchkey;\
+             return [Object.getOwnPropertyNames(api).sort(),\
+               Object.getOwnPropertyNames(api).filter(k => typeof api[k] === 'function').sort(),\
+               api.ready instanceof Promise, Object.keys(api.user).sort()];",
+            vec![],
+        )
+        .await;
+    let names = |members: &[(String, bool, bool)], keep: fn(&(String, bool, bool)) -> bool| {
+        let mut names: Vec<String> = members
+            .iter()
+            .filter(|m| keep(m))
+            .map(|m| m.0.clone())
+            .collect();
+        names.sort();
+        serde_json::json!(names)
+    };
+    assert_eq!(
+        shape[0],
+        names(&promised, |_| true),
+        "window.latchkey's members"
+    );
+    assert_eq!(shape[1], names(&promised, |m| m.2), "its methods");
+    assert_eq!(shape[2], true, "ready is a Promise");
+    let user = dts_members("LatchkeyUser");
+    let keys: Vec<&str> = shape[3]
+        .as_array()
+        .map(|a| a.iter().filter_map(|k| k.as_str()).collect())
+        .unwrap_or_default();
+    for (name, optional, _) in &user {
+        assert!(
+            *optional || keys.contains(&name.as_str()),
+            "user.{name} is missing: {keys:?}"
+        );
+    }
+    for key in &keys {
+        assert!(
+            user.iter().any(|m| m.0 == *key),
+            "user.{key} is not in latchkey.d.ts"
+        );
+    }
 
     // The API answers as the person.
     let answer = call_api(&site).await;
