@@ -56,6 +56,17 @@ pub async fn embed_last_error(browser: &Browser) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Console errors other than Chromium's favicon probe and the embed's own reports of a
+/// failure (which a test that provokes one expects).
+pub async fn unexpected_console_errors(b: &Browser) -> Vec<String> {
+    b.console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !e.message.contains("favicon.ico") && !e.message.contains("latchkey: "))
+        .map(|e| format!("[{}] {}", e.source, e.message))
+        .collect()
+}
+
 /// The members of `interface <name>` in the embed's `latchkey.d.ts`, as `(name, optional,
 /// method)`: what the types promise a page, to hold the running embed to.
 pub fn dts_members(interface: &str) -> Vec<(String, bool, bool)> {

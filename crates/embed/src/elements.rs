@@ -142,7 +142,7 @@ pub fn view(
 ///
 /// `js/bootstrap.js` renders the signed-out `<latchkey-signin>` before the wasm arrives,
 /// with these nodes and this key, so the first render here keeps its buttons: a change to
-/// either side must be made to the other (`static_site`'s
+/// either side must be made to the other (`static_site_early`'s
 /// `the_sign_in_button_works_before_the_wasm_has_arrived` fails when they part).
 fn key(nodes: &[Node]) -> String {
     let mut key = String::new();
