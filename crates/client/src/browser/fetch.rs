@@ -35,7 +35,7 @@ pub struct ExtraHeaders(pub Vec<(String, String)>);
 /// the browser lists them, kept in the response's extensions for whoever hands the answer to
 /// a page (the embed's `latchkey.fetch`). Names and values are not parsed into `http` types,
 /// whose header-name table would cost the wasm; what the client itself reads is in the
-/// response's `HeaderMap` ([`KEPT_HEADERS`]).
+/// response's `HeaderMap` (`content-type` and the few others it reads).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AnswerHeaders(pub Vec<(String, String)>);
 
