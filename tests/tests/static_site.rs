@@ -3,7 +3,7 @@
 //! (OAuth 1.0a through the companion), in headless Chromium (issue "Latchkey on any static
 //! page").
 
-use latchkey_e2e::flows::{dot_to_consent, flask_to_consent, sign_in_label};
+use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, flask_to_consent, sign_in_label};
 use latchkey_e2e::static_site::{dts_members, unexpected_console_errors, Site, SiteOptions};
 use latchkey_e2e::{DEMO_USER, DOT_NAME};
 
@@ -207,6 +207,12 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
     );
     let error = site.last_error().await.unwrap_or_default();
     assert!(error.contains("cancelled"), "{error}");
+    // "Try again" under the words starts sign-in with DOT afresh.
+    b.click_button("Try again").await;
+    dot_login_to_consent(b, &site.dot.base_url()).await;
+    b.click_button("Cancel").await;
+    b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
+        .await;
 
     // A callback this browser never started.
     b.goto(&site.page("callback.html?code=forged&state=never-issued"))
@@ -216,6 +222,8 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
     })
     .await;
     assert_eq!(site.user_name().await, None);
+    // Nothing to try again: the page offers its sign-in buttons.
+    assert!(!b.has_button("Try again").await);
     let storage = b.storage().await.to_string();
     assert!(!storage.contains("latchkey.session."), "{storage}");
     assert!(!storage.contains("latchkey.refresh."), "{storage}");

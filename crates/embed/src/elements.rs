@@ -3,7 +3,8 @@
 //! become markup).
 //!
 //! - `<latchkey-signin [provider="id"]>`: one "Sign in with *name*" button per provider (or
-//!   only that one) while nobody is signed in, the step under way, and the last failure.
+//!   only that one) while nobody is signed in, the step under way, and the last failure with
+//!   its "Try again" (sign in again, or renew a kept session).
 //! - `<latchkey-user>`: the signed-in person's display name; empty when signed out.
 //! - `<latchkey-signout>`: a "Sign out" button while someone is signed in.
 //! - `[data-latchkey-signed-in]` is `hidden` unless someone is signed in;
@@ -14,12 +15,12 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
-use crate::page_state::{embed, Shown};
+use crate::page_state::{embed, Retry, Shown};
 
 /// The attribute a sign-in button carries: the provider's id.
 pub const SIGN_IN_ATTR: &str = "data-latchkey-sign-in";
-/// The attribute "Try again" carries, after a failure that kept the session: the provider's
-/// id.
+/// The attribute "Try again" carries after a failure that kept the session: the provider's
+/// id. (After a failed sign-in, "Try again" carries [`SIGN_IN_ATTR`] instead.)
 pub const RETRY_ATTR: &str = "data-latchkey-retry";
 /// The attribute the sign-out button carries.
 pub const SIGN_OUT_ATTR: &str = "data-latchkey-sign-out";
@@ -109,12 +110,17 @@ pub fn view(
                         .attr("role", "alert"),
                 );
             }
-            if let Some(id) = &shown.renew {
+            if let Some(retry) = &shown.retry {
+                // Signing in again is a sign-in button under another label.
+                let (attr, id) = match retry {
+                    Retry::SignIn(id) => (SIGN_IN_ATTR, id),
+                    Retry::Renew(id) => (RETRY_ATTR, id),
+                };
                 nodes.push(
                     Node::new("button", latchkey_client::words::RETRY_SIGN_IN)
                         .attr("type", "button")
                         .attr("class", "latchkey-button latchkey-retry")
-                        .attr(RETRY_ATTR, id.clone())
+                        .attr(attr, id.clone())
                         .attr("aria-disabled", busy(shown)),
                 );
             }
@@ -335,7 +341,7 @@ mod tests {
     fn a_kept_session_gets_try_again_after_its_alert() {
         let shown = Shown {
             last_error: Some("Your session could not be checked. …".into()),
-            renew: Some("flask".into()),
+            retry: Some(Retry::Renew("flask".into())),
             settled: true,
             ..Shown::default()
         };
@@ -355,6 +361,21 @@ mod tests {
             .unwrap()
             .attrs
             .contains(&("aria-disabled", "true".into())));
+    }
+
+    #[test]
+    fn a_failed_sign_in_gets_try_again_that_signs_in_again() {
+        let shown = Shown {
+            last_error: Some("Sign-in did not work. “Try again” starts sign-in …".into()),
+            retry: Some(Retry::SignIn("dot".into())),
+            settled: true,
+            ..Shown::default()
+        };
+        let nodes = view("latchkey-signin", None, &shown, Some(&providers()));
+        let again = nodes.last().unwrap();
+        assert_eq!((again.tag, again.text.as_str()), ("button", "Try again"));
+        assert!(again.attrs.contains(&(SIGN_IN_ATTR, "dot".into())));
+        assert!(!again.attrs.iter().any(|(name, _)| *name == RETRY_ATTR));
     }
 
     #[test]

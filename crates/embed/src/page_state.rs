@@ -18,12 +18,21 @@ pub struct Shown {
     pub last_error: Option<String>,
     /// A step under way ("Redirecting to …"), for the sign-in element.
     pub working: Option<String>,
-    /// The provider whose kept session "Try again" renews (or checks with the companion
-    /// again), after a failure that kept it.
-    pub renew: Option<String>,
+    /// What "Try again" under the last failure does, when it offers anything.
+    pub retry: Option<Retry>,
     /// True once a stored session was looked for (or a callback finished), or the
     /// configuration failed: `ready` settles then.
     pub settled: bool,
+}
+
+/// What the sign-in element's "Try again" does, for one provider (its `id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retry {
+    /// Starts sign-in with it from the beginning (after a sign-in that failed, whose words
+    /// say that “Try again” does this).
+    SignIn(String),
+    /// Renews its kept session, or asks the companion again whether it holds one.
+    Renew(String),
 }
 
 /// The state behind `window.latchkey` and the elements.
@@ -77,14 +86,14 @@ pub fn shown_after(before: &Shown, status: &AuthStatus) -> Shown {
             user: User::of(status),
             last_error: view.problem.as_deref().map(in_words),
             working: None,
-            renew: view.problem.as_deref().and_then(renews),
+            retry: view.problem.as_deref().and_then(retry_of),
             settled: true,
         },
         AuthStatus::Failed(failure) => Shown {
             user: None,
             last_error: Some(in_words(failure)),
             working: None,
-            renew: renews(failure),
+            retry: retry_of(failure),
             settled: true,
         },
     }
@@ -95,10 +104,13 @@ fn in_words(failure: &AuthFailure) -> String {
     format!("{}. {}", failure.title, failure.message)
 }
 
-/// The provider whose kept session "Try again" renews, when the failure offers that.
-fn renews(failure: &AuthFailure) -> Option<String> {
+/// What "Try again" does after `failure`: sign in again, or renew a kept session. Going
+/// back to the providers needs no button (the element shows them), and the profile is the
+/// showcase's to load again.
+fn retry_of(failure: &AuthFailure) -> Option<Retry> {
     match &failure.retry {
-        RetryAction::Renew { provider_id } => Some(provider_id.clone()),
+        RetryAction::SignIn { provider_id } => Some(Retry::SignIn(provider_id.clone())),
+        RetryAction::Renew { provider_id } => Some(Retry::Renew(provider_id.clone())),
         _ => None,
     }
 }
@@ -135,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_failure_that_kept_the_session_offers_to_renew_it() {
+    fn try_again_renews_a_kept_session_or_signs_in_again_and_nothing_else() {
         let failed = |retry| {
             AuthStatus::Failed(AuthFailure {
                 title: "t".into(),
@@ -149,17 +161,22 @@ mod tests {
                 provider_id: "flask".into(),
             }),
         );
-        assert_eq!(kept.renew.as_deref(), Some("flask"));
+        assert_eq!(kept.retry, Some(Retry::Renew("flask".into())));
         // While it runs again, the button stays (marked busy by the element).
         let working = AuthStatus::Working {
             step: "Renewing…".into(),
         };
-        assert_eq!(shown_after(&kept, &working).renew.as_deref(), Some("flask"));
+        assert_eq!(shown_after(&kept, &working).retry, kept.retry);
         let signin = RetryAction::SignIn {
             provider_id: "dot".into(),
         };
-        assert_eq!(shown_after(&kept, &failed(signin)).renew, None);
-        assert_eq!(shown_after(&kept, &AuthStatus::SignedOut).renew, None);
+        assert_eq!(
+            shown_after(&kept, &failed(signin)).retry,
+            Some(Retry::SignIn("dot".into()))
+        );
+        let providers = shown_after(&kept, &failed(RetryAction::ShowProviders));
+        assert_eq!(providers.retry, None);
+        assert_eq!(shown_after(&kept, &AuthStatus::SignedOut).retry, None);
     }
 
     #[test]
@@ -198,18 +215,18 @@ mod tests {
                 "Your session could not be renewed. Could not reach Django. Your session is kept."
             )
         );
-        assert_eq!(shown.renew.as_deref(), Some("dot"));
-        // A profile that did not load is said, but "Try again" here renews sessions only.
+        assert_eq!(shown.retry, Some(Retry::Renew("dot".into())));
+        // A profile that did not load is said, but "Try again" here does not load it.
         let profile = AuthFailure {
             title: "Your profile could not be loaded".into(),
             message: "m".into(),
             retry: RetryAction::LoadProfile,
         };
         let shown = shown_after(&shown, &signed_in(Some(profile)));
-        assert!(shown.last_error.is_some() && shown.renew.is_none());
+        assert!(shown.last_error.is_some() && shown.retry.is_none());
         // Renewed: the words and the button go.
         let shown = shown_after(&shown, &signed_in(None));
-        assert_eq!((shown.last_error, shown.renew), (None, None));
+        assert_eq!((shown.last_error, shown.retry), (None, None));
     }
 
     #[test]
