@@ -208,6 +208,7 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
     let error = site.last_error().await.unwrap_or_default();
     assert!(error.contains("cancelled"), "{error}");
     // "Try again" under the words starts sign-in with DOT afresh.
+    b.screenshot("denied-try-again").await;
     b.click_button("Try again").await;
     dot_login_to_consent(b, &site.dot.base_url()).await;
     b.click_button("Cancel").await;
