@@ -18,15 +18,17 @@ use crate::status::Status;
 pub fn SignInButtons() -> impl IntoView {
     let latchkey = use_latchkey();
     let status = latchkey.status();
-    let (session, user) = (latchkey.session(), latchkey.user());
+    let (problem, user) = (latchkey.session_problem(), latchkey.user());
     let working = move || matches!(status.get(), Status::Working { .. });
     let buttons = move || {
-        if user.with(Option::is_some) {
-            return None;
-        }
-        let buttons = latchkey
-            .providers()
-            .get()
+        // The buttons are for signed-out visitors. (An empty list rather than `None` keeps
+        // the view's type, and so its rendering code, the same in every state.)
+        let providers = if user.with(Option::is_some) {
+            Vec::new()
+        } else {
+            latchkey.providers().get()
+        };
+        providers
             .into_iter()
             .map(|p| {
                 let id = p.id.clone();
@@ -37,8 +39,7 @@ pub fn SignInButtons() -> impl IntoView {
                     </button>
                 }
             })
-            .collect_view();
-        Some(buttons)
+            .collect_view()
     };
     let words = move || match status.get() {
         Status::Restoring => Some(
@@ -48,10 +49,7 @@ pub fn SignInButtons() -> impl IntoView {
             Some(view! { <p class="latchkey-status" role="status">{step}</p> }.into_any())
         }
         Status::Failed(failure) => Some(failure_alert(latchkey, failure)),
-        Status::SignedIn => session
-            .get()
-            .and_then(|s| s.problem)
-            .map(|problem| failure_alert(latchkey, *problem)),
+        Status::SignedIn => problem.get().map(|p| failure_alert(latchkey, p)),
         Status::Unavailable { reason } => Some(
             view! {
                 <div class="latchkey-error" role="alert">

@@ -4,8 +4,8 @@
 use latchkey_client::browser::page;
 use latchkey_client::config::{self, ConfigError};
 use latchkey_client::{
-    ApiAnswer, ApiError, ApiMethod, ApiRequest, ApiResult, AuthStatus, Client, RetryAction,
-    SessionView, SignInOptions, Subscription, User,
+    ApiAnswer, ApiError, ApiMethod, ApiRequest, ApiResult, AuthFailure, AuthStatus, Client,
+    RetryAction, SessionView, SignInOptions, Subscription, User,
 };
 use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 use leptos::prelude::*;
@@ -174,6 +174,19 @@ impl Latchkey {
         Signal::derive(move || match auth.get() {
             AuthStatus::SignedIn(view) => Some(view),
             _ => None,
+        })
+    }
+
+    /// A problem found while signed in (a renewal without an answer, a profile that did not
+    /// load), or `None` (reactive). Read from the status in place, without copying the rest
+    /// of the session as [`Latchkey::session`] does.
+    pub(crate) fn session_problem(&self) -> Signal<Option<AuthFailure>> {
+        let auth = self.auth;
+        Signal::derive(move || {
+            auth.with(|status| match status {
+                AuthStatus::SignedIn(view) => view.problem.as_deref().cloned(),
+                _ => None,
+            })
         })
     }
 
