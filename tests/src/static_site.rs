@@ -158,22 +158,16 @@ impl Site {
             access_token_seconds: options.dot_access_token_seconds,
         };
         let env = [("DOT_REDIRECT_URIS", redirects.as_str())];
-        let (dot, dot_proxy) = if options.dot_behind_proxy {
+        // DOT, and where the site reaches it: through the proxy when there is one.
+        let (dot, dot_proxy, dot_issuer, dot_api) = if options.dot_behind_proxy {
             let proxied = ProxiedDot::start(&dot_options, &env).await;
-            (proxied.dot, Some(proxied.proxy))
+            let (issuer, api) = (proxied.issuer(), format!("{}/api/", proxied.proxy.url()));
+            (proxied.dot, Some(proxied.proxy), issuer, api)
         } else {
-            (Dot::start_with_env(&dot_options, &env).await, None)
-        };
-        // Where the site reaches DOT: through the proxy when there is one.
-        let (dot_issuer, dot_api) = match &dot_proxy {
-            Some(proxy) => (
-                format!("{}/o", proxy.url()),
-                format!("{}/api/", proxy.url()),
-            ),
-            None => (
-                options.dot_issuer.clone().unwrap_or_else(|| dot.issuer()),
-                format!("{}/api/", dot.base_url()),
-            ),
+            let dot = Dot::start_with_env(&dot_options, &env).await;
+            let issuer = options.dot_issuer.clone().unwrap_or_else(|| dot.issuer());
+            let api = format!("{}/api/", dot.base_url());
+            (dot, None, issuer, api)
         };
         let flask = Flask::start(&origin, FLASK_ID).await;
 
