@@ -395,7 +395,8 @@ async fn a_provider_answering_html_or_nothing_is_said_in_words_and_nothing_is_st
 
 /// A renewal that gets no answer while the person is signed in keeps the session and says
 /// so where a signed-in visitor looks: the `<latchkey-signin>` of the signed-in card shows
-/// the words and "Try again", which renews the session once DOT answers again.
+/// the words and "Try again", which renews the session once DOT answers again. A device that
+/// was offline renews by itself when it is back online.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewal_without_an_answer_while_signed_in_is_shown_and_try_again_renews() {
     use latchkey_e2e::accessibility::assert_accessible;
@@ -443,6 +444,31 @@ async fn a_renewal_without_an_answer_while_signed_in_is_shown_and_try_again_rene
     })
     .await;
     assert_eq!(site.user_name().await.as_deref(), Some(DEMO_USER));
+
+    // The device loses its network before the next renewal, and the renewal fails; when the
+    // network comes back (the window's `online` event), the kept session is renewed with no
+    // press.
+    let network = |offline: bool| {
+        serde_json::json!({ "offline": offline, "latency": 0,
+            "downloadThroughput": -1, "uploadThroughput": -1 })
+    };
+    b.cdp("Network.enable", serde_json::json!({})).await;
+    b.cdp("Network.emulateNetworkConditions", network(true))
+        .await;
+    b.wait_until("the renewal's failure while offline", || async {
+        b.exists(alert).await
+    })
+    .await;
+    let words = site.last_error().await.unwrap_or_default();
+    assert!(words.contains("Your session is kept"), "{words}");
+    b.cdp("Network.emulateNetworkConditions", network(false))
+        .await;
+    b.wait_until("the session renewed once online, with no press", || async {
+        !b.exists(alert).await && site.last_error().await.is_none()
+    })
+    .await;
+    assert_eq!(site.user_name().await.as_deref(), Some(DEMO_USER));
+
     b.goto(&site.page("api.html")).await;
     site.wait_for_user(DEMO_USER).await;
     let answer = call_api(&site).await;

@@ -99,6 +99,12 @@ impl Engine {
         });
         // Without BroadcastChannel a tab still works; it just will not hear the others.
         *self.channel.borrow_mut() = channel.ok();
+        let weak = self.me.clone();
+        let _ = page::on_online(move || {
+            if let Some(engine) = weak.upgrade() {
+                engine.renew_when_online();
+            }
+        });
         if self.finish_handoff() {
             return;
         }
@@ -438,6 +444,24 @@ impl Engine {
         };
         self.set(AuthStatus::SignedIn(view));
         true
+    }
+
+    /// Back online: a session kept after a renewal (or an OAuth 1.0a session check) that got
+    /// no answer is tried again, as its "Try again" would, so a phone that lost its network
+    /// for a while gets its session back without a press. Nothing else is retried.
+    fn renew_when_online(self: Rc<Self>) {
+        let kept = match &*self.status.borrow() {
+            AuthStatus::Failed(failure) => failure.retry.renews().map(str::to_owned),
+            AuthStatus::SignedIn(view) => view
+                .problem
+                .as_ref()
+                .and_then(|p| p.retry.renews())
+                .map(str::to_owned),
+            _ => None,
+        };
+        if let Some(provider_id) = kept {
+            self.renew_again(provider_id);
+        }
     }
 
     /// "Try again" after a failed renewal: the session in memory, or the stored one.

@@ -101,6 +101,14 @@ pub enum RetryAction {
 }
 
 impl RetryAction {
+    /// The provider whose kept session this renews, for [`RetryAction::Renew`].
+    pub fn renews(&self) -> Option<&str> {
+        match self {
+            RetryAction::Renew { provider_id } => Some(provider_id),
+            _ => None,
+        }
+    }
+
     /// The button's label.
     pub fn label(&self) -> Option<&'static str> {
         match self {

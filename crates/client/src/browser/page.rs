@@ -89,3 +89,16 @@ pub fn focus_soon(selector: &'static str) {
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(focus.unchecked_ref(), 0);
     }
 }
+
+/// Calls `back_online` each time the browser says it is online again (the window's `online`
+/// event), for as long as the page lives.
+pub fn on_online(back_online: impl Fn() + 'static) -> Result<(), BrowserError> {
+    use wasm_bindgen::JsCast;
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(back_online);
+    window()?
+        .add_event_listener_with_callback("online", listener.as_ref().unchecked_ref())
+        .map_err(|e| BrowserError::from_js("addEventListener(online)", &e))?;
+    // The page's engine lives as long as the page: the listener does too.
+    listener.forget();
+    Ok(())
+}
