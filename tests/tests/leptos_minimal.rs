@@ -77,7 +77,7 @@ async fn sign_in_returns_to_the_page_greets_calls_the_api_and_signs_out() {
     })
     .await;
     let answer = api_answer(&b).await;
-    assert!(answer.starts_with("HTTP 200\n"), "{answer}");
+    assert!(answer.starts_with("HTTP 200 OK\n"), "{answer}");
     assert!(answer.contains(DEMO_USER), "{answer}");
     assert_accessible(&b, "the minimal example, signed in").await;
 

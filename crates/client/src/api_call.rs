@@ -11,7 +11,7 @@ use super::dpop::{self, DpopKey};
 use super::engine::Engine;
 use super::reach::Endpoint;
 use super::ApiError;
-use crate::browser::fetch::{self, ExtraHeaders, Peer, StatusText};
+use crate::browser::fetch::{self, AnswerHeaders, ExtraHeaders, Peer, StatusText};
 
 /// An API console answer: the provider's status and body, whatever the status was.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,11 +43,31 @@ pub struct ApiRequest {
 /// An authorized call's answer as the provider (or the companion's proxy) sent it.
 #[derive(Debug)]
 pub struct ApiAnswer {
-    /// Status, headers and body.
+    /// Status and body. Its `HeaderMap` holds only the headers the client itself reads
+    /// (`Content-Type`, `WWW-Authenticate`, `Retry-After`, `DPoP-Nonce`); every header is in
+    /// [`ApiAnswer::headers`].
     pub response: http::Response<Vec<u8>>,
     /// True when the first attempt got a 401 and the session was refreshed and the call
     /// retried once.
     pub retried_after_refresh: bool,
+}
+
+impl ApiAnswer {
+    /// Every header of the answer the page may read (CORS shows the safelisted ones and
+    /// those the API lists in `Access-Control-Expose-Headers`), `(name, value)` as the
+    /// browser's `Headers` lists them: names lower-cased and sorted, a repeated header's
+    /// values joined by `, `.
+    pub fn headers(&self) -> &[(String, String)] {
+        self.response
+            .extensions()
+            .get::<AnswerHeaders>()
+            .map_or(&[], |AnswerHeaders(all)| all.as_slice())
+    }
+
+    /// The status text the API sent (HTTP/1.1's reason phrase; empty over HTTP/2 and 3).
+    pub fn status_text(&self) -> &str {
+        StatusText::of(&self.response)
+    }
 }
 
 fn build(
@@ -312,6 +332,32 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_gives_every_header_and_the_status_text_it_came_with() {
+        let response = http::Response::builder()
+            .status(200)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .extension(StatusText("OK".into()))
+            .extension(AnswerHeaders(vec![
+                ("content-type".into(), "application/json".into()),
+                ("etag".into(), "\"v1\"".into()),
+            ]))
+            .body(Vec::new())
+            .unwrap();
+        let answer = ApiAnswer {
+            response,
+            retried_after_refresh: false,
+        };
+        assert_eq!(answer.status_text(), "OK");
+        assert_eq!(answer.headers()[1], ("etag".into(), "\"v1\"".into()));
+        // An answer made elsewhere (not through the browser's fetch) has neither.
+        let bare = ApiAnswer {
+            response: http::Response::new(Vec::new()),
+            retried_after_refresh: false,
+        };
+        assert_eq!((bare.status_text(), bare.headers().len()), ("", 0));
+    }
 
     /// The check stands in for `http::HeaderName`'s (which the wasm must not carry): the same
     /// answer for every byte as a one-byte name, and for names the page may well send.

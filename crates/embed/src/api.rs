@@ -8,7 +8,6 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use latchkey_client::browser::fetch::{AnswerHeaders, StatusText};
 use latchkey_client::config::{self, ConfigError};
 use latchkey_client::{ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, SignInOptions};
 use latchkey_proto::public_config::PublicConfig;
@@ -292,17 +291,15 @@ fn fetch_arguments(
 /// The API's answer as a `Response`: status, status text, every header the page may read,
 /// body.
 fn to_response(answer: ApiAnswer) -> Result<JsValue, JsValue> {
-    let response = answer.response;
     let init = ResponseInit::new();
-    init.set_status(response.status().as_u16());
-    init.set_status_text(StatusText::of(&response));
+    init.set_status(answer.response.status().as_u16());
+    init.set_status_text(answer.status_text());
     let headers = Headers::new()?;
-    if let Some(AnswerHeaders(all)) = response.extensions().get::<AnswerHeaders>() {
-        for (name, value) in all {
-            let _ = headers.append(name, value);
-        }
+    for (name, value) in answer.headers() {
+        let _ = headers.append(name, value);
     }
     init.set_headers(&headers);
+    let response = answer.response;
     // A null-body status may not carry one (fetch spec, "null body status").
     let body = (!matches!(response.status().as_u16(), 101 | 204 | 205 | 304))
         .then(|| Uint8Array::from(response.body().as_slice()));

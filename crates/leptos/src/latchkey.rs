@@ -253,7 +253,9 @@ impl Latchkey {
     /// the signed-in provider's `api_base` (a relative one is joined to it); the access
     /// token goes only there, or an OAuth 1.0a call goes through the companion's signing
     /// proxy. On a 401 the session is renewed once and the call repeated. Any HTTP status
-    /// is an `Ok`; an `Err` says in words why no call was made or no answer came.
+    /// is an `Ok`; an `Err` says in words why no call was made or no answer came. The
+    /// answer's status and body are in `response`; its headers in [`ApiAnswer::headers`]
+    /// and its status text in [`ApiAnswer::status_text`].
     pub async fn fetch(&self, url: &str, init: FetchInit) -> Result<ApiAnswer, ApiError> {
         let Some(client) = self.client() else {
             return Err(ApiError::NotSignedIn);

@@ -54,7 +54,7 @@ fn ApiCall() -> impl IntoView {
                 Ok(answer) => {
                     let status = answer.response.status();
                     let body = String::from_utf8_lossy(answer.response.body()).into_owned();
-                    format!("HTTP {}\n{body}", status.as_u16())
+                    format!("HTTP {} {}\n{body}", status.as_u16(), answer.status_text())
                 }
                 Err(e) => e.to_string(),
             };
