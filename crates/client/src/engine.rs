@@ -446,48 +446,9 @@ impl Engine {
         true
     }
 
-    /// Back online: a session kept after a renewal (or an OAuth 1.0a session check) that got
-    /// no answer is tried again, as its "Try again" would, so a phone that lost its network
-    /// for a while gets its session back without a press. Nothing else is retried.
-    fn renew_when_online(self: Rc<Self>) {
-        let kept = match &*self.status.borrow() {
-            AuthStatus::Failed(failure) => failure.retry.renews().map(str::to_owned),
-            AuthStatus::SignedIn(view) => view
-                .problem
-                .as_ref()
-                .and_then(|p| p.retry.renews())
-                .map(str::to_owned),
-            _ => None,
-        };
-        if let Some(provider_id) = kept {
-            self.renew_again(provider_id);
-        }
-    }
-
-    /// "Try again" after a failed renewal: the session in memory, or the stored one.
-    pub fn renew_again(self: Rc<Self>, provider_id: String) {
-        spawn_local(async move {
-            let held = self
-                .session
-                .borrow()
-                .as_ref()
-                .is_some_and(|s| s.provider_id == provider_id);
-            if !held {
-                // Marked as under way, so the failure's "Try again" is not pressed twice.
-                self.step(words::STEP_CHECKING_SESSION);
-                self.restore().await;
-                return;
-            }
-            self.step(words::STEP_RENEWING);
-            if let Err(e) = self.refresh(&provider_id).await {
-                self.refresh_failed(&provider_id, &e);
-            }
-        });
-    }
-
     /// On load: a stored OAuth 2.0 session (renewed with its refresh token), else a
     /// companion session for an OAuth 1.0a provider, else signed out.
-    async fn restore(self: Rc<Self>) {
+    pub(super) async fn restore(self: Rc<Self>) {
         let stored = self.config.providers.iter().find_map(|p| {
             (p.protocol != Protocol::Oauth1)
                 .then(|| Session::stored(&p.id, p.session_storage))

@@ -1,6 +1,7 @@
 //! Renewing the session with the refresh token (RFC 6749 §6): on a timer shortly before the
-//! access token expires, once after a 401 from the API console, and on load (`tab` and
-//! `browser` storage).
+//! access token expires, once after a 401 from the API console, on load (`tab` and
+//! `browser` storage), and again after a renewal that got no answer ("Try again", or the
+//! browser back online).
 //!
 //! With `browser` storage every tab of the origin shares one rotating refresh token, so a
 //! renewal runs under a Web Lock, and a token sent to the token endpoint is recorded in
@@ -15,13 +16,14 @@ use latchkey_proto::oidc::NonceCheck;
 use latchkey_proto::public_config::{Protocol, PublicProvider, RefreshTokenIn};
 use latchkey_proto::secret::{Nonce, RefreshToken};
 use latchkey_proto::token::{self, AcceptedTokenTypes, ClientAuth};
+use wasm_bindgen_futures::spawn_local;
 
 use super::engine::{Engine, Source};
 use super::exchange::{self, Expect, IdTokenFailure, TokenFailure};
 use super::mediation;
 use super::session::{Session, StoredSession};
 use super::storage_mode::{lock_name, plan};
-use super::{dpop, schedule, spent_tokens, RefreshError};
+use super::{dpop, schedule, spent_tokens, words, AuthStatus, RefreshError};
 use crate::browser::fetch::Peer;
 use crate::browser::{locks, page, timer};
 
@@ -81,6 +83,45 @@ struct Basis {
 }
 
 impl Engine {
+    /// Back online: a session kept after a renewal (or an OAuth 1.0a session check) that got
+    /// no answer is tried again, as its "Try again" would, so a phone that lost its network
+    /// for a while gets its session back without a press. Nothing else is retried.
+    pub(super) fn renew_when_online(self: Rc<Self>) {
+        let kept = match &self.status() {
+            AuthStatus::Failed(failure) => failure.retry.renews().map(str::to_owned),
+            AuthStatus::SignedIn(view) => view
+                .problem
+                .as_ref()
+                .and_then(|p| p.retry.renews())
+                .map(str::to_owned),
+            _ => None,
+        };
+        if let Some(provider_id) = kept {
+            self.renew_again(provider_id);
+        }
+    }
+
+    /// "Try again" after a failed renewal: the session in memory, or the stored one.
+    pub fn renew_again(self: Rc<Self>, provider_id: String) {
+        spawn_local(async move {
+            let held = self
+                .session
+                .borrow()
+                .as_ref()
+                .is_some_and(|s| s.provider_id == provider_id);
+            if !held {
+                // Marked as under way, so the failure's "Try again" is not pressed twice.
+                self.step(words::STEP_CHECKING_SESSION);
+                self.restore().await;
+                return;
+            }
+            self.step(words::STEP_RENEWING);
+            if let Err(e) = self.refresh(&provider_id).await {
+                self.refresh_failed(&provider_id, &e);
+            }
+        });
+    }
+
     /// Renews the current session of `provider_id`.
     pub(super) async fn refresh(&self, provider_id: &str) -> Result<(), RefreshError> {
         let previous = self
