@@ -1,12 +1,14 @@
 //! Latchkey's single-page app: "Sign in with …" for static websites.
 //!
 //! Sign-in comes from `latchkey-leptos` (`provide_latchkey` in `app`, `use_latchkey` in
-//! the views); `app` owns the routes; `pages` and `components` are the views. The
+//! the views); `app` owns the routes; `pages` and `components` are the views; `early` takes
+//! the page over from index.html's copy shown before the wasm has arrived. The
 //! logic the views show lives in plain modules (`inspector`, the helpers beside each
 //! component) tested natively with `cargo test -p latchkey-app`.
 
 mod app;
 mod components;
+mod early;
 mod inspector;
 mod pages;
 

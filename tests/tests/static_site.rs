@@ -448,21 +448,14 @@ async fn a_renewal_without_an_answer_while_signed_in_is_shown_and_try_again_rene
     // The device loses its network before the next renewal, and the renewal fails; when the
     // network comes back (the window's `online` event), the kept session is renewed with no
     // press.
-    let network = |offline: bool| {
-        serde_json::json!({ "offline": offline, "latency": 0,
-            "downloadThroughput": -1, "uploadThroughput": -1 })
-    };
-    b.cdp("Network.enable", serde_json::json!({})).await;
-    b.cdp("Network.emulateNetworkConditions", network(true))
-        .await;
+    b.set_offline(true).await;
     b.wait_until("the renewal's failure while offline", || async {
         b.exists(alert).await
     })
     .await;
     let words = site.last_error().await.unwrap_or_default();
     assert!(words.contains("Your session is kept"), "{words}");
-    b.cdp("Network.emulateNetworkConditions", network(false))
-        .await;
+    b.set_offline(false).await;
     b.wait_until("the session renewed once online, with no press", || async {
         !b.exists(alert).await && site.last_error().await.is_none()
     })

@@ -7,25 +7,6 @@ use latchkey_e2e::flows::{dot_login_to_consent, flask_to_consent, sign_in_label}
 use latchkey_e2e::static_site::{embed_user_name, unexpected_console_errors, Site, SiteOptions};
 use latchkey_e2e::{Browser, DEMO_USER, DOT_NAME, FLASK_NAME};
 
-/// Throttles `b`'s network to `bytes_per_second` both ways (`None`: as it is), so the wasm
-/// (about 160 KB brotli) takes seconds to arrive while the page's small files do not. The
-/// HTTP cache is off, so every load is cold.
-async fn throttle(b: &Browser, bytes_per_second: Option<u32>) {
-    let rate = bytes_per_second.map_or(-1.0, f64::from);
-    b.cdp("Network.enable", serde_json::json!({})).await;
-    b.cdp(
-        "Network.setCacheDisabled",
-        serde_json::json!({ "cacheDisabled": true }),
-    )
-    .await;
-    b.cdp(
-        "Network.emulateNetworkConditions",
-        serde_json::json!({ "offline": false, "latency": 0,
-            "downloadThroughput": rate, "uploadThroughput": rate }),
-    )
-    .await;
-}
-
 /// Whether the embed's wasm has run on the current page (it sets `window.latchkey`).
 async fn wasm_ran(b: &Browser) -> bool {
     b.js("return window.latchkey !== undefined;", vec![])
@@ -37,7 +18,7 @@ async fn wasm_ran(b: &Browser) -> bool {
 /// Goes to `url` on a throttled browser and waits for the visible DOT button; it must be
 /// there before the wasm runs.
 async fn early_button(b: &Browser, url: &str) {
-    throttle(b, Some(20_000)).await;
+    b.throttle(Some(20_000)).await;
     b.goto(url).await;
     b.wait_until("the DOT sign-in button", || async {
         b.js(
@@ -60,7 +41,7 @@ async fn early_button(b: &Browser, url: &str) {
 /// `latchkey.json` has arrived (when early buttons would show), and checks that none did.
 /// Leaves the browser throttled, before the wasm has run.
 async fn no_early_button(b: &Browser, url: &str, label: &str) {
-    throttle(b, Some(20_000)).await;
+    b.throttle(Some(20_000)).await;
     b.goto(url).await;
     b.wait_until(
         "the bootstrap to run and latchkey.json to arrive",
@@ -104,7 +85,7 @@ async fn the_sign_in_button_works_before_the_wasm_has_arrived() {
         vec![],
     )
     .await;
-    throttle(b, None).await;
+    b.throttle(None).await;
     b.wait_until("the wasm to start", || wasm_ran(b)).await;
     b.js_async(
         "window.latchkey.ready.then(() => arguments[arguments.length - 1](null));",
@@ -134,7 +115,7 @@ async fn the_sign_in_button_works_before_the_wasm_has_arrived() {
     assert_eq!(status, serde_json::json!("Loading sign-in\u{2026}"));
     b.screenshot("early-click").await;
     assert!(!wasm_ran(b).await, "the click came after the wasm ran");
-    throttle(b, None).await;
+    b.throttle(None).await;
     dot_login_to_consent(b, &site.dot.base_url()).await;
     b.click_button("Authorize").await;
     b.wait_until("the person signed in on the API page", || async {
@@ -145,7 +126,7 @@ async fn the_sign_in_button_works_before_the_wasm_has_arrived() {
 
     // Signed in (a stored session): no sign-in button before the wasm says who it is.
     no_early_button(b, &site.page(""), &label).await;
-    throttle(b, None).await;
+    b.throttle(None).await;
     b.wait_until("the person still signed in", || async {
         embed_user_name(b).await.as_deref() == Some(DEMO_USER)
     })
@@ -163,7 +144,7 @@ async fn an_oauth1_session_keeps_the_early_buttons_away_until_sign_out() {
     let b = &Browser::start_not_waiting_for_loads().await;
     let flask = site.flask.base_url();
     early_button(b, &site.page("")).await;
-    throttle(b, None).await;
+    b.throttle(None).await;
     b.wait_until("the wasm to start", || wasm_ran(b)).await;
     flask_to_consent(b, &flask).await;
     b.click_button("Authorize").await;
@@ -174,7 +155,7 @@ async fn an_oauth1_session_keeps_the_early_buttons_away_until_sign_out() {
 
     let label = sign_in_label(FLASK_NAME);
     no_early_button(b, &site.page("api.html"), &label).await;
-    throttle(b, None).await;
+    b.throttle(None).await;
     b.wait_until("the companion session back", || async {
         embed_user_name(b).await.is_some()
     })
@@ -186,7 +167,7 @@ async fn an_oauth1_session_keeps_the_early_buttons_away_until_sign_out() {
     })
     .await;
     early_button(b, &site.page("")).await;
-    throttle(b, None).await;
+    b.throttle(None).await;
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }
 

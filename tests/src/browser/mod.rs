@@ -11,6 +11,7 @@ use crate::paths::{log_dir, test_name, ScratchDir};
 use crate::process::{free_port, Service};
 
 mod cookies;
+mod network;
 
 /// How long the helpers wait for something to appear.
 pub const WAIT: Duration = Duration::from_secs(20);

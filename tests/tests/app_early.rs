@@ -1,0 +1,182 @@
+//! The showcase app before its wasm has arrived (issue 17 §3): index.html's copy of the
+//! signed-out home page with its "Sign in with …" buttons (`src/early.js`), the handover to
+//! the app (`src/early.rs`), a click carried out once the wasm runs, nothing early for a
+//! visitor who may be signed in, and words when the wasm cannot load. Headless Chromium with
+//! its network throttled, the app served by the real companion, signing in at the real DOT.
+
+use latchkey_e2e::accessibility::assert_accessible;
+use latchkey_e2e::flows::{dot_login_to_consent, sign_in_label};
+use latchkey_e2e::{Browser, Stack, StackOptions, DEMO_USER, DOT_NAME};
+
+/// The copy's DOT button, when it is on screen.
+const EARLY_DOT: &str = "#latchkey-early button[data-provider=\"dot\"]";
+
+/// Whether the app's wasm has started (Trunk's loader sets `window.wasmBindings`).
+async fn wasm_ran(b: &Browser) -> bool {
+    b.js("return window.wasmBindings !== undefined;", vec![])
+        .await
+        .as_bool()
+        .unwrap_or(false)
+}
+
+/// Goes to `url` on a throttled browser and waits for the copy's DOT button, styled; it must
+/// be on screen before the wasm runs. (The browser paints nothing before the stylesheet has
+/// arrived, but lays the page out for a script that asks.)
+async fn early_button(b: &Browser, url: &str) {
+    b.throttle(Some(20_000)).await;
+    b.goto(url).await;
+    b.wait_until("the early DOT sign-in button", || async {
+        b.js(
+            "const el = document.querySelector(arguments[0]);
+             const styled = [...document.querySelectorAll('link[rel=stylesheet]')].every((l) => l.sheet);
+             return el !== null && styled && el.checkVisibility();",
+            vec![EARLY_DOT.into()],
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    })
+    .await;
+    assert!(
+        !wasm_ran(b).await,
+        "the wasm ran before the check: the throttle is too weak for this test"
+    );
+}
+
+/// What the page shows, for comparing the copy with the app's own page: the words, and
+/// every element by tag and class in document order (the copy's wrapper left out, and the
+/// logo's insides: Leptos wraps each static SVG child in a `<g>`).
+async fn page_outline(b: &Browser) -> (String, Vec<String>) {
+    let outline = b
+        .js(
+            "const root = document.getElementById('latchkey-early') ?? document.body;
+             const words = document.body.innerText.split(/\\s+/).filter(Boolean).join(' ');
+             const shape = [...root.querySelectorAll('*')]
+               .filter((e) => !['SCRIPT', 'NOSCRIPT'].includes(e.tagName) && !e.closest('svg *'))
+               .map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}`);
+             return [words, shape];",
+            vec![],
+        )
+        .await;
+    serde_json::from_value(outline).expect("the page's outline")
+}
+
+/// The copy shows the app's signed-out home page, word for word and element for element,
+/// with its buttons, before the wasm arrives; it passes the accessibility check; the app
+/// then takes over without a visible change, and a button focused early stays focused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_and_its_buttons_show_before_the_wasm_and_the_app_takes_over_unchanged() {
+    let stack = Stack::start(StackOptions::dot()).await;
+    let b = &Browser::start_not_waiting_for_loads().await;
+    let home = format!("{}/", stack.origin());
+
+    early_button(b, &home).await;
+    let early = page_outline(b).await;
+    assert_accessible(b, "the home page before the wasm").await;
+    b.screenshot("app-early").await;
+    b.js(
+        "document.querySelector(arguments[0]).focus(); return null;",
+        vec![EARLY_DOT.into()],
+    )
+    .await;
+
+    b.throttle(None).await;
+    b.wait_until("the app to take the page over", || async {
+        wasm_ran(b).await && !b.exists("#latchkey-early").await
+    })
+    .await;
+    assert_eq!(
+        page_outline(b).await,
+        early,
+        "the copy and the app's page differ"
+    );
+    let focused = b
+        .js(
+            "const el = document.activeElement;
+             return el.matches('main button[data-provider=\"dot\"]') && el.isConnected;",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, true, "the focus did not move to the app's button");
+    b.press_enter().await;
+    b.wait_for_url(&stack.dot().base_url()).await;
+}
+
+/// A click before the wasm runs is kept and said ("Loading sign-in…"), and carried out once
+/// it runs; back signed in, the copy stays hidden and the app shows the person.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_before_the_wasm_signs_in_once_it_runs_and_a_signed_in_visitor_sees_no_copy() {
+    let stack = Stack::start(StackOptions::dot()).await;
+    let b = &Browser::start_not_waiting_for_loads().await;
+    let home = format!("{}/", stack.origin());
+
+    early_button(b, &home).await;
+    b.click_button(&sign_in_label(DOT_NAME)).await;
+    b.wait_for_text("Loading sign-in\u{2026}").await;
+    let busy = b
+        .js(
+            "return document.querySelector(arguments[0]).getAttribute('aria-busy');",
+            vec![EARLY_DOT.into()],
+        )
+        .await;
+    assert_eq!(busy, "true", "the pressed button is not marked");
+    assert!(!wasm_ran(b).await, "the click came after the wasm ran");
+    b.screenshot("app-early-click").await;
+    b.throttle(None).await;
+    dot_login_to_consent(b, &stack.dot().base_url()).await;
+    b.click_button("Authorize").await;
+    b.wait_for_text(&format!("Signed in as {DEMO_USER}")).await;
+
+    // Signed in (a stored session): the copy stays hidden until the app shows who it is.
+    b.throttle(Some(20_000)).await;
+    b.goto(&home).await;
+    b.wait_until("the early script and latchkey.json", || async {
+        b.js(
+            "return performance.getEntriesByType('resource').some((e) =>
+               e.name.endsWith('/latchkey.json') && e.responseEnd > 0)
+             && performance.getEntriesByType('resource').some((e) =>
+               /\\/early-[0-9a-f]+\\.js$/.test(e.name) && e.responseEnd > 0);",
+            vec![],
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!wasm_ran(b).await, "the wasm ran before the check");
+    assert!(
+        !b.has_button(&sign_in_label(DOT_NAME)).await,
+        "a signed-in visitor was offered a sign-in button"
+    );
+    b.throttle(None).await;
+    b.wait_for_text(&format!("Signed in as {DEMO_USER}")).await;
+    assert!(!b.exists("#latchkey-early").await);
+}
+
+/// When the wasm cannot be loaded (a network fault), the page says so in words where the
+/// buttons would be, and offers no button that would do nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wasm_that_cannot_load_is_said_in_words_and_no_button_is_offered() {
+    let stack = Stack::start(StackOptions::dot()).await;
+    let b = &Browser::start_not_waiting_for_loads().await;
+    b.cdp("Network.enable", serde_json::json!({})).await;
+    b.cdp(
+        "Network.setBlockedURLs",
+        serde_json::json!({ "urls": ["*_bg.wasm*"] }),
+    )
+    .await;
+    b.goto(&format!("{}/", stack.origin())).await;
+    b.wait_for_text("Sign-in could not load").await;
+    let alert = b
+        .js(
+            "return document.querySelector('#latchkey-early [role=alert]')?.textContent ?? null;",
+            vec![],
+        )
+        .await;
+    let alert = alert.as_str().unwrap_or_default();
+    assert!(alert.contains("reload the page"), "{alert}");
+    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+    assert_accessible(b, "the home page when the wasm cannot load").await;
+    b.screenshot("app-wasm-failed").await;
+}
