@@ -28,15 +28,20 @@ use serde_json::{json, Value};
 const LOAD_LIMIT: Duration = Duration::from_secs(90);
 
 /// Installed before any of the page's own scripts: notes `performance.now()` (milliseconds
-/// since the navigation started) the first time a visible button reading "Sign in with …" is
-/// in the document. A MutationObserver sees every insertion and every `hidden` that is lifted.
+/// since the navigation started) at the first rendering opportunity after a visible button
+/// reading "Sign in with …" is in the document. A MutationObserver sees every insertion and
+/// every `hidden` that is lifted; the time is taken in the next animation frame, because a
+/// page paints nothing while a stylesheet in its head is still on its way (a script may put a
+/// button in the document before then, but nobody sees it).
 const WATCH_FOR_BUTTON: &str = r#"(() => {
   const shown = () => Array.from(document.querySelectorAll("button")).some(
     (b) => b.textContent.trim().startsWith("Sign in with") && b.checkVisibility());
+  let seen = false;
   const check = () => {
-    if (window.__benchButtonAt === undefined && shown()) {
-      window.__benchButtonAt = performance.now();
+    if (!seen && shown()) {
+      seen = true;
       observer.disconnect();
+      requestAnimationFrame(() => { window.__benchButtonAt = performance.now(); });
     }
   };
   const observer = new MutationObserver(check);
