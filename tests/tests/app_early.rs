@@ -44,7 +44,8 @@ async fn early_button(b: &Browser, url: &str) {
 }
 
 /// What the page shows, for comparing the copy with the app's own page: the words, and
-/// every element by tag and class in document order (the copy's wrapper left out, and the
+/// every element by tag and class in document order (a button with its provider, badge
+/// letter and description) (the copy's wrapper left out, and the
 /// logo's insides: Leptos wraps each static SVG child in a `<g>`).
 async fn page_outline(b: &Browser) -> (String, Vec<String>) {
     let outline = b
@@ -53,7 +54,9 @@ async fn page_outline(b: &Browser) -> (String, Vec<String>) {
              const words = document.body.innerText.split(/\\s+/).filter(Boolean).join(' ');
              const shape = [...root.querySelectorAll('*')]
                .filter((e) => !['SCRIPT', 'NOSCRIPT'].includes(e.tagName) && !e.closest('svg *'))
-               .map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}`);
+               .map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}`
+                 + (e.tagName === 'BUTTON' ? ['data-provider', 'data-initial', 'aria-describedby']
+                   .map((a) => ` ${a}=${e.getAttribute(a)}`).join('') : ''));
              return [words, shape];",
             vec![],
         )
