@@ -37,7 +37,7 @@ impl Page {
 #[component]
 pub fn App() -> impl IntoView {
     provide_latchkey(CONFIG_PATH);
-    let waiting = crate::early::hand_over();
+    crate::early::hand_over();
     focus_failures();
     // The router turns `#main` into a scroll; a skip link must also move keyboard focus.
     let main_ref = NodeRef::<leptos::html::Main>::new();
@@ -48,24 +48,19 @@ pub fn App() -> impl IntoView {
         }
     };
 
-    // Nothing yet while index.html's copy of the page is on screen (src/early.rs).
-    move || {
-        (!waiting.get()).then(|| {
-            view! {
-                <Router>
-                    <a class="skip-link" href="#main" on:click=skip>"Skip to content"</a>
-                    <SiteHeader/>
-                    <main id="main" tabindex="-1" node_ref=main_ref>
-                        <Routes fallback=NotFoundPage>
-                            <Route path=path!("/") view=HomePage/>
-                            <Route path=path!("/callback") view=CallbackPage/>
-                            <Route path=path!("/callback/:provider") view=CallbackPage/>
-                        </Routes>
-                    </main>
-                    <SiteFooter/>
-                </Router>
-            }
-        })
+    view! {
+        <Router>
+            <a class="skip-link" href="#main" on:click=skip>"Skip to content"</a>
+            <SiteHeader/>
+            <main id="main" tabindex="-1" node_ref=main_ref>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/callback") view=CallbackPage/>
+                    <Route path=path!("/callback/:provider") view=CallbackPage/>
+                </Routes>
+            </main>
+            <SiteFooter/>
+        </Router>
     }
 }
 

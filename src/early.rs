@@ -14,33 +14,28 @@ use leptos::wasm_bindgen::JsCast;
 /// The id of the copy in `index.html`.
 const EARLY_PAGE: &str = "latchkey-early";
 
-/// Takes the page over from `index.html`'s copy. The returned signal is true while the
-/// app must not render yet: the copy is on screen and the stored session is still being
-/// looked for. Without a copy on screen (a visitor who may be signed in, or an app that
-/// started before `latchkey.json` arrived) the copy goes at once and the signal is false.
-pub fn hand_over() -> Memo<bool> {
+/// Takes the page over from `index.html`'s copy. While the copy is on screen, the app's own
+/// page is in the document but not shown (style/main.css hides what follows a shown copy);
+/// once the stored session has been looked for, the copy goes. Without a copy on screen (a
+/// visitor who may be signed in, or an app that started before `latchkey.json` arrived) the
+/// copy goes at once.
+pub fn hand_over() {
     let latchkey = use_latchkey();
     let status = latchkey.status();
-    let showing = match document().get_element_by_id(EARLY_PAGE) {
-        Some(copy) if copy.has_attribute("hidden") => {
-            copy.remove();
-            false
+    match document().get_element_by_id(EARLY_PAGE) {
+        Some(copy) if copy.has_attribute("hidden") => copy.remove(),
+        Some(_) => {
+            Effect::new(move |handed: Option<bool>| {
+                if handed == Some(true) || status.with(|s| *s == Status::Restoring) {
+                    return handed.unwrap_or(false);
+                }
+                // After the frame's rendering work, the app's page is up to date.
+                request_animation_frame(move || replace_copy(latchkey));
+                true
+            });
         }
-        Some(_) => true,
-        None => false,
-    };
-    let waiting = Memo::new(move |_| showing && status.with(|s| *s == Status::Restoring));
-    if showing {
-        Effect::new(move |handed: Option<bool>| {
-            if handed == Some(true) || waiting.get() {
-                return handed.unwrap_or(false);
-            }
-            // After the frame's rendering work, the app's page is in the document.
-            request_animation_frame(move || replace_copy(latchkey));
-            true
-        });
+        None => {}
     }
-    waiting
 }
 
 /// Removes the copy, moves a focused button's focus to the app's button of the same
