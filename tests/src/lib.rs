@@ -16,6 +16,7 @@ pub mod accessibility;
 pub mod browser;
 pub mod companion;
 pub mod consent;
+pub mod early;
 pub mod fault_proxy;
 pub mod flows;
 pub mod mediation;

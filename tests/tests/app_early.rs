@@ -5,42 +5,22 @@
 //! its network throttled, the app served by the real companion, signing in at the real DOT.
 
 use latchkey_e2e::accessibility::assert_accessible;
+use latchkey_e2e::early::{self, APP_STARTED};
 use latchkey_e2e::flows::{dot_login_to_consent, sign_in_label};
 use latchkey_e2e::{Browser, Stack, StackOptions, DEMO_USER, DOT_NAME};
 
 /// The copy's DOT button, when it is on screen.
 const EARLY_DOT: &str = "#latchkey-early button[data-provider=\"dot\"]";
 
-/// Whether the app's wasm has started (Trunk's loader sets `window.wasmBindings`).
+/// Whether the app's wasm has started.
 async fn wasm_ran(b: &Browser) -> bool {
-    b.js("return window.wasmBindings !== undefined;", vec![])
-        .await
-        .as_bool()
-        .unwrap_or(false)
+    early::wasm_ran(b, APP_STARTED).await
 }
 
-/// Goes to `url` on a throttled browser and waits for the copy's DOT button, styled; it must
-/// be on screen before the wasm runs. (The browser paints nothing before the stylesheet has
-/// arrived, but lays the page out for a script that asks.)
+/// Goes to `url` on a throttled browser and waits for the copy's DOT button; it must be on
+/// screen before the wasm runs.
 async fn early_button(b: &Browser, url: &str) {
-    b.throttle(Some(20_000)).await;
-    b.goto(url).await;
-    b.wait_until("the early DOT sign-in button", || async {
-        b.js(
-            "const el = document.querySelector(arguments[0]);
-             const styled = [...document.querySelectorAll('link[rel=stylesheet]')].every((l) => l.sheet);
-             return el !== null && styled && el.checkVisibility();",
-            vec![EARLY_DOT.into()],
-        )
-        .await
-        .as_bool()
-        .unwrap_or(false)
-    })
-    .await;
-    assert!(
-        !wasm_ran(b).await,
-        "the wasm ran before the check: the throttle is too weak for this test"
-    );
+    early::shown_before_the_wasm(b, url, EARLY_DOT, APP_STARTED).await;
 }
 
 /// What the page shows, for comparing the copy with the app's own page: the words, and

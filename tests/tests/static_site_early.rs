@@ -3,38 +3,21 @@
 //! may be signed in, and words when the wasm cannot load. Headless Chromium with its network
 //! throttled, against the real DOT, Flask-OAuthlib provider and companion.
 
+use latchkey_e2e::early::{self, EMBED_STARTED};
 use latchkey_e2e::flows::{dot_login_to_consent, flask_to_consent, sign_in_label};
 use latchkey_e2e::static_site::{embed_user_name, unexpected_console_errors, Site, SiteOptions};
 use latchkey_e2e::{Browser, DEMO_USER, DOT_NAME, FLASK_NAME};
 
-/// Whether the embed's wasm has run on the current page (it sets `window.latchkey`).
+/// Whether the embed's wasm has run on the current page.
 async fn wasm_ran(b: &Browser) -> bool {
-    b.js("return window.latchkey !== undefined;", vec![])
-        .await
-        .as_bool()
-        .unwrap_or(false)
+    early::wasm_ran(b, EMBED_STARTED).await
 }
 
 /// Goes to `url` on a throttled browser and waits for the visible DOT button; it must be
 /// there before the wasm runs.
 async fn early_button(b: &Browser, url: &str) {
-    b.throttle(Some(20_000)).await;
-    b.goto(url).await;
-    b.wait_until("the DOT sign-in button", || async {
-        b.js(
-            "const el = document.querySelector('[data-latchkey-sign-in=\"dot\"]');
-             return location.href === arguments[0] && el !== null && el.checkVisibility();",
-            vec![url.into()],
-        )
-        .await
-        .as_bool()
-        .unwrap_or(false)
-    })
-    .await;
-    assert!(
-        !wasm_ran(b).await,
-        "the wasm ran before the check: the throttle is too weak for this test"
-    );
+    let dot = "[data-latchkey-sign-in=\"dot\"]";
+    early::shown_before_the_wasm(b, url, dot, EMBED_STARTED).await;
 }
 
 /// Goes to `url` on a throttled browser, waits until the bootstrap has run and

@@ -1,0 +1,45 @@
+//! A page before its wasm has arrived: the early sign-in buttons of the embed's bootstrap
+//! (`static_site_early.rs`) and of the showcase's copy of its home page (`app_early.rs`).
+
+use crate::browser::Browser;
+
+/// The global the embed's wasm sets when it has started (`window.latchkey`).
+pub const EMBED_STARTED: &str = "latchkey";
+/// The global Trunk's loader sets once the app's wasm has started (`window.wasmBindings`).
+pub const APP_STARTED: &str = "wasmBindings";
+
+/// Whether the page's wasm has started: `window[started]` is set.
+pub async fn wasm_ran(b: &Browser, started: &str) -> bool {
+    b.js(
+        "return window[arguments[0]] !== undefined;",
+        vec![started.into()],
+    )
+    .await
+    .as_bool()
+    .unwrap_or(false)
+}
+
+/// Goes to `url` with the network throttled (the wasm takes seconds to arrive) and waits
+/// until the element `css` is on screen, styled (the browser paints nothing before the
+/// stylesheet has arrived, but lays the page out for a script that asks). It must be there
+/// before the wasm has started (`window[started]`). Leaves the browser throttled.
+pub async fn shown_before_the_wasm(b: &Browser, url: &str, css: &str, started: &str) {
+    b.throttle(Some(20_000)).await;
+    b.goto(url).await;
+    b.wait_until(&format!("{css} before the wasm"), || async {
+        b.js(
+            "const el = document.querySelector(arguments[1]);
+             const styled = [...document.querySelectorAll('link[rel=stylesheet]')].every((l) => l.sheet);
+             return location.href === arguments[0] && el !== null && styled && el.checkVisibility();",
+            vec![url.into(), css.into()],
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    })
+    .await;
+    assert!(
+        !wasm_ran(b, started).await,
+        "the wasm ran before the check: the throttle is too weak for this test"
+    );
+}
