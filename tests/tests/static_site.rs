@@ -195,25 +195,6 @@ async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_an
 async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_nothing() {
     let site = Site::start(SiteOptions::default()).await;
     let b = &site.browser;
-    b.goto(&site.page("")).await;
-    dot_to_consent(b, &site.dot.base_url()).await;
-    b.click_button("Cancel").await;
-    b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
-        .await;
-    assert!(b.url().await.starts_with(&site.page("callback.html")));
-    assert!(
-        !b.url().await.contains("state="),
-        "the state left the address bar"
-    );
-    let error = site.last_error().await.unwrap_or_default();
-    assert!(error.contains("cancelled"), "{error}");
-    // "Try again" under the words starts sign-in with DOT afresh.
-    b.screenshot("denied-try-again").await;
-    b.click_button("Try again").await;
-    dot_login_to_consent(b, &site.dot.base_url()).await;
-    b.click_button("Cancel").await;
-    b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
-        .await;
 
     // A callback this browser never started.
     b.goto(&site.page("callback.html?code=forged&state=never-issued"))
@@ -228,6 +209,37 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
     let storage = b.storage().await.to_string();
     assert!(!storage.contains("latchkey.session."), "{storage}");
     assert!(!storage.contains("latchkey.refresh."), "{storage}");
+
+    // Denied at DOT, from the API page.
+    b.goto(&site.page("api.html")).await;
+    dot_to_consent(b, &site.dot.base_url()).await;
+    b.click_button("Cancel").await;
+    b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
+        .await;
+    assert!(b.url().await.starts_with(&site.page("callback.html")));
+    assert!(
+        !b.url().await.contains("state="),
+        "the state left the address bar"
+    );
+    let error = site.last_error().await.unwrap_or_default();
+    assert!(error.contains("cancelled"), "{error}");
+    assert_eq!(site.user_name().await, None);
+    // "Try again" under the words starts sign-in with DOT afresh, twice, and the sign-in
+    // that succeeds returns to the API page, where the first one began.
+    b.screenshot("denied-try-again").await;
+    b.click_button("Try again").await;
+    dot_login_to_consent(b, &site.dot.base_url()).await;
+    b.click_button("Cancel").await;
+    b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
+        .await;
+    b.click_button("Try again").await;
+    dot_login_to_consent(b, &site.dot.base_url()).await;
+    b.click_button("Authorize").await;
+    b.wait_until("signed in, back on the API page", || async {
+        b.url().await.starts_with(&site.page("api.html"))
+            && site.user_name().await.as_deref() == Some(DEMO_USER)
+    })
+    .await;
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }
 

@@ -22,11 +22,25 @@ type Who = Option<(String, String)>;
 impl Engine {
     pub(super) async fn finish_callback(self: Rc<Self>, navigate: Navigate) {
         match self.run_callback().await {
-            Ok(target) => navigate(&target),
+            Ok(target) => {
+                self.answered_at.replace(None);
+                navigate(&target)
+            }
             Err((error, who)) => {
                 let who = who.as_ref().map(|(n, i)| (n.as_str(), i.as_str()));
                 self.fail(error.failure(who));
             }
+        }
+    }
+
+    /// Where a sign-in started with no return path goes back to: where the sign-in whose
+    /// answer arrived at this page was to return (so "Try again" after a denial does not
+    /// end on the callback page), else this page.
+    pub(super) fn return_path(&self) -> String {
+        let here = page::path_query_fragment().unwrap_or_else(|_| "/".into());
+        match self.answered_at.borrow().as_ref() {
+            Some((page, back)) if page::pathname().is_ok_and(|p| p == *page) => back.clone(),
+            _ => here,
         }
     }
 
@@ -64,6 +78,10 @@ impl Engine {
             .ok_or_else(|| anon(CallbackError::UnknownState))?;
         let who: Who = Some((p.name.clone(), p.id.clone()));
         let fail = |e: CallbackError| (e, who.clone());
+        let target = return_to::sanitize(&flow.return_to);
+        if let Ok(here) = page::pathname() {
+            self.answered_at.replace(Some((here, target.clone())));
+        }
         if !return_to::arrived_at(href, &flow.redirect_uri) {
             // Mix-up (RFC 9700 §4.4.2): this flow's provider returns to another page, so
             // another provider sent this response here. The flow is used up; no code leaves.
@@ -98,7 +116,6 @@ impl Engine {
         let client_id = p.client_id.clone().unwrap_or_default();
         let nonce = flow.nonce.clone();
         let flow_key = flow.dpop_key.clone();
-        let target = return_to::sanitize(&flow.return_to);
         let (request, peer) = if p.token_via_companion {
             let request = mediation::code_request(&p.id, validated, flow.verifier)
                 .map_err(|detail| fail(CallbackError::Token { detail }))?;

@@ -56,6 +56,9 @@ pub struct Engine {
     endpoints: RefCell<Vec<(String, Rc<Resolved>)>>,
     /// Set when `complete_callback` ran for this page load.
     callback_claimed: Cell<bool>,
+    /// The page a sign-in's answer arrived at, and where that sign-in was to return, until
+    /// it succeeds: a sign-in started again there returns to the same place.
+    pub(super) answered_at: RefCell<Option<(String, String)>>,
     pub(super) refresh_timer: RefCell<Option<Timeout>>,
     channel: RefCell<Option<Channel>>,
     /// Bumped whenever the session's tokens change (here or from another tab), so a task
@@ -80,6 +83,7 @@ impl Engine {
             session: RefCell::new(None),
             endpoints: RefCell::new(Vec::new()),
             callback_claimed: Cell::new(false),
+            answered_at: RefCell::new(None),
             refresh_timer: RefCell::new(None),
             channel: RefCell::new(None),
             generation: Cell::new(0),

@@ -105,10 +105,7 @@ impl Engine {
             .ok_or_else(|| StartError::UnknownProvider {
                 id: provider_id.to_owned(),
             })?;
-        let here = match return_to {
-            Some(path) => path,
-            None => page::path_query_fragment().unwrap_or_else(|_| "/".into()),
-        };
+        let here = return_to.unwrap_or_else(|| self.return_path());
         let return_to = return_to::sanitize(&here);
         if p.protocol == Protocol::Oauth1 {
             // Refuses any `redirect_uri`: it would be ignored, and its author misled.
