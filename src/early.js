@@ -10,7 +10,7 @@
 // tests/tests/app_early.rs holds this page to the one the app renders.
 
 const shell = document.getElementById("latchkey-early");
-let started = false; // the app has started (Trunk's event); from then on the page is its
+let started = false; // the app has started (Trunk's event): it failed to load if not
 
 addEventListener("TrunkApplicationStarted", () => { started = true; });
 
@@ -82,6 +82,7 @@ if (shell && !mayBeSignedIn()) {
       const usable = Array.isArray(providers) && providers.length > 0
         && providers.every((p) => typeof p?.id === "string" && typeof p?.name === "string");
       // Anything else (no file, a broken one, no providers) is for the app to put into words.
+      // Once the app has started, the copy is its to remove (src/early.rs).
       if (usable && !started && shell.isConnected && shell.hidden) showButtons(providers);
     })
     .catch(() => {});
@@ -89,7 +90,9 @@ if (shell && !mayBeSignedIn()) {
 
 shell?.addEventListener("click", (event) => {
   const button = event.target.closest?.("button[data-provider]");
-  if (!button || started || button.disabled) return;
+  // Also after the app has started: until it has looked for a stored session, its page is
+  // hidden behind this one, and src/early.rs carries out the click when it takes over.
+  if (!button || button.disabled) return;
   shell.dataset.wanted = button.dataset.provider;
   // As the app marks the pressed button while sign-in starts.
   button.setAttribute("aria-busy", "true");

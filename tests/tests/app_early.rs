@@ -137,6 +137,43 @@ async fn a_click_before_the_wasm_signs_in_once_it_runs_and_a_signed_in_visitor_s
     assert!(!b.exists("#latchkey-early").await);
 }
 
+/// Held back in the page: every fetch of `latchkey.json` after the first (`early.js`'s) waits
+/// three seconds, so the app, whose wasm fetches it again, stays a while between starting and
+/// taking the page over.
+const SLOW_APP_CONFIG: &str = r#"(() => {
+  const fetch = window.fetch.bind(window);
+  let seen = 0;
+  window.fetch = (input, init) => {
+    const url = typeof input === "string" ? input : input.url;
+    const later = url.endsWith("/latchkey.json") && seen++ > 0;
+    return later ? new Promise((done) => setTimeout(() => done(fetch(input, init)), 3000)) : fetch(input, init);
+  };
+})();"#;
+
+/// A click on the copy after the app has started, while it still looks for a stored session
+/// (its page hidden behind the copy), is carried out too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_after_the_app_started_but_before_it_took_over_signs_in() {
+    let stack = Stack::start(StackOptions::dot()).await;
+    let b = &Browser::start_not_waiting_for_loads().await;
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({ "source": SLOW_APP_CONFIG }),
+    )
+    .await;
+    early_button(b, &format!("{}/", stack.origin())).await;
+    b.throttle(None).await;
+    b.wait_until("the app started, the copy still shown", || wasm_ran(b))
+        .await;
+    assert!(
+        b.exists(EARLY_DOT).await,
+        "the app took over too soon for this test"
+    );
+    b.click_button(&sign_in_label(DOT_NAME)).await;
+    b.wait_for_text("Loading sign-in\u{2026}").await;
+    dot_login_to_consent(b, &stack.dot().base_url()).await;
+}
+
 /// When the wasm cannot be loaded (a network fault), the page says so in words where the
 /// buttons would be, and offers no button that would do nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
