@@ -64,8 +64,8 @@ const showButtons = (providers) => {
 };
 
 let gaveUp = false;
-const showFailure = (words) => {
-  if (gaveUp) return;
+const giveUp = (words) => {
+  if (gaveUp || started || !shell?.isConnected) return;
   gaveUp = true;
   const notice = element("div", { class: "notice notice-error", role: "alert" });
   notice.append(element("h2", { class: "notice-title" }, "Sign-in could not load"), element("p", {}, words));
@@ -106,11 +106,24 @@ shell?.addEventListener("click", (event) => {
 // The app did not start: its script or wasm failed to load, or it stopped at once. Trunk's
 // loader reports that as an error on its <script> or as an uncaught exception.
 const failed = (event) => {
-  if (started || !shell?.isConnected) return;
   // An image or icon that did not load is not the app failing.
   if (event.type === "error" && !(event instanceof ErrorEvent) && !(event.target instanceof HTMLScriptElement)) return;
-  const reason = event.reason ?? event.error ?? event.message ?? "the app's files did not arrive";
-  showFailure(`The page's program did not arrive or did not start (${reason}). Check your connection, then reload the page.`);
+  const reason = event.reason ?? event.error ?? event.message ?? "its files did not arrive";
+  giveUp(`The page's program did not arrive or did not start (${reason}). Check your connection, then reload the page.`);
 };
 addEventListener("error", failed, true);
 addEventListener("unhandledrejection", failed);
+
+// A Content-Security-Policy that refuses the app's scripts (the loader's hash in a
+// `latchkey csp-meta` policy gone stale, say): no error event says so. The loader is refused
+// while the page is parsed, before this module runs, so the buffered reports are read too.
+const refused = (directive, blocked) => {
+  if (!directive?.startsWith("script-src")) return;
+  const what = { inline: "its inline loader", "wasm-eval": "its WebAssembly" }[blocked] ?? blocked ?? "a script";
+  giveUp(`This site's Content-Security-Policy blocks the sign-in program (${what}), so sign-in cannot run here. The site's owner needs to update the policy.`);
+};
+addEventListener("securitypolicyviolation", (e) => refused(e.effectiveDirective, e.blockedURI));
+if (typeof ReportingObserver === "function") {
+  new ReportingObserver((reports) => reports.forEach((r) => refused(r.body.effectiveDirective, r.body.blockedURL)),
+    { types: ["csp-violation"], buffered: true }).observe();
+}

@@ -93,9 +93,22 @@ async fn the_app_runs_under_its_meta_policy_on_a_static_host_and_the_policy_hold
         !csp_reports(&b.console().await).is_empty()
     })
     .await;
+    // The page's copy of its home page (src/early.js, allowed as a file of the site's own)
+    // says that sign-in could not load, and offers no button.
+    b.wait_for_text("Sign-in could not load").await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert!(
-        !b.has_button(&sign_in_label(NAME)).await,
+    let started = b
+        .js("return window.wasmBindings !== undefined;", vec![])
+        .await;
+    assert_eq!(
+        started, false,
         "the app started although its loader's hash is wrong"
     );
+    assert!(!b.has_button(&sign_in_label(NAME)).await);
+    let words = b.text().await;
+    assert!(
+        words.contains("Content-Security-Policy blocks the sign-in program (its inline loader)"),
+        "{words}"
+    );
+    b.screenshot("meta-policy-refused").await;
 }
