@@ -43,3 +43,26 @@ pub async fn shown_before_the_wasm(b: &Browser, url: &str, css: &str, started: &
         "the wasm ran before the check: the throttle is too weak for this test"
     );
 }
+
+/// Goes to `url` with every request matching `wasm` (a DevTools URL pattern) blocked, as a
+/// network fault would, and waits for the words in `alert` (a CSS selector) saying that
+/// sign-in could not load: they must advise a reload, and no button `label` may be offered.
+pub async fn a_blocked_wasm_is_said(b: &Browser, url: &str, wasm: &str, alert: &str, label: &str) {
+    b.cdp("Network.enable", serde_json::json!({})).await;
+    b.cdp(
+        "Network.setBlockedURLs",
+        serde_json::json!({ "urls": [wasm] }),
+    )
+    .await;
+    b.goto(url).await;
+    b.wait_for_text("Sign-in could not load").await;
+    let words = b
+        .js(
+            "return document.querySelector(arguments[0])?.textContent ?? null;",
+            vec![alert.into()],
+        )
+        .await;
+    let words = words.as_str().unwrap_or_default();
+    assert!(words.contains("reload the page"), "{words}");
+    assert!(!b.has_button(label).await, "{label:?} is offered");
+}

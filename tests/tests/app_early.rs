@@ -180,23 +180,14 @@ async fn a_click_after_the_app_started_but_before_it_took_over_signs_in() {
 async fn a_wasm_that_cannot_load_is_said_in_words_and_no_button_is_offered() {
     let stack = Stack::start(StackOptions::dot()).await;
     let b = &Browser::start_not_waiting_for_loads().await;
-    b.cdp("Network.enable", serde_json::json!({})).await;
-    b.cdp(
-        "Network.setBlockedURLs",
-        serde_json::json!({ "urls": ["*_bg.wasm*"] }),
+    early::a_blocked_wasm_is_said(
+        b,
+        &format!("{}/", stack.origin()),
+        "*_bg.wasm*",
+        "#latchkey-early [role=alert]",
+        &sign_in_label(DOT_NAME),
     )
     .await;
-    b.goto(&format!("{}/", stack.origin())).await;
-    b.wait_for_text("Sign-in could not load").await;
-    let alert = b
-        .js(
-            "return document.querySelector('#latchkey-early [role=alert]')?.textContent ?? null;",
-            vec![],
-        )
-        .await;
-    let alert = alert.as_str().unwrap_or_default();
-    assert!(alert.contains("reload the page"), "{alert}");
-    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
     assert_accessible(b, "the home page when the wasm cannot load").await;
     b.screenshot("app-wasm-failed").await;
 }

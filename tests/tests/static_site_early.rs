@@ -160,22 +160,13 @@ async fn an_oauth1_session_keeps_the_early_buttons_away_until_sign_out() {
 async fn a_wasm_that_cannot_load_is_said_in_words_and_no_button_is_left() {
     let site = Site::start(SiteOptions::default()).await;
     let b = &site.browser;
-    b.cdp("Network.enable", serde_json::json!({})).await;
-    b.cdp(
-        "Network.setBlockedURLs",
-        serde_json::json!({ "urls": ["*latchkey_bg.wasm*"] }),
+    early::a_blocked_wasm_is_said(
+        b,
+        &site.page(""),
+        "*latchkey_bg.wasm*",
+        "latchkey-signin [role=alert]",
+        &sign_in_label(DOT_NAME),
     )
     .await;
-    b.goto(&site.page("")).await;
-    b.wait_for_text("Sign-in could not load").await;
-    let alert = b
-        .js(
-            "return document.querySelector('latchkey-signin [role=alert]')?.textContent ?? null;",
-            vec![],
-        )
-        .await;
-    let alert = alert.as_str().unwrap_or_default();
-    assert!(alert.contains("reload the page"), "{alert}");
-    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
     b.screenshot("wasm-failed").await;
 }
