@@ -24,9 +24,9 @@ async fn early_button(b: &Browser, url: &str) {
 }
 
 /// What the page shows, for comparing the copy with the app's own page: the words, and
-/// every element by tag and class in document order (a button with its provider, badge
-/// letter and description) (the copy's wrapper left out, and the
-/// logo's insides: Leptos wraps each static SVG child in a `<g>`).
+/// every element by tag and class in document order, a button also by its provider, badge
+/// letter and description. Left out: the copy's wrapper, and the logo's insides (Leptos
+/// wraps each static SVG child in a `<g>`).
 async fn page_outline(b: &Browser) -> (String, Vec<String>) {
     let outline = b
         .js(
