@@ -118,7 +118,9 @@ addEventListener("unhandledrejection", failed);
 // `latchkey csp-meta` policy gone stale, say): no error event says so. The loader is refused
 // while the page is parsed, before this module runs, so the buffered reports are read too.
 const refused = (directive, blocked) => {
-  if (!directive?.startsWith("script-src")) return;
+  // The app's scripts: the inline loader, the WebAssembly, the files of this origin.
+  const ours = ["inline", "wasm-eval"].includes(blocked) || blocked?.startsWith(location.origin);
+  if (!directive?.startsWith("script-src") || !ours) return;
   const what = { inline: "its inline loader", "wasm-eval": "its WebAssembly" }[blocked] ?? blocked ?? "a script";
   giveUp(`This site's Content-Security-Policy blocks the sign-in program (${what}), so sign-in cannot run here. The site's owner needs to update the policy.`);
 };
