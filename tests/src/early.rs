@@ -44,6 +44,42 @@ pub async fn shown_before_the_wasm(b: &Browser, url: &str, css: &str, started: &
     );
 }
 
+/// Goes to `url` with the network throttled, waits until the page's early script has run
+/// (`script_ran`, a JavaScript expression) and `latchkey.json` has arrived, when early
+/// buttons would show, and checks that no button `label` did, before the wasm has started
+/// (`window[started]`). For a visitor who may be signed in. Leaves the browser throttled.
+pub async fn not_shown_before_the_wasm(
+    b: &Browser,
+    url: &str,
+    script_ran: &str,
+    label: &str,
+    started: &str,
+) {
+    b.throttle(Some(20_000)).await;
+    b.goto(url).await;
+    let ready = format!(
+        "return location.href === arguments[0] && ({script_ran})
+           && performance.getEntriesByType('resource')
+             .some((e) => e.name.endsWith('/latchkey.json') && e.responseEnd > 0);"
+    );
+    b.wait_until(
+        "the early script to run and latchkey.json to arrive",
+        || async {
+            b.js(&ready, vec![url.into()])
+                .await
+                .as_bool()
+                .unwrap_or(false)
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!wasm_ran(b, started).await, "the wasm ran before the check");
+    assert!(
+        !b.has_button(label).await,
+        "a signed-in visitor saw {label:?}"
+    );
+}
+
 /// Goes to `url` with every request matching `wasm` (a DevTools URL pattern) blocked, as a
 /// network fault would, and waits for the words in `alert` (a CSS selector) saying that
 /// sign-in could not load: they must advise a reload, and no button `label` may be offered.

@@ -111,27 +111,10 @@ async fn a_click_before_the_wasm_signs_in_once_it_runs_and_a_signed_in_visitor_s
     b.wait_for_text(&format!("Signed in as {DEMO_USER}")).await;
 
     // Signed in (a stored session): the copy stays hidden until the app shows who it is.
-    b.throttle(Some(20_000)).await;
-    b.goto(&home).await;
-    b.wait_until("the early script and latchkey.json", || async {
-        b.js(
-            "return performance.getEntriesByType('resource').some((e) =>
-               e.name.endsWith('/latchkey.json') && e.responseEnd > 0)
-             && performance.getEntriesByType('resource').some((e) =>
-               /\\/early-[0-9a-f]+\\.js$/.test(e.name) && e.responseEnd > 0);",
-            vec![],
-        )
-        .await
-        .as_bool()
-        .unwrap_or(false)
-    })
-    .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(!wasm_ran(b).await, "the wasm ran before the check");
-    assert!(
-        !b.has_button(&sign_in_label(DOT_NAME)).await,
-        "a signed-in visitor was offered a sign-in button"
-    );
+    let early_ran = "performance.getEntriesByType('resource')
+        .some((e) => /\\/early-[0-9a-f]+\\.js$/.test(e.name) && e.responseEnd > 0)";
+    let label = sign_in_label(DOT_NAME);
+    early::not_shown_before_the_wasm(b, &home, early_ran, &label, APP_STARTED).await;
     b.throttle(None).await;
     b.wait_for_text(&format!("Signed in as {DEMO_USER}")).await;
     assert!(!b.exists("#latchkey-early").await);

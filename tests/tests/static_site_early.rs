@@ -20,34 +20,11 @@ async fn early_button(b: &Browser, url: &str) {
     early::shown_before_the_wasm(b, url, dot, EMBED_STARTED).await;
 }
 
-/// Goes to `url` on a throttled browser, waits until the bootstrap has run and
-/// `latchkey.json` has arrived (when early buttons would show), and checks that none did.
-/// Leaves the browser throttled, before the wasm has run.
+/// Goes to `url` on a throttled browser and checks that no `label` button shows once the
+/// bootstrap has run and `latchkey.json` has arrived. Leaves the browser throttled.
 async fn no_early_button(b: &Browser, url: &str, label: &str) {
-    b.throttle(Some(20_000)).await;
-    b.goto(url).await;
-    b.wait_until(
-        "the bootstrap to run and latchkey.json to arrive",
-        || async {
-            b.js(
-                "return location.href === arguments[0]
-               && customElements.get('latchkey-signin') !== undefined
-               && performance.getEntriesByType('resource')
-                 .some((e) => e.name.endsWith('/latchkey.json') && e.responseEnd > 0);",
-                vec![url.into()],
-            )
-            .await
-            .as_bool()
-            .unwrap_or(false)
-        },
-    )
-    .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(!wasm_ran(b).await, "the wasm ran before the check");
-    assert!(
-        !b.has_button(label).await,
-        "a signed-in visitor saw {label:?}"
-    );
+    let bootstrap_ran = "customElements.get('latchkey-signin') !== undefined";
+    early::not_shown_before_the_wasm(b, url, bootstrap_ran, label, EMBED_STARTED).await;
 }
 
 /// Issue 17 §3: `<latchkey-signin>` shows its buttons from `latchkey.json` while the wasm is
