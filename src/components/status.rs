@@ -41,6 +41,7 @@ pub fn FailureNotice(
         title,
         message,
         retry,
+        ..
     } = failure;
     // Away from the home page, "back to sign-in" is a link there (clearing the failure);
     // everywhere else the action runs in place.

@@ -3,9 +3,42 @@
 //! (OAuth 1.0a through the companion), in headless Chromium (issue "Latchkey on any static
 //! page").
 
+use latchkey_e2e::browser::Browser;
 use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, flask_to_consent, sign_in_label};
 use latchkey_e2e::static_site::{dts_members, unexpected_console_errors, Site, SiteOptions};
-use latchkey_e2e::{DEMO_USER, DOT_NAME};
+use latchkey_e2e::{DEMO_USER, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
+
+/// Adds `<latchkey-signin provider="…">` for DOT and for Flask to the page (elements added
+/// after load render too), waits until both have rendered their provider's button, and
+/// returns their texts, DOT's first.
+async fn scoped_signin_texts(b: &Browser) -> (String, String) {
+    b.js(
+        "for (const id of arguments) {
+           if (document.querySelector(`latchkey-signin[provider='${id}']`)) continue;
+           const el = document.createElement('latchkey-signin');
+           el.setAttribute('provider', id);
+           document.body.append(el);
+         }
+         return null;",
+        vec![DOT_ID.into(), FLASK_ID.into()],
+    )
+    .await;
+    let text = |id: &'static str| async move {
+        b.js(
+            "return document.querySelector(`latchkey-signin[provider='${arguments[0]}']`).textContent;",
+            vec![id.into()],
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    };
+    b.wait_until("the scoped sign-in elements", || async {
+        text(DOT_ID).await.contains(DOT_NAME) && text(FLASK_ID).await.contains(FLASK_NAME)
+    })
+    .await;
+    (text(DOT_ID).await, text(FLASK_ID).await)
+}
 
 /// On a page of the site: "Sign in with Django OAuth Toolkit", DOT's login and consent.
 async fn dot_sign_in_from(site: &Site) {
@@ -206,6 +239,10 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
     assert_eq!(site.user_name().await, None);
     // Nothing to try again: the page offers its sign-in buttons.
     assert!(!b.has_button("Try again").await);
+    // About no provider in particular: an element scoped to either one says it too.
+    let (dot, flask) = scoped_signin_texts(b).await;
+    assert!(dot.contains("Nothing was signed in"), "{dot}");
+    assert!(flask.contains("Nothing was signed in"), "{flask}");
     let storage = b.storage().await.to_string();
     assert!(!storage.contains("latchkey.session."), "{storage}");
     assert!(!storage.contains("latchkey.refresh."), "{storage}");
@@ -224,6 +261,14 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
     let error = site.last_error().await.unwrap_or_default();
     assert!(error.contains("cancelled"), "{error}");
     assert_eq!(site.user_name().await, None);
+    // An element scoped to DOT says the denial and offers "Try again"; one scoped to Flask
+    // offers only its own button.
+    let (dot, flask) = scoped_signin_texts(b).await;
+    assert!(
+        dot.contains("You cancelled sign-in") && dot.contains("Try again"),
+        "{dot}"
+    );
+    assert_eq!(flask.trim(), format!("Sign in with {FLASK_NAME}"));
     // "Try again" under the words starts sign-in with DOT afresh, twice, and the sign-in
     // that succeeds returns to the API page, where the first one began.
     b.screenshot("denied-try-again").await;

@@ -92,7 +92,7 @@ impl Engine {
                 ),
             }));
         }
-        self.step(words::step_checking(&p.name));
+        self.step(&p.id, words::step_checking(&p.name));
 
         let endpoints = self
             .endpoints_for(&p)
@@ -112,7 +112,7 @@ impl Engine {
                 })
             })?;
 
-        self.step(words::STEP_EXCHANGING);
+        self.step(&p.id, words::STEP_EXCHANGING);
         let client_id = p.client_id.clone().unwrap_or_default();
         let nonce = flow.nonce.clone();
         let flow_key = flow.dpop_key.clone();
@@ -213,7 +213,7 @@ impl Engine {
                     detail: "the token response has no id_token".into(),
                 })
             })?;
-            self.step(words::STEP_VERIFYING);
+            self.step(&p.id, words::STEP_VERIFYING);
             let verified = exchange::verify_id_token(
                 &endpoints,
                 compact,
@@ -245,7 +245,7 @@ impl Engine {
         if let (Some(endpoint), Some(sub)) =
             (endpoints.userinfo_endpoint.as_deref(), sub.as_deref())
         {
-            self.step(words::STEP_PROFILE);
+            self.step(&p.id, words::STEP_PROFILE);
             match exchange::userinfo(endpoint, &tokens.access_token, key.as_ref(), sub).await {
                 Ok(claims) => userinfo = Some(claims),
                 Err(UserinfoFailure::SubjectMismatch) => {
@@ -255,7 +255,7 @@ impl Engine {
                 }
                 // The ID token already says who this is: sign-in goes on, and the signed-in
                 // view offers to load the profile again.
-                Err(e) => problem = Some(e.problem(&p.name)),
+                Err(e) => problem = Some(e.problem(&p.name, &p.id)),
             }
         }
 

@@ -73,6 +73,7 @@ impl Returned {
     /// names one, else `None` (nothing from the address is shown).
     pub fn failure(&self, provider: Option<(&str, &str)>) -> AuthFailure {
         let name = provider.map(|(n, _)| n).unwrap_or("the provider");
+        let provider_id = provider.map(|(_, id)| id.to_owned());
         let known_code = words::companion_sign_in_sentence(name, &self.code);
         let retry = match provider {
             Some((_, id)) if self.code != "unknown_provider" => RetryAction::SignIn {
@@ -89,6 +90,7 @@ impl Returned {
             title: title.into(),
             message: known_code.unwrap_or_else(|| words::companion_sign_in_unknown(name)),
             retry,
+            provider_id,
         }
     }
 }

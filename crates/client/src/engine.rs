@@ -123,6 +123,7 @@ impl Engine {
         } else if page::pathname().is_ok_and(|p| return_to::is_callback_route(&p)) {
             self.set(AuthStatus::Working {
                 step: words::step_checking("the provider"),
+                provider_id: None,
             });
             return;
         }
@@ -202,8 +203,11 @@ impl Engine {
     }
 
     /// Publishes a progress step.
-    pub(super) fn step(&self, step: impl Into<String>) {
-        self.set(AuthStatus::Working { step: step.into() });
+    pub(super) fn step(&self, provider_id: &str, step: impl Into<String>) {
+        self.set(AuthStatus::Working {
+            step: step.into(),
+            provider_id: Some(provider_id.to_owned()),
+        });
     }
 
     /// Publishes a failure.
@@ -477,7 +481,7 @@ impl Engine {
                 self.session_ran_out(&provider_id);
                 return;
             }
-            self.step(words::STEP_RENEWING);
+            self.step(&provider_id, words::STEP_RENEWING);
             if let Err(e) = self.restore_with(&provider_id, stored).await {
                 self.refresh_failed(&provider_id, &e);
             }

@@ -171,7 +171,7 @@ pub enum UserinfoFailure {
 impl UserinfoFailure {
     /// Words for the signed-in view (not for [`UserinfoFailure::SubjectMismatch`], which
     /// fails sign-in).
-    pub fn problem(&self, provider: &str) -> super::AuthFailure {
+    pub fn problem(&self, provider: &str, provider_id: &str) -> super::AuthFailure {
         let reason = match self {
             UserinfoFailure::NoAnswer(n) => n.sentence(provider),
             UserinfoFailure::Unavailable(detail) => {
@@ -187,6 +187,7 @@ impl UserinfoFailure {
             title: super::words::TITLE_PROFILE.into(),
             message: format!("You are signed in, but {}", lower_first(&reason)),
             retry: super::RetryAction::LoadProfile,
+            provider_id: Some(provider_id.to_owned()),
         }
     }
 }

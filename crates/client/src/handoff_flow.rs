@@ -33,7 +33,7 @@ impl Engine {
         let name = self.name_of(&provider_id);
         let me = self.clone();
         spawn_local(async move {
-            me.step(words::step_checking(&name));
+            me.step(&provider_id, words::step_checking(&name));
             let result = match waiting {
                 None => Err(super::oauth1::HandoffError::NotStartedHere),
                 Some(w) if w.provider_id != provider_id => {
@@ -50,7 +50,10 @@ impl Engine {
                     me.fail(AuthFailure {
                         title: words::TITLE_SIGN_IN_FAILED.into(),
                         message: words::handoff_failed(&name, &e.to_string()),
-                        retry: crate::RetryAction::SignIn { provider_id },
+                        retry: crate::RetryAction::SignIn {
+                            provider_id: provider_id.clone(),
+                        },
+                        provider_id: Some(provider_id),
                     });
                     return;
                 }
@@ -65,7 +68,10 @@ impl Engine {
                             "the sign-in server could not confirm the session it handed over ({e})"
                         ),
                     ),
-                    retry: crate::RetryAction::SignIn { provider_id },
+                    retry: crate::RetryAction::SignIn {
+                        provider_id: provider_id.clone(),
+                    },
+                    provider_id: Some(provider_id),
                 }),
                 Ok(None) => me.fail(AuthFailure {
                     title: words::TITLE_SIGN_IN_FAILED.into(),
@@ -73,7 +79,10 @@ impl Engine {
                         &name,
                         "the sign-in server did not recognise the session it handed over",
                     ),
-                    retry: crate::RetryAction::SignIn { provider_id },
+                    retry: crate::RetryAction::SignIn {
+                        provider_id: provider_id.clone(),
+                    },
+                    provider_id: Some(provider_id),
                 }),
             }
         });

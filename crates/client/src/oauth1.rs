@@ -226,6 +226,7 @@ impl SessionUnknown {
             retry: RetryAction::Renew {
                 provider_id: provider_id.to_owned(),
             },
+            provider_id: Some(provider_id.to_owned()),
         }
     }
 }

@@ -38,7 +38,7 @@ impl Engine {
                 self.set_problem(&provider_id, None);
                 return;
             };
-            self.step(words::STEP_PROFILE);
+            self.step(&provider_id, words::STEP_PROFILE);
             match crate::exchange::userinfo(&endpoint, &token, key.as_ref(), &sub).await {
                 Ok(claims) => {
                     if let Some(s) = self.session.borrow_mut().as_mut() {
@@ -53,7 +53,7 @@ impl Engine {
                     self.clear(Some(e.failure(Some((&p.name, &p.id)))));
                 }
                 Err(e) => {
-                    self.set_problem(&provider_id, Some(e.problem(&p.name)));
+                    self.set_problem(&provider_id, Some(e.problem(&p.name, &p.id)));
                 }
             }
         });

@@ -111,11 +111,11 @@ impl Engine {
                 .is_some_and(|s| s.provider_id == provider_id);
             if !held {
                 // Marked as under way, so the failure's "Try again" is not pressed twice.
-                self.step(words::STEP_CHECKING_SESSION);
+                self.step(&provider_id, words::STEP_CHECKING_SESSION);
                 self.restore().await;
                 return;
             }
-            self.step(words::STEP_RENEWING);
+            self.step(&provider_id, words::STEP_RENEWING);
             if let Err(e) = self.refresh(&provider_id).await {
                 self.refresh_failed(&provider_id, &e);
             }
@@ -414,7 +414,7 @@ impl Engine {
                             detail: "userinfo's sub is not this session's".into(),
                         })
                     }
-                    Err(e) => problem = Some(e.problem(&p.name)),
+                    Err(e) => problem = Some(e.problem(&p.name, &p.id)),
                 }
             }
         }

@@ -42,6 +42,7 @@ impl Engine {
             retry: crate::RetryAction::SignIn {
                 provider_id: provider_id.to_owned(),
             },
+            provider_id: Some(provider_id.to_owned()),
         }));
     }
 

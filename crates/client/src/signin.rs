@@ -110,7 +110,7 @@ impl Engine {
         if p.protocol == Protocol::Oauth1 {
             // Refuses any `redirect_uri`: it would be ignored, and its author misled.
             configured_redirect_uri(&p)?;
-            self.step(words::step_redirecting(&p.name));
+            self.step(&p.id, words::step_redirecting(&p.name));
             let Some(companion) = crate::companion::elsewhere() else {
                 // From here the browser may come back with a session cookie: no page of the
                 // site shows sign-in buttons before knowing (a sign-in given up is
@@ -150,7 +150,7 @@ impl Engine {
             .ok_or_else(|| misconfigured("client_id"))?;
         // Before discovery: a bad `redirect_uri` needs no round trip to be refused.
         let redirect_uri = choose_redirect_uri(&self.config, &p, || Ok(page::origin()?))?;
-        self.step(words::step_discovering(&p.name));
+        self.step(&p.id, words::step_discovering(&p.name));
         let endpoints = self
             .endpoints_for(&p)
             .await
@@ -224,7 +224,7 @@ impl Engine {
             DpopKey::forget_unused(flow.dpop_key.clone());
             return Err(e.into());
         }
-        self.step(words::step_redirecting(&p.name));
+        self.step(&p.id, words::step_redirecting(&p.name));
         page::assign(&url)?;
         Ok(())
     }

@@ -128,13 +128,13 @@ impl Engine {
             self.clear(None);
             return;
         };
-        self.step(words::step_signing_out(&p.name));
+        self.step(&p.id, words::step_signing_out(&p.name));
 
         if p.protocol == Protocol::Oauth1 {
             let result = oauth1::logout(&p.id, session.companion_session.as_ref()).await;
             self.clear(None);
             if let Err(e) = result {
-                self.fail(e.failure());
+                self.fail(e.failure(&p.id));
             }
             return;
         }
@@ -220,7 +220,7 @@ impl Engine {
             }
         }
         if let Some(e) = problem {
-            self.fail(e.failure());
+            self.fail(e.failure(&p.id));
         }
     }
 }

@@ -17,6 +17,9 @@ pub enum AuthStatus {
     Working {
         /// For example "Exchanging the code for tokens…".
         step: String,
+        /// The provider's `id`, when the step is with one (`None` while a callback's
+        /// provider is still unknown).
+        provider_id: Option<String>,
     },
     /// Signed in.
     SignedIn(SessionView),
@@ -79,6 +82,11 @@ pub struct AuthFailure {
     pub message: String,
     /// What the retry button does.
     pub retry: RetryAction,
+    /// The configured provider's `id` when the failure is about one (its sign-in, its
+    /// session), `None` when it is about no single one (a callback whose state this browser
+    /// never issued, an id `latchkey.json` does not list): an element scoped to one provider
+    /// shows only its own failures and those about none.
+    pub provider_id: Option<String>,
 }
 
 /// What the button under a failure does; run it with [`Client::retry`](crate::Client::retry).

@@ -158,6 +158,7 @@ fn publish(next: Shown) {
 fn refuse(words: String) {
     let shown = Shown {
         last_error: Some(words),
+        error_provider: None,
         ..embed().shown.borrow().clone()
     };
     publish(shown);

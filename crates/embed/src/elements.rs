@@ -4,7 +4,8 @@
 //!
 //! - `<latchkey-signin [provider="id"]>`: one "Sign in with *name*" button per provider (or
 //!   only that one) while nobody is signed in, the step under way, and the last failure with
-//!   its "Try again" (sign in again, or renew a kept session).
+//!   its "Try again" (sign in again, or renew a kept session). Scoped to one provider, it
+//!   says only the steps and failures of that provider, and those about none in particular.
 //! - `<latchkey-user>`: the signed-in person's display name; empty when signed out.
 //! - `<latchkey-signout>`: a "Sign out" button while someone is signed in.
 //! - `[data-latchkey-signed-in]` is `hidden` unless someone is signed in;
@@ -98,11 +99,24 @@ pub fn view(
                     }
                 }
             }
+            // An element scoped to one provider says only what is about that provider, or
+            // about none in particular.
+            let ours = |about: &Option<String>| match (provider_attr, about) {
+                (Some(want), Some(about)) => want == about,
+                _ => true,
+            };
+            let working = shown
+                .working
+                .as_ref()
+                .filter(|_| ours(&shown.working_provider));
             nodes.push(
-                Node::new("span", shown.working.clone().unwrap_or_default())
+                Node::new("span", working.cloned().unwrap_or_default())
                     .attr("class", "latchkey-status")
                     .attr("role", "status"),
             );
+            if !ours(&shown.error_provider) {
+                return nodes;
+            }
             if let Some(error) = &shown.last_error {
                 nodes.push(
                     Node::new("p", error.clone())
@@ -376,6 +390,64 @@ mod tests {
         assert_eq!((again.tag, again.text.as_str()), ("button", "Try again"));
         assert!(again.attrs.contains(&(SIGN_IN_ATTR, "dot".into())));
         assert!(!again.attrs.iter().any(|(name, _)| *name == RETRY_ATTR));
+    }
+
+    #[test]
+    fn a_scoped_element_says_only_its_providers_steps_and_failures() {
+        let failed = Shown {
+            last_error: Some("Sign-in was cancelled. You cancelled sign-in at DOT.".into()),
+            retry: Some(Retry::SignIn("dot".into())),
+            error_provider: Some("dot".into()),
+            working: Some("Redirecting to Flask…".into()),
+            working_provider: Some("flask".into()),
+            settled: true,
+            ..Shown::default()
+        };
+        let dot = view("latchkey-signin", Some("dot"), &failed, Some(&providers()));
+        assert_eq!(
+            texts(&dot),
+            [
+                "Sign in with Django",
+                "",
+                "Sign-in was cancelled. You cancelled sign-in at DOT.",
+                "Try again"
+            ]
+        );
+        let flask = view(
+            "latchkey-signin",
+            Some("flask"),
+            &failed,
+            Some(&providers()),
+        );
+        assert_eq!(
+            texts(&flask),
+            ["Sign in with Flask", "Redirecting to Flask…"]
+        );
+        // Unscoped, it says everything; about no provider, every element says it.
+        assert_eq!(
+            view("latchkey-signin", None, &failed, Some(&providers())).len(),
+            5
+        );
+        let unknown_state = Shown {
+            error_provider: None,
+            working_provider: None,
+            retry: None,
+            ..failed
+        };
+        let flask = view(
+            "latchkey-signin",
+            Some("flask"),
+            &unknown_state,
+            Some(&providers()),
+        );
+        assert_eq!(
+            texts(&flask),
+            [
+                "Sign in with Flask",
+                "Redirecting to Flask…",
+                "Sign-in was cancelled. You cancelled sign-in at DOT."
+            ]
+        );
     }
 
     #[test]

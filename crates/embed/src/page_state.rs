@@ -18,8 +18,13 @@ pub struct Shown {
     pub last_error: Option<String>,
     /// A step under way ("Redirecting to …"), for the sign-in element.
     pub working: Option<String>,
+    /// The provider (`id`) the step is with; `None` when it is with no known one.
+    pub working_provider: Option<String>,
     /// What "Try again" under the last failure does, when it offers anything.
     pub retry: Option<Retry>,
+    /// The provider (`id`) the last failure is about; `None` when it is about no single
+    /// one. A sign-in element scoped to another provider does not show it.
+    pub error_provider: Option<String>,
     /// True once a stored session was looked for (or a callback finished), or the
     /// configuration failed: `ready` settles then.
     pub settled: bool,
@@ -71,8 +76,9 @@ pub fn shown_after(before: &Shown, status: &AuthStatus) -> Shown {
             settled: before.settled,
             ..Shown::default()
         },
-        AuthStatus::Working { step } => Shown {
+        AuthStatus::Working { step, provider_id } => Shown {
             working: Some(step.clone()),
+            working_provider: provider_id.clone(),
             ..before.clone()
         },
         AuthStatus::SignedOut => Shown {
@@ -86,14 +92,18 @@ pub fn shown_after(before: &Shown, status: &AuthStatus) -> Shown {
             user: User::of(status),
             last_error: view.problem.as_deref().map(in_words),
             working: None,
+            working_provider: None,
             retry: view.problem.as_deref().and_then(retry_of),
+            error_provider: view.problem.as_ref().and_then(|p| p.provider_id.clone()),
             settled: true,
         },
         AuthStatus::Failed(failure) => Shown {
             user: None,
             last_error: Some(in_words(failure)),
             working: None,
+            working_provider: None,
             retry: retry_of(failure),
+            error_provider: failure.provider_id.clone(),
             settled: true,
         },
     }
@@ -127,6 +137,7 @@ mod tests {
             title: "Sign-in was cancelled".into(),
             message: "You cancelled sign-in at Django.".into(),
             retry: RetryAction::ShowProviders,
+            provider_id: Some("dot".into()),
         });
         let shown = shown_after(&Shown::default(), &failed);
         assert_eq!(
@@ -134,13 +145,18 @@ mod tests {
             Some("Sign-in was cancelled. You cancelled sign-in at Django.")
         );
         assert!(shown.settled && shown.user.is_none());
-        // Progress keeps the failure on screen until something succeeds.
+        assert_eq!(shown.error_provider.as_deref(), Some("dot"));
+        // Progress keeps the failure on screen until something succeeds, each said with its
+        // own provider.
         let working = AuthStatus::Working {
             step: "Redirecting…".into(),
+            provider_id: Some("flask".into()),
         };
         let next = shown_after(&shown, &working);
         assert_eq!(next.last_error, shown.last_error);
+        assert_eq!(next.error_provider.as_deref(), Some("dot"));
         assert_eq!(next.working.as_deref(), Some("Redirecting…"));
+        assert_eq!(next.working_provider.as_deref(), Some("flask"));
         assert!(shown_after(&next, &AuthStatus::SignedOut)
             .last_error
             .is_none());
@@ -153,6 +169,7 @@ mod tests {
                 title: "t".into(),
                 message: "m".into(),
                 retry,
+                provider_id: None,
             })
         };
         let kept = shown_after(
@@ -165,6 +182,7 @@ mod tests {
         // While it runs again, the button stays (marked busy by the element).
         let working = AuthStatus::Working {
             step: "Renewing…".into(),
+            provider_id: Some("flask".into()),
         };
         assert_eq!(shown_after(&kept, &working).retry, kept.retry);
         let signin = RetryAction::SignIn {
@@ -206,6 +224,7 @@ mod tests {
             retry: RetryAction::Renew {
                 provider_id: "dot".into(),
             },
+            provider_id: Some("dot".into()),
         };
         let shown = shown_after(&Shown::default(), &signed_in(Some(renewal)));
         assert_eq!(shown.user.as_ref().map(|u| u.name.as_str()), Some("Ada"));
@@ -221,6 +240,7 @@ mod tests {
             title: "Your profile could not be loaded".into(),
             message: "m".into(),
             retry: RetryAction::LoadProfile,
+            provider_id: Some("dot".into()),
         };
         let shown = shown_after(&shown, &signed_in(Some(profile)));
         assert!(shown.last_error.is_some() && shown.retry.is_none());

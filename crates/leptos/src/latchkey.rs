@@ -361,6 +361,7 @@ mod tests {
         latchkey.setup.set(Setup::Ready(PublicConfig::default()));
         latchkey.auth.set(AuthStatus::Working {
             step: "Signing out…".into(),
+            provider_id: Some("dot".into()),
         });
         assert_eq!(
             latchkey.status().get_untracked(),

@@ -36,7 +36,7 @@ impl Status {
         match status {
             AuthStatus::Restoring => Status::Restoring,
             AuthStatus::SignedOut => Status::SignedOut,
-            AuthStatus::Working { step } => Status::Working { step: step.clone() },
+            AuthStatus::Working { step, .. } => Status::Working { step: step.clone() },
             AuthStatus::SignedIn(_) => Status::SignedIn,
             AuthStatus::Failed(failure) => Status::Failed(failure.clone()),
         }
@@ -69,7 +69,8 @@ mod tests {
         assert_eq!(Status::of(&AuthStatus::SignedOut), Status::SignedOut);
         assert_eq!(
             Status::of(&AuthStatus::Working {
-                step: "Signing out…".into()
+                step: "Signing out…".into(),
+                provider_id: Some("dot".into()),
             }),
             Status::Working {
                 step: "Signing out…".into()
@@ -81,6 +82,7 @@ mod tests {
             retry: RetryAction::SignIn {
                 provider_id: "dot".into(),
             },
+            provider_id: Some("dot".into()),
         };
         assert_eq!(
             Status::of(&AuthStatus::Failed(failure.clone())),

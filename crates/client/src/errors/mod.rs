@@ -122,6 +122,11 @@ impl StartError {
             title: title.into(),
             message,
             retry,
+            // An id that names no configured provider is about none of them.
+            provider_id: match self {
+                StartError::UnknownProvider { .. } => None,
+                _ => Some(provider_id.to_owned()),
+            },
         }
     }
 }
@@ -231,6 +236,7 @@ impl CallbackError {
     /// the provider is unknown).
     pub fn failure(&self, provider: Option<(&str, &str)>) -> AuthFailure {
         let name = provider.map(|(n, _)| n).unwrap_or("the provider");
+        let provider_id = provider.map(|(_, id)| id.to_owned());
         let retry = match provider {
             Some((_, id)) => RetryAction::SignIn {
                 provider_id: id.to_owned(),
@@ -257,6 +263,7 @@ impl CallbackError {
                     .into(),
                     message,
                     retry,
+                    provider_id,
                 }
             }
             CallbackError::UnknownState | CallbackError::NotACallback => AuthFailure {
@@ -265,6 +272,7 @@ impl CallbackError {
                     "Nothing was signed in: {self}. Start again from the sign-in page."
                 ),
                 retry: RetryAction::ShowProviders,
+                provider_id: None,
             },
             other => {
                 // Trying again cannot help until latchkey.toml changes.
@@ -296,6 +304,7 @@ impl CallbackError {
                     title: words::TITLE_SIGN_IN_FAILED.into(),
                     message,
                     retry,
+                    provider_id,
                 }
             }
         }
@@ -419,6 +428,7 @@ impl RefreshError {
                 retry: RetryAction::SignIn {
                     provider_id: provider_id.to_owned(),
                 },
+                provider_id: Some(provider_id.to_owned()),
             };
         }
         if self.is_transient() {
@@ -428,6 +438,7 @@ impl RefreshError {
                 retry: RetryAction::Renew {
                     provider_id: provider_id.to_owned(),
                 },
+                provider_id: Some(provider_id.to_owned()),
             };
         }
         AuthFailure {
@@ -436,6 +447,7 @@ impl RefreshError {
             retry: RetryAction::SignIn {
                 provider_id: provider_id.to_owned(),
             },
+            provider_id: Some(provider_id.to_owned()),
         }
     }
 }
@@ -462,12 +474,13 @@ pub enum SignOutError {
 }
 
 impl SignOutError {
-    /// Words for the UI.
-    pub fn failure(&self) -> AuthFailure {
+    /// Words for the UI, about the provider `provider_id` signed out of.
+    pub fn failure(&self, provider_id: &str) -> AuthFailure {
         AuthFailure {
             title: words::TITLE_SIGN_OUT.into(),
             message: format!("You are signed out here, but {self}."),
             retry: RetryAction::ShowProviders,
+            provider_id: Some(provider_id.to_owned()),
         }
     }
 }

@@ -12,6 +12,13 @@ fn an_unknown_provider_id_is_said_in_words_with_the_provider_list_offered() {
         "Could not start sign-in with nope: there is no provider \"nope\" in /latchkey.json."
     );
     assert_eq!(f.retry, RetryAction::ShowProviders);
+    // It names no configured provider, so it is about none of them.
+    assert_eq!(f.provider_id, None);
+    let f = StartError::Misconfigured {
+        field: "client_id".into(),
+    }
+    .failure("Django", "dot");
+    assert_eq!(f.provider_id.as_deref(), Some("dot"));
 }
 
 #[test]
@@ -23,6 +30,7 @@ fn a_cancelled_callback_says_so_in_words_without_the_code() {
     .failure(Some(("Django", "dot")));
     assert_eq!(f.title, words::TITLE_CANCELLED);
     assert_eq!(f.message, "You cancelled sign-in at Django.");
+    assert_eq!(f.provider_id.as_deref(), Some("dot"));
     assert!(!f.message.contains("access_denied"));
     assert_eq!(
         f.retry,
@@ -36,6 +44,7 @@ fn a_cancelled_callback_says_so_in_words_without_the_code() {
 fn a_replayed_state_offers_the_provider_list_not_a_retry_of_an_unknown_provider() {
     let f = CallbackError::UnknownState.failure(None);
     assert_eq!(f.retry, RetryAction::ShowProviders);
+    assert_eq!(f.provider_id, None);
     assert!(f.message.contains("already used"));
 }
 
@@ -125,6 +134,7 @@ fn a_renewal_that_met_a_fault_keeps_the_session_and_a_refusal_ends_it() {
             provider_id: "dot".into()
         }
     );
+    assert_eq!(f.provider_id.as_deref(), Some("dot"));
     assert!(f.message.contains("Your session is kept"), "{}", f.message);
     for transient in [
         RefreshError::Status { status: 502 },
