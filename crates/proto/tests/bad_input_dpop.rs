@@ -1,4 +1,4 @@
-//! The bad-input catalogue of `latchkey_proto::dpop` (RFC 9449), beside `bad_input.rs`: every
+//! The bad-input catalogue of `latchkey_proto::dpop` (RFC 9449), beside `bad_input/`: every
 //! parser and builder refuses each hostile or broken input with one specific typed error, and
 //! never panics (the tables run each case under `catch_unwind`; proptest adds random input).
 //!

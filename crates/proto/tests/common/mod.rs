@@ -1,4 +1,4 @@
-//! The table runner of the bad-input catalogues (`bad_input.rs`, `bad_input_dpop.rs`).
+//! The table runner of the bad-input catalogues (`bad_input/`, `bad_input_dpop.rs`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
