@@ -1,7 +1,7 @@
 //! Renewing the session with the refresh token (RFC 6749 §6): on a timer shortly before the
 //! access token expires, once after a 401 from the API console, on load (`tab` and
-//! `browser` storage), and again after a renewal that got no answer ("Try again", or the
-//! browser back online).
+//! `browser` storage), and again after a renewal that got no answer ("Try again", the
+//! browser back online, or the timer, later each time: [`schedule::retry_delay_ms`]).
 //!
 //! With `browser` storage every tab of the origin shares one rotating refresh token, so a
 //! renewal runs under a Web Lock, and a token sent to the token endpoint is recorded in

@@ -2,7 +2,8 @@
 //!
 //! A refresh starts shortly before expiry: a quarter of the token's lifetime early, but at
 //! most a minute and at least five seconds, so a 30-second token is renewed after ~22 s and
-//! an hour-long one after 59 minutes.
+//! an hour-long one after 59 minutes. A renewal that met a passing fault (no answer, a 5xx)
+//! is tried again after 10 s, then 20, 40, … at most five minutes apart.
 
 /// The most a refresh is moved ahead of expiry.
 const MAX_MARGIN_MS: u64 = 60_000;
@@ -13,6 +14,10 @@ const MIN_MARGIN_MS: u64 = 5_000;
 const MIN_INTERVAL_MS: u64 = 2_000;
 /// `setTimeout` treats delays above 2³¹−1 ms as 0; longer waits are re-armed later.
 pub const MAX_TIMER_MS: u64 = i32::MAX as u64;
+/// The wait before the first new try of a renewal that met a passing fault.
+const FIRST_RETRY_MS: u64 = 10_000;
+/// The longest wait between such tries.
+const MAX_RETRY_MS: u64 = 300_000;
 
 /// Milliseconds from `now` until the refresh should run, or `None` when the token has no
 /// known expiry (the API console's 401 handling covers that case).
@@ -27,6 +32,14 @@ pub fn refresh_delay_ms(now_ms: u64, issued_at_ms: u64, expires_at_ms: Option<u6
         .saturating_sub(margin)
         .max(issued_at_ms.saturating_add(MIN_INTERVAL_MS));
     Some(at.saturating_sub(now_ms).min(MAX_TIMER_MS))
+}
+
+/// Milliseconds before renewing again after `round` renewals in a row met a passing fault
+/// (0 for the first): 10 s, doubling, at most five minutes.
+pub fn retry_delay_ms(round: u32) -> u64 {
+    FIRST_RETRY_MS
+        .saturating_mul(1u64.checked_shl(round).unwrap_or(u64::MAX))
+        .min(MAX_RETRY_MS)
 }
 
 /// The access-token expiry from a token response's `expires_in` (seconds), received at `now`.
@@ -86,6 +99,18 @@ mod tests {
             refresh_delay_ms(0, 0, Some(u64::MAX / 2)),
             Some(MAX_TIMER_MS)
         );
+    }
+
+    #[test]
+    fn a_renewal_that_met_a_fault_is_tried_again_later_each_time_up_to_five_minutes() {
+        let waits: Vec<u64> = (0..7).map(retry_delay_ms).collect();
+        assert_eq!(
+            waits,
+            [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]
+        );
+        assert_eq!(retry_delay_ms(63), MAX_RETRY_MS);
+        assert_eq!(retry_delay_ms(64), MAX_RETRY_MS);
+        assert_eq!(retry_delay_ms(u32::MAX), MAX_RETRY_MS);
     }
 
     #[test]
