@@ -190,4 +190,14 @@ async fn a_renewal_without_an_answer_keeps_the_session_and_try_again_renews_it()
     b.click_button("Try again").await;
     b.wait_for_text(&format!("Hello, {DEMO_USER}!")).await;
     assert!(!b.exists(".latchkey-error").await);
+
+    // Once more, and nobody presses "Try again": the timer tries again by itself (10 s after
+    // the failure) and signs the person in once DOT answers.
+    proxied.proxy.set(Fault::Down).await;
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    b.reload().await;
+    b.wait_for_text("Your session could not be renewed").await;
+    proxied.proxy.set(Fault::PassThrough).await;
+    b.wait_for_text(&format!("Hello, {DEMO_USER}!")).await;
+    assert!(!b.exists(".latchkey-error").await);
 }

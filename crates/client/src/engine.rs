@@ -62,7 +62,7 @@ pub struct Engine {
     pub(super) refresh_timer: RefCell<Option<Timeout>>,
     /// How many renewals in a row met a passing fault since the last tokens came: the
     /// timer's next try waits longer each time ([`schedule::retry_delay_ms`]).
-    renew_round: Cell<u32>,
+    pub(super) renew_round: Cell<u32>,
     channel: RefCell<Option<Channel>>,
     /// Bumped whenever the session's tokens change (here or from another tab), so a task
     /// waiting for a lock can tell that someone else already refreshed.
@@ -397,12 +397,8 @@ impl Engine {
         else {
             return;
         };
-        self.renew_in(delay, session.provider_id.clone());
-    }
-
-    /// Renews `provider_id`'s session in `delay` ms, quietly (no step is shown).
-    fn renew_in(&self, delay: u64, provider_id: String) {
         let weak = self.me.clone();
+        let provider_id = session.provider_id.clone();
         let timer = Timeout::new(delay, move || {
             if let Some(engine) = weak.upgrade() {
                 spawn_local(async move {
@@ -428,10 +424,11 @@ impl Engine {
     }
 
     /// After a failed renewal of the session in memory: a passing fault keeps the session
-    /// (and its stored refresh token), shows the failure inside the signed-in view and
-    /// tries again later by itself; a refusal ends the session.
+    /// (and its stored refresh token) and shows the failure inside the signed-in view; a
+    /// refusal ends the session.
     /// Without a session in memory (restoring on load) a passing fault shows the failure
     /// and leaves the stored refresh token for "Try again".
+    /// After a passing fault, either way, the renewal is tried again later by itself.
     pub(super) fn refresh_failed(&self, provider_id: &str, e: &super::RefreshError) {
         let failure = e.failure(&self.name_of(provider_id), provider_id);
         if let super::RefreshError::MaybeSpent(_) = e {
@@ -443,15 +440,11 @@ impl Engine {
                 Session::forget(provider_id, p.session_storage);
             }
             self.clear(Some(failure));
-        } else if self.set_problem(provider_id, Some(failure.clone())) {
-            // The provider may be back soon: the timer tries again, waiting longer each
-            // time, until tokens come (from here, "Try again", the browser back online or
-            // another tab) or a refusal ends the session.
-            let round = self.renew_round.get();
-            self.renew_round.set(round.saturating_add(1));
-            self.renew_in(schedule::retry_delay_ms(round), provider_id.to_owned());
         } else {
-            self.fail(failure);
+            if !self.set_problem(provider_id, Some(failure.clone())) {
+                self.fail(failure);
+            }
+            self.try_again_later(provider_id);
         }
     }
 

@@ -101,6 +101,50 @@ impl Engine {
         }
     }
 
+    /// After a renewal that met a passing fault: tries again by itself, later each time
+    /// ([`schedule::retry_delay_ms`]), until tokens come (from here, "Try again", the browser
+    /// back online, another tab) or a refusal ends the session. A new session, a sign-out or
+    /// a new failure replaces the timer.
+    pub(super) fn try_again_later(&self, provider_id: &str) {
+        let round = self.renew_round.get();
+        self.renew_round.set(round.saturating_add(1));
+        let weak = self.me.clone();
+        let provider_id = provider_id.to_owned();
+        let timer = timer::Timeout::new(schedule::retry_delay_ms(round), move || {
+            if let Some(engine) = weak.upgrade() {
+                spawn_local(engine.try_again_quietly(provider_id));
+            }
+        });
+        *self.refresh_timer.borrow_mut() = timer.ok();
+    }
+
+    /// The timer's new try: the session in memory, else the stored one while the page still
+    /// shows its failure (nothing else started since). No step is shown: the failure's words
+    /// stay until tokens come.
+    async fn try_again_quietly(self: Rc<Self>, provider_id: String) {
+        let held = self
+            .session
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.provider_id == provider_id);
+        let result = if held {
+            self.refresh(&provider_id).await
+        } else {
+            let shown = matches!(&self.status(), AuthStatus::Failed(f)
+                if f.retry.renews() == Some(provider_id.as_str()));
+            let stored = self
+                .provider(&provider_id)
+                .and_then(|p| Session::stored(&provider_id, p.session_storage));
+            match stored.filter(|_| shown) {
+                Some(stored) => self.restore_with(&provider_id, stored).await,
+                None => return,
+            }
+        };
+        if let Err(e) = result {
+            self.refresh_failed(&provider_id, &e);
+        }
+    }
+
     /// "Try again" after a failed renewal: the session in memory, or the stored one.
     pub fn renew_again(self: Rc<Self>, provider_id: String) {
         spawn_local(async move {
