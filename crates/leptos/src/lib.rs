@@ -62,7 +62,8 @@
 //!   [`UserBadge`]. They render plain elements with `latchkey-…` classes; style them from
 //!   the app's CSS. [`SignInButtons`] offers its buttons only while nobody is signed in;
 //!   signed in, it says a problem with the session (a renewal that got no answer) and
-//!   offers "Try again", so it belongs where signed-in people look too.
+//!   offers "Try again", so it belongs where signed-in people look too. (The client also
+//!   tries such a renewal again by itself, 10 s later, then less and less often.)
 //!
 //! # Mistakes, in words
 //! A missing [`provide_latchkey`] panics in a debug build with a message that names the
