@@ -528,4 +528,14 @@ async fn a_session_check_without_a_usable_answer_keeps_the_session_and_try_again
     proxy.set(Fault::PassThrough).await;
     b.click_button("Try again").await;
     b.wait_for_text(SIGNED_IN).await;
+
+    // Once more, and nobody presses "Try again": the client asks the companion again by
+    // itself, 10 s after the failure.
+    proxy
+        .set_for(Fault::Status500, &format!("/oauth1/{FLASK_ID}/session"))
+        .await;
+    b.reload().await;
+    b.wait_for_text("Your session could not be checked").await;
+    proxy.set(Fault::PassThrough).await;
+    b.wait_for_text(SIGNED_IN).await;
 }

@@ -531,7 +531,7 @@ impl Engine {
                 Ok(None) => super::oauth1::mark_session(&p.id, false),
                 // The mark follows what the companion said; without an answer it stays.
                 Err(e) if handed || super::oauth1::session_marked(&p.id) => {
-                    unknown.get_or_insert_with(|| e.failure(&p.name, &p.id));
+                    unknown.get_or_insert_with(|| (p.id.clone(), e.failure(&p.name, &p.id)));
                 }
                 // Nothing says this browser had a session: signed out, as far as anyone knows
                 // (the console has the reason).
@@ -539,7 +539,10 @@ impl Engine {
             }
         }
         match unknown {
-            Some(failure) => self.fail(failure),
+            Some((provider_id, failure)) => {
+                self.fail(failure);
+                self.try_again_later(&provider_id);
+            }
             None => self.set(AuthStatus::SignedOut),
         }
     }

@@ -118,9 +118,9 @@ impl Engine {
         *self.refresh_timer.borrow_mut() = timer.ok();
     }
 
-    /// The timer's new try: the session in memory, else the stored one while the page still
-    /// shows its failure (nothing else started since). No step is shown: the failure's words
-    /// stay until tokens come.
+    /// The timer's new try: the session in memory, else (while the page still shows its
+    /// failure: nothing else started since) the stored one, or for OAuth 1.0a the
+    /// companion's answer. No step is shown: the failure's words stay until tokens come.
     async fn try_again_quietly(self: Rc<Self>, provider_id: String) {
         let held = self
             .session
@@ -132,6 +132,15 @@ impl Engine {
         } else {
             let shown = matches!(&self.status(), AuthStatus::Failed(f)
                 if f.retry.renews() == Some(provider_id.as_str()));
+            let oauth1 = self
+                .provider(&provider_id)
+                .is_some_and(|p| p.protocol == Protocol::Oauth1);
+            if shown && oauth1 {
+                // The load's own check again; it tries later still if the companion
+                // cannot say.
+                self.restore().await;
+                return;
+            }
             let stored = self
                 .provider(&provider_id)
                 .and_then(|p| Session::stored(&provider_id, p.session_storage));
