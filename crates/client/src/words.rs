@@ -77,7 +77,9 @@ pub fn handoff_failed(provider: &str, why: &str) -> String {
 
 /// After a failed renewal that kept the session.
 pub fn renew_note(provider: &str) -> String {
-    format!("Your session is kept; “Try again” renews it once {provider} answers.")
+    format!(
+        "Your session is kept, and renewed by itself once {provider} answers; “Try again” tries now."
+    )
 }
 
 /// Heading for an OAuth 1.0a session the companion could not confirm (it is kept).
@@ -91,7 +93,7 @@ pub fn session_check_unusable(what: &str) -> String {
 /// After a session check that could not tell: nothing was dropped.
 pub fn session_kept_note(provider: &str) -> String {
     format!(
-        "Your sign-in with {provider} is kept; “Try again” asks once the sign-in server answers."
+        "Your sign-in with {provider} is kept, and checked again by itself once the sign-in server answers; “Try again” asks now."
     )
 }
 
