@@ -89,6 +89,14 @@ async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop
     assert_eq!(op.answered("POST", "/request", 400), 1, "{}", log());
     assert_eq!(op.answered("POST", "/request", 201), 1, "{}", log());
     assert!(op.answered("POST", "/token", 200) >= 1, "{}", log());
+    // The callback page's code exchange carried the nonce the push was given on the page
+    // before (kept for the tab), so the token endpoint asked for none.
+    assert_eq!(
+        op.answered("POST", "/token", 400),
+        0,
+        "the code exchange met a nonce challenge:\n{}",
+        log()
+    );
     assert_eq!(
         op.answered("GET", "/me", 200),
         1,

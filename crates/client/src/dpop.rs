@@ -9,9 +9,13 @@
 //!   as the `CryptoKey` object itself, never exported, under `dpop.<id>`; the session names
 //!   its key by that id. With `session_storage = "memory"` the stored copy is deleted once
 //!   the sign-in has completed and the key lives in this page alone, like the tokens.
-//! - **Nonces** (RFC 9449 §8, §9): the latest `DPoP-Nonce` of each server is kept in memory,
-//!   one for the provider's endpoints and one for the API, per origin (a resource server's
-//!   nonces are its own, even on the provider's host).
+//! - **Nonces** (RFC 9449 §8, §9): the latest `DPoP-Nonce` of each server is kept, one for
+//!   the provider's endpoints and one for the API, per origin (a resource server's nonces are
+//!   its own, even on the provider's host): in memory, and in the tab's `sessionStorage`
+//!   under `latchkey.dpop_nonce.<origin>` (`latchkey.dpop_nonce.api.<origin>`), so the next
+//!   page's first request to a server carries one instead of meeting a `use_dpop_nonce`
+//!   round (the callback page's code exchange after the push, a renewal on load). A nonce
+//!   is no secret: the server gives it to anyone, and it proves nothing alone.
 //! - **[`send`]**: signs a proof for the request, sends it, and when the server answers
 //!   `use_dpop_nonce` signs a new proof with the nonce it gave and sends once more.
 
@@ -28,8 +32,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::browser::fetch::Peer;
+use crate::browser::storage;
 use crate::browser::{indexed_db, page, random, window, BrowserError};
 use crate::reach::{self, Endpoint, NoAnswer};
+use crate::storage_mode::Area;
 
 const STORE_PREFIX: &str = "dpop.";
 
@@ -230,18 +236,32 @@ fn origin(url: &str) -> &str {
     }
 }
 
+/// Where the tab keeps a server's latest nonce.
+fn nonce_key(target: &Target<'_>) -> String {
+    let api = if target.api { "api." } else { "" };
+    format!("latchkey.dpop_nonce.{api}{}", origin(target.url))
+}
+
 fn nonce_for(target: &Target<'_>) -> Option<DpopNonce> {
     let server = origin(target.url);
-    NONCES.with(|n| {
+    let in_page = NONCES.with(|n| {
         n.borrow()
             .iter()
             .find(|(o, api, _)| o == server && *api == target.api)
             .map(|(_, _, nonce)| nonce.clone())
+    });
+    in_page.or_else(|| {
+        // One an earlier page of this tab was given; a stale one only costs the round it
+        // would have cost anyway.
+        let kept = storage::get(Area::Session, &nonce_key(target)).ok()??;
+        DpopNonce::parse(&kept).ok()
     })
 }
 
 fn keep_nonce(target: &Target<'_>, nonce: DpopNonce) {
     let server = origin(target.url).to_owned();
+    // Best effort: without storage, the next page meets one nonce round.
+    let _ = storage::set(Area::Session, &nonce_key(target), nonce.as_str());
     NONCES.with(|n| {
         let mut nonces = n.borrow_mut();
         nonces.retain(|(o, api, _)| !(*o == server && *api == target.api));
