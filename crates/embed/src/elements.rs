@@ -114,17 +114,15 @@ pub fn view(
                     .attr("class", "latchkey-status")
                     .attr("role", "status"),
             );
-            if !ours(&shown.error_provider) {
-                return nodes;
-            }
-            if let Some(error) = &shown.last_error {
+            let failure_here = ours(&shown.error_provider);
+            if let Some(error) = shown.last_error.as_ref().filter(|_| failure_here) {
                 nodes.push(
                     Node::new("p", error.clone())
                         .attr("class", "latchkey-error")
                         .attr("role", "alert"),
                 );
             }
-            if let Some(retry) = &shown.retry {
+            if let Some(retry) = shown.retry.as_ref().filter(|_| failure_here) {
                 // Signing in again is a sign-in button under another label.
                 let (attr, id) = match retry {
                     Retry::SignIn(id) => (SIGN_IN_ATTR, id),
