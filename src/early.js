@@ -74,18 +74,22 @@ const giveUp = (words) => {
   shell.hidden = false;
 };
 
+// Its own preload (index.html, `crossorigin="use-credentials"`), taken whether or not it is
+// needed, so no preload goes unused: the other one, anonymous, is left for the app's fetch,
+// which then needs no round trip of its own once the wasm has arrived.
+// Anything but a usable file (none, a broken one, no answer) is for the app to put into words.
+const config = fetch("/latchkey.json", { credentials: "include" })
+  .then((response) => (response.ok ? response.json() : null))
+  .catch(() => null);
+
 if (shell && !mayBeSignedIn()) {
-  fetch("/latchkey.json")
-    .then((response) => (response.ok ? response.json() : null))
-    .then((config) => {
-      const providers = config?.providers;
-      const usable = Array.isArray(providers) && providers.length > 0
-        && providers.every((p) => typeof p?.id === "string" && typeof p?.name === "string");
-      // Anything else (no file, a broken one, no providers) is for the app to put into words.
-      // Once the app has started, the copy is its to remove (src/early.rs).
-      if (usable && !started && shell.isConnected && shell.hidden) showButtons(providers);
-    })
-    .catch(() => {});
+  config.then((config) => {
+    const providers = config?.providers;
+    const usable = Array.isArray(providers) && providers.length > 0
+      && providers.every((p) => typeof p?.id === "string" && typeof p?.name === "string");
+    // Once the app has started, the copy is its to remove (src/early.rs).
+    if (usable && !started && shell.isConnected && shell.hidden) showButtons(providers);
+  });
 }
 
 shell?.addEventListener("click", (event) => {
