@@ -45,6 +45,7 @@ mod engine;
 mod errors;
 mod exchange;
 mod handoff_flow;
+mod kept_session;
 mod mediation;
 mod oauth1;
 mod pending;

@@ -1,7 +1,7 @@
 //! Renewing the session with the refresh token (RFC 6749 §6): on a timer shortly before the
 //! access token expires, once after a 401 from the API console, on load (`tab` and
-//! `browser` storage), and again after a renewal that got no answer ("Try again", the
-//! browser back online, or the timer, later each time: [`schedule::retry_delay_ms`]).
+//! `browser` storage), and again after a renewal that got no answer
+//! ([`kept_session`](super::kept_session): "Try again", the browser back online, or a timer).
 //!
 //! With `browser` storage every tab of the origin shares one rotating refresh token, so a
 //! renewal runs under a Web Lock, and a token sent to the token endpoint is recorded in
@@ -16,14 +16,13 @@ use latchkey_proto::oidc::NonceCheck;
 use latchkey_proto::public_config::{Protocol, PublicProvider, RefreshTokenIn};
 use latchkey_proto::secret::{Nonce, RefreshToken};
 use latchkey_proto::token::{self, AcceptedTokenTypes, ClientAuth};
-use wasm_bindgen_futures::spawn_local;
 
 use super::engine::{Engine, Source};
 use super::exchange::{self, Expect, IdTokenFailure, TokenFailure};
 use super::mediation;
 use super::session::{Session, StoredSession};
 use super::storage_mode::{lock_name, plan};
-use super::{dpop, schedule, spent_tokens, words, AuthStatus, RefreshError};
+use super::{dpop, schedule, spent_tokens, RefreshError};
 use crate::browser::fetch::Peer;
 use crate::browser::{locks, page, timer};
 
@@ -83,98 +82,6 @@ struct Basis {
 }
 
 impl Engine {
-    /// Back online: a session kept after a renewal (or an OAuth 1.0a session check) that got
-    /// no answer is tried again, as its "Try again" would, so a phone that lost its network
-    /// for a while gets its session back without a press. Nothing else is retried.
-    pub(super) fn renew_when_online(self: Rc<Self>) {
-        let kept = match &self.status() {
-            AuthStatus::Failed(failure) => failure.retry.renews().map(str::to_owned),
-            AuthStatus::SignedIn(view) => view
-                .problem
-                .as_ref()
-                .and_then(|p| p.retry.renews())
-                .map(str::to_owned),
-            _ => None,
-        };
-        if let Some(provider_id) = kept {
-            self.renew_again(provider_id);
-        }
-    }
-
-    /// After a renewal that met a passing fault: tries again by itself, later each time
-    /// ([`schedule::retry_delay_ms`]), until tokens come (from here, "Try again", the browser
-    /// back online, another tab) or a refusal ends the session. A new session, a sign-out or
-    /// a new failure replaces the timer.
-    pub(super) fn try_again_later(&self, provider_id: &str) {
-        let round = self.renew_round.get();
-        self.renew_round.set(round.saturating_add(1));
-        let weak = self.me.clone();
-        let provider_id = provider_id.to_owned();
-        let timer = timer::Timeout::new(schedule::retry_delay_ms(round), move || {
-            if let Some(engine) = weak.upgrade() {
-                spawn_local(engine.try_again_quietly(provider_id));
-            }
-        });
-        *self.refresh_timer.borrow_mut() = timer.ok();
-    }
-
-    /// The timer's new try: the session in memory, else (while the page still shows its
-    /// failure: nothing else started since) the stored one, or for OAuth 1.0a the
-    /// companion's answer. No step is shown: the failure's words stay until tokens come.
-    async fn try_again_quietly(self: Rc<Self>, provider_id: String) {
-        let held = self
-            .session
-            .borrow()
-            .as_ref()
-            .is_some_and(|s| s.provider_id == provider_id);
-        let result = if held {
-            self.refresh(&provider_id).await
-        } else {
-            let shown = matches!(&self.status(), AuthStatus::Failed(f)
-                if f.retry.renews() == Some(provider_id.as_str()));
-            let oauth1 = self
-                .provider(&provider_id)
-                .is_some_and(|p| p.protocol == Protocol::Oauth1);
-            if shown && oauth1 {
-                // The load's own check again; it tries later still if the companion
-                // cannot say.
-                self.restore().await;
-                return;
-            }
-            let stored = self
-                .provider(&provider_id)
-                .and_then(|p| Session::stored(&provider_id, p.session_storage));
-            match stored.filter(|_| shown) {
-                Some(stored) => self.restore_with(&provider_id, stored).await,
-                None => return,
-            }
-        };
-        if let Err(e) = result {
-            self.refresh_failed(&provider_id, &e);
-        }
-    }
-
-    /// "Try again" after a failed renewal: the session in memory, or the stored one.
-    pub fn renew_again(self: Rc<Self>, provider_id: String) {
-        spawn_local(async move {
-            let held = self
-                .session
-                .borrow()
-                .as_ref()
-                .is_some_and(|s| s.provider_id == provider_id);
-            if !held {
-                // Marked as under way, so the failure's "Try again" is not pressed twice.
-                self.step(&provider_id, words::STEP_CHECKING_SESSION);
-                self.restore().await;
-                return;
-            }
-            self.step(&provider_id, words::STEP_RENEWING);
-            if let Err(e) = self.refresh(&provider_id).await {
-                self.refresh_failed(&provider_id, &e);
-            }
-        });
-    }
-
     /// Renews the current session of `provider_id`.
     pub(super) async fn refresh(&self, provider_id: &str) -> Result<(), RefreshError> {
         let previous = self
