@@ -83,7 +83,7 @@ async fn the_home_page_and_its_buttons_show_before_the_wasm_and_the_app_takes_ov
     assert_eq!(focused, true, "the focus did not move to the app's button");
     // The app's own fetch of latchkey.json was answered by the preload made for it while
     // the wasm downloaded: no request for it started after the wasm had arrived.
-    let late = b
+    let timings = b
         .js(
             "const all = performance.getEntriesByType('resource');
              const wasm = all.find((e) => e.name.endsWith('_bg.wasm'));
@@ -92,10 +92,10 @@ async fn the_home_page_and_its_buttons_show_before_the_wasm_and_the_app_takes_ov
             vec![],
         )
         .await;
-    let late: Vec<(f64, f64)> = serde_json::from_value(late).expect("resource timings");
+    let timings: Vec<(f64, f64)> = serde_json::from_value(timings).expect("resource timings");
     assert!(
-        late.iter().all(|(start, wasm_in)| start < wasm_in),
-        "latchkey.json was fetched again after the wasm arrived: {late:?}"
+        timings.iter().all(|(start, wasm_in)| start < wasm_in),
+        "latchkey.json was fetched again after the wasm arrived: {timings:?}"
     );
     b.press_enter().await;
     b.wait_for_url(&stack.dot().base_url()).await;
