@@ -64,22 +64,23 @@ impl Engine {
         } else {
             let shown = matches!(&self.status(), AuthStatus::Failed(f)
                 if f.retry.renews() == Some(provider_id.as_str()));
-            let oauth1 = self
+            let Some((protocol, storage)) = self
                 .provider(&provider_id)
-                .is_some_and(|p| p.protocol == Protocol::Oauth1);
-            if shown && oauth1 {
+                .filter(|_| shown)
+                .map(|p| (p.protocol, p.session_storage))
+            else {
+                return;
+            };
+            if protocol == Protocol::Oauth1 {
                 // The load's own check again; it tries later still if the companion
                 // cannot say.
                 self.restore().await;
                 return;
             }
-            let stored = self
-                .provider(&provider_id)
-                .and_then(|p| Session::stored(&provider_id, p.session_storage));
-            match stored.filter(|_| shown) {
-                Some(stored) => self.restore_with(&provider_id, stored).await,
-                None => return,
-            }
+            let Some(stored) = Session::stored(&provider_id, storage) else {
+                return;
+            };
+            self.restore_with(&provider_id, stored).await
         };
         if let Err(e) = result {
             self.refresh_failed(&provider_id, &e);

@@ -102,15 +102,21 @@ pub enum StartError {
 impl StartError {
     /// Words for the UI.
     pub fn failure(&self, provider: &str, provider_id: &str) -> AuthFailure {
-        let (title, retry) = match self {
-            StartError::UnknownProvider { .. }
-            | StartError::Misconfigured { .. }
-            | StartError::RedirectUri { .. } => (words::TITLE_CONFIG, RetryAction::ShowProviders),
+        let about = Some(provider_id.to_owned());
+        let (title, retry, about) = match self {
+            // An id that names no configured provider is about none of them.
+            StartError::UnknownProvider { .. } => {
+                (words::TITLE_CONFIG, RetryAction::ShowProviders, None)
+            }
+            StartError::Misconfigured { .. } | StartError::RedirectUri { .. } => {
+                (words::TITLE_CONFIG, RetryAction::ShowProviders, about)
+            }
             _ => (
                 words::TITLE_SIGN_IN_FAILED,
                 RetryAction::SignIn {
                     provider_id: provider_id.to_owned(),
                 },
+                about,
             ),
         };
         let message = match self {
@@ -122,11 +128,7 @@ impl StartError {
             title: title.into(),
             message,
             retry,
-            // An id that names no configured provider is about none of them.
-            provider_id: match self {
-                StartError::UnknownProvider { .. } => None,
-                _ => Some(provider_id.to_owned()),
-            },
+            provider_id: about,
         }
     }
 }
