@@ -5,7 +5,7 @@
 //! downloading, when the visitor is surely signed out. A click on one of those buttons is
 //! kept in its `data-wanted` attribute. Once the app has started and knows whether someone
 //! is signed in, [`hand_over`] removes the copy (the app's own page takes its place, with
-//! the focus on the same button) and starts the sign-in that was clicked.
+//! the focus on the same element) and starts the sign-in that was clicked.
 
 use latchkey_leptos::{use_latchkey, Latchkey, Status};
 use leptos::prelude::*;
@@ -38,8 +38,8 @@ pub fn hand_over() {
     }
 }
 
-/// Removes the copy, moves a focused button's focus to the app's button of the same
-/// provider, and starts the sign-in clicked on the copy if nobody turned out signed in.
+/// Removes the copy, moves the focus from an element of the copy to the app's element in its
+/// place, and starts the sign-in clicked on the copy if nobody turned out signed in.
 fn replace_copy(latchkey: Latchkey) {
     let Some(copy) = document().get_element_by_id(EARLY_PAGE) else {
         return;
@@ -47,11 +47,10 @@ fn replace_copy(latchkey: Latchkey) {
     let wanted = copy.get_attribute("data-wanted");
     let focused = document()
         .active_element()
-        .filter(|e| copy.contains(Some(e)))
-        .and_then(|e| e.get_attribute("data-provider"));
+        .filter(|e| copy.contains(Some(e)));
     copy.remove();
-    if let Some(provider) = focused {
-        focus_provider_button(&provider);
+    if let Some(app_element) = focused.as_ref().and_then(counterpart) {
+        let _ = app_element.focus();
     }
     if let Some(provider) = wanted {
         if latchkey
@@ -63,16 +62,26 @@ fn replace_copy(latchkey: Latchkey) {
     }
 }
 
-/// Focuses the app's "Sign in with …" button of `provider`.
-fn focus_provider_button(provider: &str) {
-    let Ok(buttons) = document().query_selector_all("button[data-provider]") else {
-        return;
-    };
-    let found = (0..buttons.length())
-        .filter_map(|i| buttons.item(i))
-        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
-        .find(|b| b.get_attribute("data-provider").as_deref() == Some(provider));
-    if let Some(button) = found {
-        let _ = button.focus();
+/// The app's element that stands where `early` stood in the (removed) copy: the same tag,
+/// the same classes and the same provider. app_early holds the copy to the app's markup, so
+/// a provider's button, the skip link and the brand link each have one.
+fn counterpart(early: &web_sys::Element) -> Option<web_sys::HtmlElement> {
+    let mut selector = early.tag_name().to_ascii_lowercase();
+    for class in early.class_name().split_whitespace() {
+        // Our own class names; anything else would need escaping in a selector.
+        if !class
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return None;
+        }
+        selector.push('.');
+        selector.push_str(class);
     }
+    let provider = early.get_attribute("data-provider");
+    let found = document().query_selector_all(&selector).ok()?;
+    (0..found.length())
+        .filter_map(|i| found.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|e| e.get_attribute("data-provider") == provider)
 }

@@ -101,6 +101,38 @@ async fn the_home_page_and_its_buttons_show_before_the_wasm_and_the_app_takes_ov
     b.wait_for_url(&stack.dot().base_url()).await;
 }
 
+/// A keyboard user on the copy's skip link when the app takes over is on the app's skip link
+/// afterwards, not thrown back to the top of the document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focused_skip_link_keeps_the_focus_through_the_handover() {
+    let stack = Stack::start(StackOptions::dot()).await;
+    let b = &Browser::start_not_waiting_for_loads().await;
+
+    early_button(b, &format!("{}/", stack.origin())).await;
+    b.js(
+        "document.querySelector('#latchkey-early a.skip-link').focus(); return null;",
+        vec![],
+    )
+    .await;
+    b.throttle(None).await;
+    b.wait_until("the app to take the page over", || async {
+        wasm_ran(b).await && !b.exists("#latchkey-early").await
+    })
+    .await;
+    let focused = b
+        .js(
+            "const el = document.activeElement;
+             return [el.tagName, el.className, el.isConnected];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        focused,
+        serde_json::json!(["A", "skip-link", true]),
+        "the focus did not move to the app's skip link"
+    );
+}
+
 /// A click before the wasm runs is kept and said ("Loading sign-in…"), and carried out once
 /// it runs; back signed in, the copy stays hidden and the app shows the person.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
