@@ -176,11 +176,15 @@ impl Engine {
                 detail: e.to_string(),
             }
         })?;
-        let push_to = par::decide(p.par, endpoints.metadata.as_ref())
-            .map_err(|e| StartError::Request {
-                detail: e.to_string(),
-            })?
-            .map(str::to_owned);
+        let push_to = par::decide(
+            p.par,
+            p.endpoints.pushed_authorization_request_endpoint.as_deref(),
+            endpoints.metadata.as_ref(),
+        )
+        .map_err(|e| StartError::Request {
+            detail: e.to_string(),
+        })?
+        .map(str::to_owned);
         let (request, mut flow) = authorize::begin_request(
             &FlowStart {
                 provider_id: &p.id,

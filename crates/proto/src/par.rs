@@ -3,8 +3,8 @@
 //! `client_id` and the `request_uri` the provider answered.
 //!
 //! # Use
-//! 1. [`decide`] from the configuration's `par` and the discovery document: `Some(endpoint)`
-//!    means push.
+//! 1. [`decide`] from the configuration's `par`, its `pushed_authorization_request_endpoint`
+//!    and the discovery document: `Some(endpoint)` means push.
 //! 2. [`crate::authorize::begin_request`], then [`build_push_request`] with its parameters
 //!    (a DPoP proof, when on, goes in a `DPoP` header beside it: RFC 9449 §10.1).
 //! 3. [`parse_push_response`], then navigate to [`pushed_authorization_url`].
@@ -36,11 +36,11 @@ const NOT_RELAYED: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParPolicyError {
-    /// Pushing is asked for (`par = true`, or the provider requires it), and the provider
-    /// names no `pushed_authorization_request_endpoint`.
+    /// Pushing is asked for (`par = true`, or the provider requires it), and neither the
+    /// configuration nor the provider's metadata names a `pushed_authorization_request_endpoint`.
     #[error(
-        "pushed authorization requests are {why}, but the provider's metadata names no \
-         pushed_authorization_request_endpoint"
+        "pushed authorization requests are {why}, but neither the configuration nor the \
+         provider's metadata names a pushed_authorization_request_endpoint"
     )]
     NoEndpoint {
         /// "required by the provider" or "configured (par = true)".
@@ -50,12 +50,14 @@ pub enum ParPolicyError {
 
 /// Where to push this provider's authorization requests, if they are to be pushed: when the
 /// configuration says `par = true` or the provider's metadata says
-/// `require_pushed_authorization_requests` (RFC 9126 §5). Without discovery there is no PAR
-/// endpoint, so `par = true` then fails in words.
-pub fn decide(
+/// `require_pushed_authorization_requests` (RFC 9126 §5). The endpoint is the configured one
+/// (`configured_endpoint`, for a provider without discovery or whose metadata omits it), else
+/// the metadata's; with neither, pushing fails in words.
+pub fn decide<'a>(
     configured: bool,
-    metadata: Option<&ProviderMetadata>,
-) -> Result<Option<&str>, ParPolicyError> {
+    configured_endpoint: Option<&'a str>,
+    metadata: Option<&'a ProviderMetadata>,
+) -> Result<Option<&'a str>, ParPolicyError> {
     let required = metadata.is_some_and(|m| m.require_pushed_authorization_requests);
     if !configured && !required {
         return Ok(None);
@@ -65,8 +67,8 @@ pub fn decide(
     } else {
         "configured (par = true)"
     };
-    metadata
-        .and_then(|m| m.pushed_authorization_request_endpoint.as_deref())
+    configured_endpoint
+        .or_else(|| metadata.and_then(|m| m.pushed_authorization_request_endpoint.as_deref()))
         .map(Some)
         .ok_or(ParPolicyError::NoEndpoint { why })
 }
@@ -256,21 +258,22 @@ mod tests {
     #[test]
     fn pushes_when_configured_or_required_and_only_with_an_endpoint() {
         let endpoint = r#","pushed_authorization_request_endpoint":"https://op.example/par""#;
-        assert_eq!(decide(false, None), Ok(None));
-        assert_eq!(decide(false, Some(&metadata(endpoint))), Ok(None));
+        assert_eq!(decide(false, None, None), Ok(None));
+        assert_eq!(decide(false, None, Some(&metadata(endpoint))), Ok(None));
         assert_eq!(
-            decide(true, Some(&metadata(endpoint))),
+            decide(true, None, Some(&metadata(endpoint))),
             Ok(Some("https://op.example/par"))
         );
         let required = format!(r#"{endpoint},"require_pushed_authorization_requests":true"#);
         assert_eq!(
-            decide(false, Some(&metadata(&required))),
+            decide(false, None, Some(&metadata(&required))),
             Ok(Some("https://op.example/par"))
         );
-        let err = decide(true, None).unwrap_err();
+        let err = decide(true, None, None).unwrap_err();
         assert!(err.to_string().contains("configured (par = true)"), "{err}");
         let err = decide(
             false,
+            None,
             Some(&metadata(
                 r#","require_pushed_authorization_requests":true"#,
             )),
@@ -280,6 +283,22 @@ mod tests {
             err.to_string().contains("required by the provider"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_configured_endpoint_serves_without_discovery_and_wins_over_the_metadata() {
+        let mine = Some("https://op.example/my-par");
+        // No discovery at all (every endpoint configured): `par = true` pushes there.
+        assert_eq!(decide(true, mine, None), Ok(mine));
+        // Metadata without the endpoint, or with another one: the configured one.
+        assert_eq!(decide(true, mine, Some(&metadata(""))), Ok(mine));
+        let theirs = r#","pushed_authorization_request_endpoint":"https://op.example/par""#;
+        assert_eq!(decide(true, mine, Some(&metadata(theirs))), Ok(mine));
+        let required = r#","require_pushed_authorization_requests":true"#;
+        assert_eq!(decide(false, mine, Some(&metadata(required))), Ok(mine));
+        // Configured but not asked for: nothing is pushed.
+        assert_eq!(decide(false, mine, Some(&metadata(theirs))), Ok(None));
+        assert_eq!(decide(false, mine, None), Ok(None));
     }
 
     #[test]

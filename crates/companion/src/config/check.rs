@@ -308,6 +308,10 @@ fn browser(
         revocation_endpoint: c.opt_url(&what("revocation_endpoint"), &p.revocation_endpoint),
         end_session_endpoint: c.opt_url(&what("end_session_endpoint"), &p.end_session_endpoint),
         jwks_uri: c.opt_url(&what("jwks_uri"), &p.jwks_uri),
+        pushed_authorization_request_endpoint: c.opt_url(
+            &what("pushed_authorization_request_endpoint"),
+            &p.pushed_authorization_request_endpoint,
+        ),
     };
     let all_urls_ok = [
         (&p.issuer, &issuer),
@@ -317,6 +321,10 @@ fn browser(
         (&p.revocation_endpoint, &endpoints.revocation_endpoint),
         (&p.end_session_endpoint, &endpoints.end_session_endpoint),
         (&p.jwks_uri, &endpoints.jwks_uri),
+        (
+            &p.pushed_authorization_request_endpoint,
+            &endpoints.pushed_authorization_request_endpoint,
+        ),
     ]
     .iter()
     .all(|(raw, parsed)| raw.is_some() == parsed.is_some());
@@ -474,6 +482,13 @@ fn oauth1(c: &mut Checker, p: &RawProvider, id: &str) -> Option<OAuth1Provider> 
     ok &= refuse(c, id, name, "revocation_endpoint", &p.revocation_endpoint);
     ok &= refuse(c, id, name, "end_session_endpoint", &p.end_session_endpoint);
     ok &= refuse(c, id, name, "jwks_uri", &p.jwks_uri);
+    ok &= refuse(
+        c,
+        id,
+        name,
+        "pushed_authorization_request_endpoint",
+        &p.pushed_authorization_request_endpoint,
+    );
     ok &= mediation::refuse_for_oauth1(c, p, id);
     ok &= dpop_par::refuse_for_oauth1(c, p, id);
     ok &= redirect_uri(c, p, id, Protocol::Oauth1).is_ok();

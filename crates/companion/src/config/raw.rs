@@ -73,6 +73,7 @@ pub(crate) struct RawProvider {
     pub revocation_endpoint: Option<S>,
     pub end_session_endpoint: Option<S>,
     pub jwks_uri: Option<S>,
+    pub pushed_authorization_request_endpoint: Option<S>,
     pub redirect_uri: Option<S>,
     pub authorize_params: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     pub dpop: Option<S>,

@@ -8,9 +8,9 @@
 //!   ([`inline_scripts`]): the app's glue and wasm, and Trunk's inline module loader, nothing
 //!   else; no `'unsafe-inline'`, no `'unsafe-eval'`.
 //! - `connect-src 'self'` and the origin of everything the browser fetches from a provider:
-//!   the issuer (discovery, and usually every endpoint), the token, userinfo, key-set and
-//!   revocation endpoints written in the configuration, and the API base. A mediated provider's
-//!   token and revocation calls go to the companion (`'self'`), so those endpoints are left
+//!   the issuer (discovery, and usually every endpoint), the token, userinfo, key-set,
+//!   revocation and PAR endpoints written in the configuration, and the API base. A mediated
+//!   provider's token, revocation and PAR calls go to the companion (`'self'`), so those are left
 //!   out; OAuth 1.0a providers are reached only through the companion. An endpoint that only a
 //!   discovery document names, on an origin of its own, must be written in the configuration
 //!   to be reachable (Google's userinfo, at `openidconnect.googleapis.com`).
@@ -122,6 +122,7 @@ fn provider_origins(config: &PublicConfig) -> Vec<String> {
             e.userinfo_endpoint.clone(),
             e.jwks_uri.clone(),
             via_companion(&e.revocation_endpoint),
+            via_companion(&e.pushed_authorization_request_endpoint),
             p.api_base.clone(),
         ];
         for url in urls.iter().flatten() {

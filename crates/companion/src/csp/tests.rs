@@ -19,11 +19,13 @@ const PROVIDERS: &str = r#"{"public_url":"https://app.example","providers":[
      "token_endpoint":"HTTPS://GitLab.example:443/oauth/token",
      "userinfo_endpoint":"https://users.gitlab.example/me",
      "jwks_uri":"https://keys.gitlab.example:8443/jwks",
-     "end_session_endpoint":"https://logout.gitlab.example/bye"}},
+     "end_session_endpoint":"https://logout.gitlab.example/bye",
+     "pushed_authorization_request_endpoint":"https://par.gitlab.example/par"}},
   {"id":"gh","name":"GitHub","protocol":"oauth2","client_id":"c","token_via_companion":true,
    "endpoints":{"authorization_endpoint":"https://github.com/login/oauth/authorize",
      "token_endpoint":"https://github.com/login/oauth/access_token",
-     "revocation_endpoint":"https://revoke.github.example/r"},
+     "revocation_endpoint":"https://revoke.github.example/r",
+     "pushed_authorization_request_endpoint":"https://par.github.example/p"},
    "api_base":"https://api.github.com/"},
   {"id":"flask","name":"Flask","protocol":"oauth1","api_base":"https://flask.example/api/"}
 ]}"#;
@@ -41,7 +43,8 @@ fn connect_src_lists_the_origins_the_browser_fetches_from_each_once() {
     assert_eq!(
         directive(&policy, "connect-src"),
         "connect-src 'self' http://127.0.0.1:9000 https://gitlab.example \
-         https://users.gitlab.example https://keys.gitlab.example:8443 https://api.github.com"
+         https://users.gitlab.example https://keys.gitlab.example:8443 https://par.gitlab.example \
+         https://api.github.com"
     );
 }
 
@@ -50,12 +53,13 @@ fn navigation_only_mediated_and_oauth1_endpoints_are_not_in_connect_src() {
     let policy = AppPolicy::new(&config(PROVIDERS)).for_page("", Delivery::Header);
     let connect = directive(&policy, "connect-src");
     // The authorization and end-session endpoints are navigated to, never fetched; a
-    // mediated provider's token and revocation calls go to the companion; OAuth 1.0a APIs
+    // mediated provider's token, revocation and PAR calls go to the companion; OAuth 1.0a APIs
     // are called through the companion's proxy.
     for absent in [
         "logout.gitlab.example",
         "https://github.com ",
         "revoke.github.example",
+        "par.github.example",
         "flask.example",
     ] {
         assert!(

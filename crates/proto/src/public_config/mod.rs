@@ -107,7 +107,8 @@ pub struct PublicProvider {
     pub dpop: DpopMode,
     /// Push the authorization request (PAR, RFC 9126) even when the provider does not require
     /// it. A provider whose metadata says `require_pushed_authorization_requests` gets pushed
-    /// requests either way. See [`crate::par::decide`].
+    /// requests either way. The endpoint is [`Endpoints::pushed_authorization_request_endpoint`]
+    /// when set, else the metadata's. See [`crate::par::decide`].
     #[serde(skip_serializing_if = "is_false")]
     pub par: bool,
 }
@@ -177,6 +178,9 @@ pub struct Endpoints {
     /// RFC 7517 key set of the ID token signer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
+    /// RFC 9126 §5: where [`PublicProvider::par`] pushes when discovery does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
 }
 
 impl Endpoints {

@@ -78,6 +78,7 @@ const ENDPOINTS: &[&str] = &[
     "revocation_endpoint",
     "end_session_endpoint",
     "jwks_uri",
+    "pushed_authorization_request_endpoint",
 ];
 
 impl PublicConfig {
@@ -204,6 +205,10 @@ fn endpoints(m: &Object) -> Result<Endpoints, Problem> {
         revocation_endpoint: json::opt_str(m, "revocation_endpoint")?,
         end_session_endpoint: json::opt_str(m, "end_session_endpoint")?,
         jwks_uri: json::opt_str(m, "jwks_uri")?,
+        pushed_authorization_request_endpoint: json::opt_str(
+            m,
+            "pushed_authorization_request_endpoint",
+        )?,
     };
     refuse_unknown(m, ENDPOINTS)?;
     Ok(endpoints)
@@ -276,7 +281,8 @@ mod tests {
             "client_id":"c","scopes":["openid","email"],
             "endpoints":{"authorization_endpoint":"https://op.example/a","token_endpoint":"https://op.example/t",
               "userinfo_endpoint":"https://op.example/u","revocation_endpoint":"https://op.example/r",
-              "end_session_endpoint":"https://op.example/e","jwks_uri":"https://op.example/k"},
+              "end_session_endpoint":"https://op.example/e","jwks_uri":"https://op.example/k",
+              "pushed_authorization_request_endpoint":"https://op.example/p"},
             "redirect_uri":"https://site.example/cb","authorize_params":{"prompt":"consent"},
             "api_base":"https://api.example/","session_storage":"browser","token_via_companion":true,
             "refresh_token_in":"companion","dpop":"off","par":true}]}"#,
@@ -290,6 +296,10 @@ mod tests {
         assert_eq!(p.issuer.as_deref(), Some("https://op.example"));
         assert_eq!(p.client_id.as_deref(), Some("c"));
         assert_eq!(p.scopes, ["openid", "email"]);
+        assert_eq!(
+            p.endpoints.pushed_authorization_request_endpoint.as_deref(),
+            Some("https://op.example/p")
+        );
         assert_eq!(
             p.endpoints.jwks_uri.as_deref(),
             Some("https://op.example/k")

@@ -1,5 +1,6 @@
-//! `dpop` and `par`: read for OAuth 2.0 / OIDC, copied into `/latchkey.json`, refused on an
-//! OAuth 1.0a provider and for a value out of the list, each problem with its line and column.
+//! `dpop`, `par` and `pushed_authorization_request_endpoint`: read for OAuth 2.0 / OIDC,
+//! copied into `/latchkey.json`, refused on an OAuth 1.0a provider and for a value out of the
+//! list, each problem with its line and column.
 
 use super::*;
 
@@ -52,6 +53,31 @@ fn config_export_writes_dpop_and_par() {
 }
 
 #[test]
+fn a_par_endpoint_is_checked_like_every_endpoint_and_exported_among_them() {
+    let key = "pushed_authorization_request_endpoint";
+    let c = Config::parse(&dot_with(&format!(
+        "par = true\n{key} = \"http://127.0.0.1:9000/o/par/\"\n"
+    )))
+    .unwrap();
+    let json = exported(&c);
+    assert_eq!(
+        json["endpoints"][key], "http://127.0.0.1:9000/o/par/",
+        "{json}"
+    );
+    assert_eq!(
+        c.public().providers[0]
+            .endpoints
+            .pushed_authorization_request_endpoint
+            .as_deref(),
+        Some("http://127.0.0.1:9000/o/par/")
+    );
+    // Plain http on a host that is not loopback, as for the token endpoint.
+    let p = problems(&dot_with(&format!("{key} = \"http://op.example/par\"\n")));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("16:") && p[0].contains(key), "{p:?}");
+}
+
+#[test]
 fn a_dpop_mode_out_of_the_list_names_its_line() {
     let p = problems(&dot_with("dpop = \"sometimes\"\n"));
     assert_eq!(p.len(), 1, "{p:?}");
@@ -89,4 +115,14 @@ fn dpop_and_par_do_not_apply_to_oauth1_and_the_problem_names_the_line() {
     );
     // Even the defaults, written out: the author believes they do something.
     assert_eq!(problems(&flask("dpop = \"off\"\n")).len(), 1);
+    let p = problems(&flask(
+        "pushed_authorization_request_endpoint = \"http://127.0.0.1:9100/par\"\n",
+    ));
+    assert!(
+        p.len() == 1
+            && p[0].contains(
+                "key `pushed_authorization_request_endpoint` does not apply to protocol \"oauth1\""
+            ),
+        "{p:?}"
+    );
 }

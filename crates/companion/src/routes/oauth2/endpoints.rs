@@ -69,13 +69,16 @@ pub(crate) async fn revocation_endpoint(
     Ok(metadata(state, cache, p).await?.revocation_endpoint.clone())
 }
 
-/// The pushed authorization request endpoint (RFC 9126 §5), from discovery only (there is no
-/// key for it in the configuration); `None` when the provider has none or no issuer.
+/// The pushed authorization request endpoint (RFC 9126 §5): configured, or discovered; `None`
+/// when the provider has none.
 pub(crate) async fn par_endpoint(
     state: &AppState,
     cache: &DiscoveryCache,
     p: &Mediated<'_>,
 ) -> Result<Option<String>, ApiError> {
+    if let Some(e) = &p.browser.endpoints.pushed_authorization_request_endpoint {
+        return Ok(Some(e.clone()));
+    }
     if p.browser.issuer.is_none() {
         return Ok(None);
     }

@@ -62,7 +62,8 @@ pub async fn par(
         return Err(ApiError::BadRequest(
             format!(
                 "PAR not available: provider {:?} names no pushed_authorization_request_endpoint \
-                 in its metadata; send the authorization request without pushing it",
+                 in its metadata or the configuration; send the authorization request without \
+                 pushing it",
                 p.id
             )
             .into(),

@@ -59,7 +59,7 @@ struct T {
 }
 
 /// Providers, all at the [`Recorder`]: `med` (basic auth, refresh token in the browser), `jar`
-/// (client_secret_post from a file, refresh token in the companion),
+/// (client_secret_post from a file, refresh token in the companion, a configured PAR endpoint),
 /// `norevoke` (companion mode, no revocation endpoint), `page` (its own `redirect_uri`,
 /// [`PAGE_CALLBACK`]), `plain` (not mediated) and one per fault: `down`, `slow`, `html`,
 /// `boom`, `cut`; and two that answer RFC 9449's examples: `nonce` (the §8 challenge) and
@@ -120,6 +120,7 @@ token_via_companion = true
 client_secret_file = "{secret}"
 token_auth = "client_secret_post"
 refresh_token_in = "companion"
+pushed_authorization_request_endpoint = "{b}/par"
 
 [[provider]]
 id = "norevoke"

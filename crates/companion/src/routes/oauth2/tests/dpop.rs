@@ -167,3 +167,26 @@ async fn a_push_is_refused_for_another_redirect_uri_client_id_or_a_request_objec
     assert_eq!(a.status, StatusCode::NOT_FOUND, "not mediated: {}", a.text);
     assert!(t.upstream.seen().is_empty(), "{:?}", t.upstream.seen());
 }
+
+#[tokio::test]
+async fn a_configured_par_endpoint_gets_the_push_with_the_client_authentication() {
+    // `jar` has no issuer, so nothing but its configuration names where to push.
+    let t = start(Opts::default()).await;
+    let form = format!(
+        "redirect_uri={}&state=s-1&code_challenge=c",
+        callback("jar")
+    );
+    let mut p = Post::new("/oauth2/jar/par", &form);
+    p.dpop = &[PROOF];
+    let a = send(&t, p).await;
+    // The recorder answers as a provider out of service would.
+    assert_eq!(a.status, StatusCode::BAD_GATEWAY, "{}", a.text);
+    let seen = t.upstream.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].path, "/par");
+    assert_eq!(seen[0].params["redirect_uri"], callback("jar"));
+    assert_eq!(seen[0].params["state"], "s-1");
+    assert_eq!(seen[0].params["client_id"], CLIENT_ID);
+    assert_eq!(seen[0].params["client_secret"], CLIENT_SECRET);
+    assert_eq!(seen[0].dpop, [PROOF]);
+}
