@@ -292,66 +292,72 @@ async fn a_mediated_bound_client_pushes_and_renews_through_the_companion_with_th
     );
 }
 
-/// A provider configured without discovery (every endpoint written in the configuration,
-/// the PAR endpoint among them) is pushed to all the same: the bound client, which must push,
-/// signs in and calls the API with a bound token, and no discovery document is asked for.
+/// A provider whose endpoints are all written in the configuration is pushed to all the same,
+/// by the bound client, which must push: it signs in and calls the API with a bound token.
+/// With its PAR endpoint written too, no discovery document is asked for; without it, the
+/// app asks the issuer's metadata where to push.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_configured_without_discovery_is_pushed_to_at_its_configured_par_endpoint() {
-    let port = free_port();
-    let op = OidcProvider::start_for(&format!("http://127.0.0.1:{port}"), &[OP_ID]).await;
-    let discovery = format!("{}/.well-known/openid-configuration", op.issuer());
-    let d: serde_json::Value = reqwest::get(&discovery)
-        .await
-        .expect("GET discovery")
-        .bytes()
-        .await
-        .map(|b| serde_json::from_slice(&b).expect("discovery is JSON"))
-        .expect("the discovery body");
-    let mut provider = format!(
-        "{}dpop = \"required\"\npar = true\n",
-        op_provider_toml(&op, OP_BOUND_CLIENT)
-    );
-    for (key, member) in [
-        ("authorization_endpoint", "authorization_endpoint"),
-        ("token_endpoint", "token_endpoint"),
-        ("userinfo_endpoint", "userinfo_endpoint"),
-        ("jwks_uri", "jwks_uri"),
-        ("revocation_endpoint", "revocation_endpoint"),
-        (
-            "pushed_authorization_request_endpoint",
-            "pushed_authorization_request_endpoint",
-        ),
-    ] {
-        let url = d[member]
-            .as_str()
-            .unwrap_or_else(|| panic!("no {member} in {d}"));
-        provider.push_str(&format!("{key} = \"{url}\"\n"));
+async fn a_provider_with_written_endpoints_pushes_to_the_written_or_the_discovered_par_endpoint() {
+    for par_endpoint_written in [true, false] {
+        let port = free_port();
+        let op = OidcProvider::start_for(&format!("http://127.0.0.1:{port}"), &[OP_ID]).await;
+        let discovery = format!("{}/.well-known/openid-configuration", op.issuer());
+        let d: serde_json::Value = reqwest::get(&discovery)
+            .await
+            .expect("GET discovery")
+            .bytes()
+            .await
+            .map(|b| serde_json::from_slice(&b).expect("discovery is JSON"))
+            .expect("the discovery body");
+        let mut provider = format!(
+            "{}dpop = \"required\"\npar = true\n",
+            op_provider_toml(&op, OP_BOUND_CLIENT)
+        );
+        let mut keys = vec![
+            "authorization_endpoint",
+            "token_endpoint",
+            "userinfo_endpoint",
+            "jwks_uri",
+            "revocation_endpoint",
+        ];
+        if par_endpoint_written {
+            keys.push("pushed_authorization_request_endpoint");
+        }
+        for key in keys {
+            let url = d[key].as_str().unwrap_or_else(|| panic!("no {key} in {d}"));
+            provider.push_str(&format!("{key} = \"{url}\"\n"));
+        }
+        let asked_for_discovery = || {
+            op.service()
+                .log_text()
+                .lines()
+                .filter(|l| l.contains("/.well-known/"))
+                .count()
+        };
+        // The fixture's start and the fetch above asked for it: the log says so.
+        let before = asked_for_discovery();
+        assert!(before >= 1, "the fixture's log shows no discovery request");
+        let companion = Companion::start(port, &[provider], &[]).await;
+        let b = Browser::start().await;
+        b.goto(&format!("{}/", companion.origin())).await;
+        op_sign_in(&b, &op.base_url()).await;
+        let log = || op.service().log_tail(40);
+        let case = if par_endpoint_written {
+            "PAR endpoint written"
+        } else {
+            "PAR endpoint from the metadata"
+        };
+        assert_eq!(op.answered("POST", "/request", 201), 1, "{case}: {}", log());
+        let body = api_me(&b, &op, case).await;
+        assert_eq!(body["client_id"], OP_BOUND_CLIENT, "{body}");
+        assert_eq!(body["token_type"], "DPoP", "{body}");
+        assert_eq!(
+            asked_for_discovery() > before,
+            !par_endpoint_written,
+            "{case}: whether the app asked for discovery:\n{}",
+            log()
+        );
     }
-    let asked_for_discovery = || {
-        op.service()
-            .log_text()
-            .lines()
-            .filter(|l| l.contains("/.well-known/"))
-            .count()
-    };
-    // The fixture's start and the fetch above asked for it: the log says so.
-    let before = asked_for_discovery();
-    assert!(before >= 1, "the fixture's log shows no discovery request");
-    let companion = Companion::start(port, &[provider], &[]).await;
-    let b = Browser::start().await;
-    b.goto(&format!("{}/", companion.origin())).await;
-    op_sign_in(&b, &op.base_url()).await;
-    let log = || op.service().log_tail(40);
-    assert_eq!(op.answered("POST", "/request", 201), 1, "{}", log());
-    let body = api_me(&b, &op, "after sign-in").await;
-    assert_eq!(body["client_id"], OP_BOUND_CLIENT, "{body}");
-    assert_eq!(body["token_type"], "DPoP", "{body}");
-    assert_eq!(
-        asked_for_discovery(),
-        before,
-        "the app asked for discovery:\n{}",
-        log()
-    );
 }
 
 /// The embed on a plain page gets the same: the example site under a base path, with the bound

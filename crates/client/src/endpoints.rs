@@ -41,15 +41,20 @@ fn cache_key(provider_id: &str) -> String {
 
 /// Whether discovery is needed: OIDC always (the `iss` response parameter support, the
 /// logout endpoint and the key set come from it) unless every endpoint that matters is
-/// configured; OAuth 2.0 only to fill a missing authorization or token endpoint.
+/// configured; OAuth 2.0 only to fill a missing authorization or token endpoint. Either way
+/// also for `par = true` without a configured PAR endpoint, when there is an issuer to ask:
+/// only its metadata can then say where to push.
 fn needs_discovery(p: &PublicProvider) -> bool {
     let e = &p.endpoints;
     let core_known = e.authorization_endpoint.is_some() && e.token_endpoint.is_some();
-    match p.protocol {
-        Protocol::Oidc => !(core_known && e.jwks_uri.is_some()),
-        Protocol::Oauth2 => !core_known,
-        Protocol::Oauth1 => false,
-    }
+    let push_to_unknown =
+        p.par && e.pushed_authorization_request_endpoint.is_none() && p.issuer.is_some();
+    push_to_unknown
+        || match p.protocol {
+            Protocol::Oidc => !(core_known && e.jwks_uri.is_some()),
+            Protocol::Oauth2 => !core_known,
+            Protocol::Oauth1 => false,
+        }
 }
 
 /// The endpoints of `p`, discovering when needed. A failure is never kept: the next call
@@ -109,4 +114,55 @@ async fn discover(p: &PublicProvider, issuer: &str) -> Result<ProviderMetadata, 
         &String::from_utf8_lossy(response.body()),
     );
     Ok(metadata)
+}
+
+#[cfg(test)]
+mod tests {
+    use latchkey_proto::public_config::{PublicConfig, PublicProvider};
+
+    use super::needs_discovery;
+
+    /// A provider with the authorization, token and key-set endpoints configured, `more`
+    /// endpoints, and `extra` members.
+    fn configured(protocol: &str, more: &str, extra: &str) -> PublicProvider {
+        let file = format!(
+            r#"{{"providers":[{{"id":"op","name":"OP","protocol":"{protocol}",
+            "endpoints":{{"authorization_endpoint":"https://op.example/a",
+              "token_endpoint":"https://op.example/t","jwks_uri":"https://op.example/k"{more}}}
+            {extra}}}]}}"#
+        );
+        PublicConfig::from_json(file.as_bytes())
+            .expect("a valid file")
+            .providers
+            .remove(0)
+    }
+
+    #[test]
+    fn configured_endpoints_spare_discovery_unless_par_needs_the_metadata() {
+        let issuer = r#","issuer":"https://op.example""#;
+        let par = r#","issuer":"https://op.example","par":true"#;
+        let par_endpoint = r#","pushed_authorization_request_endpoint":"https://op.example/p""#;
+        for protocol in ["oidc", "oauth2"] {
+            assert!(
+                !needs_discovery(&configured(protocol, "", issuer)),
+                "{protocol}"
+            );
+            // Pushing, and only the metadata can say where.
+            assert!(
+                needs_discovery(&configured(protocol, "", par)),
+                "{protocol}"
+            );
+            // Pushing to a configured endpoint.
+            assert!(
+                !needs_discovery(&configured(protocol, par_endpoint, par)),
+                "{protocol}"
+            );
+        }
+        // No issuer to ask: sign-in says that nothing names a PAR endpoint.
+        assert!(!needs_discovery(&configured(
+            "oauth2",
+            "",
+            r#","par":true"#
+        )));
+    }
 }

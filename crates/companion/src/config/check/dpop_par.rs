@@ -10,7 +10,8 @@ use super::{refuse, Checker};
 use crate::config::raw::RawProvider;
 
 /// `dpop = "auto" | "required" | "off"` (default `auto`) and `par = true | false` (default
-/// `false`); `None` after a problem.
+/// `false`; `true` needs an issuer or a `pushed_authorization_request_endpoint`); `None` after
+/// a problem.
 pub(super) fn keys(c: &mut Checker, p: &RawProvider, id: &str) -> Option<(DpopMode, bool)> {
     let dpop = match p.dpop.as_ref().map(|s| (s, s.get_ref().as_str())) {
         None | Some((_, "auto")) => DpopMode::Auto,
@@ -27,6 +28,18 @@ pub(super) fn keys(c: &mut Checker, p: &RawProvider, id: &str) -> Option<(DpopMo
         }
     };
     let par = p.par.as_ref().is_some_and(|v| *v.get_ref());
+    if let (Some(s), true) = (&p.par, par) {
+        if p.issuer.is_none() && p.pushed_authorization_request_endpoint.is_none() {
+            c.at(
+                s,
+                format!(
+                    "provider {id:?}: par = true needs pushed_authorization_request_endpoint: \
+                     without an issuer, no metadata can say where to push"
+                ),
+            );
+            return None;
+        }
+    }
     Some((dpop, par))
 }
 

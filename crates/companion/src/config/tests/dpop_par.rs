@@ -78,6 +78,33 @@ fn a_par_endpoint_is_checked_like_every_endpoint_and_exported_among_them() {
 }
 
 #[test]
+fn par_without_an_issuer_needs_its_endpoint_and_names_the_line() {
+    // `dot` as OAuth 2.0 without discovery: its endpoints written out, no issuer.
+    let no_issuer = |extra: &str| {
+        dot_with(extra)
+            .replace("protocol = \"oidc\"", "protocol = \"oauth2\"")
+            .replace(
+                "issuer = \"http://127.0.0.1:9000/o\"\n",
+                "authorization_endpoint = \"http://127.0.0.1:9000/o/authorize/\"\n\
+             token_endpoint = \"http://127.0.0.1:9000/o/token/\"\n\
+             jwks_uri = \"http://127.0.0.1:9000/o/.well-known/jwks.json\"\n",
+            )
+    };
+    let p = problems(&no_issuer("par = true\n"));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with("18:7:")
+            && p[0].contains("par = true needs pushed_authorization_request_endpoint"),
+        "{p:?}"
+    );
+    let with_endpoint = no_issuer(
+        "par = true\npushed_authorization_request_endpoint = \"http://127.0.0.1:9000/o/par/\"\n",
+    );
+    assert!(Config::parse(&with_endpoint).is_ok());
+    assert!(Config::parse(&no_issuer("par = false\n")).is_ok());
+}
+
+#[test]
 fn a_dpop_mode_out_of_the_list_names_its_line() {
     let p = problems(&dot_with("dpop = \"sometimes\"\n"));
     assert_eq!(p.len(), 1, "{p:?}");
