@@ -221,6 +221,39 @@ async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_an
     let refused = refused.as_str().unwrap_or_default();
     assert!(refused.starts_with("latchkey.fetch: "), "{refused}");
     assert!(refused.contains("elsewhere.example"), "{refused}");
+    // A body as window.fetch takes it reaches the API whole, with the type the browser gives
+    // it: a form in `init.body`, and the same form inside a `Request` given as `input`. The
+    // companion signs the form's pairs (RFC 5849 §3.4.1.3.1), so Flask checks them too.
+    let posted = b
+        .js_async(
+            "const [api, done] = [arguments[0], arguments[arguments.length - 1]];\
+             const form = () => new URLSearchParams([['a', '1'], ['b', 'two words']]);\
+             Promise.all([\
+               window.latchkey.fetch('me', {method: 'POST', body: form()}),\
+               window.latchkey.fetch(new Request(api + 'me', {method: 'POST', body: form()})),\
+             ].map((p) => p.then((r) => r.json()))).then(done, (e) => done(String(e)));",
+            vec![format!("{flask}/api/").into()],
+        )
+        .await;
+    let posted = posted
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("{posted}"));
+    assert_eq!(posted.len(), 2, "{posted:?}");
+    for answer in &posted {
+        assert_eq!(answer["method"], "POST", "{answer}");
+        assert_eq!(
+            answer["form"],
+            serde_json::json!([["a", "1"], ["b", "two words"]]),
+            "{answer}"
+        );
+        assert!(
+            answer["content_type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded")),
+            "{answer}"
+        );
+    }
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }
 

@@ -18,6 +18,7 @@ use web_sys::{CustomEvent, CustomEventInit, Document, Element, Headers, Response
 
 use crate::elements::{self, RETRY_ATTR, SIGN_IN_ATTR, SIGN_OUT_ATTR};
 use crate::page_state::{embed, shown_after, Shown};
+use crate::request_body::{self, Body};
 use crate::user;
 
 /// The event dispatched on `document` whenever `user` or `lastError` changes.
@@ -220,11 +221,29 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
     let Some(client) = embed().client.borrow().clone() else {
         return reject("sign-in is not ready (see latchkey.lastError)".into());
     };
-    let (url, method, request) = match fetch_arguments(&input, &init) {
-        Ok(parts) => parts,
+    let FetchCall {
+        url,
+        method,
+        mut headers,
+        body,
+    } = match fetch_arguments(&input, &init) {
+        Ok(call) => call,
         Err(message) => return reject(message),
     };
     wasm_bindgen_futures::future_to_promise(async move {
+        let (body, content_type) = request_body::read(body)
+            .await
+            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("latchkey.fetch: {e}"))))?;
+        // The type the browser gave the body it converted, unless the page named one.
+        if let Some(content_type) = content_type {
+            if !headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+            {
+                headers.push(("Content-Type".into(), content_type));
+            }
+        }
+        let request = ApiRequest { body, headers };
         match client.fetch(method, url, request).await {
             Ok(answer) => to_response(answer),
             Err(e) => Err(js_sys::Error::new(&format!("latchkey.fetch: {e}")).into()),
@@ -232,11 +251,16 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
     })
 }
 
-/// The URL, method, body and headers of a `fetch(input, init)` call.
-fn fetch_arguments(
-    input: &JsValue,
-    init: &JsValue,
-) -> Result<(String, ApiMethod, ApiRequest), String> {
+/// What a `fetch(input, init)` call asks for.
+struct FetchCall {
+    url: String,
+    method: ApiMethod,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+/// The URL, method, headers and body of a `fetch(input, init)` call.
+fn fetch_arguments(input: &JsValue, init: &JsValue) -> Result<FetchCall, String> {
     let request = input.dyn_ref::<web_sys::Request>();
     let url = match request {
         Some(r) => r.url(),
@@ -269,24 +293,13 @@ fn fetch_arguments(
             }
         }
     }
-    let body = match field("body") {
-        None => None,
-        Some(b) if b.is_string() => b.as_string().map(String::into_bytes),
-        Some(b)
-            if b.is_instance_of::<Uint8Array>() || b.is_instance_of::<js_sys::ArrayBuffer>() =>
-        {
-            Some(Uint8Array::new(&b).to_vec())
-        }
-        Some(_) => return Err("init.body must be a string, an ArrayBuffer or a Uint8Array".into()),
-    };
-    Ok((
+    let body = request_body::of_call(request, field("body"))?;
+    Ok(FetchCall {
         url,
         method,
-        ApiRequest {
-            body,
-            headers: pairs,
-        },
-    ))
+        headers: pairs,
+        body,
+    })
 }
 
 /// The API's answer as a `Response`: status, status text, every header the page may read,

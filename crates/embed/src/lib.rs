@@ -18,6 +18,7 @@
 pub mod api;
 pub mod elements;
 pub mod page_state;
+pub mod request_body;
 pub mod user;
 
 pub use api::boot;
