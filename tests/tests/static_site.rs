@@ -222,15 +222,19 @@ async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_an
     assert!(refused.starts_with("latchkey.fetch: "), "{refused}");
     assert!(refused.contains("elsewhere.example"), "{refused}");
     // A body as window.fetch takes it reaches the API whole, with the type the browser gives
-    // it: a form in `init.body`, and the same form inside a `Request` given as `input`. The
-    // companion signs the form's pairs (RFC 5849 §3.4.1.3.1), so Flask checks them too.
+    // it: a multipart form in `init.body` (its boundary is only in that type), and a
+    // URL-encoded form inside a `Request` given as `input`, whose pairs the companion signs
+    // (RFC 5849 §3.4.1.3.1) and Flask checks.
     let posted = b
         .js_async(
             "const [api, done] = [arguments[0], arguments[arguments.length - 1]];\
-             const form = () => new URLSearchParams([['a', '1'], ['b', 'two words']]);\
+             const pairs = [['a', '1'], ['b', 'two words']];\
+             const multipart = new FormData();\
+             for (const [k, v] of pairs) multipart.append(k, v);\
              Promise.all([\
-               window.latchkey.fetch('me', {method: 'POST', body: form()}),\
-               window.latchkey.fetch(new Request(api + 'me', {method: 'POST', body: form()})),\
+               window.latchkey.fetch('me', {method: 'POST', body: multipart}),\
+               window.latchkey.fetch(new Request(api + 'me',\
+                 {method: 'POST', body: new URLSearchParams(pairs)})),\
              ].map((p) => p.then((r) => r.json()))).then(done, (e) => done(String(e)));",
             vec![format!("{flask}/api/").into()],
         )
@@ -240,7 +244,10 @@ async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_an
         .cloned()
         .unwrap_or_else(|| panic!("{posted}"));
     assert_eq!(posted.len(), 2, "{posted:?}");
-    for answer in &posted {
+    for (answer, content_type) in posted.iter().zip([
+        "multipart/form-data; boundary=",
+        "application/x-www-form-urlencoded",
+    ]) {
         assert_eq!(answer["method"], "POST", "{answer}");
         assert_eq!(
             answer["form"],
@@ -250,7 +257,7 @@ async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_an
         assert!(
             answer["content_type"]
                 .as_str()
-                .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded")),
+                .is_some_and(|t| t.starts_with(content_type)),
             "{answer}"
         );
     }
