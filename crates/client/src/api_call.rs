@@ -33,7 +33,7 @@ pub struct ApiResult {
 /// What the page asks for, beside the method and URL: a body and its own headers.
 #[derive(Debug, Clone, Default)]
 pub struct ApiRequest {
-    /// The body (sent only with POST, PUT and PATCH).
+    /// The body, sent with any method but GET, which refuses one ([`ApiError::BodyWithGet`]).
     pub body: Option<Vec<u8>>,
     /// Headers to send, `(name, value)`. `Authorization` is always the client's own: one
     /// given here is dropped. Without `Accept` or `Content-Type`, the client picks them.
@@ -121,7 +121,9 @@ fn build(
             format!("Bearer {}", token.secret()),
         );
     }
-    let body = match request.body.as_ref().filter(|_| method.has_body()) {
+    let body = match request.body.as_ref() {
+        // `fetch` refuses it too; dropping it would lose what the page meant to send.
+        Some(_) if method == ApiMethod::Get => return Err(ApiError::BodyWithGet),
         Some(bytes) => {
             if !given(&http::header::CONTENT_TYPE) {
                 let text = std::str::from_utf8(bytes).unwrap_or_default();
@@ -426,5 +428,37 @@ mod tests {
         };
         assert_eq!(bad("a b", "v"), "invalid HTTP header name");
         assert_eq!(bad("x-ok", "line\nbreak"), "failed to parse header value");
+    }
+
+    #[test]
+    fn a_body_goes_with_every_method_but_get_which_refuses_it() {
+        let request = ApiRequest {
+            body: Some(br#"{"id":7}"#.to_vec()),
+            headers: Vec::new(),
+        };
+        for method in [
+            ApiMethod::Post,
+            ApiMethod::Put,
+            ApiMethod::Patch,
+            ApiMethod::Delete,
+        ] {
+            let built = build(method, "https://api.example/items/7", &request, None).unwrap();
+            assert_eq!(built.body(), br#"{"id":7}"#, "{method:?}");
+            assert_eq!(
+                built.headers()["content-type"],
+                "application/json",
+                "{method:?}"
+            );
+        }
+        assert_eq!(
+            build(
+                ApiMethod::Get,
+                "https://api.example/items/7",
+                &request,
+                None
+            )
+            .unwrap_err(),
+            ApiError::BodyWithGet
+        );
     }
 }

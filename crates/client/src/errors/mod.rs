@@ -516,6 +516,10 @@ pub enum ApiError {
         /// What was wrong.
         reason: String,
     },
+    /// A GET request was given a body: HTTP gives it no meaning (RFC 9110 §9.3.1), and
+    /// `fetch` refuses one.
+    #[error("a GET request cannot have a body")]
+    BodyWithGet,
     /// The request never got an answer (offline, CORS).
     #[error("the request failed before an answer: {reason}")]
     Network {
