@@ -261,6 +261,42 @@ async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_an
             "{answer}"
         );
     }
+    // A signal stops a call as it stops window.fetch: one already aborted (in `init` or in
+    // a `Request`) and one aborted while the call runs reject with its reason; an unused one
+    // changes nothing.
+    let settled = b
+        .js_async(
+            "const [api, done] = [arguments[0], arguments[arguments.length - 1]];\
+             const before = new AbortController(); before.abort();\
+             const inRequest = new AbortController(); inRequest.abort();\
+             const during = new AbortController();\
+             const running = window.latchkey.fetch('me', {signal: during.signal});\
+             during.abort(new Error('the page moved on'));\
+             Promise.allSettled([\
+               window.latchkey.fetch('me', {signal: before.signal}),\
+               window.latchkey.fetch(new Request(api + 'me', {signal: inRequest.signal})),\
+               running,\
+               window.latchkey.fetch('me', {signal: new AbortController().signal}),\
+             ]).then((all) => done(all.map((r) => r.status === 'fulfilled'\
+               ? r.value.status : `${r.reason.name}: ${r.reason.message}`)));",
+            vec![format!("{flask}/api/").into()],
+        )
+        .await;
+    let settled: Vec<serde_json::Value> = serde_json::from_value(settled).expect("four results");
+    assert!(
+        settled[0]
+            .as_str()
+            .is_some_and(|r| r.starts_with("AbortError")),
+        "{settled:?}"
+    );
+    assert!(
+        settled[1]
+            .as_str()
+            .is_some_and(|r| r.starts_with("AbortError")),
+        "{settled:?}"
+    );
+    assert_eq!(settled[2], "Error: the page moved on", "{settled:?}");
+    assert_eq!(settled[3], 200, "{settled:?}");
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }
 

@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, Document, Element, Headers, Response, ResponseInit};
 
+use crate::abort;
 use crate::elements::{self, RETRY_ATTR, SIGN_IN_ATTR, SIGN_OUT_ATTR};
 use crate::page_state::{embed, shown_after, Shown};
 use crate::request_body::{self, Body};
@@ -226,11 +227,18 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
         method,
         mut headers,
         body,
+        signal,
     } = match fetch_arguments(&input, &init) {
         Ok(call) => call,
         Err(message) => return reject(message),
     };
-    wasm_bindgen_futures::future_to_promise(async move {
+    if let Some(refused) = abort::refused_at_once(signal.as_ref()) {
+        return refused;
+    }
+    let (aborted, armed) = signal.and_then(abort::arm).unzip();
+    let answer = wasm_bindgen_futures::future_to_promise(async move {
+        // The abort listener stays until the call has ended, whichever way.
+        let _armed = armed;
         let (body, content_type) = request_body::read(body)
             .await
             .map_err(|e| JsValue::from(js_sys::Error::new(&format!("latchkey.fetch: {e}"))))?;
@@ -248,7 +256,11 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
             Ok(answer) => to_response(answer),
             Err(e) => Err(js_sys::Error::new(&format!("latchkey.fetch: {e}")).into()),
         }
-    })
+    });
+    match aborted {
+        Some(aborted) => Promise::race(&Array::of2(&answer, &aborted)),
+        None => answer,
+    }
 }
 
 /// What a `fetch(input, init)` call asks for.
@@ -257,6 +269,7 @@ struct FetchCall {
     method: ApiMethod,
     headers: Vec<(String, String)>,
     body: Body,
+    signal: Option<web_sys::AbortSignal>,
 }
 
 /// The URL, method, headers and body of a `fetch(input, init)` call.
@@ -299,6 +312,7 @@ fn fetch_arguments(input: &JsValue, init: &JsValue) -> Result<FetchCall, String>
         method,
         headers: pairs,
         body,
+        signal: abort::signal_of(field("signal"), request),
     })
 }
 

@@ -15,6 +15,7 @@
 //!   `signOut`, `fetch`, `on("change", fn)`, and the `latchkey:change` event ([`api`]).
 #![warn(missing_docs)]
 
+pub mod abort;
 pub mod api;
 pub mod elements;
 pub mod page_state;
