@@ -12,7 +12,7 @@ use latchkey_e2e::process::free_port;
 use latchkey_e2e::providers::OP_DEMO_NAME;
 use latchkey_e2e::{
     Browser, Companion, OidcProvider, DEMO_USER, OP_BOUND_CLIENT, OP_CONF_CLIENT,
-    OP_CONF_SECRET_ENV, OP_ID,
+    OP_CONF_SECRET_ENV, OP_ID, OP_PLAIN_CLIENT,
 };
 
 /// The bound client, pushed (the client's registration requires PAR; the provider's metadata
@@ -358,6 +358,43 @@ async fn a_provider_with_written_endpoints_pushes_to_the_written_or_the_discover
             log()
         );
     }
+}
+
+/// Without a push, the sign-in's DPoP key binds the code through `dpop_jkt` (RFC 9449 §10):
+/// the plain client with `dpop = "required"` sends the key's thumbprint in the authorization
+/// request, and oidc-provider, which redeems such a code only for a proof by that key, issues
+/// bound tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_push_the_code_is_bound_to_the_key_by_dpop_jkt() {
+    let port = free_port();
+    let op = OidcProvider::start_for(&format!("http://127.0.0.1:{port}"), &[OP_ID]).await;
+    let provider = format!(
+        "{}dpop = \"required\"\n",
+        op_provider_toml(&op, OP_PLAIN_CLIENT)
+    );
+    let companion = Companion::start(port, &[provider], &[]).await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/", companion.origin())).await;
+    op_sign_in(&b, &op.base_url()).await;
+    let log = op.service().log_text();
+    let sent: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("authorization parameters: "))
+        .collect();
+    assert_eq!(sent.len(), 1, "{log}");
+    assert!(
+        sent[0].split(' ').any(|name| name == "dpop_jkt"),
+        "no dpop_jkt in the authorization request: {}",
+        sent[0]
+    );
+    assert_eq!(
+        op.answered("POST", "/request", 201),
+        0,
+        "nothing was pushed"
+    );
+    let body = api_me(&b, &op, "after sign-in").await;
+    assert_eq!(body["client_id"], OP_PLAIN_CLIENT, "{body}");
+    assert_eq!(body["token_type"], "DPoP", "{body}");
 }
 
 /// The embed on a plain page gets the same: the example site under a base path, with the bound

@@ -173,6 +173,11 @@ impl DpopKey {
         &self.id
     }
 
+    /// The public half: what a proof carries, and what `dpop_jkt` names.
+    pub fn public(&self) -> &PublicKey {
+        &self.public
+    }
+
     /// A proof for one request: `htm`, `htu`, a fresh `jti`, now, the server's latest nonce,
     /// and `ath` when an access token goes with it.
     pub async fn proof(

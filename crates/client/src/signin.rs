@@ -185,7 +185,23 @@ impl Engine {
             detail: e.to_string(),
         })?
         .map(str::to_owned);
-        let (request, mut flow) = authorize::begin_request(
+        // The key comes first: without a push, its thumbprint goes in the request.
+        let key = match dpop_use.sends_proof() {
+            true => Some(DpopKey::generate().await?),
+            false => None,
+        };
+        // RFC 9449 §10: `dpop_jkt` binds the code to the key, so only this browser can
+        // redeem it. A pushed request is bound by its proof instead (§10.1).
+        let thumbprint = key
+            .as_ref()
+            .filter(|_| push_to.is_none())
+            .map(|k| k.public().thumbprint());
+        let mut extra = extra;
+        if let Some(jkt) = &thumbprint {
+            extra.retain(|(name, _)| *name != dpop_policy::DPOP_JKT);
+            extra.push((dpop_policy::DPOP_JKT, jkt.as_str()));
+        }
+        let begun = authorize::begin_request(
             &FlowStart {
                 provider_id: &p.id,
                 issuer: endpoints.issuer.as_deref(),
@@ -202,13 +218,15 @@ impl Engine {
                 verifier: &verifier,
             },
             now,
-        )
-        .map_err(|e| StartError::Request {
-            detail: e.to_string(),
-        })?;
-        let key = match dpop_use.sends_proof() {
-            true => Some(DpopKey::generate().await?),
-            false => None,
+        );
+        let (request, mut flow) = match begun {
+            Ok(begun) => begun,
+            Err(e) => {
+                DpopKey::forget_unused(key.as_ref().map(|k| k.id().to_owned()));
+                return Err(StartError::Request {
+                    detail: e.to_string(),
+                });
+            }
         };
         flow.dpop_key = key.as_ref().map(|k| k.id().to_owned());
         let url = match push_to {

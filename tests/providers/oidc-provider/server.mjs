@@ -400,6 +400,12 @@ const server = createServer((req, res) => {
     if (!res.writableEnded) console.log(`request: ${req.method} ${path} ${res.statusCode}`);
     return end(...rest);
   };
+  // The names (never the values) of an authorization request's parameters, for tests that
+  // check what a client sent, such as `dpop_jkt`.
+  if (path === '/auth') {
+    const names = [...new URL(req.url, issuer).searchParams.keys()].sort().join(' ');
+    console.log(`authorization parameters: ${names}`);
+  }
   const interactionPath = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|confirm|abort))?$/.exec(path);
   const handled = interactionPath
     ? interaction(req, res, interactionPath[1], interactionPath[2])

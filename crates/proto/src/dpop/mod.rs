@@ -7,7 +7,7 @@
 //! // The public key, from `crypto.subtle.exportKey("raw", publicKey)`.
 //! # let point = [[4u8].as_slice(), &[1; 64]].concat();
 //! let key = PublicKey::from_uncompressed_point(&point).unwrap();
-//! let jkt = key.thumbprint(); // PAR's `dpop_jkt` (RFC 9449 §10)
+//! let jkt = key.thumbprint(); // the authorization request's `dpop_jkt` (RFC 9449 §10)
 //! # let _ = jkt;
 //! let input = build_signing_input(&ProofParams {
 //!     key: &key,
@@ -30,6 +30,10 @@
 //! configured [`DpopMode`](crate::public_config::DpopMode) and the provider metadata into a
 //! [`DpopUse`], whose [`accepted_token_types`](DpopUse::accepted_token_types) tell
 //! [`crate::token::parse_token_response_accepting`] which `token_type` to accept.
+
+/// The authorization request parameter that binds the code to the key's [`Thumbprint`]
+/// (RFC 9449 §10). A pushed request binds it by its proof instead (§10.1).
+pub const DPOP_JKT: &str = "dpop_jkt";
 
 mod key;
 mod nonce;
