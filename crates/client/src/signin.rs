@@ -172,7 +172,7 @@ impl Engine {
             .collect();
         // DPoP and PAR are decided from the provider's metadata before anything is drawn.
         let dpop_use = dpop_policy::decide(p.dpop, endpoints.metadata.as_ref()).map_err(|e| {
-            StartError::Request {
+            StartError::Policy {
                 detail: e.to_string(),
             }
         })?;
@@ -181,7 +181,7 @@ impl Engine {
             p.endpoints.pushed_authorization_request_endpoint.as_deref(),
             endpoints.metadata.as_ref(),
         )
-        .map_err(|e| StartError::Request {
+        .map_err(|e| StartError::Policy {
             detail: e.to_string(),
         })?
         .map(str::to_owned);

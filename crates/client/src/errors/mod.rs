@@ -81,6 +81,14 @@ pub enum StartError {
         /// What the browser reported.
         reason: String,
     },
+    /// What the configuration asks of DPoP or PAR cannot work with this provider (`dpop =
+    /// "required"` without ES256 in its metadata, `par = true` with no endpoint to push to):
+    /// trying again changes nothing until the configuration does.
+    #[error("{detail}")]
+    Policy {
+        /// The core's words.
+        detail: String,
+    },
     /// The protocol core refused to build the authorization request.
     #[error("the authorization request could not be built: {detail}")]
     Request {
@@ -108,9 +116,9 @@ impl StartError {
             StartError::UnknownProvider { .. } => {
                 (words::TITLE_CONFIG, RetryAction::ShowProviders, None)
             }
-            StartError::Misconfigured { .. } | StartError::RedirectUri { .. } => {
-                (words::TITLE_CONFIG, RetryAction::ShowProviders, about)
-            }
+            StartError::Misconfigured { .. }
+            | StartError::RedirectUri { .. }
+            | StartError::Policy { .. } => (words::TITLE_CONFIG, RetryAction::ShowProviders, about),
             _ => (
                 words::TITLE_SIGN_IN_FAILED,
                 RetryAction::SignIn {

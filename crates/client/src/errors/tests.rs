@@ -22,6 +22,23 @@ fn an_unknown_provider_id_is_said_in_words_with_the_provider_list_offered() {
 }
 
 #[test]
+fn dpop_or_par_that_cannot_work_points_at_the_configuration_not_at_a_retry() {
+    let detail = latchkey_proto::par::decide(true, None, None)
+        .unwrap_err()
+        .to_string();
+    let f = StartError::Policy { detail }.failure("OP", "op");
+    assert_eq!(f.title, words::TITLE_CONFIG);
+    assert_eq!(
+        f.message,
+        "Could not start sign-in with OP: pushed authorization requests are configured \
+         (par = true), but neither the configuration nor the provider's metadata names a \
+         pushed_authorization_request_endpoint."
+    );
+    assert_eq!(f.retry, RetryAction::ShowProviders);
+    assert_eq!(f.provider_id.as_deref(), Some("op"));
+}
+
+#[test]
 fn a_cancelled_callback_says_so_in_words_without_the_code() {
     let f = CallbackError::Provider {
         error: "access_denied".into(),
