@@ -64,7 +64,12 @@ pub async fn read(body: Body) -> Result<(Option<Vec<u8>>, Option<String>), Strin
                 .map_err(|e| words("the body could not be read", &e))?
                 .await
                 .map_err(|e| words("the body could not be read", &e))?;
-            Ok((Some(Uint8Array::new(&buffer).to_vec()), content_type))
+            let bytes = Uint8Array::new(&buffer).to_vec();
+            // A `Request` made without a body (a DELETE, say) sends none, and no type.
+            if bytes.is_empty() && content_type.is_none() {
+                return Ok((None, None));
+            }
+            Ok((Some(bytes), content_type))
         }
     }
 }
