@@ -401,6 +401,20 @@ impl OidcProvider {
         self.base_url()
     }
 
+    /// Its discovery document, as a test reads it for the endpoints a browser would use.
+    pub async fn discovery(&self) -> serde_json::Value {
+        reqwest::get(format!(
+            "{}/.well-known/openid-configuration",
+            self.issuer()
+        ))
+        .await
+        .expect("GET discovery")
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).expect("discovery is JSON"))
+        .expect("the discovery body")
+    }
+
     /// The process and its log.
     pub fn service(&self) -> &Service {
         &self.service

@@ -301,14 +301,7 @@ async fn a_provider_with_written_endpoints_pushes_to_the_written_or_the_discover
     for par_endpoint_written in [true, false] {
         let port = free_port();
         let op = OidcProvider::start_for(&format!("http://127.0.0.1:{port}"), &[OP_ID]).await;
-        let discovery = format!("{}/.well-known/openid-configuration", op.issuer());
-        let d: serde_json::Value = reqwest::get(&discovery)
-            .await
-            .expect("GET discovery")
-            .bytes()
-            .await
-            .map(|b| serde_json::from_slice(&b).expect("discovery is JSON"))
-            .expect("the discovery body");
+        let d = op.discovery().await;
         let mut provider = format!(
             "{}dpop = \"required\"\npar = true\n",
             op_provider_toml(&op, OP_BOUND_CLIENT)

@@ -231,13 +231,7 @@ struct Endpoints {
 }
 
 async fn endpoints(op: &OidcProvider) -> Endpoints {
-    let d: Value = reqwest::get(format!("{}/.well-known/openid-configuration", op.issuer()))
-        .await
-        .expect("GET discovery")
-        .bytes()
-        .await
-        .map(|b| serde_json::from_slice(&b).expect("discovery is JSON"))
-        .expect("the discovery body");
+    let d = op.discovery().await;
     let get = |k: &str| {
         d[k].as_str()
             .unwrap_or_else(|| panic!("no {k} in {d}"))

@@ -1,0 +1,100 @@
+//! `latchkey.fetch` takes what `window.fetch` takes (issue "Latchkey on any static page"): every
+//! kind of body, a `Request`'s own included, with the type the browser gives it, and an
+//! `AbortSignal`. The embed on the example site, signed in at the real Flask-OAuthlib
+//! provider (OAuth 1.0a through the companion), whose API answers with the method, the form
+//! pairs and the `Content-Type` it got.
+
+use latchkey_e2e::flows::flask_to_consent;
+use latchkey_e2e::static_site::{unexpected_console_errors, Site, SiteOptions};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_of_every_kind_and_abort_signals_work_as_with_window_fetch() {
+    let site = Site::start(SiteOptions::default()).await;
+    let b = &site.browser;
+    b.goto(&site.page("api.html")).await;
+    let flask = site.flask.base_url();
+    flask_to_consent(b, &flask).await;
+    b.click_button("Authorize").await;
+    b.wait_until("back on the site, signed in", || async {
+        !b.url().await.starts_with(&flask) && site.user_name().await.is_some()
+    })
+    .await;
+
+    // A body as window.fetch takes it reaches the API whole, with the type the browser gives
+    // it: a multipart form in `init.body` (its boundary is only in that type), and a
+    // URL-encoded form inside a `Request` given as `input`, whose pairs the companion signs
+    // (RFC 5849 §3.4.1.3.1) and Flask checks.
+    let posted = b
+        .js_async(
+            "const [api, done] = [arguments[0], arguments[arguments.length - 1]];\
+             const pairs = [['a', '1'], ['b', 'two words']];\
+             const multipart = new FormData();\
+             for (const [k, v] of pairs) multipart.append(k, v);\
+             Promise.all([\
+               window.latchkey.fetch('me', {method: 'POST', body: multipart}),\
+               window.latchkey.fetch(new Request(api + 'me',\
+                 {method: 'POST', body: new URLSearchParams(pairs)})),\
+             ].map((p) => p.then((r) => r.json()))).then(done, (e) => done(String(e)));",
+            vec![format!("{flask}/api/").into()],
+        )
+        .await;
+    let posted = posted
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("{posted}"));
+    assert_eq!(posted.len(), 2, "{posted:?}");
+    for (answer, content_type) in posted.iter().zip([
+        "multipart/form-data; boundary=",
+        "application/x-www-form-urlencoded",
+    ]) {
+        assert_eq!(answer["method"], "POST", "{answer}");
+        assert_eq!(
+            answer["form"],
+            serde_json::json!([["a", "1"], ["b", "two words"]]),
+            "{answer}"
+        );
+        assert!(
+            answer["content_type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(content_type)),
+            "{answer}"
+        );
+    }
+    // A signal stops a call as it stops window.fetch: one already aborted (in `init` or in
+    // a `Request`) and one aborted while the call runs reject with its reason; an unused one
+    // changes nothing.
+    let settled = b
+        .js_async(
+            "const [api, done] = [arguments[0], arguments[arguments.length - 1]];\
+             const before = new AbortController(); before.abort();\
+             const inRequest = new AbortController(); inRequest.abort();\
+             const during = new AbortController();\
+             const running = window.latchkey.fetch('me', {signal: during.signal});\
+             during.abort(new Error('the page moved on'));\
+             Promise.allSettled([\
+               window.latchkey.fetch('me', {signal: before.signal}),\
+               window.latchkey.fetch(new Request(api + 'me', {signal: inRequest.signal})),\
+               running,\
+               window.latchkey.fetch('me', {signal: new AbortController().signal}),\
+             ]).then((all) => done(all.map((r) => r.status === 'fulfilled'\
+               ? r.value.status : `${r.reason.name}: ${r.reason.message}`)));",
+            vec![format!("{flask}/api/").into()],
+        )
+        .await;
+    let settled: Vec<serde_json::Value> = serde_json::from_value(settled).expect("four results");
+    assert!(
+        settled[0]
+            .as_str()
+            .is_some_and(|r| r.starts_with("AbortError")),
+        "{settled:?}"
+    );
+    assert!(
+        settled[1]
+            .as_str()
+            .is_some_and(|r| r.starts_with("AbortError")),
+        "{settled:?}"
+    );
+    assert_eq!(settled[2], "Error: the page moved on", "{settled:?}");
+    assert_eq!(settled[3], 200, "{settled:?}");
+    assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
+}
