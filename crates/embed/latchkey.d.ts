@@ -49,6 +49,12 @@ export interface Latchkey {
   /** Revokes the tokens where the provider supports it and signs out in every tab. */
   signOut(): void;
   /**
+   * What the last failure's "Try again" does, for a page that draws its own UI: starts the
+   * failed sign-in again, or renews the kept session now. `false` when the last failure
+   * offers no retry, there is none, or something is already under way.
+   */
+  retry(): boolean;
+  /**
    * `fetch` with the person's credentials, only to URLs under the signed-in provider's
    * `api_base` (a relative URL is joined to it). Takes every body `window.fetch` takes, a
    * `Request`'s own too, with the browser's `Content-Type` for a form, a `Blob` or a stream.

@@ -269,15 +269,17 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
         "{dot}"
     );
     assert_eq!(flask.trim(), format!("Sign in with {FLASK_NAME}"));
-    // "Try again" under the words starts sign-in with DOT afresh, twice, and the sign-in
-    // that succeeds returns to the API page, where the first one began.
+    // "Try again" under the words starts sign-in with DOT afresh, twice (the second time as
+    // a page with its own UI would, through `latchkey.retry()`), and the sign-in that
+    // succeeds returns to the API page, where the first one began.
     b.screenshot("denied-try-again").await;
     b.click_button("Try again").await;
     dot_login_to_consent(b, &site.dot.base_url()).await;
     b.click_button("Cancel").await;
     b.wait_for_text(&format!("You cancelled sign-in at {DOT_NAME}."))
         .await;
-    b.click_button("Try again").await;
+    let retry = "return window.latchkey.retry();";
+    assert_eq!(b.js(retry, vec![]).await, true, "retry() after the denial");
     dot_login_to_consent(b, &site.dot.base_url()).await;
     b.click_button("Authorize").await;
     b.wait_until("signed in, back on the API page", || async {
@@ -285,6 +287,8 @@ async fn a_denied_sign_in_and_a_tampered_callback_are_shown_in_words_and_store_n
             && site.user_name().await.as_deref() == Some(DEMO_USER)
     })
     .await;
+    // Signed in, with no failure: nothing to retry.
+    assert_eq!(b.js(retry, vec![]).await, false, "retry() with no failure");
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }
 

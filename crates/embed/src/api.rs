@@ -1,5 +1,6 @@
 //! `window.latchkey` (the module's default export): `ready`, `user`, `lastError`,
-//! `signIn`, `signOut`, `fetch`, `on("change", fn)`, and the `latchkey:change` event.
+//! `signIn`, `signOut`, `retry`, `fetch`, `on("change", fn)`, and the `latchkey:change`
+//! event.
 //!
 //! Nothing here throws: a failure is put into words in `lastError`, on the console and in
 //! the sign-in element. Only `fetch` rejects, as `window.fetch` does, with an `Error`
@@ -18,7 +19,7 @@ use web_sys::{CustomEvent, CustomEventInit, Document, Element, Headers, Response
 
 use crate::abort;
 use crate::elements::{self, RETRY_ATTR, SIGN_IN_ATTR, SIGN_OUT_ATTR};
-use crate::page_state::{embed, shown_after, Shown};
+use crate::page_state::{embed, shown_after, Retry, Shown};
 use crate::request_body::{self, Body};
 use crate::user;
 
@@ -205,6 +206,23 @@ fn retry(provider_id: Option<String>) {
         return;
     };
     client.renew_again(&provider_id);
+}
+
+/// `latchkey.retry()`: what the last failure's "Try again" does, for a page that draws its own
+/// UI: the failed sign-in from the beginning, or the kept session renewed now. `false` when
+/// the failure offers no retry, there is none, or something is already under way.
+fn retry_last() -> bool {
+    let embed = embed();
+    let (retry_of, busy) = {
+        let shown = embed.shown.borrow();
+        (shown.retry.clone(), shown.working.is_some())
+    };
+    match retry_of.filter(|_| !busy) {
+        Some(Retry::SignIn(id)) => sign_in(id.into(), JsValue::UNDEFINED),
+        Some(Retry::Renew(id)) => retry(Some(id)),
+        None => return false,
+    }
+    true
 }
 
 fn sign_out() {
@@ -396,6 +414,11 @@ fn api_object() -> JsValue {
         &api,
         "signOut",
         Closure::<dyn Fn()>::new(sign_out).into_js_value(),
+    );
+    method(
+        &api,
+        "retry",
+        Closure::<dyn Fn() -> bool>::new(retry_last).into_js_value(),
     );
     method(
         &api,

@@ -12,7 +12,8 @@
 //! - elements `<latchkey-signin [provider]>`, `<latchkey-user>`, `<latchkey-signout>`, and
 //!   the attributes `data-latchkey-signed-in` / `data-latchkey-signed-out` ([`elements`]);
 //! - the default export, also `window.latchkey`: `ready`, `user`, `lastError`, `signIn`,
-//!   `signOut`, `fetch`, `on("change", fn)`, and the `latchkey:change` event ([`api`]).
+//!   `signOut`, `retry`, `fetch`, `on("change", fn)`, and the `latchkey:change` event
+//!   ([`api`]).
 #![warn(missing_docs)]
 
 pub mod abort;

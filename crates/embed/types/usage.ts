@@ -37,6 +37,14 @@ export async function page(): Promise<void> {
     body: JSON.stringify({ text: "hello" }),
   });
   const again: Response = await latchkey.fetch(new Request("me"));
+  // Any body fetch takes, and a signal.
+  const form: Response = await latchkey.fetch("notes", { method: "POST", body: new FormData() });
+  const stop = new AbortController();
+  const stoppable: Promise<Response> = latchkey.fetch("me", { signal: stop.signal });
+  stop.abort();
+
+  // What the last failure's "Try again" does, for a page that draws its own UI.
+  const retried: boolean = latchkey.retry();
   const line = `${me.status} ${me.statusText} ${me.headers.get("content-type")} ${await me.text()}`;
 
   // `on("change")` gives the person and returns the unsubscribe.
@@ -56,5 +64,5 @@ export async function page(): Promise<void> {
   });
 
   latchkey.signOut();
-  void [who, mail, face, same, problem, now, posted, again, line];
+  void [who, mail, face, same, problem, now, posted, again, line, form, stoppable, retried];
 }
