@@ -232,6 +232,20 @@ impl Site {
         embed_user_name(&self.browser).await
     }
 
+    /// On `page` of the site: "Sign in with Flask OAuth1 demo", Flask's login and
+    /// authorization (OAuth 1.0a through the companion), and back on the site, signed in.
+    pub async fn sign_in_with_flask_on(&self, page: &str) {
+        let b = &self.browser;
+        b.goto(&self.page(page)).await;
+        let flask = self.flask.base_url();
+        crate::flows::flask_to_consent(b, &flask).await;
+        b.click_button("Authorize").await;
+        b.wait_until("back on the site, signed in", || async {
+            !b.url().await.starts_with(&flask) && self.user_name().await.is_some()
+        })
+        .await;
+    }
+
     /// Waits until `latchkey.user.name` is `name` on the current page.
     pub async fn wait_for_user(&self, name: &str) {
         self.browser

@@ -4,21 +4,14 @@
 //! provider (OAuth 1.0a through the companion), whose API answers with the method, the form
 //! pairs and the `Content-Type` it got.
 
-use latchkey_e2e::flows::flask_to_consent;
 use latchkey_e2e::static_site::{unexpected_console_errors, Site, SiteOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_of_every_kind_and_abort_signals_work_as_with_window_fetch() {
     let site = Site::start(SiteOptions::default()).await;
     let b = &site.browser;
-    b.goto(&site.page("api.html")).await;
+    site.sign_in_with_flask_on("api.html").await;
     let flask = site.flask.base_url();
-    flask_to_consent(b, &flask).await;
-    b.click_button("Authorize").await;
-    b.wait_until("back on the site, signed in", || async {
-        !b.url().await.starts_with(&flask) && site.user_name().await.is_some()
-    })
-    .await;
 
     // A body as window.fetch takes it reaches the API whole, with the type the browser gives
     // it: a multipart form in `init.body` (its boundary is only in that type), and a

@@ -4,7 +4,7 @@
 //! page").
 
 use latchkey_e2e::browser::Browser;
-use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, flask_to_consent, sign_in_label};
+use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, sign_in_label};
 use latchkey_e2e::static_site::{dts_members, unexpected_console_errors, Site, SiteOptions};
 use latchkey_e2e::{DEMO_USER, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
 
@@ -197,14 +197,7 @@ async fn dot_sign_in_returns_to_the_page_and_every_page_and_tab_is_signed_in_unt
 async fn oauth1_sign_in_through_the_companion_returns_to_the_page_and_the_api_answers() {
     let site = Site::start(SiteOptions::default()).await;
     let b = &site.browser;
-    b.goto(&site.page("api.html")).await;
-    let flask = site.flask.base_url();
-    flask_to_consent(b, &flask).await;
-    b.click_button("Authorize").await;
-    b.wait_until("back on the site, signed in", || async {
-        !b.url().await.starts_with(&flask) && site.user_name().await.is_some()
-    })
-    .await;
+    site.sign_in_with_flask_on("api.html").await;
     assert_eq!(b.url().await, site.page("api.html"));
     let answer = call_api(&site).await;
     assert!(answer.starts_with("HTTP 200 OK\n"), "{answer}");
