@@ -55,7 +55,7 @@ async fn bodies_of_every_kind_and_abort_signals_work_as_with_window_fetch() {
     }
     // A signal stops a call as it stops window.fetch: one already aborted (in `init` or in
     // a `Request`) and one aborted while the call runs reject with its reason; an unused one
-    // changes nothing.
+    // changes nothing; something that is not a signal is refused.
     let settled = b
         .js_async(
             "const [api, done] = [arguments[0], arguments[arguments.length - 1]];\
@@ -69,12 +69,13 @@ async fn bodies_of_every_kind_and_abort_signals_work_as_with_window_fetch() {
                window.latchkey.fetch(new Request(api + 'me', {signal: inRequest.signal})),\
                running,\
                window.latchkey.fetch('me', {signal: new AbortController().signal}),\
+               window.latchkey.fetch('me', {signal: 'stop'}),\
              ]).then((all) => done(all.map((r) => r.status === 'fulfilled'\
                ? r.value.status : `${r.reason.name}: ${r.reason.message}`)));",
             vec![format!("{flask}/api/").into()],
         )
         .await;
-    let settled: Vec<serde_json::Value> = serde_json::from_value(settled).expect("four results");
+    let settled: Vec<serde_json::Value> = serde_json::from_value(settled).expect("five results");
     assert!(
         settled[0]
             .as_str()
@@ -89,5 +90,10 @@ async fn bodies_of_every_kind_and_abort_signals_work_as_with_window_fetch() {
     );
     assert_eq!(settled[2], "Error: the page moved on", "{settled:?}");
     assert_eq!(settled[3], 200, "{settled:?}");
+    // Something else given as a signal is refused in words, as `fetch` refuses it.
+    assert_eq!(
+        settled[4], "Error: latchkey.fetch: init.signal is not an AbortSignal",
+        "{settled:?}"
+    );
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }

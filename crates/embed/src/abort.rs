@@ -10,13 +10,17 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 /// The page's signal for a call: `init.signal`, else that of the `Request` given as `input`.
+/// Anything else in `init.signal` is refused, as `fetch` refuses it.
 pub fn signal_of(
     init_signal: Option<JsValue>,
     request: Option<&web_sys::Request>,
-) -> Option<AbortSignal> {
+) -> Result<Option<AbortSignal>, String> {
     match init_signal {
-        Some(s) => s.dyn_into::<AbortSignal>().ok(),
-        None => request.map(web_sys::Request::signal),
+        Some(s) => s
+            .dyn_into::<AbortSignal>()
+            .map(Some)
+            .map_err(|_| "init.signal is not an AbortSignal".to_owned()),
+        None => Ok(request.map(web_sys::Request::signal)),
     }
 }
 

@@ -330,7 +330,7 @@ fn fetch_arguments(input: &JsValue, init: &JsValue) -> Result<FetchCall, String>
         method,
         headers: pairs,
         body,
-        signal: abort::signal_of(field("signal"), request),
+        signal: abort::signal_of(field("signal"), request)?,
     })
 }
 
