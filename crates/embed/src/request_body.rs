@@ -5,6 +5,7 @@
 //! of a `Request` given as `input`. Nothing is dropped on the way.
 
 use js_sys::{Reflect, Uint8Array};
+use latchkey_client::browser::BrowserError;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit};
@@ -74,12 +75,7 @@ pub async fn read(body: Body) -> Result<(Option<Vec<u8>>, Option<String>), Strin
     }
 }
 
-/// "`what`: <the browser's words>".
+/// "`what`: <the browser's words>", as the client words every thrown JavaScript value.
 fn words(what: &str, error: &JsValue) -> String {
-    let said = error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_default();
-    format!("{what}: {said}")
+    BrowserError::from_js(what, error).0
 }
