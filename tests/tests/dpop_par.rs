@@ -27,10 +27,17 @@ async fn bound_app(env: &[(&str, &str)]) -> (OidcProvider, Companion, Browser, S
     let port = free_port();
     let origin = format!("http://127.0.0.1:{port}");
     let op = OidcProvider::start_with_env(&origin, &[OP_ID], env).await;
-    let companion = Companion::start(port, &[bound_toml(&op)], &[]).await;
+    let (companion, b) = app_on(port, bound_toml(&op), &[]).await;
+    (op, companion, b, origin)
+}
+
+/// The companion serving the app on `port` with `provider` (and `env`), and a browser on the
+/// app's home page.
+async fn app_on(port: u16, provider: String, env: &[(&str, &str)]) -> (Companion, Browser) {
+    let companion = Companion::start(port, &[provider], env).await;
     let b = Browser::start().await;
     b.goto(&format!("{}/", companion.origin())).await;
-    (op, companion, b, origin)
+    (companion, b)
 }
 
 /// `GET /me` through the API console: what the fixture's API said about the token it got,
@@ -270,9 +277,7 @@ async fn a_mediated_bound_client_pushes_and_renews_through_the_companion_with_th
          refresh_token_in = \"companion\"\ndpop = \"required\"\npar = true\n",
         op_provider_toml(&op, OP_CONF_CLIENT)
     );
-    let companion = Companion::start(port, &[provider], &[(OP_CONF_SECRET_ENV, &secret)]).await;
-    let b = Browser::start().await;
-    b.goto(&format!("{}/", companion.origin())).await;
+    let (_companion, b) = app_on(port, provider, &[(OP_CONF_SECRET_ENV, &secret)]).await;
     op_sign_in(&b, &op.base_url()).await;
     let log = || op.service().log_tail(40);
     assert_eq!(op.answered("POST", "/request", 201), 1, "{}", log());
@@ -330,9 +335,7 @@ async fn a_provider_with_written_endpoints_pushes_to_the_written_or_the_discover
         // The fixture's start and the fetch above asked for it: the log says so.
         let before = asked_for_discovery();
         assert!(before >= 1, "the fixture's log shows no discovery request");
-        let companion = Companion::start(port, &[provider], &[]).await;
-        let b = Browser::start().await;
-        b.goto(&format!("{}/", companion.origin())).await;
+        let (_companion, b) = app_on(port, provider, &[]).await;
         op_sign_in(&b, &op.base_url()).await;
         let log = || op.service().log_tail(40);
         let case = if par_endpoint_written {
@@ -365,9 +368,7 @@ async fn without_a_push_the_code_is_bound_to_the_key_by_dpop_jkt() {
         "{}dpop = \"required\"\n",
         op_provider_toml(&op, OP_PLAIN_CLIENT)
     );
-    let companion = Companion::start(port, &[provider], &[]).await;
-    let b = Browser::start().await;
-    b.goto(&format!("{}/", companion.origin())).await;
+    let (_companion, b) = app_on(port, provider, &[]).await;
     op_sign_in(&b, &op.base_url()).await;
     let log = op.service().log_text();
     let sent: Vec<&str> = log
