@@ -232,7 +232,12 @@ fn sign_out() {
 }
 
 fn reject(message: String) -> Promise {
-    Promise::reject(&js_sys::Error::new(&format!("latchkey.fetch: {message}")).into())
+    Promise::reject(&fetch_error(message))
+}
+
+/// The `Error` `latchkey.fetch` rejects with: "latchkey.fetch: " and why.
+fn fetch_error(why: impl std::fmt::Display) -> JsValue {
+    js_sys::Error::new(&format!("latchkey.fetch: {why}")).into()
 }
 
 /// `latchkey.fetch(input, init)`.
@@ -257,9 +262,7 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
     let answer = wasm_bindgen_futures::future_to_promise(async move {
         // The abort listener stays until the call has ended, whichever way.
         let _armed = armed;
-        let (body, content_type) = request_body::read(body)
-            .await
-            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("latchkey.fetch: {e}"))))?;
+        let (body, content_type) = request_body::read(body).await.map_err(fetch_error)?;
         // The type the browser gave the body it converted, unless the page named one.
         if let Some(content_type) = content_type {
             if !headers
@@ -272,7 +275,7 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
         let request = ApiRequest { body, headers };
         match client.fetch(method, url, request).await {
             Ok(answer) => to_response(answer),
-            Err(e) => Err(js_sys::Error::new(&format!("latchkey.fetch: {e}")).into()),
+            Err(e) => Err(fetch_error(e)),
         }
     });
     match aborted {
