@@ -7,7 +7,7 @@
 use latchkey_e2e::static_site::{unexpected_console_errors, Site, SiteOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bodies_of_every_kind_and_abort_signals_work_as_with_window_fetch() {
+async fn bodies_of_every_kind_methods_and_abort_signals_work_as_with_window_fetch() {
     let site = Site::start(SiteOptions::default()).await;
     let b = &site.browser;
     site.sign_in_with_flask_on("api.html").await;
@@ -95,5 +95,66 @@ async fn bodies_of_every_kind_and_abort_signals_work_as_with_window_fetch() {
         settled[4], "Error: latchkey.fetch: init.signal is not an AbortSignal",
         "{settled:?}"
     );
+
+    // An abort cancels the request itself, as with window.fetch: the companion's proxy drops
+    // its own request to Flask, whose slow answer (five seconds) stops half way.
+    let aborted = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             const stop = new AbortController();\
+             window.latchkey.fetch('slow', {signal: stop.signal})\
+               .then((r) => done(`answered ${r.status}`), (e) => done(e.name));\
+             setTimeout(() => stop.abort(), 800);",
+            vec![],
+        )
+        .await;
+    assert_eq!(aborted, "AbortError");
+    let slow = flask_said(&site, "slow answer: ").await;
+    assert!(
+        slow.starts_with("the client went away after"),
+        "Flask's slow answer was not cancelled: {slow}"
+    );
+
+    // HEAD and OPTIONS go as they are (HEAD signed by the companion and checked by Flask);
+    // a HEAD with a body is refused, as `fetch` refuses it.
+    let methods = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             const shown = (r) => r.text().then((t) => [r.status, r.headers.get('content-type'), t]);\
+             Promise.allSettled([\
+               window.latchkey.fetch('me', {method: 'HEAD'}).then(shown),\
+               window.latchkey.fetch('me', {method: 'options'}).then((r) => [r.status, r.headers.get('allow')]),\
+               window.latchkey.fetch('me', {method: 'HEAD', body: 'x'}),\
+             ]).then((all) => done(all.map((r) => r.status === 'fulfilled'\
+               ? r.value : `${r.reason.name}: ${r.reason.message}`)));",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        methods[0],
+        serde_json::json!([200, "application/json", ""]),
+        "{methods}"
+    );
+    assert_eq!(methods[1][0], 200, "{methods}");
+    assert_eq!(
+        methods[2], "Error: latchkey.fetch: a HEAD request cannot have a body",
+        "{methods}"
+    );
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
+}
+
+/// The rest of the first line Flask printed starting with `prefix`, waiting up to ten
+/// seconds for it.
+async fn flask_said(site: &Site, prefix: &str) -> String {
+    for _ in 0..100 {
+        let log = site.flask.service().log_text();
+        if let Some(rest) = log.lines().find_map(|l| l.strip_prefix(prefix)) {
+            return rest.to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "Flask never said {prefix:?}:\n{}",
+        site.flask.service().log_tail(20)
+    );
 }

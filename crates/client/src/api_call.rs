@@ -30,14 +30,21 @@ pub struct ApiResult {
     pub retried_after_refresh: bool,
 }
 
-/// What the page asks for, beside the method and URL: a body and its own headers.
+/// What the page asks for, beside the method and URL: a body, its own headers, and a signal
+/// to call it off.
 #[derive(Debug, Clone, Default)]
 pub struct ApiRequest {
-    /// The body, sent with any method but GET, which refuses one ([`ApiError::BodyWithGet`]).
+    /// The body, sent with any method but GET and HEAD, which refuse one
+    /// ([`ApiError::BodyNotAllowed`]).
     pub body: Option<Vec<u8>>,
     /// Headers to send, `(name, value)`. `Authorization` is always the client's own: one
     /// given here is dropped. Without `Accept` or `Content-Type`, the client picks them.
     pub headers: Vec<(String, String)>,
+    /// Calls the call's own requests off when it aborts, as `window.fetch`'s `init.signal`:
+    /// one in flight is cancelled, one not yet sent is not sent, and the call ends with
+    /// [`ApiError::Network`]. A renewal the call started is not called off: it runs to its
+    /// end, so the session is never left half renewed.
+    pub signal: Option<web_sys::AbortSignal>,
 }
 
 /// An authorized call's answer as the provider (or the companion's proxy) sent it.
@@ -123,7 +130,9 @@ fn build(
     }
     let body = match request.body.as_ref() {
         // `fetch` refuses it too; dropping it would lose what the page meant to send.
-        Some(_) if method == ApiMethod::Get => return Err(ApiError::BodyWithGet),
+        Some(_) if matches!(method, ApiMethod::Get | ApiMethod::Head) => {
+            return Err(ApiError::BodyNotAllowed { method })
+        }
         Some(bytes) => {
             if !given(&http::header::CONTENT_TYPE) {
                 let text = std::str::from_utf8(bytes).unwrap_or_default();
@@ -153,8 +162,9 @@ fn is_header_name(name: &str) -> bool {
 async fn send(
     request: http::Request<Vec<u8>>,
     peer: Peer,
+    stop: Option<&web_sys::AbortSignal>,
 ) -> Result<http::Response<Vec<u8>>, ApiError> {
-    fetch::send(request, peer)
+    fetch::send_until(request, peer, stop)
         .await
         .map_err(|e| ApiError::Network { reason: e.detail })
 }
@@ -187,8 +197,9 @@ async fn send_with_token(
     key: Option<&DpopKey>,
 ) -> Result<http::Response<Vec<u8>>, ApiError> {
     let mut outgoing = build(method, url, request, Some(access))?;
+    let stop = request.signal.as_ref();
     let Some(key) = key else {
-        return send(outgoing, Peer::Api).await;
+        return send(outgoing, Peer::Api, stop).await;
     };
     let url = outgoing.uri().to_string();
     let target = dpop::Target {
@@ -197,7 +208,7 @@ async fn send_with_token(
     };
     let binding = dpop::bind_resource(&mut outgoing, key, target, access)
         .map_err(|reason| ApiError::Network { reason })?;
-    dpop::send(outgoing, Some(binding), Peer::Api, Endpoint::Api)
+    dpop::send_until(outgoing, Some(binding), Peer::Api, Endpoint::Api, stop)
         .await
         .map_err(|e| ApiError::Network {
             reason: match e {
@@ -246,7 +257,7 @@ impl Engine {
     ) -> Result<ApiResult, ApiError> {
         let request = ApiRequest {
             body: body.map(String::into_bytes),
-            headers: Vec::new(),
+            ..ApiRequest::default()
         };
         self.run_authorized(method, path, request).await.map(render)
     }
@@ -296,7 +307,7 @@ impl Engine {
                     .headers_mut()
                     .insert(crate::companion::SESSION_HEADER, value);
             }
-            let response = send(outgoing, Peer::Companion).await?;
+            let response = send(outgoing, Peer::Companion, request.signal.as_ref()).await?;
             return Ok(once(response));
         }
         let base = p.api_base.clone().ok_or_else(|| ApiError::NoApiBase {
@@ -402,6 +413,7 @@ mod tests {
                 ("authorization".into(), "Bearer stolen".into()),
                 ("DPoP".into(), "a.forged.proof".into()),
             ],
+            signal: None,
         };
         let token = AccessToken::new("at");
         let built = build(
@@ -420,6 +432,7 @@ mod tests {
             let request = ApiRequest {
                 body: None,
                 headers: vec![(name.into(), value.into())],
+                signal: None,
             };
             match build(ApiMethod::Get, "https://api.example/me", &request, None) {
                 Err(ApiError::InvalidUrl { reason, .. }) => reason,
@@ -431,16 +444,18 @@ mod tests {
     }
 
     #[test]
-    fn a_body_goes_with_every_method_but_get_which_refuses_it() {
+    fn a_body_goes_with_every_method_but_get_and_head_which_refuse_it() {
         let request = ApiRequest {
             body: Some(br#"{"id":7}"#.to_vec()),
             headers: Vec::new(),
+            signal: None,
         };
         for method in [
             ApiMethod::Post,
             ApiMethod::Put,
             ApiMethod::Patch,
             ApiMethod::Delete,
+            ApiMethod::Options,
         ] {
             let built = build(method, "https://api.example/items/7", &request, None).unwrap();
             assert_eq!(built.body(), br#"{"id":7}"#, "{method:?}");
@@ -450,15 +465,16 @@ mod tests {
                 "{method:?}"
             );
         }
+        for method in [ApiMethod::Get, ApiMethod::Head] {
+            let refused = build(method, "https://api.example/items/7", &request, None);
+            assert_eq!(refused.unwrap_err(), ApiError::BodyNotAllowed { method });
+        }
         assert_eq!(
-            build(
-                ApiMethod::Get,
-                "https://api.example/items/7",
-                &request,
-                None
-            )
-            .unwrap_err(),
-            ApiError::BodyWithGet
+            ApiError::BodyNotAllowed {
+                method: ApiMethod::Head
+            }
+            .to_string(),
+            "a HEAD request cannot have a body"
         );
     }
 }

@@ -15,16 +15,22 @@ pub enum ApiMethod {
     Patch,
     /// DELETE.
     Delete,
+    /// HEAD: a GET without the body.
+    Head,
+    /// OPTIONS.
+    Options,
 }
 
 impl ApiMethod {
     /// Every method, in the order a menu lists them.
-    pub const ALL: [ApiMethod; 5] = [
+    pub const ALL: [ApiMethod; 7] = [
         ApiMethod::Get,
         ApiMethod::Post,
         ApiMethod::Put,
         ApiMethod::Patch,
         ApiMethod::Delete,
+        ApiMethod::Head,
+        ApiMethod::Options,
     ];
 
     /// The method's name.
@@ -35,6 +41,8 @@ impl ApiMethod {
             ApiMethod::Put => "PUT",
             ApiMethod::Patch => "PATCH",
             ApiMethod::Delete => "DELETE",
+            ApiMethod::Head => "HEAD",
+            ApiMethod::Options => "OPTIONS",
         }
     }
 

@@ -20,6 +20,7 @@
 //!   `use_dpop_nonce` signs a new proof with the nonce it gave and sends once more.
 
 use std::cell::RefCell;
+use std::future::Future;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -30,6 +31,7 @@ use latchkey_proto::dpop::{
 use latchkey_proto::secret::AccessToken;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 use crate::browser::fetch::Peer;
 use crate::browser::storage;
@@ -306,14 +308,26 @@ fn copy(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
 /// server's latest nonce, and answers one `use_dpop_nonce` with a second proof that carries
 /// the nonce. A second request for a nonce is returned as the answer: the caller reads it
 /// as the server's error, and no third request is made.
-pub async fn send(
+pub fn send<'a>(
+    request: http::Request<Vec<u8>>,
+    binding: Option<Binding<'a>>,
+    peer: Peer,
+    endpoint: Endpoint,
+) -> impl Future<Output = Result<http::Response<Vec<u8>>, SendFailure>> + 'a {
+    send_until(request, binding, peer, endpoint, None)
+}
+
+/// [`send`], called off when `stop` (a page's `AbortSignal`) aborts
+/// ([`reach::send_until`]): an API call made for a page.
+pub async fn send_until(
     request: http::Request<Vec<u8>>,
     binding: Option<Binding<'_>>,
     peer: Peer,
     endpoint: Endpoint,
+    stop: Option<&AbortSignal>,
 ) -> Result<http::Response<Vec<u8>>, SendFailure> {
     let Some(binding) = binding else {
-        return reach::send(request, peer, endpoint)
+        return reach::send_until(request, peer, endpoint, stop)
             .await
             .map_err(SendFailure::NoAnswer);
     };
@@ -332,7 +346,7 @@ pub async fn send(
         outgoing
             .headers_mut()
             .insert(latchkey_proto::dpop::DPOP_HEADER, value);
-        let response = reach::send(outgoing, peer, endpoint)
+        let response = reach::send_until(outgoing, peer, endpoint, stop)
             .await
             .map_err(SendFailure::NoAnswer)?;
         if let Ok(Some(nonce)) = latest_nonce(response.headers()) {

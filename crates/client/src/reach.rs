@@ -5,6 +5,10 @@
 //! tells them apart: an opaque answer means the server is up and refused the read; a
 //! second rejection means nothing is there. The decision is [`classify`], tested natively.
 
+use std::future::Future;
+
+use web_sys::AbortSignal;
+
 use crate::browser::fetch::{self, FetchError, FetchFailure, Peer, Probe, FETCH_TIMEOUT_MS};
 
 /// Why a request got no usable answer, once the probe (if any) has spoken.
@@ -25,6 +29,8 @@ pub enum Reach {
     /// The endpoint answered with a redirect, which is not followed: the request (a code
     /// and verifier, a refresh token) is not sent a second time, anywhere.
     Redirected,
+    /// The page called the request off (its `AbortSignal`, on an API call).
+    Aborted,
 }
 
 /// Whether a failure of this kind is worth a `no-cors` probe.
@@ -39,6 +45,7 @@ pub fn classify(kind: FetchFailure, probe: Option<Probe>) -> Reach {
         FetchFailure::BodyCut => Reach::Cut,
         FetchFailure::Unsendable => Reach::Unsendable,
         FetchFailure::Redirected => Reach::Redirected,
+        FetchFailure::Aborted => Reach::Aborted,
         FetchFailure::Rejected => match probe {
             Some(Probe::Opaque) => Reach::CorsRefused,
             // A readable probe means the first rejection was a passing network failure.
@@ -128,6 +135,7 @@ impl NoAnswer {
                  not follow it, so nothing was sent there; the endpoint in the configuration \
                  must be the provider's final address."
             ),
+            (Reach::Aborted, _) => format!("The request to {whose} {what} was called off."),
             (Reach::Unsendable, _) => {
                 format!("The request to {whose} {what} could not be made ({}).", self.detail)
             }
@@ -136,10 +144,20 @@ impl NoAnswer {
 }
 
 /// Sends a request and, when a cross-origin one is rejected, probes to say why.
-pub async fn send(
+pub fn send(
     request: http::Request<Vec<u8>>,
     peer: Peer,
     endpoint: Endpoint,
+) -> impl Future<Output = Result<http::Response<Vec<u8>>, NoAnswer>> {
+    send_until(request, peer, endpoint, None)
+}
+
+/// [`send`], called off when `stop` aborts ([`fetch::send_until`]).
+pub async fn send_until(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+    endpoint: Endpoint,
+    stop: Option<&AbortSignal>,
 ) -> Result<http::Response<Vec<u8>>, NoAnswer> {
     let url = request.uri().to_string();
     // A same-origin call goes to the companion: if it does not answer, say so, not the provider.
@@ -147,7 +165,7 @@ pub async fn send(
         Peer::Companion => Endpoint::Companion,
         Peer::Provider | Peer::Api => endpoint,
     };
-    match fetch::send(request, peer).await {
+    match fetch::send_until(request, peer, stop).await {
         Ok(response) => Ok(response),
         Err(FetchError { kind, detail }) => {
             let probe = if needs_probe(kind, peer) {
@@ -155,7 +173,10 @@ pub async fn send(
             } else {
                 None
             };
-            web_sys::console::warn_1(&format!("latchkey: {detail}").into());
+            // A call the page called off is what the page asked for, not a fault.
+            if kind != FetchFailure::Aborted {
+                web_sys::console::warn_1(&format!("latchkey: {detail}").into());
+            }
             Err(NoAnswer {
                 reach: classify(kind, probe),
                 endpoint,

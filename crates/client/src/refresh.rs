@@ -54,7 +54,8 @@ pub(super) fn fate(failure: &TokenFailure) -> Fate {
     match failure {
         TokenFailure::NoAnswer(n) => match n.reach {
             Reach::Unreachable | Reach::Unsendable | Reach::Redirected => Fate::Unseen,
-            Reach::TimedOut | Reach::Cut | Reach::CorsRefused => Fate::MaybeSpent,
+            // A refresh is never called off by a page; were it, it may have arrived.
+            Reach::TimedOut | Reach::Cut | Reach::CorsRefused | Reach::Aborted => Fate::MaybeSpent,
         },
         TokenFailure::Companion(c) if gateway(c.status) => Fate::MaybeSpent,
         TokenFailure::Companion(_) => Fate::Unseen,

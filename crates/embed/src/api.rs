@@ -258,6 +258,9 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
     if let Some(refused) = abort::refused_at_once(signal.as_ref()) {
         return refused;
     }
+    // The client cancels the call's requests on the signal; the race below rejects at once,
+    // even while a renewal the call started runs on underneath.
+    let stop = signal.clone();
     let (aborted, armed) = signal.and_then(abort::arm).unzip();
     let answer = wasm_bindgen_futures::future_to_promise(async move {
         // The abort listener stays until the call has ended, whichever way.
@@ -272,7 +275,11 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
                 headers.push(("Content-Type".into(), content_type));
             }
         }
-        let request = ApiRequest { body, headers };
+        let request = ApiRequest {
+            body,
+            headers,
+            signal: stop,
+        };
         match client.fetch(method, url, request).await {
             Ok(answer) => to_response(answer),
             Err(e) => Err(fetch_error(e)),

@@ -263,6 +263,7 @@ impl Latchkey {
         let request = ApiRequest {
             body: init.body,
             headers: init.headers,
+            signal: init.signal,
         };
         client.fetch(init.method, url.to_owned(), request).await
     }
@@ -290,8 +291,12 @@ pub struct FetchInit {
     /// Headers, `(name, value)`. `Authorization` is always Latchkey's own: one given here
     /// is dropped. Without `Accept` or `Content-Type`, Latchkey picks them.
     pub headers: Vec<(String, String)>,
-    /// The body (sent only with POST, PUT and PATCH).
+    /// The body, sent with any method but GET and HEAD, which refuse one.
     pub body: Option<Vec<u8>>,
+    /// Calls the call off when it aborts, as `window.fetch`'s `init.signal`: the request in
+    /// flight is cancelled and the call ends with [`ApiError::Network`]. A renewal the call
+    /// started runs to its end.
+    pub signal: Option<web_sys::AbortSignal>,
 }
 
 impl Default for FetchInit {
@@ -300,6 +305,7 @@ impl Default for FetchInit {
             method: ApiMethod::Get,
             headers: Vec::new(),
             body: None,
+            signal: None,
         }
     }
 }

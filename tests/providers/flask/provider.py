@@ -26,11 +26,12 @@ import os
 import secrets
 import sqlite3
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from flask import Flask, jsonify, redirect, request, session
+from flask import Flask, Response, jsonify, redirect, request, session
 from flask_oauthlib.provider import OAuth1Provider
 from flask_oauthlib.provider.oauth1 import OAuth1RequestValidator
 from oauthlib.oauth1 import SIGNATURE_HMAC, SIGNATURE_PLAINTEXT, SIGNATURE_RSA
@@ -325,6 +326,26 @@ def create_app():
                 "content_type": request.headers.get("Content-Type"),
             }
         )
+
+    @app.route("/api/slow")
+    @oauth.require_oauth(*REALMS)
+    def slow():
+        """A slow answer: a line every tenth of a second for five seconds. The log says
+        whether it went out whole or the client went away (a cancelled request) first."""
+
+        def lines():
+            sent = 0
+            try:
+                for sent in range(1, 51):
+                    yield f"line {sent}\n"
+                    time.sleep(0.1)
+                print("slow answer: sent whole", flush=True)
+            except GeneratorExit:
+                # werkzeug closes the answer when a write to a closed connection fails.
+                print(f"slow answer: the client went away after {sent} lines", flush=True)
+                raise
+
+        return Response(lines(), mimetype="text/plain")
 
     return app
 

@@ -1,12 +1,18 @@
 //! `fetch`, taking and giving `http` types so the protocol core's requests and parsers plug
 //! straight in. Every fetch is aborted after [`FETCH_TIMEOUT_MS`], so a provider that never
-//! answers cannot leave a flow hanging.
+//! answers cannot leave a flow hanging, and a page's own call is aborted when the page's
+//! `AbortSignal` is ([`send_until`]).
 
 use std::cell::Cell;
+use std::future::Future;
 use std::rc::Rc;
 
 use gloo_net::http::RequestBuilder;
-use web_sys::{AbortController, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType,
+};
 
 use super::timer::Timeout;
 
@@ -88,6 +94,8 @@ pub enum FetchFailure {
     Unsendable,
     /// A protocol endpoint answered with a redirect, which is not followed ([`Peer::Provider`]).
     Redirected,
+    /// The page's `AbortSignal` called the request off ([`send_until`]).
+    Aborted,
 }
 
 /// A fetch that got no answer: how, and the browser's words.
@@ -100,15 +108,59 @@ pub struct FetchError {
     pub detail: String,
 }
 
-/// Aborts the fetch holding its signal after [`FETCH_TIMEOUT_MS`]; dropping it disarms.
+/// Aborts the fetch holding its signal after [`FETCH_TIMEOUT_MS`], or when the page's own
+/// signal aborts; dropping it disarms both.
 struct Deadline {
     controller: Option<AbortController>,
     fired: Rc<Cell<bool>>,
     _timer: Option<Timeout>,
+    stop: Option<PageStop>,
+}
+
+/// The listener that passes a page's abort on to the fetch's own controller.
+struct PageStop {
+    signal: AbortSignal,
+    on_abort: Closure<dyn Fn()>,
+    stopped: Rc<Cell<bool>>,
+}
+
+impl Drop for PageStop {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.on_abort.as_ref().unchecked_ref());
+    }
+}
+
+impl PageStop {
+    fn follow(signal: &AbortSignal, controller: &AbortController) -> PageStop {
+        let stopped = Rc::new(Cell::new(false));
+        let on_abort = {
+            let (controller, stopped) = (controller.clone(), stopped.clone());
+            Closure::<dyn Fn()>::new(move || {
+                stopped.set(true);
+                controller.abort();
+            })
+        };
+        if signal.aborted() {
+            stopped.set(true);
+            controller.abort();
+        } else {
+            // Should the browser refuse the listener, the call runs to its end and the
+            // page drops the answer, as before signals were followed.
+            let _ =
+                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+        PageStop {
+            signal: signal.clone(),
+            on_abort,
+            stopped,
+        }
+    }
 }
 
 impl Deadline {
-    fn arm() -> Deadline {
+    fn arm(stop: Option<&AbortSignal>) -> Deadline {
         let controller = AbortController::new().ok();
         let fired = Rc::new(Cell::new(false));
         let timer = controller.clone().and_then(|c| {
@@ -119,15 +171,21 @@ impl Deadline {
             })
             .ok()
         });
+        let stop = stop
+            .zip(controller.as_ref())
+            .map(|(signal, controller)| PageStop::follow(signal, controller));
         Deadline {
             controller,
             fired,
             _timer: timer,
+            stop,
         }
     }
 
     fn error(&self, otherwise: FetchFailure, what: String) -> FetchError {
-        let kind = if self.fired.get() {
+        let kind = if self.stop.as_ref().is_some_and(|s| s.stopped.get()) {
+            FetchFailure::Aborted
+        } else if self.fired.get() {
             FetchFailure::TimedOut
         } else {
             otherwise
@@ -159,16 +217,27 @@ fn builder(url: &str, method: http::Method, peer: Peer) -> RequestBuilder {
 
 /// Sends `request` and reads the whole answer. Any HTTP status is `Ok`; `Err` means no
 /// (whole) answer: offline, CORS refusal, timeout, a body cut off, a bad URL.
-pub async fn send(
+pub fn send(
     request: http::Request<Vec<u8>>,
     peer: Peer,
+) -> impl Future<Output = Result<http::Response<Vec<u8>>, FetchError>> {
+    send_until(request, peer, None)
+}
+
+/// [`send`], called off when `stop` (a page's `AbortSignal`) aborts, as `window.fetch`
+/// honours its `init.signal`: the request is cancelled (or never sent, if `stop` already
+/// aborted) and the answer is [`FetchFailure::Aborted`].
+pub async fn send_until(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+    stop: Option<&AbortSignal>,
 ) -> Result<http::Response<Vec<u8>>, FetchError> {
     let (parts, body) = request.into_parts();
     let url = match peer {
         Peer::Companion => crate::companion::resolve(&parts.uri.to_string()),
         _ => parts.uri.to_string(),
     };
-    let deadline = Deadline::arm();
+    let deadline = Deadline::arm(stop);
     let mut builder = builder(&url, parts.method, peer)
         .abort_signal(deadline.controller.as_ref().map(|c| c.signal()).as_ref());
     for (name, value) in &parts.headers {
@@ -236,7 +305,7 @@ pub enum Probe {
 /// A bodyless `GET url` in `mode: "no-cors"` without cookies, to tell a server that refuses
 /// cross-origin reads (opaque answer) from one that is not there (rejected again).
 pub async fn probe_no_cors(url: &str) -> Probe {
-    let deadline = Deadline::arm();
+    let deadline = Deadline::arm(None);
     let request = RequestBuilder::new(url)
         .method(http::Method::GET)
         .mode(RequestMode::NoCors)

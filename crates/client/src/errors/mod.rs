@@ -3,6 +3,7 @@
 //! Protocol failures carry the protocol core's own message (`detail`), which names the field
 //! that failed; the UI shows a sentence first and that detail second.
 
+use super::api_target::ApiMethod;
 use super::mediation::CompanionRefusal;
 use super::reach::NoAnswer;
 use super::words;
@@ -524,10 +525,13 @@ pub enum ApiError {
         /// What was wrong.
         reason: String,
     },
-    /// A GET request was given a body: HTTP gives it no meaning (RFC 9110 §9.3.1), and
-    /// `fetch` refuses one.
-    #[error("a GET request cannot have a body")]
-    BodyWithGet,
+    /// A GET or HEAD request was given a body: HTTP gives it no meaning (RFC 9110 §9.3.1,
+    /// §9.3.2), and `fetch` refuses one.
+    #[error("a {} request cannot have a body", method.as_str())]
+    BodyNotAllowed {
+        /// GET or HEAD.
+        method: ApiMethod,
+    },
     /// The request never got an answer (offline, CORS).
     #[error("the request failed before an answer: {reason}")]
     Network {
