@@ -45,6 +45,34 @@ async fn an_unreachable_token_endpoint_reads_as_unreachable_not_as_a_cors_refusa
 }
 
 #[wasm_bindgen_test]
+async fn a_call_the_page_called_off_is_not_sent_and_is_told_as_such() {
+    // Aborted before: the request is not sent, and the failure is the page's abort, not a
+    // refusal (which would send a no-cors probe to the API).
+    let stop = web_sys::AbortController::new().unwrap();
+    stop.abort();
+    let signal = stop.signal();
+    let err = reach::send_until(
+        token_post(NOTHING_THERE),
+        Peer::Api,
+        Endpoint::Api,
+        Some(&signal),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.reach, Reach::Aborted);
+    assert_eq!(
+        err.sentence("Django"),
+        "The request to Django's API was called off."
+    );
+    // An unused signal changes nothing: the closed port is refused as without one.
+    let unused = web_sys::AbortController::new().unwrap().signal();
+    let err = fetch::send_until(token_post(NOTHING_THERE), Peer::Api, Some(&unused))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, FetchFailure::Rejected);
+}
+
+#[wasm_bindgen_test]
 async fn a_same_origin_probe_is_readable_not_opaque() {
     // The test page's own origin answers and allows itself: a probe there is not opaque,
     // so a passing failure is never mistaken for a CORS refusal.
