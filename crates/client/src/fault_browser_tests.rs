@@ -45,7 +45,7 @@ async fn an_unreachable_token_endpoint_reads_as_unreachable_not_as_a_cors_refusa
 }
 
 #[wasm_bindgen_test]
-async fn a_call_the_page_called_off_is_not_sent_and_is_told_as_such() {
+async fn a_call_the_page_called_off_reads_as_called_off_not_as_a_refusal() {
     // Aborted before: the request is not sent, and the failure is the page's abort, not a
     // refusal (which would send a no-cors probe to the API).
     let stop = web_sys::AbortController::new().unwrap();
