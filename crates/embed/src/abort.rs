@@ -1,11 +1,12 @@
 //! `latchkey.fetch`'s `init.signal` (or its `Request`'s), as `window.fetch` honours it: a
 //! signal already aborted rejects the call before anything is sent, and an abort while the
 //! call runs rejects it at once with the signal's reason (an `AbortError` unless the page gave
-//! another). The call itself runs to its end underneath, its answer dropped: a renewal it
-//! started must finish whole, so the client's flow is never cut in the middle.
+//! another). The client cancels the call's own requests on the same signal
+//! (`ApiRequest::signal`), but a renewal the call started runs to its end underneath, so the
+//! session is never left half renewed.
 
 use js_sys::{Function, Promise};
-use wasm_bindgen::closure::Closure;
+use latchkey_client::browser::abort::OnAbort;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
@@ -31,34 +32,17 @@ pub fn refused_at_once(signal: Option<&AbortSignal>) -> Option<Promise> {
         .map(|s| Promise::reject(&s.reason()))
 }
 
-/// The listener on a call's signal; dropped when the call has ended, it goes.
-pub struct Armed {
-    signal: AbortSignal,
-    on_abort: Closure<dyn Fn()>,
-}
-
-impl Drop for Armed {
-    fn drop(&mut self) {
-        let _ = self
-            .signal
-            .remove_event_listener_with_callback("abort", self.on_abort.as_ref().unchecked_ref());
-    }
-}
-
 /// A promise rejected with the signal's reason when it aborts, and the listener behind it,
 /// to be kept until the call ends; `None` if the browser would not take the listener.
-pub fn arm(signal: AbortSignal) -> Option<(Promise, Armed)> {
+pub fn arm(signal: AbortSignal) -> Option<(Promise, OnAbort)> {
     let mut reject_with: Option<Function> = None;
     let aborted = Promise::new(&mut |_resolve, reject| reject_with = Some(reject));
     let reject = reject_with?;
-    let on_abort = {
+    let listener = OnAbort::listen(&signal, {
         let signal = signal.clone();
-        Closure::<dyn Fn()>::new(move || {
+        move || {
             let _ = reject.call1(&JsValue::NULL, &signal.reason());
-        })
-    };
-    signal
-        .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref())
-        .ok()?;
-    Some((aborted, Armed { signal, on_abort }))
+        }
+    })?;
+    Some((aborted, listener))
 }

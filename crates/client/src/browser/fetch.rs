@@ -8,12 +8,11 @@ use std::future::Future;
 use std::rc::Rc;
 
 use gloo_net::http::RequestBuilder;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 use web_sys::{
     AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType,
 };
 
+use super::abort::OnAbort;
 use super::timer::Timeout;
 
 /// How long one request (answer and body) may take before it is aborted.
@@ -117,44 +116,30 @@ struct Deadline {
     stop: Option<PageStop>,
 }
 
-/// The listener that passes a page's abort on to the fetch's own controller.
+/// A page's signal, followed: its abort aborts the fetch's own controller.
 struct PageStop {
-    signal: AbortSignal,
-    on_abort: Closure<dyn Fn()>,
     stopped: Rc<Cell<bool>>,
-}
-
-impl Drop for PageStop {
-    fn drop(&mut self) {
-        let _ = self
-            .signal
-            .remove_event_listener_with_callback("abort", self.on_abort.as_ref().unchecked_ref());
-    }
+    // Should the browser refuse the listener, the call runs to its end and the page drops
+    // the answer, as before signals were followed.
+    _listener: Option<OnAbort>,
 }
 
 impl PageStop {
     fn follow(signal: &AbortSignal, controller: &AbortController) -> PageStop {
-        let stopped = Rc::new(Cell::new(false));
-        let on_abort = {
+        let stopped = Rc::new(Cell::new(signal.aborted()));
+        if signal.aborted() {
+            controller.abort();
+        }
+        let listener = {
             let (controller, stopped) = (controller.clone(), stopped.clone());
-            Closure::<dyn Fn()>::new(move || {
+            OnAbort::listen(signal, move || {
                 stopped.set(true);
                 controller.abort();
             })
         };
-        if signal.aborted() {
-            stopped.set(true);
-            controller.abort();
-        } else {
-            // Should the browser refuse the listener, the call runs to its end and the
-            // page drops the answer, as before signals were followed.
-            let _ =
-                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
         PageStop {
-            signal: signal.clone(),
-            on_abort,
             stopped,
+            _listener: listener,
         }
     }
 }
