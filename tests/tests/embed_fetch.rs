@@ -114,6 +114,17 @@ async fn bodies_of_every_kind_methods_and_abort_signals_work_as_with_window_fetc
         slow.starts_with("the client went away after"),
         "Flask's slow answer was not cancelled: {slow}"
     );
+    // Without a signal, an answer slower than the client's own requests may be (15 s) comes
+    // whole, as with window.fetch: an upload or an export takes what it takes.
+    let patient = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             window.latchkey.fetch('slow?seconds=16').then((r) => r.text())\
+               .then((t) => done(t.trim().split('\\n').pop()), (e) => done(String(e)));",
+            vec![],
+        )
+        .await;
+    assert_eq!(patient, "line 160");
 
     // HEAD and OPTIONS go as they are (HEAD signed by the companion and checked by Flask);
     // a HEAD with a body is refused, as `fetch` refuses it.

@@ -11,7 +11,7 @@ use super::dpop::{self, DpopKey};
 use super::engine::Engine;
 use super::reach::Endpoint;
 use super::ApiError;
-use crate::browser::fetch::{self, AnswerHeaders, ExtraHeaders, Peer, StatusText};
+use crate::browser::fetch::{self, AnswerHeaders, Ending, ExtraHeaders, Peer, StatusText};
 
 /// An API console answer: the provider's status and body, whatever the status was.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,8 @@ pub struct ApiRequest {
     /// Calls the call's own requests off when it aborts, as `window.fetch`'s `init.signal`:
     /// one in flight is cancelled, one not yet sent is not sent, and the call ends with
     /// [`ApiError::Network`]. A renewal the call started is not called off: it runs to its
-    /// end, so the session is never left half renewed.
+    /// end, so the session is never left half renewed. The call has no deadline of the
+    /// client's (as `fetch` has none): a page that wants one gives `AbortSignal.timeout(ms)`.
     pub signal: Option<web_sys::AbortSignal>,
 }
 
@@ -162,9 +163,9 @@ fn is_header_name(name: &str) -> bool {
 async fn send(
     request: http::Request<Vec<u8>>,
     peer: Peer,
-    stop: Option<&web_sys::AbortSignal>,
+    ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, ApiError> {
-    fetch::send_until(request, peer, stop)
+    fetch::send_with(request, peer, ending)
         .await
         .map_err(|e| ApiError::Network { reason: e.detail })
 }
@@ -197,9 +198,9 @@ async fn send_with_token(
     key: Option<&DpopKey>,
 ) -> Result<http::Response<Vec<u8>>, ApiError> {
     let mut outgoing = build(method, url, request, Some(access))?;
-    let stop = request.signal.as_ref();
+    let ending = Ending::Page(request.signal.as_ref());
     let Some(key) = key else {
-        return send(outgoing, Peer::Api, stop).await;
+        return send(outgoing, Peer::Api, ending).await;
     };
     let url = outgoing.uri().to_string();
     let target = dpop::Target {
@@ -208,7 +209,7 @@ async fn send_with_token(
     };
     let binding = dpop::bind_resource(&mut outgoing, key, target, access)
         .map_err(|reason| ApiError::Network { reason })?;
-    dpop::send_until(outgoing, Some(binding), Peer::Api, Endpoint::Api, stop)
+    dpop::send_with(outgoing, Some(binding), Peer::Api, Endpoint::Api, ending)
         .await
         .map_err(|e| ApiError::Network {
             reason: match e {
@@ -307,7 +308,12 @@ impl Engine {
                     .headers_mut()
                     .insert(crate::companion::SESSION_HEADER, value);
             }
-            let response = send(outgoing, Peer::Companion, request.signal.as_ref()).await?;
+            let response = send(
+                outgoing,
+                Peer::Companion,
+                Ending::Page(request.signal.as_ref()),
+            )
+            .await?;
             return Ok(once(response));
         }
         let base = p.api_base.clone().ok_or_else(|| ApiError::NoApiBase {

@@ -31,9 +31,8 @@ use latchkey_proto::dpop::{
 use latchkey_proto::secret::AccessToken;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
 
-use crate::browser::fetch::Peer;
+use crate::browser::fetch::{Ending, Peer};
 use crate::browser::storage;
 use crate::browser::{indexed_db, page, random, window, BrowserError};
 use crate::reach::{self, Endpoint, NoAnswer};
@@ -314,20 +313,20 @@ pub fn send<'a>(
     peer: Peer,
     endpoint: Endpoint,
 ) -> impl Future<Output = Result<http::Response<Vec<u8>>, SendFailure>> + 'a {
-    send_until(request, binding, peer, endpoint, None)
+    send_with(request, binding, peer, endpoint, Ending::Deadline)
 }
 
-/// [`send`], called off when `stop` (a page's `AbortSignal`) aborts
-/// ([`reach::send_until`]): an API call made for a page.
-pub async fn send_until(
+/// [`send`], ending early as `ending` says ([`reach::send_with`]): a page's API call has
+/// no deadline and ends on its signal.
+pub async fn send_with(
     request: http::Request<Vec<u8>>,
     binding: Option<Binding<'_>>,
     peer: Peer,
     endpoint: Endpoint,
-    stop: Option<&AbortSignal>,
+    ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, SendFailure> {
     let Some(binding) = binding else {
-        return reach::send_until(request, peer, endpoint, stop)
+        return reach::send_with(request, peer, endpoint, ending)
             .await
             .map_err(SendFailure::NoAnswer);
     };
@@ -346,7 +345,7 @@ pub async fn send_until(
         outgoing
             .headers_mut()
             .insert(latchkey_proto::dpop::DPOP_HEADER, value);
-        let response = reach::send_until(outgoing, peer, endpoint, stop)
+        let response = reach::send_with(outgoing, peer, endpoint, ending)
             .await
             .map_err(SendFailure::NoAnswer)?;
         if let Ok(Some(nonce)) = latest_nonce(response.headers()) {

@@ -8,7 +8,7 @@ use super::browser_tests::{both_stores, session};
 use super::reach::{self, Endpoint, Reach};
 use super::session::Session;
 use super::storage_mode::session_key;
-use crate::browser::fetch::{self, FetchFailure, Peer, Probe};
+use crate::browser::fetch::{self, Ending, FetchFailure, Peer, Probe};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -51,11 +51,11 @@ async fn a_call_the_page_called_off_reads_as_called_off_not_as_a_refusal() {
     let stop = web_sys::AbortController::new().unwrap();
     stop.abort();
     let signal = stop.signal();
-    let err = reach::send_until(
+    let err = reach::send_with(
         token_post(NOTHING_THERE),
         Peer::Api,
         Endpoint::Api,
-        Some(&signal),
+        Ending::Page(Some(&signal)),
     )
     .await
     .unwrap_err();
@@ -66,9 +66,13 @@ async fn a_call_the_page_called_off_reads_as_called_off_not_as_a_refusal() {
     );
     // An unused signal changes nothing: the closed port is refused as without one.
     let unused = web_sys::AbortController::new().unwrap().signal();
-    let err = fetch::send_until(token_post(NOTHING_THERE), Peer::Api, Some(&unused))
-        .await
-        .unwrap_err();
+    let err = fetch::send_with(
+        token_post(NOTHING_THERE),
+        Peer::Api,
+        Ending::Page(Some(&unused)),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.kind, FetchFailure::Rejected);
 }
 

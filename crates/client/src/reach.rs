@@ -7,9 +7,9 @@
 
 use std::future::Future;
 
-use web_sys::AbortSignal;
-
-use crate::browser::fetch::{self, FetchError, FetchFailure, Peer, Probe, FETCH_TIMEOUT_MS};
+use crate::browser::fetch::{
+    self, Ending, FetchError, FetchFailure, Peer, Probe, FETCH_TIMEOUT_MS,
+};
 
 /// Why a request got no usable answer, once the probe (if any) has spoken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,15 +149,15 @@ pub fn send(
     peer: Peer,
     endpoint: Endpoint,
 ) -> impl Future<Output = Result<http::Response<Vec<u8>>, NoAnswer>> {
-    send_until(request, peer, endpoint, None)
+    send_with(request, peer, endpoint, Ending::Deadline)
 }
 
-/// [`send`], called off when `stop` aborts ([`fetch::send_until`]).
-pub async fn send_until(
+/// [`send`], ending early as `ending` says ([`fetch::send_with`]).
+pub async fn send_with(
     request: http::Request<Vec<u8>>,
     peer: Peer,
     endpoint: Endpoint,
-    stop: Option<&AbortSignal>,
+    ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, NoAnswer> {
     let url = request.uri().to_string();
     // A same-origin call goes to the companion: if it does not answer, say so, not the provider.
@@ -165,7 +165,7 @@ pub async fn send_until(
         Peer::Companion => Endpoint::Companion,
         Peer::Provider | Peer::Api => endpoint,
     };
-    match fetch::send_until(request, peer, stop).await {
+    match fetch::send_with(request, peer, ending).await {
         Ok(response) => Ok(response),
         Err(FetchError { kind, detail }) => {
             let probe = if needs_probe(kind, peer) {

@@ -295,7 +295,8 @@ pub struct FetchInit {
     pub body: Option<Vec<u8>>,
     /// Calls the call off when it aborts, as `window.fetch`'s `init.signal`: the request in
     /// flight is cancelled and the call ends with [`ApiError::Network`]. A renewal the call
-    /// started runs to its end.
+    /// started runs to its end. The call has no deadline of Latchkey's, as `fetch` has
+    /// none: for one, give `AbortSignal.timeout(ms)`.
     pub signal: Option<web_sys::AbortSignal>,
 }
 

@@ -330,13 +330,14 @@ def create_app():
     @app.route("/api/slow")
     @oauth.require_oauth(*REALMS)
     def slow():
-        """A slow answer: a line every tenth of a second for five seconds. The log says
-        whether it went out whole or the client went away (a cancelled request) first."""
+        """A slow answer: a line every tenth of a second for `?seconds=` (default 5). The log
+        says whether it went out whole or the client went away (a cancelled request) first."""
+        count = 10 * request.args.get("seconds", 5, type=int)
 
         def lines():
             sent = 0
             try:
-                for sent in range(1, 51):
+                for sent in range(1, count + 1):
                     yield f"line {sent}\n"
                     time.sleep(0.1)
                 print("slow answer: sent whole", flush=True)

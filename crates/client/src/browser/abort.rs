@@ -1,5 +1,5 @@
 //! A listener on an `AbortSignal`, for as long as a call runs: the client follows a page's
-//! signal on the API's fetch ([`super::fetch::send_until`]), and the embed rejects
+//! signal on the API's fetch ([`super::fetch::Ending::Page`]), and the embed rejects
 //! `latchkey.fetch` on it.
 
 use wasm_bindgen::closure::Closure;

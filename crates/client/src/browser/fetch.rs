@@ -1,7 +1,8 @@
 //! `fetch`, taking and giving `http` types so the protocol core's requests and parsers plug
-//! straight in. Every fetch is aborted after [`FETCH_TIMEOUT_MS`], so a provider that never
-//! answers cannot leave a flow hanging, and a page's own call is aborted when the page's
-//! `AbortSignal` is ([`send_until`]).
+//! straight in. Every request of the client's own is aborted after [`FETCH_TIMEOUT_MS`], so
+//! a provider that never answers cannot leave a flow hanging; a call made for the page has
+//! no deadline, as `window.fetch` has none, and ends early on the page's `AbortSignal`
+//! ([`Ending`]).
 
 use std::cell::Cell;
 use std::future::Future;
@@ -93,7 +94,7 @@ pub enum FetchFailure {
     Unsendable,
     /// A protocol endpoint answered with a redirect, which is not followed ([`Peer::Provider`]).
     Redirected,
-    /// The page's `AbortSignal` called the request off ([`send_until`]).
+    /// The page's `AbortSignal` called the request off ([`Ending::Page`]).
     Aborted,
 }
 
@@ -107,75 +108,74 @@ pub struct FetchError {
     pub detail: String,
 }
 
-/// Aborts the fetch holding its signal after [`FETCH_TIMEOUT_MS`], or when the page's own
-/// signal aborts; dropping it disarms both.
-struct Deadline {
-    controller: Option<AbortController>,
-    fired: Rc<Cell<bool>>,
-    _timer: Option<Timeout>,
-    stop: Option<PageStop>,
+/// How a request may end before its answer is whole.
+#[derive(Debug, Clone, Copy)]
+pub enum Ending<'a> {
+    /// The client's own request (a provider's endpoint, the companion): aborted after
+    /// [`FETCH_TIMEOUT_MS`], so one that never answers cannot leave a flow hanging.
+    Deadline,
+    /// A call made for the page (the authorized fetch): no deadline of the client's, as
+    /// `window.fetch` has none (an upload over a slow line takes what it takes); aborted
+    /// when the page's signal is, if it gave one.
+    Page(Option<&'a AbortSignal>),
 }
 
-/// A page's signal, followed: its abort aborts the fetch's own controller.
-struct PageStop {
-    stopped: Rc<Cell<bool>>,
-    // Should the browser refuse the listener, the call runs to its end and the page drops
-    // the answer, as before signals were followed.
+/// The fetch's own `AbortController`, aborted as its [`Ending`] says, and why; dropping it
+/// disarms the timer or the listener.
+struct Abort {
+    controller: Option<AbortController>,
+    why: Rc<Cell<Option<FetchFailure>>>,
+    _timer: Option<Timeout>,
     _listener: Option<OnAbort>,
 }
 
-impl PageStop {
-    fn follow(signal: &AbortSignal, controller: &AbortController) -> PageStop {
-        let stopped = Rc::new(Cell::new(signal.aborted()));
-        if signal.aborted() {
-            controller.abort();
-        }
-        let listener = {
-            let (controller, stopped) = (controller.clone(), stopped.clone());
-            OnAbort::listen(signal, move || {
-                stopped.set(true);
-                controller.abort();
-            })
+impl Abort {
+    fn arm(ending: Ending<'_>) -> Abort {
+        let controller = AbortController::new().ok();
+        let why = Rc::new(Cell::new(None));
+        let abort_for = |failure| {
+            let (controller, why) = (controller.clone(), why.clone());
+            move || {
+                why.set(Some(failure));
+                if let Some(c) = &controller {
+                    c.abort();
+                }
+            }
         };
-        PageStop {
-            stopped,
+        let (timer, listener) = match ending {
+            Ending::Deadline => {
+                let timer = Timeout::new(FETCH_TIMEOUT_MS, abort_for(FetchFailure::TimedOut));
+                (timer.ok(), None)
+            }
+            Ending::Page(None) => (None, None),
+            Ending::Page(Some(signal)) => {
+                let stop = abort_for(FetchFailure::Aborted);
+                if signal.aborted() {
+                    stop();
+                }
+                // Should the browser refuse the listener, the call runs to its end and the
+                // page drops the answer.
+                (None, OnAbort::listen(signal, stop))
+            }
+        };
+        Abort {
+            controller,
+            why,
+            _timer: timer,
             _listener: listener,
         }
     }
-}
 
-impl Deadline {
-    fn arm(stop: Option<&AbortSignal>) -> Deadline {
-        let controller = AbortController::new().ok();
-        let fired = Rc::new(Cell::new(false));
-        let timer = controller.clone().and_then(|c| {
-            let fired = fired.clone();
-            Timeout::new(FETCH_TIMEOUT_MS, move || {
-                fired.set(true);
-                c.abort();
-            })
-            .ok()
-        });
-        let stop = stop
-            .zip(controller.as_ref())
-            .map(|(signal, controller)| PageStop::follow(signal, controller));
-        Deadline {
-            controller,
-            fired,
-            _timer: timer,
-            stop,
-        }
+    fn signal(&self) -> Option<AbortSignal> {
+        self.controller.as_ref().map(AbortController::signal)
     }
 
+    /// A failure as `otherwise`, unless the request was aborted on purpose.
     fn error(&self, otherwise: FetchFailure, what: String) -> FetchError {
-        let kind = if self.stop.as_ref().is_some_and(|s| s.stopped.get()) {
-            FetchFailure::Aborted
-        } else if self.fired.get() {
-            FetchFailure::TimedOut
-        } else {
-            otherwise
-        };
-        FetchError { kind, detail: what }
+        FetchError {
+            kind: self.why.get().unwrap_or(otherwise),
+            detail: what,
+        }
     }
 }
 
@@ -200,31 +200,31 @@ fn builder(url: &str, method: http::Method, peer: Peer) -> RequestBuilder {
     }
 }
 
-/// Sends `request` and reads the whole answer. Any HTTP status is `Ok`; `Err` means no
-/// (whole) answer: offline, CORS refusal, timeout, a body cut off, a bad URL.
+/// Sends `request` and reads the whole answer, within [`FETCH_TIMEOUT_MS`]. Any HTTP status
+/// is `Ok`; `Err` means no (whole) answer: offline, CORS refusal, timeout, a body cut off, a
+/// bad URL.
 pub fn send(
     request: http::Request<Vec<u8>>,
     peer: Peer,
 ) -> impl Future<Output = Result<http::Response<Vec<u8>>, FetchError>> {
-    send_until(request, peer, None)
+    send_with(request, peer, Ending::Deadline)
 }
 
-/// [`send`], called off when `stop` (a page's `AbortSignal`) aborts, as `window.fetch`
-/// honours its `init.signal`: the request is cancelled (or never sent, if `stop` already
-/// aborted) and the answer is [`FetchFailure::Aborted`].
-pub async fn send_until(
+/// [`send`], ending early as `ending` says: a page's call has no deadline, and its signal
+/// cancels it as `window.fetch`'s `init.signal` does (a request not yet sent is not sent),
+/// failing as [`FetchFailure::Aborted`].
+pub async fn send_with(
     request: http::Request<Vec<u8>>,
     peer: Peer,
-    stop: Option<&AbortSignal>,
+    ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, FetchError> {
     let (parts, body) = request.into_parts();
     let url = match peer {
         Peer::Companion => crate::companion::resolve(&parts.uri.to_string()),
         _ => parts.uri.to_string(),
     };
-    let deadline = Deadline::arm(stop);
-    let mut builder = builder(&url, parts.method, peer)
-        .abort_signal(deadline.controller.as_ref().map(|c| c.signal()).as_ref());
+    let abort = Abort::arm(ending);
+    let mut builder = builder(&url, parts.method, peer).abort_signal(abort.signal().as_ref());
     for (name, value) in &parts.headers {
         if let Ok(v) = value.to_str() {
             builder = builder.header(name.as_str(), v);
@@ -240,11 +240,11 @@ pub async fn send_until(
     } else {
         builder.body(js_sys::Uint8Array::from(body.as_slice()))
     }
-    .map_err(|e| deadline.error(FetchFailure::Unsendable, format!("fetch {url}: {e}")))?;
+    .map_err(|e| abort.error(FetchFailure::Unsendable, format!("fetch {url}: {e}")))?;
     let resp = req
         .send()
         .await
-        .map_err(|e| deadline.error(FetchFailure::Rejected, format!("fetch {url}: {e}")))?;
+        .map_err(|e| abort.error(FetchFailure::Rejected, format!("fetch {url}: {e}")))?;
     if resp.type_() == ResponseType::Opaqueredirect {
         return Err(FetchError {
             kind: FetchFailure::Redirected,
@@ -265,7 +265,7 @@ pub async fn send_until(
         }
     }
     let bytes = resp.binary().await.map_err(|e| {
-        deadline.error(
+        abort.error(
             FetchFailure::BodyCut,
             format!("reading the body from {url}: {e}"),
         )
@@ -290,12 +290,12 @@ pub enum Probe {
 /// A bodyless `GET url` in `mode: "no-cors"` without cookies, to tell a server that refuses
 /// cross-origin reads (opaque answer) from one that is not there (rejected again).
 pub async fn probe_no_cors(url: &str) -> Probe {
-    let deadline = Deadline::arm(None);
+    let abort = Abort::arm(Ending::Deadline);
     let request = RequestBuilder::new(url)
         .method(http::Method::GET)
         .mode(RequestMode::NoCors)
         .credentials(RequestCredentials::Omit)
-        .abort_signal(deadline.controller.as_ref().map(|c| c.signal()).as_ref())
+        .abort_signal(abort.signal().as_ref())
         .build();
     let Ok(request) = request else {
         return Probe::Failed;
