@@ -184,6 +184,23 @@ async fn api_console_post_with_a_form_body_reaches_the_provider_intact() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_console_gives_up_on_an_api_slower_than_fifteen_seconds_in_words() {
+    // A page's latchkey.fetch waits as long as fetch would (embed_fetch.rs); the console is
+    // the client's own view, and an API that keeps it waiting ends in words after the
+    // client's deadline instead of a Send button that stays busy.
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    let out = api_call(b, "GET", "/slow?seconds=18", None).await;
+    assert_eq!(out.code(), None, "{out:?}");
+    assert!(
+        out.status.starts_with("The call was not made:")
+            && out.status.contains("/slow")
+            && out.status.contains("no answer within 15 seconds"),
+        "{out:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_session_cookie_is_refused() {
     let stack = signed_in_stack().await;
     let b = &stack.browser;

@@ -187,6 +187,26 @@ fn render(answer: ApiAnswer) -> ApiResult {
     }
 }
 
+/// Whom an authorized call is made for, which decides how long it may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CallFor {
+    /// A page's authorized fetch: no deadline, as `window.fetch` has none; the page's
+    /// signal ([`ApiRequest::signal`]) ends it early.
+    Page,
+    /// The API console: the client's own deadline, so an API that never answers ends in
+    /// words rather than in a button that stays busy.
+    Console,
+}
+
+impl CallFor {
+    fn ending(self, request: &ApiRequest) -> Ending<'_> {
+        match self {
+            CallFor::Page => Ending::Page(request.signal.as_ref()),
+            CallFor::Console => Ending::Deadline,
+        }
+    }
+}
+
 /// A call to the API with the session's access token: `Bearer`, or for a DPoP-bound token
 /// `DPoP` with a proof naming this exact request (RFC 9449 §7), retried once with the API
 /// server's nonce when it asks for one.
@@ -194,11 +214,12 @@ async fn send_with_token(
     method: ApiMethod,
     url: &str,
     request: &ApiRequest,
+    call_for: CallFor,
     access: &AccessToken,
     key: Option<&DpopKey>,
 ) -> Result<http::Response<Vec<u8>>, ApiError> {
     let mut outgoing = build(method, url, request, Some(access))?;
-    let ending = Ending::Page(request.signal.as_ref());
+    let ending = call_for.ending(request);
     let Some(key) = key else {
         return send(outgoing, Peer::Api, ending).await;
     };
@@ -260,7 +281,9 @@ impl Engine {
             body: body.map(String::into_bytes),
             ..ApiRequest::default()
         };
-        self.run_authorized(method, path, request).await.map(render)
+        self.run_authorized(method, path, request, CallFor::Console)
+            .await
+            .map(render)
     }
 
     /// A call to the signed-in provider's API with the session's credentials: a Bearer
@@ -271,6 +294,7 @@ impl Engine {
         method: ApiMethod,
         path: String,
         request: ApiRequest,
+        call_for: CallFor,
     ) -> Result<ApiAnswer, ApiError> {
         let (provider_id, protocol, can_refresh) = self
             .session
@@ -308,12 +332,7 @@ impl Engine {
                     .headers_mut()
                     .insert(crate::companion::SESSION_HEADER, value);
             }
-            let response = send(
-                outgoing,
-                Peer::Companion,
-                Ending::Page(request.signal.as_ref()),
-            )
-            .await?;
+            let response = send(outgoing, Peer::Companion, call_for.ending(&request)).await?;
             return Ok(once(response));
         }
         let base = p.api_base.clone().ok_or_else(|| ApiError::NoApiBase {
@@ -322,7 +341,8 @@ impl Engine {
         let url = api_target::resolve(&base, &path)?;
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
         let key = self.current_key().await?;
-        let first = send_with_token(method, &url, &request, &access, key.as_ref()).await?;
+        let first =
+            send_with_token(method, &url, &request, call_for, &access, key.as_ref()).await?;
         // A refused proof is not cured by a new access token: the answer is shown as it is.
         if first.status() != http::StatusCode::UNAUTHORIZED
             || !can_refresh
@@ -340,7 +360,8 @@ impl Engine {
         }
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
         let key = self.current_key().await?;
-        let second = send_with_token(method, &url, &request, &access, key.as_ref()).await?;
+        let second =
+            send_with_token(method, &url, &request, call_for, &access, key.as_ref()).await?;
         Ok(ApiAnswer {
             response: second,
             retried_after_refresh: true,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 
-use crate::api_call::{ApiAnswer, ApiRequest, ApiResult};
+use crate::api_call::{ApiAnswer, ApiRequest, ApiResult, CallFor};
 use crate::engine::Engine;
 use crate::signin::SignInOptions;
 use crate::signout::ProviderLogout;
@@ -203,7 +203,11 @@ impl Client {
         url: String,
         request: ApiRequest,
     ) -> Pending<Result<ApiAnswer, ApiError>> {
-        Box::pin(self.engine.clone().run_authorized(method, url, request))
+        let call = self
+            .engine
+            .clone()
+            .run_authorized(method, url, request, CallFor::Page);
+        Box::pin(call)
     }
 
     /// The engine, for the browser tests that drive it directly.

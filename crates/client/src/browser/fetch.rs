@@ -170,12 +170,20 @@ impl Abort {
         self.controller.as_ref().map(AbortController::signal)
     }
 
-    /// A failure as `otherwise`, unless the request was aborted on purpose.
+    /// A failure as `otherwise`, unless the request was aborted on purpose. A timeout says
+    /// so: the browser's own words only say the request was aborted.
     fn error(&self, otherwise: FetchFailure, what: String) -> FetchError {
-        FetchError {
-            kind: self.why.get().unwrap_or(otherwise),
-            detail: what,
-        }
+        let kind = self.why.get().unwrap_or(otherwise);
+        let detail = match kind {
+            FetchFailure::TimedOut => {
+                format!(
+                    "{what} (no answer within {} seconds)",
+                    FETCH_TIMEOUT_MS / 1000
+                )
+            }
+            _ => what,
+        };
+        FetchError { kind, detail }
     }
 }
 
