@@ -6,7 +6,7 @@
 //! session is never left half renewed.
 
 use js_sys::{Function, Promise};
-use latchkey_client::browser::abort::OnAbort;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
@@ -45,4 +45,32 @@ pub fn arm(signal: AbortSignal) -> Option<(Promise, OnAbort)> {
         }
     })?;
     Some((aborted, listener))
+}
+
+/// Calls its function when the signal aborts; dropped, it stops listening.
+pub struct OnAbort {
+    signal: AbortSignal,
+    listener: Closure<dyn Fn()>,
+}
+
+impl OnAbort {
+    /// Listens for `signal`'s `abort`; `None` when the browser refuses the listener.
+    pub fn listen(signal: &AbortSignal, on_abort: impl Fn() + 'static) -> Option<OnAbort> {
+        let listener = Closure::<dyn Fn()>::new(on_abort);
+        signal
+            .add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref())
+            .ok()?;
+        Some(OnAbort {
+            signal: signal.clone(),
+            listener,
+        })
+    }
+}
+
+impl Drop for OnAbort {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
+    }
 }

@@ -13,7 +13,6 @@ use web_sys::{
     AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType,
 };
 
-use super::abort::OnAbort;
 use super::timer::Timeout;
 
 /// How long one request (answer and body) may take before it is aborted.
@@ -120,70 +119,67 @@ pub enum Ending<'a> {
     Page(Option<&'a AbortSignal>),
 }
 
-/// The fetch's own `AbortController`, aborted as its [`Ending`] says, and why; dropping it
-/// disarms the timer or the listener.
-struct Abort {
-    controller: Option<AbortController>,
-    why: Rc<Cell<Option<FetchFailure>>>,
-    _timer: Option<Timeout>,
-    _listener: Option<OnAbort>,
+/// What aborts a fetch, as its [`Ending`] says.
+enum Abort {
+    /// The client's controller, aborted by a timer; dropping it disarms the timer.
+    Deadline {
+        controller: Option<AbortController>,
+        fired: Rc<Cell<bool>>,
+        _timer: Option<Timeout>,
+    },
+    /// The page's own signal, handed to `fetch` as it is, as `window.fetch` takes it.
+    Page(Option<AbortSignal>),
 }
 
 impl Abort {
     fn arm(ending: Ending<'_>) -> Abort {
+        if let Ending::Page(signal) = ending {
+            return Abort::Page(signal.cloned());
+        }
         let controller = AbortController::new().ok();
-        let why = Rc::new(Cell::new(None));
-        let abort_for = |failure| {
-            let (controller, why) = (controller.clone(), why.clone());
-            move || {
-                why.set(Some(failure));
-                if let Some(c) = &controller {
-                    c.abort();
-                }
-            }
-        };
-        let (timer, listener) = match ending {
-            Ending::Deadline => {
-                let timer = Timeout::new(FETCH_TIMEOUT_MS, abort_for(FetchFailure::TimedOut));
-                (timer.ok(), None)
-            }
-            Ending::Page(None) => (None, None),
-            Ending::Page(Some(signal)) => {
-                let stop = abort_for(FetchFailure::Aborted);
-                if signal.aborted() {
-                    stop();
-                }
-                // Should the browser refuse the listener, the call runs to its end and the
-                // page drops the answer.
-                (None, OnAbort::listen(signal, stop))
-            }
-        };
-        Abort {
+        let fired = Rc::new(Cell::new(false));
+        let timer = controller.clone().and_then(|c| {
+            let fired = fired.clone();
+            Timeout::new(FETCH_TIMEOUT_MS, move || {
+                fired.set(true);
+                c.abort();
+            })
+            .ok()
+        });
+        Abort::Deadline {
             controller,
-            why,
+            fired,
             _timer: timer,
-            _listener: listener,
         }
     }
 
     fn signal(&self) -> Option<AbortSignal> {
-        self.controller.as_ref().map(AbortController::signal)
+        match self {
+            Abort::Deadline { controller, .. } => controller.as_ref().map(AbortController::signal),
+            Abort::Page(signal) => signal.clone(),
+        }
     }
 
     /// A failure as `otherwise`, unless the request was aborted on purpose. A timeout says
     /// so: the browser's own words only say the request was aborted.
     fn error(&self, otherwise: FetchFailure, what: String) -> FetchError {
-        let kind = self.why.get().unwrap_or(otherwise);
-        let detail = match kind {
-            FetchFailure::TimedOut => {
-                format!(
+        match self {
+            Abort::Deadline { fired, .. } if fired.get() => FetchError {
+                kind: FetchFailure::TimedOut,
+                detail: format!(
                     "{what} (no answer within {} seconds)",
                     FETCH_TIMEOUT_MS / 1000
-                )
-            }
-            _ => what,
-        };
-        FetchError { kind, detail }
+                ),
+            },
+            Abort::Page(Some(signal)) if signal.aborted() => FetchError {
+                kind: FetchFailure::Aborted,
+                detail: what,
+            },
+            _ => FetchError {
+                kind: otherwise,
+                detail: what,
+            },
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! Thin wrappers over the browser APIs the app uses, each turning a JavaScript exception
 //! into a `BrowserError` with the browser's own message. No decisions live here.
 
-pub mod abort;
 pub mod channel;
 pub mod fetch;
 pub mod indexed_db;
