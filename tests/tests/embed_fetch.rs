@@ -96,23 +96,45 @@ async fn bodies_of_every_kind_methods_and_abort_signals_work_as_with_window_fetc
         "{settled:?}"
     );
 
-    // An abort cancels the request itself, as with window.fetch: the companion's proxy drops
-    // its own request to Flask, whose slow answer (five seconds) stops half way.
+    // An abort cancels the request itself, as with window.fetch (here while the body is
+    // coming, which then fails to read): the companion's proxy drops its own request to
+    // Flask, whose slow answer (five seconds) stops half way.
     let aborted = b
         .js_async(
             "const done = arguments[arguments.length - 1];\
              const stop = new AbortController();\
-             window.latchkey.fetch('slow', {signal: stop.signal})\
-               .then((r) => done(`answered ${r.status}`), (e) => done(e.name));\
+             window.latchkey.fetch('slow', {signal: stop.signal}).then((r) => r.text())\
+               .then(() => done('read whole'), (e) => done(e.name));\
              setTimeout(() => stop.abort(), 800);",
             vec![],
         )
         .await;
     assert_eq!(aborted, "AbortError");
-    let slow = flask_said(&site, "slow answer: ").await;
+    let slow = slow_answers(&site, 1).await;
     assert!(
-        slow.starts_with("the client went away after"),
-        "Flask's slow answer was not cancelled: {slow}"
+        slow[0].starts_with("the client went away after"),
+        "Flask's slow answer was not cancelled: {slow:?}"
+    );
+
+    // The body comes as it comes, as with window.fetch: the page reads the first line of a
+    // ten-second answer and stops reading, and Flask sees it go before the end.
+    let first = b
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             window.latchkey.fetch('slow?seconds=10').then(async (r) => {\
+               const reader = r.body.getReader();\
+               const {value} = await reader.read();\
+               await reader.cancel();\
+               done(new TextDecoder().decode(value).split('\\n')[0]);\
+             }, (e) => done(String(e)));",
+            vec![],
+        )
+        .await;
+    assert_eq!(first, "line 1");
+    let slow = slow_answers(&site, 2).await;
+    assert!(
+        slow[1].starts_with("the client went away after"),
+        "the answer was read whole before the page saw its first line: {slow:?}"
     );
     // Without a signal, an answer slower than the client's own requests may be (15 s) comes
     // whole, as with window.fetch: an upload or an export takes what it takes.
@@ -154,18 +176,23 @@ async fn bodies_of_every_kind_methods_and_abort_signals_work_as_with_window_fetc
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }
 
-/// The rest of the first line Flask printed starting with `prefix`, waiting up to ten
-/// seconds for it.
-async fn flask_said(site: &Site, prefix: &str) -> String {
+/// What Flask said of its slow answers so far ("sent whole", or "the client went away
+/// after N lines"), waiting up to ten seconds for the `n`th.
+async fn slow_answers(site: &Site, n: usize) -> Vec<String> {
+    const SAID: &str = "slow answer: ";
     for _ in 0..100 {
         let log = site.flask.service().log_text();
-        if let Some(rest) = log.lines().find_map(|l| l.strip_prefix(prefix)) {
-            return rest.to_owned();
+        let said: Vec<String> = log
+            .lines()
+            .filter_map(|l| l.strip_prefix(SAID).map(str::to_owned))
+            .collect();
+        if said.len() >= n {
+            return said;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!(
-        "Flask never said {prefix:?}:\n{}",
+        "Flask never said {SAID:?} {n} times:\n{}",
         site.flask.service().log_tail(20)
     );
 }

@@ -11,7 +11,9 @@ use super::dpop::{self, DpopKey};
 use super::engine::Engine;
 use super::reach::Endpoint;
 use super::ApiError;
-use crate::browser::fetch::{self, AnswerHeaders, Ending, ExtraHeaders, Peer, StatusText};
+use crate::browser::fetch::{
+    self, AnswerHeaders, Ending, ExtraHeaders, PageBody, Peer, StatusText,
+};
 
 /// An API console answer: the provider's status and body, whatever the status was.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,19 +50,21 @@ pub struct ApiRequest {
     pub signal: Option<web_sys::AbortSignal>,
 }
 
-/// An authorized call's answer as the provider (or the companion's proxy) sent it.
+/// An authorized call's answer as the provider (or the companion's proxy) sent it: its body
+/// read whole ([`Client::fetch`](crate::Client::fetch)), or still coming for a page to read
+/// ([`Client::fetch_streaming`](crate::Client::fetch_streaming)).
 #[derive(Debug)]
-pub struct ApiAnswer {
+pub struct ApiAnswer<B = Vec<u8>> {
     /// Status and body. Its `HeaderMap` holds only the headers the client itself reads
     /// (`Content-Type`, `WWW-Authenticate`, `Retry-After`, `DPoP-Nonce`); every header is in
     /// [`ApiAnswer::headers`].
-    pub response: http::Response<Vec<u8>>,
+    pub response: http::Response<B>,
     /// True when the first attempt got a 401 and the session was refreshed and the call
     /// retried once.
     pub retried_after_refresh: bool,
 }
 
-impl ApiAnswer {
+impl<B> ApiAnswer<B> {
     /// Every header of the answer the page may read (CORS shows the safelisted ones and
     /// those the API lists in `Access-Control-Expose-Headers`), `(name, value)` as the
     /// browser's `Headers` lists them: names lower-cased and sorted, a repeated header's
@@ -164,10 +168,12 @@ async fn send(
     request: http::Request<Vec<u8>>,
     peer: Peer,
     ending: Ending<'_>,
-) -> Result<http::Response<Vec<u8>>, ApiError> {
-    fetch::send_with(request, peer, ending)
-        .await
-        .map_err(|e| ApiError::Network { reason: e.detail })
+) -> Result<fetch::Answer, ApiError> {
+    fetch::open(request, peer, ending).await.map_err(network)
+}
+
+fn network(e: fetch::FetchError) -> ApiError {
+    ApiError::Network { reason: e.detail }
 }
 
 /// The console's view of an answer: the body as text, JSON pretty-printed.
@@ -217,7 +223,7 @@ async fn send_with_token(
     call_for: CallFor,
     access: &AccessToken,
     key: Option<&DpopKey>,
-) -> Result<http::Response<Vec<u8>>, ApiError> {
+) -> Result<fetch::Answer, ApiError> {
     let mut outgoing = build(method, url, request, Some(access))?;
     let ending = call_for.ending(request);
     let Some(key) = key else {
@@ -230,7 +236,7 @@ async fn send_with_token(
     };
     let binding = dpop::bind_resource(&mut outgoing, key, target, access)
         .map_err(|reason| ApiError::Network { reason })?;
-    dpop::send_with(outgoing, Some(binding), Peer::Api, Endpoint::Api, ending)
+    dpop::open_with(outgoing, Some(binding), Peer::Api, Endpoint::Api, ending)
         .await
         .map_err(|e| ApiError::Network {
             reason: match e {
@@ -281,9 +287,10 @@ impl Engine {
             body: body.map(String::into_bytes),
             ..ApiRequest::default()
         };
-        self.run_authorized(method, path, request, CallFor::Console)
-            .await
-            .map(render)
+        let answer = self
+            .run_authorized(method, path, request, CallFor::Console)
+            .await?;
+        Ok(render(answer.read().await?))
     }
 
     /// A call to the signed-in provider's API with the session's credentials: a Bearer
@@ -295,7 +302,7 @@ impl Engine {
         path: String,
         request: ApiRequest,
         call_for: CallFor,
-    ) -> Result<ApiAnswer, ApiError> {
+    ) -> Result<OpenAnswer, ApiError> {
         let (provider_id, protocol, can_refresh) = self
             .session
             .borrow()
@@ -306,8 +313,8 @@ impl Engine {
             .provider(&provider_id)
             .cloned()
             .ok_or(ApiError::NotSignedIn)?;
-        let once = |response| ApiAnswer {
-            response,
+        let once = |answer| OpenAnswer {
+            answer,
             retried_after_refresh: false,
         };
         if protocol == Protocol::Oauth1 {
@@ -344,9 +351,9 @@ impl Engine {
         let first =
             send_with_token(method, &url, &request, call_for, &access, key.as_ref()).await?;
         // A refused proof is not cured by a new access token: the answer is shown as it is.
-        if first.status() != http::StatusCode::UNAUTHORIZED
+        if first.head().status() != http::StatusCode::UNAUTHORIZED
             || !can_refresh
-            || latchkey_proto::dpop::proof_refused(&first)
+            || latchkey_proto::dpop::proof_refused(first.head())
         {
             return Ok(once(first));
         }
@@ -362,10 +369,36 @@ impl Engine {
         let key = self.current_key().await?;
         let second =
             send_with_token(method, &url, &request, call_for, &access, key.as_ref()).await?;
-        Ok(ApiAnswer {
-            response: second,
+        Ok(OpenAnswer {
+            answer: second,
             retried_after_refresh: true,
         })
+    }
+}
+
+/// An authorized call's answer whose body is still coming.
+pub(super) struct OpenAnswer {
+    answer: fetch::Answer,
+    retried_after_refresh: bool,
+}
+
+impl OpenAnswer {
+    /// The answer with its body read whole.
+    pub(super) async fn read(self) -> Result<ApiAnswer, ApiError> {
+        Ok(ApiAnswer {
+            response: self.answer.read().await.map_err(network)?,
+            retried_after_refresh: self.retried_after_refresh,
+        })
+    }
+
+    /// The answer with its body for the page to read as it comes.
+    pub(super) fn into_page_body(self) -> ApiAnswer<PageBody> {
+        let (head, body) = self.answer.into_page_body();
+        let (parts, ()) = head.into_parts();
+        ApiAnswer {
+            response: http::Response::from_parts(parts, body),
+            retried_after_refresh: self.retried_after_refresh,
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 
 use crate::api_call::{ApiAnswer, ApiRequest, ApiResult, CallFor};
+use crate::browser::fetch::PageBody;
 use crate::engine::Engine;
 use crate::signin::SignInOptions;
 use crate::signout::ProviderLogout;
@@ -195,7 +196,7 @@ impl Client {
     /// relative, is joined to it); the access token goes only there, as a Bearer token
     /// (OAuth 2.0), or the call goes through the companion's signing proxy (OAuth 1.0a). On
     /// a 401 the session is refreshed once and the call retried. Any HTTP status is an
-    /// `Ok`; `Err` means the call was refused or could not be made.
+    /// `Ok`, with the whole body; `Err` means the call was refused or could not be made.
     #[inline(never)]
     pub fn fetch(
         &self,
@@ -203,11 +204,32 @@ impl Client {
         url: String,
         request: ApiRequest,
     ) -> Pending<Result<ApiAnswer, ApiError>> {
-        let call = self
-            .engine
-            .clone()
-            .run_authorized(method, url, request, CallFor::Page);
-        Box::pin(call)
+        let engine = self.engine.clone();
+        Box::pin(async move {
+            let answer = engine
+                .run_authorized(method, url, request, CallFor::Page)
+                .await?;
+            answer.read().await
+        })
+    }
+
+    /// [`Client::fetch`], resolved once the answer's status and headers have come: its
+    /// body is the browser's stream, for the page to read as it comes (an answer the client
+    /// had to read, a client error of a DPoP-bound call, comes whole).
+    #[inline(never)]
+    pub fn fetch_streaming(
+        &self,
+        method: ApiMethod,
+        url: String,
+        request: ApiRequest,
+    ) -> Pending<Result<ApiAnswer<PageBody>, ApiError>> {
+        let engine = self.engine.clone();
+        Box::pin(async move {
+            let answer = engine
+                .run_authorized(method, url, request, CallFor::Page)
+                .await?;
+            Ok(answer.into_page_body())
+        })
     }
 
     /// The engine, for the browser tests that drive it directly.

@@ -32,7 +32,7 @@ use latchkey_proto::secret::AccessToken;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::browser::fetch::{Ending, Peer};
+use crate::browser::fetch::{self, Ending, Peer};
 use crate::browser::storage;
 use crate::browser::{indexed_db, page, random, window, BrowserError};
 use crate::reach::{self, Endpoint, NoAnswer};
@@ -325,8 +325,23 @@ pub async fn send_with(
     endpoint: Endpoint,
     ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, SendFailure> {
+    let answer = open_with(request, binding, peer, endpoint, ending).await?;
+    reach::read(answer, peer, endpoint)
+        .await
+        .map_err(SendFailure::NoAnswer)
+}
+
+/// [`send_with`] up to the final answer's status and headers: its body is still coming,
+/// unless the client read it to look for a nonce challenge (a client error).
+pub async fn open_with(
+    request: http::Request<Vec<u8>>,
+    binding: Option<Binding<'_>>,
+    peer: Peer,
+    endpoint: Endpoint,
+    ending: Ending<'_>,
+) -> Result<fetch::Answer, SendFailure> {
     let Some(binding) = binding else {
-        return reach::send_with(request, peer, endpoint, ending)
+        return reach::open_with(request, peer, endpoint, ending)
             .await
             .map_err(SendFailure::NoAnswer);
     };
@@ -345,19 +360,28 @@ pub async fn send_with(
         outgoing
             .headers_mut()
             .insert(latchkey_proto::dpop::DPOP_HEADER, value);
-        let response = reach::send_with(outgoing, peer, endpoint, ending)
+        let answer = reach::open_with(outgoing, peer, endpoint, ending)
             .await
             .map_err(SendFailure::NoAnswer)?;
-        if let Ok(Some(nonce)) = latest_nonce(response.headers()) {
+        if let Ok(Some(nonce)) = latest_nonce(answer.head().headers()) {
             keep_nonce(&binding.target, nonce);
         }
+        // A nonce challenge is a client error, its code in the body (a token endpoint,
+        // RFC 9449 §8) or in `WWW-Authenticate` (a resource server, §9): only then is the
+        // body read here.
+        if !answer.head().status().is_client_error() {
+            return Ok(answer);
+        }
+        let response = reach::read(answer, peer, endpoint)
+            .await
+            .map_err(SendFailure::NoAnswer)?;
         match nonce_challenge(&response, attempt) {
             Ok(NonceChallenge::RetryWith(nonce)) => {
                 keep_nonce(&binding.target, nonce);
                 attempt = Attempt::NonceRetry;
             }
             // Not asked, asked again, or asked without a usable nonce: the answer stands.
-            _ => return Ok(response),
+            _ => return Ok(fetch::Answer::whole(response)),
         }
     }
 }

@@ -79,6 +79,7 @@ mod spent_tokens_browser_tests;
 
 pub use api_call::{ApiAnswer, ApiRequest, ApiResult};
 pub use api_target::ApiMethod;
+pub use browser::fetch::PageBody;
 pub use client::{Client, Pending, Subscription};
 pub use errors::{ApiError, CallbackError, DiscoveryError, RefreshError, SignOutError, StartError};
 pub use signin::SignInOptions;

@@ -159,30 +159,66 @@ pub async fn send_with(
     endpoint: Endpoint,
     ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, NoAnswer> {
+    let answer = open_with(request, peer, endpoint, ending).await?;
+    read(answer, peer, endpoint).await
+}
+
+/// Reads an answer's body to the end ([`fetch::Answer::read`]), a failure worded as
+/// [`send_with`] words it.
+pub async fn read(
+    answer: fetch::Answer,
+    peer: Peer,
+    endpoint: Endpoint,
+) -> Result<http::Response<Vec<u8>>, NoAnswer> {
+    let endpoint = asked(peer, endpoint);
+    answer
+        .read()
+        .await
+        .map_err(|e| no_answer(e, endpoint, None))
+}
+
+/// [`send_with`] up to the answer's status and headers ([`fetch::open`]); its body is still
+/// coming, and a failure to read it is the reader's to word.
+pub async fn open_with(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+    endpoint: Endpoint,
+    ending: Ending<'_>,
+) -> Result<fetch::Answer, NoAnswer> {
     let url = request.uri().to_string();
-    // A same-origin call goes to the companion: if it does not answer, say so, not the provider.
-    let endpoint = match peer {
-        Peer::Companion => Endpoint::Companion,
-        Peer::Provider | Peer::Api => endpoint,
-    };
-    match fetch::send_with(request, peer, ending).await {
-        Ok(response) => Ok(response),
-        Err(FetchError { kind, detail }) => {
-            let probe = if needs_probe(kind, peer) {
+    let endpoint = asked(peer, endpoint);
+    match fetch::open(request, peer, ending).await {
+        Ok(answer) => Ok(answer),
+        Err(e) => {
+            let probe = if needs_probe(e.kind, peer) {
                 Some(fetch::probe_no_cors(&url).await)
             } else {
                 None
             };
-            // A call the page called off is what the page asked for, not a fault.
-            if kind != FetchFailure::Aborted {
-                web_sys::console::warn_1(&format!("latchkey: {detail}").into());
-            }
-            Err(NoAnswer {
-                reach: classify(kind, probe),
-                endpoint,
-                detail,
-            })
+            Err(no_answer(e, endpoint, probe))
         }
+    }
+}
+
+/// A same-origin call goes to the companion: if it does not answer, say so, not the provider.
+fn asked(peer: Peer, endpoint: Endpoint) -> Endpoint {
+    match peer {
+        Peer::Companion => Endpoint::Companion,
+        Peer::Provider | Peer::Api => endpoint,
+    }
+}
+
+/// The verdict on a failed request, told on the console too.
+fn no_answer(e: FetchError, endpoint: Endpoint, probe: Option<Probe>) -> NoAnswer {
+    let FetchError { kind, detail } = e;
+    // A call the page called off is what the page asked for, not a fault.
+    if kind != FetchFailure::Aborted {
+        web_sys::console::warn_1(&format!("latchkey: {detail}").into());
+    }
+    NoAnswer {
+        reach: classify(kind, probe),
+        endpoint,
+        detail,
     }
 }
 

@@ -10,7 +10,9 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use latchkey_client::config::{self, ConfigError};
-use latchkey_client::{ApiAnswer, ApiMethod, ApiRequest, Client, ProviderLogout, SignInOptions};
+use latchkey_client::{
+    ApiAnswer, ApiMethod, ApiRequest, Client, PageBody, ProviderLogout, SignInOptions,
+};
 use latchkey_proto::public_config::PublicConfig;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -280,7 +282,7 @@ fn authorized_fetch(input: JsValue, init: JsValue) -> Promise {
             headers,
             signal: stop,
         };
-        match client.fetch(method, url, request).await {
+        match client.fetch_streaming(method, url, request).await {
             Ok(answer) => to_response(answer),
             Err(e) => Err(fetch_error(e)),
         }
@@ -344,21 +346,26 @@ fn fetch_arguments(input: &JsValue, init: &JsValue) -> Result<FetchCall, String>
     })
 }
 
-/// The API's answer as a `Response`: status, status text, every header the page may read,
-/// body.
-fn to_response(answer: ApiAnswer) -> Result<JsValue, JsValue> {
+/// The API's answer as a `Response`: the browser's own while its body is still coming, or
+/// one made of the status, the status text, every header the page may read and the body the
+/// client read.
+fn to_response(answer: ApiAnswer<PageBody>) -> Result<JsValue, JsValue> {
+    let bytes = match answer.response.body() {
+        PageBody::Unread(response) => return Ok(response.into()),
+        PageBody::Bytes(bytes) => bytes,
+    };
     let init = ResponseInit::new();
-    init.set_status(answer.response.status().as_u16());
+    let status = answer.response.status().as_u16();
+    init.set_status(status);
     init.set_status_text(answer.status_text());
     let headers = Headers::new()?;
     for (name, value) in answer.headers() {
         let _ = headers.append(name, value);
     }
     init.set_headers(&headers);
-    let response = answer.response;
     // A null-body status may not carry one (fetch spec, "null body status").
-    let body = (!matches!(response.status().as_u16(), 101 | 204 | 205 | 304))
-        .then(|| Uint8Array::from(response.body().as_slice()));
+    let body =
+        (!matches!(status, 101 | 204 | 205 | 304)).then(|| Uint8Array::from(bytes.as_slice()));
     Response::new_with_opt_buffer_source_and_init(body.as_ref().map(|b| b.unchecked_ref()), &init)
         .map(JsValue::from)
 }

@@ -222,6 +222,88 @@ pub async fn send_with(
     peer: Peer,
     ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, FetchError> {
+    open(request, peer, ending).await?.read().await
+}
+
+/// An answer whose status and headers have come, and its body: read whole, or still coming.
+pub struct Answer {
+    head: http::Response<()>,
+    body: Body,
+}
+
+enum Body {
+    Coming {
+        response: gloo_net::http::Response,
+        url: String,
+        abort: Abort,
+    },
+    Read(Vec<u8>),
+}
+
+/// An answer's body as a page gets it ([`Answer::into_page_body`]).
+#[derive(Debug)]
+pub enum PageBody {
+    /// The browser's own `Response`, its body unread: the page reads it as it comes, and an
+    /// abort of the page's signal fails the read as `fetch`'s would (`AbortError`).
+    Unread(web_sys::Response),
+    /// Read whole already (the client needed it).
+    Bytes(Vec<u8>),
+}
+
+impl Answer {
+    /// An answer read whole.
+    pub fn whole(response: http::Response<Vec<u8>>) -> Answer {
+        let (parts, bytes) = response.into_parts();
+        Answer {
+            head: http::Response::from_parts(parts, ()),
+            body: Body::Read(bytes),
+        }
+    }
+
+    /// The status, the headers the client reads (in its `HeaderMap`) and every header a page
+    /// may read ([`AnswerHeaders`], [`StatusText`], in its extensions).
+    pub fn head(&self) -> &http::Response<()> {
+        &self.head
+    }
+
+    /// The whole answer, its body read to the end.
+    pub async fn read(self) -> Result<http::Response<Vec<u8>>, FetchError> {
+        let (parts, ()) = self.head.into_parts();
+        let bytes = match self.body {
+            Body::Read(bytes) => bytes,
+            Body::Coming {
+                response,
+                url,
+                abort,
+            } => response.binary().await.map_err(|e| {
+                abort.error(
+                    FetchFailure::BodyCut,
+                    format!("reading the body from {url}: {e}"),
+                )
+            })?,
+        };
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+
+    /// The head, and the body for a page to read as it comes. Only a page's call
+    /// ([`Ending::Page`]) should hand its stream on: the deadline of the client's own
+    /// requests ends when this returns.
+    pub fn into_page_body(self) -> (http::Response<()>, PageBody) {
+        let body = match self.body {
+            Body::Read(bytes) => PageBody::Bytes(bytes),
+            Body::Coming { response, .. } => PageBody::Unread(response.into()),
+        };
+        (self.head, body)
+    }
+}
+
+/// Sends `request` and waits for the answer's status and headers; its body is still coming.
+/// Fails as [`send_with`] does.
+pub async fn open(
+    request: http::Request<Vec<u8>>,
+    peer: Peer,
+    ending: Ending<'_>,
+) -> Result<Answer, FetchError> {
     let (parts, body) = request.into_parts();
     let url = match peer {
         Peer::Companion => crate::companion::resolve(&parts.uri.to_string()),
@@ -268,15 +350,17 @@ pub async fn send_with(
             out = out.header(name, v);
         }
     }
-    let bytes = resp.binary().await.map_err(|e| {
-        abort.error(
-            FetchFailure::BodyCut,
-            format!("reading the body from {url}: {e}"),
-        )
-    })?;
-    out.body(bytes).map_err(|e| FetchError {
+    let head = out.body(()).map_err(|e| FetchError {
         kind: FetchFailure::Unsendable,
         detail: format!("response from {url}: {e}"),
+    })?;
+    Ok(Answer {
+        head,
+        body: Body::Coming {
+            response: resp,
+            url,
+            abort,
+        },
     })
 }
 

@@ -180,7 +180,7 @@ const USE_DPOP_NONCE: &str = "use_dpop_nonce";
 /// with `error="invalid_dpop_proof"`, RFC 9449 §7.1): a replayed proof, one for another URL,
 /// a stale one. A renewed access token would not change that, so a client must not renew and
 /// resend as it would for `invalid_token`; it shows the refusal instead.
-pub fn proof_refused(response: &http::Response<Vec<u8>>) -> bool {
+pub fn proof_refused<B>(response: &http::Response<B>) -> bool {
     response.status() == http::StatusCode::UNAUTHORIZED
         && response
             .headers()
