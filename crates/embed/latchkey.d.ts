@@ -61,8 +61,8 @@ export interface Latchkey {
    * Methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS. An aborted `init.signal` (or the
    * `Request`'s) rejects with its reason and cancels the request, as `fetch` does; a renewal
    * the call started still runs to its end. No time limit of its own, as with `fetch`
-   * (`AbortSignal.timeout(ms)` gives one). Resolves once the whole body has come (a streamed
-   * answer arrives at its end). OAuth 1.0a goes through the companion's
+   * (`AbortSignal.timeout(ms)` gives one). Resolves at the answer's headers, as `fetch` does,
+   * to the browser's own `Response`, its body read as it comes. OAuth 1.0a goes through the companion's
    * signing proxy. A 401 renews the session once and retries. A DPoP-bound token goes as
    * `Authorization: DPoP` with a proof for the request. An `Authorization` or `DPoP` header in
    * `init` is never sent. Rejects with an `Error` for any other URL, when nobody is signed in,
