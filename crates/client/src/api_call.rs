@@ -416,7 +416,7 @@ mod tests {
                 ("content-type".into(), "application/json".into()),
                 ("etag".into(), "\"v1\"".into()),
             ]))
-            .body(Vec::new())
+            .body(Vec::<u8>::new())
             .unwrap();
         let answer = ApiAnswer {
             response,
@@ -426,7 +426,7 @@ mod tests {
         assert_eq!(answer.headers()[1], ("etag".into(), "\"v1\"".into()));
         // An answer made elsewhere (not through the browser's fetch) has neither.
         let bare = ApiAnswer {
-            response: http::Response::new(Vec::new()),
+            response: http::Response::new(Vec::<u8>::new()),
             retried_after_refresh: false,
         };
         assert_eq!((bare.status_text(), bare.headers().len()), ("", 0));
