@@ -351,6 +351,9 @@ fn fetch_arguments(input: &JsValue, init: &JsValue) -> Result<FetchCall, String>
 /// client read.
 fn to_response(answer: ApiAnswer<PageBody>) -> Result<JsValue, JsValue> {
     let bytes = match answer.response.body() {
+        // The browser's own, not `new Response(its.body, …)`: Chromium reads a stream moved
+        // into a new Response as "TypeError: Failed to fetch" once the page's signal aborts
+        // it, where the fetch's own Response gives the `AbortError` that `fetch` promises.
         PageBody::Unread(response) => return Ok(response.into()),
         PageBody::Bytes(bytes) => bytes,
     };
