@@ -255,7 +255,9 @@ impl Latchkey {
     /// proxy. On a 401 the session is renewed once and the call repeated. Any HTTP status
     /// is an `Ok`; an `Err` says in words why no call was made or no answer came. The
     /// answer's status and body are in `response`; its headers in [`ApiAnswer::headers`]
-    /// and its status text in [`ApiAnswer::status_text`].
+    /// and its status text in [`ApiAnswer::status_text`]. Unlike `latchkey.fetch`, which
+    /// hands a page the browser's `Response` as its body comes, this resolves once the
+    /// whole body has come.
     pub async fn fetch(&self, url: &str, init: FetchInit) -> Result<ApiAnswer, ApiError> {
         let Some(client) = self.client() else {
             return Err(ApiError::NotSignedIn);
