@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use latchkey_leptos::{use_latchkey, ApiMethod, ApiResult};
+use latchkey_leptos::{use_latchkey, ApiError, ApiMethod, ApiResult};
 
 /// The path the console starts with.
 pub const DEFAULT_PATH: &str = "/me";
@@ -14,6 +14,15 @@ pub fn status_line(result: &ApiResult) -> String {
         result.status.to_string()
     } else {
         format!("{} {}", result.status, result.status_text)
+    }
+}
+
+/// What the console says when a call brought no answer to show: a network failure may
+/// have reached the API (sent, then no answer within the deadline), the rest stopped first.
+pub fn failure_sentence(error: &ApiError) -> String {
+    match error {
+        ApiError::Network { reason } => format!("The call got no answer: {reason}."),
+        _ => format!("The call was not made: {error}."),
     }
 }
 
@@ -94,7 +103,7 @@ pub fn ApiConsole(
             }
             Err(error) => view! {
                 <div class="notice notice-error" role="alert">
-                    <p class="notice-reason">{format!("The call was not made: {error}.")}</p>
+                    <p class="notice-reason">{failure_sentence(&error)}</p>
                 </div>
             }
             .into_any(),
@@ -177,6 +186,21 @@ mod tests {
     fn status_line_omits_a_missing_reason_phrase() {
         assert_eq!(status_line(&result(200, "OK")), "200 OK");
         assert_eq!(status_line(&result(404, "")), "404");
+    }
+
+    #[test]
+    fn a_call_without_an_answer_is_not_said_to_be_unmade() {
+        let timed_out = ApiError::Network {
+            reason: "fetch /api/slow: AbortError (no answer within 15 seconds)".into(),
+        };
+        assert_eq!(
+            failure_sentence(&timed_out),
+            "The call got no answer: fetch /api/slow: AbortError (no answer within 15 seconds)."
+        );
+        assert_eq!(
+            failure_sentence(&ApiError::NotSignedIn),
+            format!("The call was not made: {}.", ApiError::NotSignedIn)
+        );
     }
 
     #[test]

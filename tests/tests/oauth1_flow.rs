@@ -193,7 +193,7 @@ async fn the_api_console_gives_up_on_an_api_slower_than_fifteen_seconds_in_words
     let out = api_call(b, "GET", "/slow?seconds=18", None).await;
     assert_eq!(out.code(), None, "{out:?}");
     assert!(
-        out.status.starts_with("The call was not made:")
+        out.status.starts_with("The call got no answer:")
             && out.status.contains("/slow")
             && out.status.contains("no answer within 15 seconds"),
         "{out:?}"
