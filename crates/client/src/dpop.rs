@@ -20,7 +20,6 @@
 //!   `use_dpop_nonce` signs a new proof with the nonce it gave and sends once more.
 
 use std::cell::RefCell;
-use std::future::Future;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -307,31 +306,20 @@ fn copy(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
 /// server's latest nonce, and answers one `use_dpop_nonce` with a second proof that carries
 /// the nonce. A second request for a nonce is returned as the answer: the caller reads it
 /// as the server's error, and no third request is made.
-pub fn send<'a>(
-    request: http::Request<Vec<u8>>,
-    binding: Option<Binding<'a>>,
-    peer: Peer,
-    endpoint: Endpoint,
-) -> impl Future<Output = Result<http::Response<Vec<u8>>, SendFailure>> + 'a {
-    send_with(request, binding, peer, endpoint, Ending::Deadline)
-}
-
-/// [`send`], ending early as `ending` says ([`reach::send_with`]): a page's API call has
-/// no deadline and ends on its signal.
-pub async fn send_with(
+pub async fn send(
     request: http::Request<Vec<u8>>,
     binding: Option<Binding<'_>>,
     peer: Peer,
     endpoint: Endpoint,
-    ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, SendFailure> {
-    let answer = open_with(request, binding, peer, endpoint, ending).await?;
+    let answer = open_with(request, binding, peer, endpoint, Ending::Deadline).await?;
     reach::read(answer, peer, endpoint)
         .await
         .map_err(SendFailure::NoAnswer)
 }
 
-/// [`send_with`] up to the final answer's status and headers: its body is still coming,
+/// [`send`] up to the final answer's status and headers, ending early as `ending` says (a
+/// page's API call has no deadline and ends on its signal): its body is still coming,
 /// unless the client read it to look for a nonce challenge (a client error).
 pub async fn open_with(
     request: http::Request<Vec<u8>>,

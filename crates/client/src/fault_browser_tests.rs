@@ -51,14 +51,16 @@ async fn a_call_the_page_called_off_reads_as_called_off_not_as_a_refusal() {
     let stop = web_sys::AbortController::new().unwrap();
     stop.abort();
     let signal = stop.signal();
-    let err = reach::send_with(
+    let Err(err) = reach::open_with(
         token_post(NOTHING_THERE),
         Peer::Api,
         Endpoint::Api,
         Ending::Page(Some(&signal)),
     )
     .await
-    .unwrap_err();
+    else {
+        panic!("an aborted call was answered");
+    };
     assert_eq!(err.reach, Reach::Aborted);
     assert_eq!(
         err.sentence("Django"),
@@ -66,13 +68,15 @@ async fn a_call_the_page_called_off_reads_as_called_off_not_as_a_refusal() {
     );
     // An unused signal changes nothing: the closed port is refused as without one.
     let unused = web_sys::AbortController::new().unwrap().signal();
-    let err = fetch::send_with(
+    let Err(err) = fetch::open(
         token_post(NOTHING_THERE),
         Peer::Api,
         Ending::Page(Some(&unused)),
     )
     .await
-    .unwrap_err();
+    else {
+        panic!("a closed port answered");
+    };
     assert_eq!(err.kind, FetchFailure::Rejected);
 }
 

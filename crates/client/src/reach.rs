@@ -5,8 +5,6 @@
 //! tells them apart: an opaque answer means the server is up and refused the read; a
 //! second rejection means nothing is there. The decision is [`classify`], tested natively.
 
-use std::future::Future;
-
 use crate::browser::fetch::{
     self, Ending, FetchError, FetchFailure, Peer, Probe, FETCH_TIMEOUT_MS,
 };
@@ -144,27 +142,17 @@ impl NoAnswer {
 }
 
 /// Sends a request and, when a cross-origin one is rejected, probes to say why.
-pub fn send(
+pub async fn send(
     request: http::Request<Vec<u8>>,
     peer: Peer,
     endpoint: Endpoint,
-) -> impl Future<Output = Result<http::Response<Vec<u8>>, NoAnswer>> {
-    send_with(request, peer, endpoint, Ending::Deadline)
-}
-
-/// [`send`], ending early as `ending` says ([`fetch::send_with`]).
-pub async fn send_with(
-    request: http::Request<Vec<u8>>,
-    peer: Peer,
-    endpoint: Endpoint,
-    ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, NoAnswer> {
-    let answer = open_with(request, peer, endpoint, ending).await?;
+    let answer = open_with(request, peer, endpoint, Ending::Deadline).await?;
     read(answer, peer, endpoint).await
 }
 
 /// Reads an answer's body to the end ([`fetch::Answer::read`]), a failure worded as
-/// [`send_with`] words it.
+/// [`send`] words it.
 pub async fn read(
     answer: fetch::Answer,
     peer: Peer,
@@ -177,8 +165,9 @@ pub async fn read(
         .map_err(|e| no_answer(e, endpoint, None))
 }
 
-/// [`send_with`] up to the answer's status and headers ([`fetch::open`]); its body is still
-/// coming, and a failure to read it is the reader's to word.
+/// [`send`] up to the answer's status and headers, ending early as `ending` says
+/// ([`fetch::open`]); its body is still coming, and a failure to read it is the reader's to
+/// word.
 pub async fn open_with(
     request: http::Request<Vec<u8>>,
     peer: Peer,

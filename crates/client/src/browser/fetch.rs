@@ -5,7 +5,6 @@
 //! ([`Ending`]).
 
 use std::cell::Cell;
-use std::future::Future;
 use std::rc::Rc;
 
 use gloo_net::http::RequestBuilder;
@@ -207,22 +206,11 @@ fn builder(url: &str, method: http::Method, peer: Peer) -> RequestBuilder {
 /// Sends `request` and reads the whole answer, within [`FETCH_TIMEOUT_MS`]. Any HTTP status
 /// is `Ok`; `Err` means no (whole) answer: offline, CORS refusal, timeout, a body cut off, a
 /// bad URL.
-pub fn send(
+pub async fn send(
     request: http::Request<Vec<u8>>,
     peer: Peer,
-) -> impl Future<Output = Result<http::Response<Vec<u8>>, FetchError>> {
-    send_with(request, peer, Ending::Deadline)
-}
-
-/// [`send`], ending early as `ending` says: a page's call has no deadline, and its signal
-/// cancels it as `window.fetch`'s `init.signal` does (a request not yet sent is not sent),
-/// failing as [`FetchFailure::Aborted`].
-pub async fn send_with(
-    request: http::Request<Vec<u8>>,
-    peer: Peer,
-    ending: Ending<'_>,
 ) -> Result<http::Response<Vec<u8>>, FetchError> {
-    open(request, peer, ending).await?.read().await
+    open(request, peer, Ending::Deadline).await?.read().await
 }
 
 /// An answer whose status and headers have come, and its body: read whole, or still coming.
@@ -298,7 +286,9 @@ impl Answer {
 }
 
 /// Sends `request` and waits for the answer's status and headers; its body is still coming.
-/// Fails as [`send_with`] does.
+/// Fails as [`send`] does, ending early as `ending` says: a page's call has no deadline, and
+/// its signal cancels it as `window.fetch`'s `init.signal` does (a request not yet sent is
+/// not sent), failing as [`FetchFailure::Aborted`].
 pub async fn open(
     request: http::Request<Vec<u8>>,
     peer: Peer,
