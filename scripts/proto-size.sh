@@ -8,20 +8,25 @@
 #   scripts/proto-size.sh              # build, then report
 #   scripts/proto-size.sh --no-build   # report on the last build
 #   scripts/proto-size.sh --crates     # also: code per crate and the largest functions
+#   scripts/proto-size.sh --golden     # also: every export over tools/proto-size/golden.js's
+#                                      # few thousand inputs, answers in <out>/golden.txt
 #
 # Needs: the wasm32-unknown-unknown target, a wasm-bindgen matching tools/proto-size/Cargo.lock,
 # wasm-opt from `npm ci` (binaryen), gzip, brotli. Builds offline from the crates already
 # fetched; output under $CARGO_TARGET_DIR (default target/)/proto-size. To check that a change
-# keeps proto's behaviour, compare tools/proto-size/golden.js's output before and after.
+# keeps proto's behaviour, run with --golden before and after and diff the two golden.txt.
+# --golden fails when an export traps (a panic is a trap with panic = "abort"), so the test
+# suite runs it: proto's browser-side entry points must answer every hostile input in words.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$LATCHKEY_ROOT"
 
-build=yes crates=no
+build=yes crates=no golden=no
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=no ;;
     --crates) crates=yes ;;
+    --golden) golden=yes ;;
     *) echo "proto-size: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -66,4 +71,15 @@ printf '%-6s %-22s %12s %12s %12s\n' total "" "$(kb "$tr")" "$(kb "$tg")" "$(kb 
 if [[ $crates == yes ]]; then
   echo
   python3 scripts/wasm-code-by-crate.py "$out/named.wasm" 40
+fi
+
+if [[ $golden == yes ]]; then
+  # golden.js loads the module with require(), so it needs wasm-bindgen's nodejs glue.
+  rm -rf "$out/node"
+  wasm-bindgen --target nodejs --out-dir "$out/node" \
+    "$target_dir/wasm32-unknown-unknown/release/proto_size.wasm"
+  node tools/proto-size/golden.js "$out/node" > "$out/golden.txt"
+  echo
+  echo "golden: $(wc -l < "$out/golden.txt") answers, none trapped;" \
+    "sha256 $(sha256sum "$out/golden.txt" | cut -c1-16) ($out/golden.txt)"
 fi

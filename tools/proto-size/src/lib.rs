@@ -34,7 +34,7 @@ fn words(e: impl core::fmt::Display) -> String {
 /// `/latchkey.json` (client `config.rs`).
 #[wasm_bindgen]
 pub fn public_config(text: &str) -> String {
-    match serde_json::from_str::<PublicConfig>(text) {
+    match PublicConfig::from_json(text.as_bytes()) {
         Ok(c) => c
             .providers
             .first()
@@ -100,7 +100,7 @@ pub fn sign_in(
         verifier: &random[2 * n..],
     };
     match authorize::begin(&start, &random, now) {
-        Ok((url, pending)) => url + &serde_json::to_string(&pending).unwrap_or_default(),
+        Ok((url, pending)) => url + &pending.to_json(),
         Err(e) => words(e),
     }
 }
@@ -127,9 +127,8 @@ pub fn callback(
     let Some(state) = callback::callback_state(url) else {
         return String::new();
     };
-    let pending: PendingFlow = match serde_json::from_str(pending) {
-        Ok(p) => p,
-        Err(e) => return words(e),
+    let Some(pending) = PendingFlow::from_json(pending.as_bytes()) else {
+        return "not a pending flow".to_owned();
     };
     let iss = if required {
         IssParameter::Required
