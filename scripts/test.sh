@@ -40,6 +40,7 @@ run rustdoc      env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps 
 run unit-tests   cargo test --workspace --exclude latchkey-e2e --all-features --locked --no-fail-fast
 run wasm-tests   cargo test -p latchkey-client --target wasm32-unknown-unknown --locked
 run proto-size   bash scripts/proto-size.sh --golden
+run fuzz-targets cargo check --manifest-path fuzz/Cargo.toml --bins --locked
 run app-build    trunk build --release
 run site-build   bash scripts/build-site.sh "$LATCHKEY_SITE_DIST"
 run minimal-build bash -c "cd examples/leptos-minimal && trunk build --release"
