@@ -111,11 +111,15 @@ pub fn TokenInspector(
             if s.scopes.is_empty() {
                 view! { <span class="muted">"none reported"</span> }.into_any()
             } else {
-                s.scopes
+                // A list only when there is something in it: an empty `ul`, or one holding
+                // the words, is a list without items to a screen reader (axe:
+                // aria-required-children).
+                let chips = s
+                    .scopes
                     .iter()
                     .map(|scope| view! { <li class="chip">{scope.clone()}</li> })
-                    .collect_view()
-                    .into_any()
+                    .collect_view();
+                view! { <ul class="chips" role="list">{chips}</ul> }.into_any()
             }
         })
     };
@@ -125,7 +129,7 @@ pub fn TokenInspector(
             <h2 id="tokens-title">"Tokens"</h2>
             <dl class="facts">
                 <dt>"Scopes"</dt>
-                <dd><ul class="chips" role="list">{scopes}</ul></dd>
+                <dd>{scopes}</dd>
                 <dt>"Access token"</dt>
                 <dd class="countdown">{expiry_line}</dd>
                 <dt>"Refresh token"</dt>
