@@ -1,12 +1,28 @@
 //! The API console: calls the signed-in provider's `api_base` through the auth context
 //! (Bearer token for OAuth 2.0, the companion's signing proxy for OAuth 1.0a).
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 use latchkey_leptos::{use_latchkey, ApiError, ApiMethod, ApiResult};
 
 /// The path the console starts with.
 pub const DEFAULT_PATH: &str = "/me";
+
+/// How long the console waits for a whole answer before it stops the call itself, so an
+/// API that never answers ends in words rather than in a Send button that stays busy.
+/// (Latchkey's calls have no deadline of their own, as `fetch` has none.)
+pub const DEADLINE_SECONDS: u64 = 15;
+
+/// Why the console called a call off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The person pressed Stop.
+    Stopped,
+    /// No whole answer within [`DEADLINE_SECONDS`].
+    TimedOut,
+}
 
 /// How a status reads: `200 OK`, or just `404` when the browser gave no reason phrase.
 pub fn status_line(result: &ApiResult) -> String {
@@ -17,11 +33,15 @@ pub fn status_line(result: &ApiResult) -> String {
     }
 }
 
-/// What the console says when a call brought no answer to show: a network failure may
-/// have reached the API (sent, then no answer within the deadline), the rest stopped first.
-pub fn failure_sentence(error: &ApiError) -> String {
-    match error {
-        ApiError::Network { reason } => format!("The call got no answer: {reason}."),
+/// What the console says when a call to `path` brought no answer to show: one it called
+/// off (`cut`), a network failure (the call may have reached the API), or one never made.
+pub fn failure_sentence(error: &ApiError, path: &str, cut: Option<Cut>) -> String {
+    match (error, cut) {
+        (ApiError::Aborted, Some(Cut::TimedOut)) => format!(
+            "The call to {path} got no answer within {DEADLINE_SECONDS} seconds, so the console stopped it."
+        ),
+        (ApiError::Aborted, _) => format!("You stopped the call to {path}."),
+        (ApiError::Network { reason }, _) => format!("The call got no answer: {reason}."),
         _ => format!("The call was not made: {error}."),
     }
 }
@@ -53,25 +73,67 @@ pub fn ApiConsole(
     let (path, set_path) = signal(DEFAULT_PATH.to_owned());
     let (body, set_body) = signal(String::new());
 
-    // The last call's outcome, and whether one is under way (one at a time: the button
-    // is disabled meanwhile).
-    let (outcome, set_outcome) = signal(None);
+    // The last call's outcome (its failure already in words), and whether one is under way
+    // (one at a time: Send is disabled meanwhile, and Stop shown).
+    let (outcome, set_outcome) = signal(None::<Result<ApiResult, String>>);
     let (pending, set_pending) = signal(false);
+    // The call under way: what stops it, and why it was stopped.
+    let controller = StoredValue::new_local(None::<web_sys::AbortController>);
+    let cut = StoredValue::new(None::<Cut>);
+    let send_ref = NodeRef::<leptos::html::Button>::new();
+    let stop_ref = NodeRef::<leptos::html::Button>::new();
+    let call_off = move |why: Cut| {
+        if let Some(c) = controller.get_value() {
+            cut.set_value(Some(why));
+            c.abort();
+        }
+    };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
         let m = method.get_untracked();
         let b = m
             .has_body()
             .then(|| body.get_untracked())
             .filter(|b| !b.is_empty());
         let p = path.get_untracked();
+        let signal = web_sys::AbortController::new().ok().map(|c| {
+            let signal = c.signal();
+            controller.set_value(Some(c));
+            signal
+        });
+        cut.set_value(None);
+        let deadline = set_timeout_with_handle(
+            move || call_off(Cut::TimedOut),
+            Duration::from_secs(DEADLINE_SECONDS),
+        )
+        .ok();
         set_pending.set(true);
         leptos::task::spawn_local(async move {
-            let answer = auth.call_api(m, p, b).await;
+            let answer = auth.call_api(m, p.clone(), b, signal).await;
+            if let Some(deadline) = deadline {
+                deadline.clear();
+            }
             // `try_`: the card may have gone (signed out) before the answer came.
-            set_outcome.try_set(Some(answer));
+            let _ = controller.try_set_value(None);
+            let why = cut.try_get_value().flatten();
+            let outcome = answer.map_err(|e| failure_sentence(&e, &p, why));
+            // Stop goes with the call: a keyboard on it goes on from Send.
+            let on_stop = stop_ref
+                .get_untracked()
+                .is_some_and(|stop| document().active_element().as_deref() == Some(stop.as_ref()));
+            set_outcome.try_set(Some(outcome));
             set_pending.try_set(false);
+            if on_stop {
+                request_animation_frame(move || {
+                    if let Some(send) = send_ref.get_untracked() {
+                        let _ = send.focus();
+                    }
+                });
+            }
         });
     };
 
@@ -101,9 +163,9 @@ pub fn ApiConsole(
                 }
                 .into_any()
             }
-            Err(error) => view! {
+            Err(sentence) => view! {
                 <div class="notice notice-error" role="alert">
-                    <p class="notice-reason">{failure_sentence(&error)}</p>
+                    <p class="notice-reason">{sentence}</p>
                 </div>
             }
             .into_any(),
@@ -146,8 +208,17 @@ pub fn ApiConsole(
                             on:input=move |ev| set_path.set(event_target_value(&ev))
                         />
                     </label>
-                    <button type="submit" class="button" disabled=move || pending.get()>
+                    <button type="submit" class="button" node_ref=send_ref disabled=move || pending.get()>
                         {move || if pending.get() { "Sending…" } else { "Send" }}
+                    </button>
+                    <button
+                        type="button"
+                        class="button-secondary"
+                        node_ref=stop_ref
+                        hidden=move || !pending.get()
+                        on:click=move |_| call_off(Cut::Stopped)
+                    >
+                        "Stop"
                     </button>
                 </div>
                 {move || method.get().has_body().then(|| view! {
@@ -190,16 +261,28 @@ mod tests {
 
     #[test]
     fn a_call_without_an_answer_is_not_said_to_be_unmade() {
-        let timed_out = ApiError::Network {
-            reason: "fetch /api/slow: AbortError (no answer within 15 seconds)".into(),
+        let offline = ApiError::Network {
+            reason: "fetch /api/me: TypeError: Failed to fetch".into(),
         };
         assert_eq!(
-            failure_sentence(&timed_out),
-            "The call got no answer: fetch /api/slow: AbortError (no answer within 15 seconds)."
+            failure_sentence(&offline, "/me", None),
+            "The call got no answer: fetch /api/me: TypeError: Failed to fetch."
         );
         assert_eq!(
-            failure_sentence(&ApiError::NotSignedIn),
+            failure_sentence(&ApiError::NotSignedIn, "/me", None),
             format!("The call was not made: {}.", ApiError::NotSignedIn)
+        );
+    }
+
+    #[test]
+    fn a_call_the_console_stopped_says_who_stopped_it() {
+        assert_eq!(
+            failure_sentence(&ApiError::Aborted, "/slow", Some(Cut::TimedOut)),
+            "The call to /slow got no answer within 15 seconds, so the console stopped it."
+        );
+        assert_eq!(
+            failure_sentence(&ApiError::Aborted, "/slow", Some(Cut::Stopped)),
+            "You stopped the call to /slow."
         );
     }
 

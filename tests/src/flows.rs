@@ -124,7 +124,8 @@ impl ApiOutcome {
 
 /// Selectors of the API console (H4's `src/components/api_console.rs`); stable ids first.
 const API_METHOD: &str = "#api-method, .api-form select";
-const API_PATH: &str = "#api-path, .api-form .field-path input";
+/// The API console's path field.
+pub const API_PATH: &str = "#api-path, .api-form .field-path input";
 const API_BODY_INPUT: &str = "#api-body-input, .api-form textarea";
 
 /// Uses the API console: picks `method`, types `path` (and `body`), presses "Send" and waits

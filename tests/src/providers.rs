@@ -291,6 +291,28 @@ impl Flask {
         );
     }
 
+    /// What the provider said of its slow answers (`/api/slow`) so far: "sent whole", or
+    /// "the client went away after N lines". Waits up to ten seconds for the `n`th.
+    pub async fn slow_answers(&self, n: usize) -> Vec<String> {
+        const SAID: &str = "slow answer: ";
+        for _ in 0..100 {
+            let said: Vec<String> = self
+                .service
+                .log_text()
+                .lines()
+                .filter_map(|l| l.strip_prefix(SAID).map(str::to_owned))
+                .collect();
+            if said.len() >= n {
+                return said;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "Flask never said {SAID:?} {n} times:\n{}",
+            self.service.log_tail(20)
+        );
+    }
+
     /// How many HTTP requests the provider has logged so far.
     pub fn request_count(&self) -> usize {
         self.request_lines().len()

@@ -110,7 +110,7 @@ async fn bodies_of_every_kind_methods_and_abort_signals_work_as_with_window_fetc
         )
         .await;
     assert_eq!(aborted, "AbortError");
-    let slow = slow_answers(&site, 1).await;
+    let slow = site.flask.slow_answers(1).await;
     assert!(
         slow[0].starts_with("the client went away after"),
         "Flask's slow answer was not cancelled: {slow:?}"
@@ -131,7 +131,7 @@ async fn bodies_of_every_kind_methods_and_abort_signals_work_as_with_window_fetc
         )
         .await;
     assert_eq!(first, "line 1");
-    let slow = slow_answers(&site, 2).await;
+    let slow = site.flask.slow_answers(2).await;
     assert!(
         slow[1].starts_with("the client went away after"),
         "the answer was read whole before the page saw its first line: {slow:?}"
@@ -174,25 +174,4 @@ async fn bodies_of_every_kind_methods_and_abort_signals_work_as_with_window_fetc
         "{methods}"
     );
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
-}
-
-/// What Flask said of its slow answers so far ("sent whole", or "the client went away
-/// after N lines"), waiting up to ten seconds for the `n`th.
-async fn slow_answers(site: &Site, n: usize) -> Vec<String> {
-    const SAID: &str = "slow answer: ";
-    for _ in 0..100 {
-        let log = site.flask.service().log_text();
-        let said: Vec<String> = log
-            .lines()
-            .filter_map(|l| l.strip_prefix(SAID).map(str::to_owned))
-            .collect();
-        if said.len() >= n {
-            return said;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!(
-        "Flask never said {SAID:?} {n} times:\n{}",
-        site.flask.service().log_tail(20)
-    );
 }

@@ -3,7 +3,7 @@
 
 use latchkey_e2e::accessibility::assert_accessible;
 use latchkey_e2e::companion::flask_provider_toml;
-use latchkey_e2e::flows::{api_call, flask_sign_in, flask_to_consent, sign_in_label};
+use latchkey_e2e::flows::{api_call, flask_sign_in, flask_to_consent, sign_in_label, API_PATH};
 use latchkey_e2e::{
     Browser, Companion, Fault, FaultProxy, Flask, Stack, StackOptions, DEMO_USER, FLASK_ID,
     FLASK_NAME,
@@ -185,19 +185,78 @@ async fn api_console_post_with_a_form_body_reaches_the_provider_intact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_console_gives_up_on_an_api_slower_than_fifteen_seconds_in_words() {
-    // A page's latchkey.fetch waits as long as fetch would (embed_fetch.rs); the console is
-    // the client's own view, and an API that keeps it waiting ends in words after the
-    // client's deadline instead of a Send button that stays busy.
+    // A call through Latchkey waits as long as fetch would (embed_fetch.rs); the console
+    // gives up after its own deadline, in words, instead of a Send button that stays busy,
+    // and the call it stops is cancelled all the way to the API.
     let stack = signed_in_stack().await;
     let b = &stack.browser;
     let out = api_call(b, "GET", "/slow?seconds=18", None).await;
     assert_eq!(out.code(), None, "{out:?}");
-    assert!(
-        out.status.starts_with("The call got no answer:")
-            && out.status.contains("/slow")
-            && out.status.contains("no answer within 15 seconds"),
+    assert_eq!(
+        out.status,
+        "The call to /slow?seconds=18 got no answer within 15 seconds, so the console stopped it.",
         "{out:?}"
     );
+    let slow = stack.flask().slow_answers(1).await;
+    assert!(
+        slow[0].starts_with("the client went away after"),
+        "the stopped call went on to the end: {slow:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_in_the_api_console_cancels_the_call_from_the_keyboard() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    const STOP: &str = ".api-row button[type=button]";
+    let stop_shown = || async {
+        b.js(
+            "const s = document.querySelector(arguments[0]);\
+             return !!s && !s.hidden && s.offsetParent !== null;",
+            vec![Value::from(STOP)],
+        )
+        .await
+            == Value::Bool(true)
+    };
+    assert!(!stop_shown().await, "Stop is there with no call running");
+    b.fill(API_PATH, "/slow?seconds=10").await;
+    b.click_button("Send").await;
+    b.wait_until("the Stop button", stop_shown).await;
+    // Flask has begun its ten-second answer; a keyboard stops it.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    b.js(
+        "document.querySelector(arguments[0]).focus(); return null;",
+        vec![Value::from(STOP)],
+    )
+    .await;
+    let stopped_at = std::time::Instant::now();
+    b.press_enter().await;
+    b.wait_until("the console's words", || async {
+        b.text()
+            .await
+            .contains("You stopped the call to /slow?seconds=10.")
+    })
+    .await;
+    assert!(
+        stopped_at.elapsed() < std::time::Duration::from_secs(5),
+        "the words came only after {:?}",
+        stopped_at.elapsed()
+    );
+    let slow = stack.flask().slow_answers(1).await;
+    assert!(
+        slow[0].starts_with("the client went away after"),
+        "Stop did not cancel the call at the API: {slow:?}"
+    );
+    // Stop goes with the call, and the keyboard goes on from Send.
+    assert!(!stop_shown().await, "Stop stayed after the call ended");
+    let focused = b
+        .js("return document.activeElement.textContent.trim();", vec![])
+        .await;
+    assert_eq!(focused, "Send");
+    assert_accessible(b, "the API console after Stop").await;
+    // The console still calls: the next call answers.
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

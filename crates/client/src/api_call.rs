@@ -9,7 +9,7 @@ use latchkey_proto::secret::AccessToken;
 use super::api_target::{self, ApiMethod};
 use super::dpop::{self, DpopKey};
 use super::engine::Engine;
-use super::reach::Endpoint;
+use super::reach::{Endpoint, Reach};
 use super::ApiError;
 use crate::browser::fetch::{
     self, AnswerHeaders, Ending, ExtraHeaders, PageBody, Peer, StatusText,
@@ -44,7 +44,7 @@ pub struct ApiRequest {
     pub headers: Vec<(String, String)>,
     /// Calls the call's own requests off when it aborts, as `window.fetch`'s `init.signal`:
     /// one in flight is cancelled, one not yet sent is not sent, and the call ends with
-    /// [`ApiError::Network`]. A renewal the call started is not called off: it runs to its
+    /// [`ApiError::Aborted`]. A renewal the call started is not called off: it runs to its
     /// end, so the session is never left half renewed. The call has no deadline of the
     /// client's (as `fetch` has none): a page that wants one gives `AbortSignal.timeout(ms)`.
     pub signal: Option<web_sys::AbortSignal>,
@@ -173,7 +173,10 @@ async fn send(
 }
 
 fn network(e: fetch::FetchError) -> ApiError {
-    ApiError::Network { reason: e.detail }
+    match e.kind {
+        fetch::FetchFailure::Aborted => ApiError::Aborted,
+        _ => ApiError::Network { reason: e.detail },
+    }
 }
 
 /// The console's view of an answer: the body as text, JSON pretty-printed.
@@ -193,26 +196,6 @@ fn render(answer: ApiAnswer) -> ApiResult {
     }
 }
 
-/// Whom an authorized call is made for, which decides how long it may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum CallFor {
-    /// A page's authorized fetch: no deadline, as `window.fetch` has none; the page's
-    /// signal ([`ApiRequest::signal`]) ends it early.
-    Page,
-    /// The API console: the client's own deadline, so an API that never answers ends in
-    /// words rather than in a button that stays busy.
-    Console,
-}
-
-impl CallFor {
-    fn ending(self, request: &ApiRequest) -> Ending<'_> {
-        match self {
-            CallFor::Page => Ending::Page(request.signal.as_ref()),
-            CallFor::Console => Ending::Deadline,
-        }
-    }
-}
-
 /// A call to the API with the session's access token: `Bearer`, or for a DPoP-bound token
 /// `DPoP` with a proof naming this exact request (RFC 9449 §7), retried once with the API
 /// server's nonce when it asks for one.
@@ -220,12 +203,11 @@ async fn send_with_token(
     method: ApiMethod,
     url: &str,
     request: &ApiRequest,
-    call_for: CallFor,
     access: &AccessToken,
     key: Option<&DpopKey>,
 ) -> Result<fetch::Answer, ApiError> {
     let mut outgoing = build(method, url, request, Some(access))?;
-    let ending = call_for.ending(request);
+    let ending = Ending::Page(request.signal.as_ref());
     let Some(key) = key else {
         return send(outgoing, Peer::Api, ending).await;
     };
@@ -238,12 +220,11 @@ async fn send_with_token(
         .map_err(|reason| ApiError::Network { reason })?;
     dpop::open_with(outgoing, Some(binding), Peer::Api, Endpoint::Api, ending)
         .await
-        .map_err(|e| ApiError::Network {
-            reason: match e {
-                dpop::SendFailure::NoAnswer(n) => n.detail,
-                dpop::SendFailure::Proof(detail) => {
-                    format!("the DPoP proof could not be made ({detail})")
-                }
+        .map_err(|e| match e {
+            dpop::SendFailure::NoAnswer(n) if n.reach == Reach::Aborted => ApiError::Aborted,
+            dpop::SendFailure::NoAnswer(n) => ApiError::Network { reason: n.detail },
+            dpop::SendFailure::Proof(detail) => ApiError::Network {
+                reason: format!("the DPoP proof could not be made ({detail})"),
             },
         })
 }
@@ -282,14 +263,14 @@ impl Engine {
         method: ApiMethod,
         path: String,
         body: Option<String>,
+        signal: Option<web_sys::AbortSignal>,
     ) -> Result<ApiResult, ApiError> {
         let request = ApiRequest {
             body: body.map(String::into_bytes),
+            signal,
             ..ApiRequest::default()
         };
-        let answer = self
-            .run_authorized(method, path, request, CallFor::Console)
-            .await?;
+        let answer = self.run_authorized(method, path, request).await?;
         Ok(render(answer.read().await?))
     }
 
@@ -301,7 +282,6 @@ impl Engine {
         method: ApiMethod,
         path: String,
         request: ApiRequest,
-        call_for: CallFor,
     ) -> Result<OpenAnswer, ApiError> {
         let (provider_id, protocol, can_refresh) = self
             .session
@@ -339,7 +319,12 @@ impl Engine {
                     .headers_mut()
                     .insert(crate::companion::SESSION_HEADER, value);
             }
-            let response = send(outgoing, Peer::Companion, call_for.ending(&request)).await?;
+            let response = send(
+                outgoing,
+                Peer::Companion,
+                Ending::Page(request.signal.as_ref()),
+            )
+            .await?;
             return Ok(once(response));
         }
         let base = p.api_base.clone().ok_or_else(|| ApiError::NoApiBase {
@@ -348,8 +333,7 @@ impl Engine {
         let url = api_target::resolve(&base, &path)?;
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
         let key = self.current_key().await?;
-        let first =
-            send_with_token(method, &url, &request, call_for, &access, key.as_ref()).await?;
+        let first = send_with_token(method, &url, &request, &access, key.as_ref()).await?;
         // A refused proof is not cured by a new access token: the answer is shown as it is.
         if first.head().status() != http::StatusCode::UNAUTHORIZED
             || !can_refresh
@@ -367,8 +351,7 @@ impl Engine {
         }
         let access = self.current_access().ok_or(ApiError::NotSignedIn)?;
         let key = self.current_key().await?;
-        let second =
-            send_with_token(method, &url, &request, call_for, &access, key.as_ref()).await?;
+        let second = send_with_token(method, &url, &request, &access, key.as_ref()).await?;
         Ok(OpenAnswer {
             answer: second,
             retried_after_refresh: true,
@@ -405,6 +388,26 @@ impl OpenAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_the_caller_aborted_says_so_and_other_failures_keep_the_browsers_words() {
+        let failed = |kind| fetch::FetchError {
+            kind,
+            detail: "fetch https://api.example/me: TypeError: Failed to fetch".into(),
+        };
+        assert!(matches!(
+            network(failed(fetch::FetchFailure::Aborted)),
+            ApiError::Aborted
+        ));
+        assert!(matches!(
+            network(failed(fetch::FetchFailure::Rejected)),
+            ApiError::Network { reason } if reason.ends_with("TypeError: Failed to fetch")
+        ));
+        assert!(matches!(
+            network(failed(fetch::FetchFailure::TimedOut)),
+            ApiError::Network { .. }
+        ));
+    }
 
     #[test]
     fn an_answer_gives_every_header_and_the_status_text_it_came_with() {

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use latchkey_proto::public_config::{PublicConfig, PublicProvider};
 
-use crate::api_call::{ApiAnswer, ApiRequest, ApiResult, CallFor};
+use crate::api_call::{ApiAnswer, ApiRequest, ApiResult};
 use crate::browser::fetch::PageBody;
 use crate::engine::Engine;
 use crate::signin::SignInOptions;
@@ -182,14 +182,19 @@ impl Client {
     ///
     /// Any HTTP status is an `Ok`; `Err` means the call could not be made (see
     /// [`ApiError`]'s words).
+    ///
+    /// `signal` calls the call off as [`ApiRequest::signal`] does ([`ApiError::Aborted`]).
+    /// Like [`Client::fetch`], the call has no deadline of the client's: a console that
+    /// should not wait forever aborts it itself.
     #[inline(never)]
     pub fn call_api(
         &self,
         method: ApiMethod,
         path: String,
         body: Option<String>,
+        signal: Option<web_sys::AbortSignal>,
     ) -> Pending<Result<ApiResult, ApiError>> {
-        Box::pin(self.engine.clone().call_api(method, path, body))
+        Box::pin(self.engine.clone().run_api_call(method, path, body, signal))
     }
 
     /// The authorized fetch: `url` must be under the signed-in provider's `api_base` (or,
@@ -206,9 +211,7 @@ impl Client {
     ) -> Pending<Result<ApiAnswer, ApiError>> {
         let engine = self.engine.clone();
         Box::pin(async move {
-            let answer = engine
-                .run_authorized(method, url, request, CallFor::Page)
-                .await?;
+            let answer = engine.run_authorized(method, url, request).await?;
             answer.read().await
         })
     }
@@ -225,9 +228,7 @@ impl Client {
     ) -> Pending<Result<ApiAnswer<PageBody>, ApiError>> {
         let engine = self.engine.clone();
         Box::pin(async move {
-            let answer = engine
-                .run_authorized(method, url, request, CallFor::Page)
-                .await?;
+            let answer = engine.run_authorized(method, url, request).await?;
             Ok(answer.into_page_body())
         })
     }

@@ -13,10 +13,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::endpoints::Resolved;
 use super::session::{Broadcast, Session};
-use super::{
-    return_to, schedule, storage_mode, words, ApiError, ApiMethod, ApiResult, AuthFailure,
-    AuthStatus,
-};
+use super::{return_to, schedule, storage_mode, words, AuthFailure, AuthStatus};
 use crate::browser::channel::Channel;
 use crate::browser::timer::Timeout;
 use crate::browser::{page, BrowserError};
@@ -270,16 +267,6 @@ impl Engine {
             Some(v) => AuthStatus::SignedIn(v),
             None => AuthStatus::SignedOut,
         });
-    }
-
-    /// Calls the API (see [`Client::call_api`](crate::Client::call_api)).
-    pub async fn call_api(
-        self: Rc<Self>,
-        method: ApiMethod,
-        path: String,
-        body: Option<String>,
-    ) -> Result<ApiResult, ApiError> {
-        self.run_api_call(method, path, body).await
     }
 
     /// Installs a new session (or new tokens for the current one): publishes it, arms the

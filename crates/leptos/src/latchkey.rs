@@ -271,17 +271,19 @@ impl Latchkey {
     }
 
     /// A call for an API console: like [`Latchkey::fetch`], with the answer as text
-    /// (JSON pretty-printed, long bodies cut).
+    /// (JSON pretty-printed, long bodies cut). `signal` stops it as [`FetchInit::signal`]
+    /// does; like `fetch`, it has no deadline of Latchkey's.
     pub async fn call_api(
         &self,
         method: ApiMethod,
         path: String,
         body: Option<String>,
+        signal: Option<web_sys::AbortSignal>,
     ) -> Result<ApiResult, ApiError> {
         let Some(client) = self.client() else {
             return Err(ApiError::NotSignedIn);
         };
-        client.call_api(method, path, body).await
+        client.call_api(method, path, body, signal).await
     }
 }
 
@@ -296,7 +298,7 @@ pub struct FetchInit {
     /// The body, sent with any method but GET and HEAD, which refuse one.
     pub body: Option<Vec<u8>>,
     /// Calls the call off when it aborts, as `window.fetch`'s `init.signal`: the request in
-    /// flight is cancelled and the call ends with [`ApiError::Network`]. A renewal the call
+    /// flight is cancelled and the call ends with [`ApiError::Aborted`]. A renewal the call
     /// started runs to its end. The call has no deadline of Latchkey's, as `fetch` has
     /// none: for one, give `AbortSignal.timeout(ms)`.
     pub signal: Option<web_sys::AbortSignal>,

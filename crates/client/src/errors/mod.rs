@@ -541,6 +541,11 @@ pub enum ApiError {
     /// A 401 came back and renewing the session failed.
     #[error("the access token was refused and the session could not be renewed: {0}")]
     Refresh(RefreshError),
+    /// The caller's `AbortSignal` ([`ApiRequest::signal`](crate::ApiRequest::signal)) called
+    /// the call off before its answer was whole. A renewal the call had started still ran
+    /// to its end.
+    #[error("the call was aborted")]
+    Aborted,
 }
 
 #[cfg(test)]
