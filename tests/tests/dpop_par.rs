@@ -6,6 +6,7 @@
 //! with rotation, survives a reload, and shows a provider's refusal of a replayed proof, or
 //! of a proof for another URL, as the provider said it.
 
+use latchkey_e2e::accessibility::assert_accessible;
 use latchkey_e2e::companion::op_provider_toml;
 use latchkey_e2e::flows::{api_call, op_sign_in, op_to_consent};
 use latchkey_e2e::process::free_port;
@@ -118,6 +119,9 @@ async fn the_bound_client_pushes_signs_in_renews_reloads_and_signs_out_with_dpop
         body["token_type"], "DPoP",
         "the access token is bound: {body}"
     );
+
+    // The signed-in page of a bound session (its token inspector names the binding).
+    assert_accessible(&b, "the app, signed in with a DPoP-bound session").await;
 
     // One key, in IndexedDB, that script can use but not read.
     let keys = stored_keys(&b).await;

@@ -222,8 +222,13 @@ async fn stop_in_the_api_console_cancels_the_call_from_the_keyboard() {
     b.fill(API_PATH, "/slow?seconds=10").await;
     b.click_button("Send").await;
     b.wait_until("the Stop button", stop_shown).await;
+    // The console while the call runs: Send busy, Stop offered.
+    assert_accessible(b, "the API console while a call runs").await;
+    assert!(
+        stop_shown().await,
+        "the ten-second call ended before Stop was pressed"
+    );
     // Flask has begun its ten-second answer; a keyboard stops it.
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     b.js(
         "document.querySelector(arguments[0]).focus(); return null;",
         vec![Value::from(STOP)],
