@@ -224,6 +224,7 @@ async fn stop_in_the_api_console_cancels_the_call_from_the_keyboard() {
     b.wait_until("the Stop button", stop_shown).await;
     // The console while the call runs: Send busy, Stop offered.
     assert_accessible(b, "the API console while a call runs").await;
+    b.screenshot("console-running").await;
     assert!(
         stop_shown().await,
         "the ten-second call ended before Stop was pressed"
