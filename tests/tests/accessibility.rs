@@ -131,3 +131,48 @@ async fn the_check_reports_a_nameless_button_and_a_css_letter_in_a_name() {
         [r#"label "Sign in" → accessible name "DSign in""#]
     );
 }
+
+/// The pages are for people on phones too: at 360 CSS pixels wide (a small Android phone, the
+/// width Lighthouse's mobile profile lays out at is 412), no page of the app or of the
+/// example site scrolls sideways, signed out or signed in with an API answer shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_and_the_site_fit_a_phone_without_scrolling_sideways() {
+    const PHONE: (u32, u32) = (360, 740);
+    async fn fits(b: &Browser, what: &str) {
+        let (over, widest) = b.overflow_x().await;
+        b.screenshot(&format!("phone-{}", what.replace(' ', "-")))
+            .await;
+        assert!(
+            over <= 0.5,
+            "{what} reaches {over} px past a 360 px wide screen; widest: {widest}"
+        );
+    }
+
+    let stack = Stack::start(StackOptions::dot()).await;
+    let b = &stack.browser;
+    b.emulate_phone(Some(PHONE)).await;
+    b.goto(&format!("{}/", stack.origin())).await;
+    wait_for_dot_button(b).await;
+    fits(b, "app signed out").await;
+    dot_sign_in(b, &stack.dot().base_url()).await;
+    let out = api_call(b, "GET", "/me", None).await;
+    assert_eq!(out.code(), Some(200), "{out:?}");
+    fits(b, "app signed in").await;
+    b.goto(&format!("{}/no-such-page", stack.origin())).await;
+    b.wait_for_text("Page not found").await;
+    fits(b, "app not found").await;
+    drop(stack);
+
+    let site = Site::start(SiteOptions::default()).await;
+    let b = &site.browser;
+    b.emulate_phone(Some(PHONE)).await;
+    b.goto(&site.page("")).await;
+    wait_for_dot_button(b).await;
+    fits(b, "site signed out").await;
+    dot_to_consent(b, &site.dot.base_url()).await;
+    b.click_button("Authorize").await;
+    site.wait_for_user(DEMO_USER).await;
+    b.goto(&site.page("api.html")).await;
+    site.wait_for_user(DEMO_USER).await;
+    fits(b, "site api page signed in").await;
+}
