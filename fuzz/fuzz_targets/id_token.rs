@@ -118,6 +118,7 @@ fuzz_target!(|data: &[u8]| {
         access_token: Some(&access),
         expected_sub: None,
         algs: AlgPolicy::AnySupported,
+        max_age: None,
     };
     if let Ok(verified) = block_on(verify_id_token(
         &token,

@@ -69,6 +69,7 @@ async fn id_token_vectors_pass_full_validation_only_when_untampered() {
         access_token: None,
         expected_sub: None,
         algs: AlgPolicy::AnySupported,
+        max_age: None,
     };
     let now = c["now"].as_u64().unwrap();
     let mut seen = 0;
@@ -120,6 +121,7 @@ async fn a_wrong_nonce_is_refused_even_with_a_good_signature() {
         access_token: None,
         expected_sub: None,
         algs: AlgPolicy::AnySupported,
+        max_age: None,
     };
     let jwks = JwkSet {
         keys: vec![Jwk::from_json(&v["jwk"]).unwrap()],

@@ -12,6 +12,7 @@ use super::dpop::{self, DpopKey};
 use super::engine::{Engine, Navigate, Source};
 use super::exchange::{self, Expect, IdTokenFailure, TokenFailure, UserinfoFailure};
 use super::session::Session;
+use super::signin::SignInOptions;
 use super::{mediation, pending, return_to, schedule, words, CallbackError};
 use crate::browser::fetch::Peer;
 use crate::browser::page;
@@ -25,6 +26,24 @@ impl Engine {
             Ok(target) => {
                 self.answered_at.replace(None);
                 navigate(&target)
+            }
+            // The provider answered with an earlier sign-in than max_age allows: ask it once
+            // for a fresh one, as OIDC Core §3.1.3.7 step 11 has a client do (a provider that
+            // ignores max_age may still honour prompt=login).
+            Err((
+                CallbackError::StaleSignIn {
+                    login_asked: false, ..
+                },
+                Some((name, id)),
+            )) => {
+                let again = SignInOptions {
+                    return_to: Some(self.return_path()),
+                    prompt: Some("login".into()),
+                    ..SignInOptions::default()
+                };
+                if let Err(e) = self.start_sign_in(&id, again).await {
+                    self.fail(e.failure(&name, &id));
+                }
             }
             Err((error, who)) => {
                 let who = who.as_ref().map(|(n, i)| (n.as_str(), i.as_str()));
@@ -116,6 +135,7 @@ impl Engine {
         let client_id = p.client_id.clone().unwrap_or_default();
         let nonce = flow.nonce.clone();
         let flow_key = flow.dpop_key.clone();
+        let (max_age, login_asked) = (flow.max_age, flow.login_asked);
         let (request, peer) = if p.token_via_companion {
             let request = mediation::code_request(&p.id, validated, flow.verifier)
                 .map_err(|detail| fail(CallbackError::Token { detail }))?;
@@ -222,6 +242,7 @@ impl Engine {
                     nonce: NonceCheck::Expect(&nonce),
                     access_token: Some(&tokens.access_token),
                     expected_sub: None,
+                    max_age,
                 },
             )
             .await
@@ -230,6 +251,11 @@ impl Engine {
                     IdTokenFailure::NoAnswer(n) => CallbackError::NoAnswer(n),
                     IdTokenFailure::Signature(detail) => CallbackError::Signature { detail },
                     IdTokenFailure::Claims(detail) => CallbackError::Claims { detail },
+                    IdTokenFailure::Stale { age, max_age } => CallbackError::StaleSignIn {
+                        age,
+                        max_age,
+                        login_asked,
+                    },
                 })
             })?;
             id_claims = Some(verified.claims().all().clone());

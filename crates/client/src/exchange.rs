@@ -86,6 +86,13 @@ pub enum IdTokenFailure {
     Signature(String),
     /// Claims (nonce, iss, aud, azp, times, at_hash, sub).
     Claims(String),
+    /// The sign-in at the provider (`auth_time`) is older than the `max_age` asked for.
+    Stale {
+        /// Its age in seconds.
+        age: u64,
+        /// The `max_age` sent.
+        max_age: u64,
+    },
 }
 
 /// The algorithms the provider says it signs ID tokens with, when it says.
@@ -111,6 +118,8 @@ pub struct Expect<'a> {
     pub access_token: Option<&'a AccessToken>,
     /// For a refresh: the original `sub`.
     pub expected_sub: Option<&'a str>,
+    /// The `max_age` the sign-in asked for (none for a refresh).
+    pub max_age: Option<u64>,
 }
 
 /// Fetches the key set and verifies the ID token (signature with WebCrypto, then claims),
@@ -145,6 +154,7 @@ pub async fn verify_id_token(
         access_token: expect.access_token,
         expected_sub: expect.expected_sub,
         algs: AlgPolicy::OneOf(&algs),
+        max_age: expect.max_age,
     };
     oidc::verify_id_token(compact, &jwks, &WebCryptoVerifier, &checks, page::now_s())
         .await
@@ -153,6 +163,9 @@ pub async fn verify_id_token(
             | IdTokenError::AlgNotAllowed(_)
             | IdTokenError::NoMatchingKey { .. }
             | IdTokenError::Signature(_) => IdTokenFailure::Signature(e.to_string()),
+            IdTokenError::StaleAuthentication { age, max_age, .. } => {
+                IdTokenFailure::Stale { age, max_age }
+            }
             other => IdTokenFailure::Claims(other.to_string()),
         })
 }

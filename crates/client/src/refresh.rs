@@ -344,6 +344,9 @@ impl Engine {
                     nonce: NonceCheck::Refreshed(basis.nonce.as_ref()),
                     access_token: Some(&tokens.access_token),
                     expected_sub: basis.sub.as_deref(),
+                    // A refreshed ID token keeps the original sign-in's auth_time (OIDC
+                    // Core §12.2): max_age was checked at sign-in.
+                    max_age: None,
                 },
             )
             .await
@@ -352,6 +355,11 @@ impl Engine {
                 IdTokenFailure::Signature(d) | IdTokenFailure::Claims(d) => {
                     RefreshError::Invalid { detail: d }
                 }
+                IdTokenFailure::Stale { age, max_age } => RefreshError::Invalid {
+                    detail: format!(
+                        "the sign-in is {age} seconds old, more than max_age {max_age}"
+                    ),
+                },
             })?;
             id_claims = Some(verified.claims().all().clone());
             id_token = Some(verified.raw().to_owned());

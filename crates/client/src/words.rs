@@ -59,6 +59,17 @@ pub const TITLE_RENEW_FAILED: &str = "Your session could not be renewed";
 /// Heading for a profile that could not be loaded (the user is signed in).
 pub const TITLE_PROFILE: &str = "Your profile could not be loaded";
 
+/// A span of seconds in words: "45 seconds", "5 minutes", "3 hours", "2 days".
+pub fn duration(secs: u64) -> String {
+    let (n, unit) = match secs {
+        0..120 => (secs, "second"),
+        120..7200 => (secs / 60, "minute"),
+        7200..172_800 => (secs / 3600, "hour"),
+        _ => (secs / 86_400, "day"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// After a failed callback: why "Try again" starts over.
 pub fn restart_note(provider: &str) -> String {
     format!("“Try again” starts sign-in with {provider} from the beginning: the one-time code it sent cannot be used twice.")
@@ -153,6 +164,19 @@ pub fn client_secret_hint(provider: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::duration;
+
+    #[test]
+    fn durations_read_in_the_largest_whole_unit_up_to_two_of_it() {
+        assert_eq!(duration(0), "0 seconds");
+        assert_eq!(duration(1), "1 second");
+        assert_eq!(duration(119), "119 seconds");
+        assert_eq!(duration(300), "5 minutes");
+        assert_eq!(duration(3600), "60 minutes");
+        assert_eq!(duration(7200), "2 hours");
+        assert_eq!(duration(86_400 * 3), "3 days");
+    }
+
     use super::*;
 
     #[test]

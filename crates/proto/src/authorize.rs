@@ -91,6 +91,23 @@ pub enum AuthorizeError {
     /// make the callback an open redirector.
     #[error("authorization request: return_to must be a path starting with a single '/'")]
     ReturnTo,
+    /// `max_age` is not a whole number of seconds (OIDC Core §3.1.2.1), so neither the
+    /// provider nor the ID token check could honour it.
+    #[error("authorization request: max_age must be a whole number of seconds, not {0:?}")]
+    MaxAge(String),
+}
+
+/// The `max_age` among an authorization request's further parameters (OIDC Core §3.1.2.1):
+/// `Ok(None)` without one; an error for one that is not a whole number of seconds.
+pub fn max_age(extra: &[(&str, &str)]) -> Result<Option<u64>, AuthorizeError> {
+    match extra.iter().rev().find(|(name, _)| *name == "max_age") {
+        None => Ok(None),
+        Some((_, value)) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => value
+            .parse()
+            .map(Some)
+            .map_err(|_| AuthorizeError::MaxAge((*value).to_owned())),
+        Some((_, value)) => Err(AuthorizeError::MaxAge((*value).to_owned())),
+    }
 }
 
 /// Makes a `state` value from at least [`MIN_STATE_BYTES`] random bytes (base64url).
@@ -170,6 +187,7 @@ pub fn authorization(req: &AuthorizationRequest<'_>) -> Result<Authorization, Au
     if let Some((name, _)) = req.extra.iter().find(|(name, _)| RESERVED.contains(name)) {
         return Err(AuthorizeError::ReservedParameter((*name).to_owned()));
     }
+    max_age(req.extra)?;
     let scope = req.scopes.join(" ");
     let mut pairs: Vec<(&str, &str)> = vec![
         ("response_type", "code"),
@@ -230,6 +248,12 @@ pub struct PendingFlow {
     /// to, when it uses one: the token request must be signed with the key the pushed request
     /// was. The protocol core never reads it.
     pub dpop_key: Option<String>,
+    /// The `max_age` sent (OIDC Core §3.1.2.1): the ID token must then carry an `auth_time`
+    /// no older than this many seconds ([`crate::oidc::IdTokenChecks::max_age`]).
+    pub max_age: Option<u64>,
+    /// True when the request's `prompt` included `login`: the provider was asked for a fresh
+    /// sign-in, so a stale `auth_time` is not worth asking again.
+    pub login_asked: bool,
 }
 
 impl PendingFlow {
@@ -246,6 +270,12 @@ impl PendingFlow {
         m.insert("created_at".into(), self.created_at.into());
         if let Some(key) = &self.dpop_key {
             m.insert("dpop_key".into(), key.clone().into());
+        }
+        if let Some(max_age) = self.max_age {
+            m.insert("max_age".into(), max_age.into());
+        }
+        if self.login_asked {
+            m.insert("login_asked".into(), true.into());
         }
         serde_json::Value::Object(m).to_string()
     }
@@ -265,6 +295,8 @@ impl PendingFlow {
             issuer: json::opt_str(&m, "issuer").ok()?,
             created_at: json::opt_u64(&m, "created_at").ok()??,
             dpop_key: json::opt_str(&m, "dpop_key").ok()?,
+            max_age: json::opt_u64(&m, "max_age").ok()?,
+            login_asked: json::opt_bool(&m, "login_asked").ok()?,
         })
     }
 
@@ -353,6 +385,11 @@ pub fn begin_request(
         issuer: start.issuer.map(str::to_owned),
         created_at: now,
         dpop_key: None,
+        max_age: max_age(start.extra)?,
+        login_asked: start
+            .extra
+            .iter()
+            .any(|(name, value)| *name == "prompt" && value.split(' ').any(|p| p == "login")),
     };
     Ok((request, pending))
 }
@@ -590,5 +627,46 @@ mod tests {
         }
         assert!(PendingFlow::from_json(b"[]").is_none());
         assert!(PendingFlow::from_json(b"{").is_none());
+    }
+
+    #[test]
+    fn max_age_and_a_login_prompt_are_kept_with_the_flow_and_a_bad_max_age_is_refused() {
+        let s = scopes();
+        let extra = [("max_age", "300"), ("prompt", "consent login")];
+        let (url, pending) =
+            begin(&start(&s, "https://idp.example/a", &extra), &RANDOM, 1000).unwrap();
+        assert!(url.contains("&max_age=300&prompt=consent+login"), "{url}");
+        assert_eq!((pending.max_age, pending.login_asked), (Some(300), true));
+        let back = PendingFlow::from_json(pending.to_json().as_bytes()).unwrap();
+        assert_eq!((back.max_age, back.login_asked), (Some(300), true));
+
+        // Without them, and as a flow stored before they existed reads.
+        let (_, plain) = begin(
+            &start(&s, "https://idp.example/a", &[("prompt", "consent")]),
+            &RANDOM,
+            1000,
+        )
+        .unwrap();
+        assert_eq!((plain.max_age, plain.login_asked), (None, false));
+        let mut doc: serde_json::Value = serde_json::from_str(&pending.to_json()).unwrap();
+        doc.as_object_mut()
+            .unwrap()
+            .retain(|k, _| k != "max_age" && k != "login_asked");
+        let old = PendingFlow::from_json(doc.to_string().as_bytes()).unwrap();
+        assert_eq!((old.max_age, old.login_asked), (None, false));
+
+        for bad in ["", "soon", "-1", "1.5", " 60", "99999999999999999999"] {
+            assert_eq!(
+                begin(
+                    &start(&s, "https://idp.example/a", &[("max_age", bad)]),
+                    &RANDOM,
+                    1000
+                )
+                .map(|_| ()),
+                Err(AuthorizeError::MaxAge(bad.to_owned())),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(max_age(&[("max_age", "0")]), Ok(Some(0)));
     }
 }

@@ -338,6 +338,7 @@ fn id_token_vectors_pass_full_validation() {
         access_token: None,
         expected_sub: None,
         algs: AlgPolicy::AnySupported,
+        max_age: None,
     };
     let jwks = JwkSet::parse(
         json!({"keys":[rsa_jwk(), ec_jwk(), ed_jwk()]})

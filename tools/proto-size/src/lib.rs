@@ -273,6 +273,7 @@ pub fn id_token(
         } else {
             AlgPolicy::OneOf(&allowed)
         },
+        max_age: None,
     };
     match ready(oidc::verify_id_token(
         compact, &jwks, &AcceptAll, &checks, now,

@@ -221,6 +221,18 @@ pub enum CallbackError {
         /// The core's message.
         detail: String,
     },
+    /// The provider's sign-in (`auth_time`) is older than the `max_age` the site asks for
+    /// (OIDC Core §3.1.2.1): the provider did not ask the person to sign in again.
+    #[error("the sign-in at the provider is {age} seconds old, and this site accepts at most {max_age} (max_age)")]
+    StaleSignIn {
+        /// Its age in seconds.
+        age: u64,
+        /// The `max_age` sent.
+        max_age: u64,
+        /// Whether that request already asked for a fresh sign-in (`prompt=login`); if not,
+        /// the client asks once more with it before showing this.
+        login_asked: bool,
+    },
     /// The userinfo response could not be used (or its `sub` differs from the ID token's).
     #[error("the profile could not be loaded: {detail}")]
     Userinfo {
@@ -284,6 +296,16 @@ impl CallbackError {
                 ),
                 retry: RetryAction::ShowProviders,
                 provider_id: None,
+            },
+            CallbackError::StaleSignIn { age, max_age, .. } => AuthFailure {
+                title: words::TITLE_SIGN_IN_FAILED.into(),
+                message: format!(
+                    "{name} did not ask you to sign in again: this site accepts a sign-in at most {} old, and yours at {name} is {} old. Nothing was signed in. Sign out at {name}, then try again.",
+                    words::duration(*max_age),
+                    words::duration(*age)
+                ),
+                retry,
+                provider_id,
             },
             other => {
                 // Trying again cannot help until latchkey.toml changes.

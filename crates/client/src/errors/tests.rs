@@ -237,3 +237,26 @@ fn a_bad_pushed_answer_and_an_unbound_token_are_said_in_words() {
         f.message
     );
 }
+
+#[test]
+fn a_sign_in_older_than_max_age_is_said_with_both_ages_and_what_to_do() {
+    let f = CallbackError::StaleSignIn {
+        age: 7260,
+        max_age: 300,
+        login_asked: true,
+    }
+    .failure(Some(("Django", "dot")));
+    assert_eq!(f.title, words::TITLE_SIGN_IN_FAILED);
+    assert_eq!(
+        f.message,
+        "Django did not ask you to sign in again: this site accepts a sign-in at most 5 minutes \
+         old, and yours at Django is 2 hours old. Nothing was signed in. Sign out at Django, \
+         then try again."
+    );
+    assert_eq!(
+        f.retry,
+        RetryAction::SignIn {
+            provider_id: "dot".into()
+        }
+    );
+}

@@ -435,6 +435,14 @@ fn authorize_params(
                 ),
             );
             ok = false;
+        } else if name == "max_age"
+            && latchkey_proto::authorize::max_age(&[("max_age", value)]).is_err()
+        {
+            c.at(
+                params,
+                format!("provider {id:?}: authorize_params max_age must be a whole number of seconds (\"300\"), not {value:?}: sign-in would refuse it"),
+            );
+            ok = false;
         }
     }
     ok.then(|| params.get_ref().clone())

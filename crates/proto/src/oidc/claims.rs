@@ -166,6 +166,11 @@ pub struct IdTokenChecks<'a> {
     pub expected_sub: Option<&'a str>,
     /// The acceptable algorithms.
     pub algs: AlgPolicy<'a>,
+    /// The `max_age` the authorization request carried ([`crate::authorize::PendingFlow::max_age`]):
+    /// `auth_time` is then required, and may be no more than `max_age` (plus the leeway)
+    /// seconds old (OIDC Core §3.1.2.1, §3.1.3.7 step 11). `None` for a refreshed token, whose
+    /// `auth_time` stays that of the original sign-in (§12.2).
+    pub max_age: Option<u64>,
 }
 
 /// `at_hash`: base64url of the left half of the hash of the access token, with the hash of
@@ -237,6 +242,18 @@ pub(crate) fn check(
         (NonceCheck::Refreshed(None), Some(_)) => return Err(IdTokenError::NonceMismatch),
         (NonceCheck::Refreshed(_), None) => {}
     }
+    if let Some(max_age) = checks.max_age {
+        let auth_time = numeric_date(&claims.all, "auth_time")?
+            .ok_or(IdTokenError::MissingClaim("auth_time"))?;
+        let age = now.saturating_sub(auth_time);
+        if age > max_age.saturating_add(leeway) {
+            return Err(IdTokenError::StaleAuthentication {
+                auth_time,
+                age,
+                max_age,
+            });
+        }
+    }
     if let Some(sub) = checks.expected_sub {
         if sub != claims.sub {
             return Err(IdTokenError::SubjectChanged);
@@ -278,6 +295,7 @@ mod tests {
             access_token: None,
             expected_sub: None,
             algs: AlgPolicy::AnySupported,
+            max_age: None,
         };
         f(&mut c);
         check(
@@ -302,6 +320,60 @@ mod tests {
             ("u1", Some("Ada"), Some("ada@example.org"), None)
         );
         assert_eq!(c.aud(), ["spa"]);
+    }
+
+    #[test]
+    fn with_max_age_auth_time_is_required_and_may_not_be_older() {
+        let with_max_age = |max| move |c: &mut IdTokenChecks<'_>| c.max_age = Some(max);
+        // Without max_age, auth_time is not looked at.
+        assert_eq!(run(with(base(), "auth_time", json!("x")), |_| {}), Ok(()));
+        assert_eq!(
+            run(base(), with_max_age(300)),
+            Err(IdTokenError::MissingClaim("auth_time"))
+        );
+        assert_eq!(
+            run(
+                with(base(), "auth_time", json!("yesterday")),
+                with_max_age(300)
+            ),
+            Err(IdTokenError::InvalidClaim("auth_time"))
+        );
+        // Fresh, or stale by no more than the leeway (60 s here).
+        assert_eq!(
+            run(
+                with(base(), "auth_time", json!(NOW - 300)),
+                with_max_age(300)
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            run(
+                with(base(), "auth_time", json!(NOW - 360)),
+                with_max_age(300)
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            run(
+                with(base(), "auth_time", json!(NOW - 361)),
+                with_max_age(300)
+            ),
+            Err(IdTokenError::StaleAuthentication {
+                auth_time: NOW - 361,
+                age: 361,
+                max_age: 300
+            })
+        );
+        // max_age=0 asks for a sign-in just now: within the leeway.
+        assert_eq!(
+            run(with(base(), "auth_time", json!(NOW)), with_max_age(0)),
+            Ok(())
+        );
+        assert_eq!(
+            run(with(base(), "auth_time", json!(NOW - 3600)), with_max_age(0))
+                .map_err(|e| e.to_string()),
+            Err("id token: the sign-in at the provider is 3600 seconds old (auth_time 1699996400), more than max_age 0".into())
+        );
     }
 
     #[test]

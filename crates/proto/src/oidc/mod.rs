@@ -20,6 +20,7 @@
 //!     access_token: Some(&tokens.access_token),
 //!     expected_sub: None,
 //!     algs: AlgPolicy::AnySupported,
+//!     max_age: None,
 //! };
 //! let verified = verify_id_token(compact, &jwks, verifier, &checks, now).await?;
 //! println!("signed in as {}", verified.claims().sub());
@@ -125,6 +126,18 @@ pub enum IdTokenError {
         exp: u64,
         /// The caller's clock.
         now: u64,
+    },
+    /// The sign-in at the provider (`auth_time`) is older than the `max_age` the request
+    /// asked for (OIDC Core §3.1.2.1, §3.1.3.7 step 11): the provider did not ask the person
+    /// to sign in again.
+    #[error("id token: the sign-in at the provider is {age} seconds old (auth_time {auth_time}), more than max_age {max_age}")]
+    StaleAuthentication {
+        /// `auth_time`.
+        auth_time: u64,
+        /// How old it is by the caller's clock, in seconds.
+        age: u64,
+        /// The `max_age` sent.
+        max_age: u64,
     },
     /// `iat` is in the future.
     #[error("id token: issued in the future at {iat} (now {now})")]

@@ -54,6 +54,7 @@ fn checks(nonce: &Nonce) -> IdTokenChecks<'_> {
         access_token: None,
         expected_sub: None,
         algs: AlgPolicy::AnySupported,
+        max_age: None,
     }
 }
 

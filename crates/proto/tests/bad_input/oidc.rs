@@ -115,6 +115,7 @@ fn verify(token: &str, mode: Mode) -> Result<(), IdTokenError> {
         access_token: Some(&access),
         expected_sub: None,
         algs: AlgPolicy::AnySupported,
+        max_age: None,
     };
     match mode {
         Mode::CodeExchange => {}

@@ -255,4 +255,12 @@ fn authorize_params_are_exported_and_the_protocols_own_are_refused() {
     }
     let p = problems(&dot_with("authorize_params = { audience = \"\" }\n"));
     assert!(p[0].contains("needs a name and a value"), "{p:?}");
+    // max_age is what the ID token check holds auth_time to: a number of seconds or nothing.
+    assert!(Config::parse(&dot_with("authorize_params = { max_age = \"300\" }\n")).is_ok());
+    let p = problems(&dot_with("authorize_params = { max_age = \"5m\" }\n"));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].contains("max_age must be a whole number of seconds") && p[0].contains("\"5m\""),
+        "{p:?}"
+    );
 }
