@@ -90,6 +90,32 @@ impl Dot {
         }
     }
 
+    /// Moves `user`'s last sign-in at DOT `seconds` into the past (`manage.py
+    /// backdate_login`): the `auth_time` of the ID tokens it issues next, while the person's
+    /// session at DOT stays.
+    pub fn backdate_login(&self, user: &str, seconds: u64) {
+        let dir = repo_root().join("tests/providers/dot");
+        let python = std::env::var_os("DOT_PYTHON")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| repo_root().join(".venv/dot/bin/python"));
+        let out = std::process::Command::new(python)
+            .current_dir(&dir)
+            .arg("manage.py")
+            .arg("backdate_login")
+            .arg(user)
+            .arg(seconds.to_string())
+            .env("DOT_DATA_DIR", self._data.path())
+            .env("DOT_PORT", self.port.to_string())
+            .output()
+            .unwrap_or_else(|e| panic!("run manage.py backdate_login: {e}"));
+        assert!(
+            out.status.success(),
+            "manage.py backdate_login failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

@@ -3,9 +3,12 @@
 
 use std::time::Duration;
 
-use latchkey_e2e::flows::{api_call, dot_sign_in, dot_to_consent, sign_in_label};
+use latchkey_e2e::companion::dot_provider_toml;
+use latchkey_e2e::flows::{
+    api_call, dot_login_to_consent, dot_sign_in, dot_to_consent, sign_in_label,
+};
 use latchkey_e2e::mediation::stored_sessions;
-use latchkey_e2e::{Browser, Stack, StackOptions, DEMO_USER, DOT_NAME};
+use latchkey_e2e::{Browser, Companion, Dot, DotOptions, Stack, StackOptions, DEMO_USER, DOT_NAME};
 
 const SIGNED_IN: &str = "Signed in as demo";
 /// What the app says on a callback whose `state` no pending sign-in holds: a replayed or a
@@ -387,4 +390,71 @@ async fn memory_mode_keeps_every_issued_token_out_of_every_store_and_browser_mod
             );
         }
     }
+}
+
+/// A site's `max_age` (OIDC Core §3.1.2.1) is held to the ID token's `auth_time`. DOT takes
+/// `max_age` without acting on it: it gives `auth_time` from the person's last login. So a
+/// session at DOT older than `max_age` comes back stale, and the client asks DOT once more
+/// with `prompt=login` (which DOT honours, §3.1.3.7 step 11): the person signs in afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_sign_in_older_than_max_age_is_asked_for_again_with_prompt_login() {
+    let port = latchkey_e2e::process::free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let dot = Dot::start(&DotOptions {
+        app_origin: origin.clone(),
+        access_token_seconds: 3600,
+    })
+    .await;
+    let provider = dot_provider_toml(&dot, "tab") + "authorize_params = { max_age = \"600\" }\n";
+    let _companion = Companion::start(port, &[provider], &[]).await;
+    let b = Browser::start().await;
+    let sign_in_page = || async {
+        b.goto(&format!("{origin}/")).await;
+        b.wait_until("the DOT sign-in button", || async {
+            b.has_button(&sign_in_label(DOT_NAME)).await
+        })
+        .await;
+    };
+    let authorize_requests = || {
+        dot.service()
+            .log_text()
+            .lines()
+            .filter(|l| l.contains("GET /o/authorize/?"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+
+    // A fresh sign-in (DOT's login form): within max_age, which went with the request.
+    sign_in_page().await;
+    dot_sign_in(&b, &dot.base_url()).await;
+    let sent = authorize_requests();
+    assert!(sent[0].contains("max_age=600"), "{sent:?}");
+
+    // The person's sign-in at DOT is two hours old now; their session there stays. A new
+    // tab ("tab" storage: nobody is signed in there) signs in again: DOT asks only for
+    // consent, and answers with that old sign-in.
+    dot.backdate_login(DEMO_USER, 7200);
+    b.new_tab().await;
+    sign_in_page().await;
+    b.click_button(&sign_in_label(DOT_NAME)).await;
+    b.wait_for_url(&dot.base_url()).await;
+    b.find("#authorizationForm").await;
+    assert!(!b.exists("#login-form").await, "DOT asked for a login");
+    b.click_button("Authorize").await;
+    // The client refuses the stale sign-in and asks for a fresh one: DOT's login form.
+    b.wait_until("DOT's login form after prompt=login", || async {
+        b.exists("#login-form").await
+    })
+    .await;
+    let sent = authorize_requests();
+    assert!(
+        sent.last()
+            .is_some_and(|l| l.contains("prompt=login") && l.contains("max_age=600")),
+        "{sent:?}"
+    );
+    assert!(!b.text().await.contains(SIGNED_IN));
+    dot_login_to_consent(&b, &dot.base_url()).await;
+    b.click_button("Authorize").await;
+    b.wait_for_text(SIGNED_IN).await;
+    assert_eq!(console_errors(&b).await, Vec::<String>::new());
 }
