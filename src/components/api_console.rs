@@ -82,9 +82,10 @@ pub fn ApiConsole(
     let cut = StoredValue::new(None::<Cut>);
     let send_ref = NodeRef::<leptos::html::Button>::new();
     let stop_ref = NodeRef::<leptos::html::Button>::new();
+    // `try_`: the deadline may come after the card has gone (signed out).
     let call_off = move |why: Cut| {
-        if let Some(c) = controller.get_value() {
-            cut.set_value(Some(why));
+        if let Some(c) = controller.try_get_value().flatten() {
+            let _ = cut.try_set_value(Some(why));
             c.abort();
         }
     };
