@@ -506,6 +506,33 @@ async fn a_navigation_to_the_signing_proxy_is_refused_and_nothing_is_sent() {
     assert_eq!(status, Value::from(200), "the app's own call is signed");
 }
 
+/// The console's own deadline may come after its card has gone: signed out while a call
+/// runs, the page keeps working past those 15 seconds (a disposed value read then would stop
+/// the app's wasm for good).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_during_a_console_call_leaves_the_page_working_past_its_deadline() {
+    let stack = signed_in_stack().await;
+    let b = &stack.browser;
+    b.fill(API_PATH, "/slow?seconds=20").await;
+    b.click_button("Send").await;
+    b.click_button("Sign out").await;
+    b.wait_until("the sign-in button after signing out", || async {
+        b.has_button(&sign_in_label(FLASK_NAME)).await
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(16)).await;
+    let errors: Vec<String> = b
+        .console_errors()
+        .await
+        .into_iter()
+        .map(|e| e.message)
+        .filter(|m| !m.contains("favicon.ico"))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+    flask_sign_in(b, &stack.flask().base_url()).await;
+    b.wait_for_text(SIGNED_IN).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_companion_session() {
     let stack = signed_in_stack().await;
