@@ -223,7 +223,7 @@ pub enum CallbackError {
     },
     /// The provider's sign-in (`auth_time`) is older than the `max_age` the site asks for
     /// (OIDC Core §3.1.2.1): the provider did not ask the person to sign in again.
-    #[error("the sign-in at the provider is {age} seconds old, and this site accepts at most {max_age} (max_age)")]
+    #[error("the sign-in at the provider is {age} seconds old, and this site accepts at most {max_age} seconds (max_age)")]
     StaleSignIn {
         /// Its age in seconds.
         age: u64,
