@@ -457,3 +457,79 @@ async fn the_embed_on_a_static_page_signs_in_with_par_and_fetches_with_dpop() {
     assert_eq!(body["client_id"], OP_BOUND_CLIENT, "{body}");
     assert_eq!(stored_keys(&b).await.as_array().map(Vec::len), Some(1));
 }
+
+/// The record of the stored DPoP keys and when a page last used each (`localStorage`).
+async fn key_record(b: &Browser) -> serde_json::Value {
+    b.js(
+        "return JSON.parse(localStorage.getItem('latchkey.dpop_keys') || '{}');",
+        vec![],
+    )
+    .await
+}
+
+/// Moves the record's mark of `id` `days` into the past, as if no page had used the key since.
+async fn age_key(b: &Browser, id: &str, days: u64) {
+    b.js(
+        "const r = JSON.parse(localStorage.getItem('latchkey.dpop_keys') || '{}');\
+         r[arguments[0]] = Math.floor(Date.now() / 1000) - arguments[1] * 86400;\
+         localStorage.setItem('latchkey.dpop_keys', JSON.stringify(r));\
+         return null;",
+        vec![id.into(), days.into()],
+    )
+    .await;
+}
+
+fn now_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// A `tab` session's key outlives the tab in IndexedDB (its `sessionStorage` goes, the key
+/// does not): each page marks the keys it uses, and a key no page has used for thirty days
+/// is deleted as a page starts; one in use is marked again and kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_key_no_page_has_used_for_thirty_days_is_deleted_and_one_in_use_kept() {
+    let (op, companion, b, _) = bound_app(&[]).await;
+    op_sign_in(&b, &op.base_url()).await;
+    let record = key_record(&b).await;
+    let ids: Vec<String> = record
+        .as_object()
+        .map(|r| r.keys().cloned().collect())
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 1, "one key, marked when made: {record}");
+    let id = &ids[0];
+    assert_eq!(stored_keys(&b).await.as_array().map(Vec::len), Some(1));
+
+    // In use: a page that loads the session's key marks it used again.
+    age_key(&b, id, 29).await;
+    b.reload().await;
+    b.wait_for_text(&format!("Signed in as {OP_DEMO_NAME}"))
+        .await;
+    api_me(&b, &op, "after a reload").await;
+    let seen = key_record(&b).await[id].as_u64().unwrap_or_default();
+    assert!(
+        now_s().abs_diff(seen) < 120,
+        "the key in use was not marked: {seen}"
+    );
+
+    // The tab's session goes without a sign-out, as when the tab is closed; its key stays
+    // while it is recent, and goes once no page has used it for thirty days.
+    b.js("sessionStorage.clear(); return null;", vec![]).await;
+    b.goto(&format!("{}/", companion.origin())).await;
+    b.wait_for_text("Sign in with").await;
+    assert_eq!(
+        stored_keys(&b).await.as_array().map(Vec::len),
+        Some(1),
+        "a key used a minute ago was deleted"
+    );
+    age_key(&b, id, 31).await;
+    b.reload().await;
+    b.wait_for_text("Sign in with").await;
+    b.wait_until("the unused key deleted", || async {
+        stored_keys(&b).await == serde_json::json!([])
+    })
+    .await;
+    assert_eq!(key_record(&b).await, serde_json::json!({}));
+}

@@ -8,7 +8,9 @@
 //!   request and the code exchange must be signed with the same key) and kept in IndexedDB
 //!   as the `CryptoKey` object itself, never exported, under `dpop.<id>`; the session names
 //!   its key by that id. With `session_storage = "memory"` the stored copy is deleted once
-//!   the sign-in has completed and the key lives in this page alone, like the tokens.
+//!   the sign-in has completed and the key lives in this page alone, like the tokens. A
+//!   stored key no page has used for 30 days is deleted as a page starts
+//!   ([`crate::dpop_keys`]): the key of a tab closed with its session.
 //! - **Nonces** (RFC 9449 §8, §9): the latest `DPoP-Nonce` of each server is kept, one for
 //!   the provider's endpoints and one for the API, per origin (a resource server's nonces are
 //!   its own, even on the provider's host): in memory, and in the tab's `sessionStorage`
@@ -34,6 +36,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::browser::fetch::{self, Ending, Peer};
 use crate::browser::storage;
 use crate::browser::{indexed_db, page, random, window, BrowserError};
+use crate::dpop_keys;
 use crate::reach::{self, Endpoint, NoAnswer};
 use crate::storage_mode::Area;
 
@@ -118,6 +121,7 @@ impl DpopKey {
             public: public_of(&pair).await?,
         };
         indexed_db::put_value(&format!("{STORE_PREFIX}{}", key.id), &pair).await?;
+        mark_used(&key.id);
         key.remember();
         Ok(key)
     }
@@ -137,6 +141,7 @@ impl DpopKey {
             private: private_of(&pair)?,
             public: public_of(&pair).await?,
         };
+        mark_used(id);
         key.remember();
         Ok(Some(key))
     }
@@ -144,12 +149,14 @@ impl DpopKey {
     /// Deletes the stored copy; the key stays usable in this page only (`memory` sessions).
     pub async fn keep_in_page_only(&self) {
         let _ = indexed_db::delete(&format!("{STORE_PREFIX}{}", self.id)).await;
+        unmark(std::slice::from_ref(&self.id));
     }
 
     /// Forgets the key named `id` everywhere: the tokens bound to it become useless.
     pub async fn forget(id: &str) {
         KEYS.with(|k| k.borrow_mut().retain(|k| k.id != id));
         let _ = indexed_db::delete(&format!("{STORE_PREFIX}{id}")).await;
+        unmark(&[id.to_owned()]);
     }
 
     /// Forgets a key named by a dropped pending flow: the flow's sign-in never bound a
@@ -215,6 +222,47 @@ impl DpopKey {
             .map(|p| p.as_str().to_owned())
             .map_err(|e| e.to_string())
     }
+}
+
+/// Marks the stored key `id` used now ([`crate::dpop_keys`]). Without `localStorage` nothing
+/// is marked, and nothing will be deleted for want of a mark either.
+fn mark_used(id: &str) {
+    if let Ok(record) = storage::get(Area::Local, dpop_keys::RECORD) {
+        let _ = storage::set(
+            Area::Local,
+            dpop_keys::RECORD,
+            &dpop_keys::used(record.as_deref(), id, page::now_s()),
+        );
+    }
+}
+
+fn unmark(ids: &[String]) {
+    if let Ok(record) = storage::get(Area::Local, dpop_keys::RECORD) {
+        let _ = storage::set(
+            Area::Local,
+            dpop_keys::RECORD,
+            &dpop_keys::without(record.as_deref(), ids),
+        );
+    }
+}
+
+/// Deletes the stored keys no page has used for [`dpop_keys::UNUSED_SECS`]: those of tabs
+/// long closed. Called as each page starts.
+pub fn forget_unused_keys() {
+    let Ok(record) = storage::get(Area::Local, dpop_keys::RECORD) else {
+        return;
+    };
+    let unused = dpop_keys::unused(record.as_deref(), page::now_s());
+    if unused.is_empty() {
+        return;
+    }
+    // Unmarked once deleted: a page that closes half way leaves the rest for the next one.
+    wasm_bindgen_futures::spawn_local(async move {
+        for id in &unused {
+            let _ = indexed_db::delete(&format!("{STORE_PREFIX}{id}")).await;
+        }
+        unmark(&unused);
+    });
 }
 
 /// [`DpopKey::forget`] from code that cannot wait for it (IndexedDB is asynchronous).

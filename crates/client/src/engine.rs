@@ -104,6 +104,7 @@ impl Engine {
         });
         // Without BroadcastChannel a tab still works; it just will not hear the others.
         *self.channel.borrow_mut() = channel.ok();
+        super::dpop::forget_unused_keys();
         let weak = self.me.clone();
         let _ = page::on_online(move || {
             if let Some(engine) = weak.upgrade() {

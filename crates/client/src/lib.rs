@@ -40,6 +40,7 @@ pub mod companion;
 mod companion_return;
 pub mod config;
 mod dpop;
+mod dpop_keys;
 mod endpoints;
 mod engine;
 mod errors;
