@@ -238,11 +238,10 @@ fn mark_used(id: &str) {
 
 fn unmark(ids: &[String]) {
     if let Ok(record) = storage::get(Area::Local, dpop_keys::RECORD) {
-        let _ = storage::set(
-            Area::Local,
-            dpop_keys::RECORD,
-            &dpop_keys::without(record.as_deref(), ids),
-        );
+        let _ = match dpop_keys::without(record.as_deref(), ids) {
+            Some(left) => storage::set(Area::Local, dpop_keys::RECORD, &left),
+            None => storage::remove(Area::Local, dpop_keys::RECORD),
+        };
     }
 }
 

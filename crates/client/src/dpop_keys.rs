@@ -36,11 +36,12 @@ pub fn used(record: Option<&str>, id: &str, now: u64) -> String {
     Value::Object(all).to_string()
 }
 
-/// The record without `ids`.
-pub fn without(record: Option<&str>, ids: &[String]) -> String {
+/// The record without `ids`; `None` when no key is left (the record goes, so a browser
+/// whose sessions never kept a key keeps nothing of this either).
+pub fn without(record: Option<&str>, ids: &[String]) -> Option<String> {
     let mut all = parse(record);
     all.retain(|id, _| !ids.contains(id));
-    Value::Object(all).to_string()
+    (!all.is_empty()).then(|| Value::Object(all).to_string())
 }
 
 /// The keys unused for longer than [`UNUSED_SECS`] at `now`. A mark that is not a number
@@ -78,8 +79,9 @@ mod tests {
         let record = used(Some(&used(None, "a", NOW)), "b", NOW);
         assert_eq!(
             without(Some(&record), &["a".into()]),
-            format!("{{\"b\":{NOW}}}")
+            Some(format!("{{\"b\":{NOW}}}"))
         );
+        assert_eq!(without(Some(&record), &["a".into(), "b".into()]), None);
         assert_eq!(unused(Some("not json"), NOW), Vec::<String>::new());
         assert_eq!(used(Some("[1]"), "a", NOW), format!("{{\"a\":{NOW}}}"));
         assert_eq!(unused(Some(r#"{"a":"soon"}"#), NOW), ["a"]);
