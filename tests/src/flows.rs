@@ -3,6 +3,7 @@
 use crate::browser::Browser;
 use crate::companion::{DOT_NAME, FLASK_NAME, OP_NAME};
 use crate::providers::{DEMO_PASSWORD, DEMO_USER, OP_DEMO_NAME};
+use crate::{Stack, StackOptions};
 
 /// The label of the app's button for `name`.
 pub fn sign_in_label(name: &str) -> String {
@@ -82,6 +83,27 @@ pub async fn flask_sign_in(browser: &Browser, flask_base: &str) {
     browser
         .wait_for_text(&format!("Signed in as {DEMO_USER}"))
         .await;
+}
+
+/// Opens the app's home page and waits for its "Sign in with Flask OAuth1 demo" button.
+pub async fn flask_home(stack: &Stack) {
+    stack.browser.goto(&format!("{}/", stack.origin())).await;
+    stack
+        .browser
+        .wait_until("the Flask sign-in button", || async {
+            stack.browser.has_button(&sign_in_label(FLASK_NAME)).await
+        })
+        .await;
+}
+
+/// A stack with the Flask provider, signed in on the app's home page.
+pub async fn flask_signed_in_stack() -> Stack {
+    let stack = Stack::start(StackOptions::flask()).await;
+    flask_home(&stack).await;
+    flask_sign_in(&stack.browser, &stack.flask().base_url()).await;
+    // Let the provider's log catch up, so request counts start from a settled baseline.
+    stack.flask().wait_logged("/oauth/access_token", 1).await;
+    stack
 }
 
 /// On the app's home page: clicks "Sign in with oidc-provider", signs in on the fixture's

@@ -3,7 +3,9 @@
 
 use latchkey_e2e::accessibility::assert_accessible;
 use latchkey_e2e::companion::flask_provider_toml;
-use latchkey_e2e::flows::{api_call, flask_sign_in, flask_to_consent, sign_in_label, API_PATH};
+use latchkey_e2e::flows::{
+    api_call, flask_home, flask_sign_in, flask_signed_in_stack, flask_to_consent, sign_in_label,
+};
 use latchkey_e2e::{
     Browser, Companion, Fault, FaultProxy, Flask, Stack, StackOptions, DEMO_USER, FLASK_ID,
     FLASK_NAME,
@@ -20,25 +22,6 @@ fn pending_cookie() -> String {
     format!("latchkey-{FLASK_ID}-pending")
 }
 
-async fn home(stack: &Stack) {
-    stack.browser.goto(&format!("{}/", stack.origin())).await;
-    stack
-        .browser
-        .wait_until("the Flask sign-in button", || async {
-            stack.browser.has_button(&sign_in_label(FLASK_NAME)).await
-        })
-        .await;
-}
-
-async fn signed_in_stack() -> Stack {
-    let stack = Stack::start(StackOptions::flask()).await;
-    home(&stack).await;
-    flask_sign_in(&stack.browser, &stack.flask().base_url()).await;
-    // Let the provider's log catch up, so request counts start from a settled baseline.
-    stack.flask().wait_logged("/oauth/access_token", 1).await;
-    stack
-}
-
 /// What the companion's `/oauth1/flask/session` says, read from the page.
 async fn companion_session(stack: &Stack) -> Value {
     let b = &stack.browser;
@@ -49,25 +32,6 @@ async fn companion_session(stack: &Stack) -> Value {
     .await
 }
 
-/// The provider's echo of what reached it, minus the OAuth protocol parameters.
-fn echoed(body: &str, field: &str) -> Vec<(String, String)> {
-    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("JSON echo ({e}): {body}"));
-    v[field]
-        .as_array()
-        .unwrap_or_else(|| panic!("{field} in {body}"))
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap_or_default().to_owned(),
-                p[1].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .filter(|(k, _)| !k.starts_with("oauth_"))
-        .collect()
-}
-
-/// Lets a request that should not have happened reach the provider's log (werkzeug logs after
-/// answering) before a test asserts there was none.
 /// A script's `fetch` of `url` (same-origin cookies, redirects not followed): the status and
 /// the JSON body, or the body as text.
 async fn fetch_answer(b: &latchkey_e2e::Browser, url: &str) -> Value {
@@ -80,19 +44,15 @@ async fn fetch_answer(b: &latchkey_e2e::Browser, url: &str) -> Value {
     .await
 }
 
+/// Lets a request that should not have happened reach the provider's log (werkzeug logs after
+/// answering) before a test asserts there was none.
 async fn settle() {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_through_login_and_consent_shows_the_user() {
-    let stack = signed_in_stack().await;
+    let stack = flask_signed_in_stack().await;
     let b = &stack.browser;
     assert!(b.text().await.contains(SIGNED_IN));
     assert!(b.has_button("Sign out").await);
@@ -116,158 +76,9 @@ async fn sign_in_through_login_and_consent_shows_the_user() {
     );
 }
 
-const TRICKY_QUERY: [(&str, &str); 4] = [
-    ("q", "a b+c~d%e ü"),
-    ("tag", "x"),
-    ("tag", "y"),
-    ("plus", "1 2"),
-];
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_console_get_with_an_encoded_tricky_query_reaches_the_provider_intact() {
-    let stack = signed_in_stack().await;
-    let b = &stack.browser;
-    // Space, +, ~, %, ü and a repeated key, percent-encoded as a URL carries them.
-    let out = api_call(
-        b,
-        "GET",
-        "/me?q=a%20b%2Bc~d%25e%20%C3%BC&tag=x&tag=y&plus=1+2",
-        None,
-    )
-    .await;
-    assert_eq!(
-        out.code(),
-        Some(200),
-        "the provider accepted the signature: {out:?}"
-    );
-    assert_eq!(
-        echoed(&out.body, "query"),
-        pairs(&TRICKY_QUERY),
-        "the provider saw the query"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_console_get_with_a_query_typed_raw_reaches_the_provider_intact() {
-    let stack = signed_in_stack().await;
-    let b = &stack.browser;
-    // As a person types it: a raw space and ü (an address bar would encode them), with + and %
-    // encoded where the query syntax would otherwise change their meaning.
-    let out = api_call(b, "GET", "/me?q=a b%2Bc~d%25e ü&tag=x&tag=y&plus=1+2", None).await;
-    assert_eq!(
-        out.code(),
-        Some(200),
-        "the provider accepted the signature: {out:?}"
-    );
-    assert_eq!(
-        echoed(&out.body, "query"),
-        pairs(&TRICKY_QUERY),
-        "the provider saw the query"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_console_post_with_a_form_body_reaches_the_provider_intact() {
-    let stack = signed_in_stack().await;
-    let b = &stack.browser;
-    let out = api_call(b, "POST", "/me", Some("note=hello w%C3%B6rld %26 more&n=1")).await;
-    assert_eq!(
-        out.code(),
-        Some(200),
-        "the provider accepted the signature: {out:?}"
-    );
-    assert_eq!(
-        echoed(&out.body, "form"),
-        pairs(&[("note", "hello wörld & more"), ("n", "1")]),
-        "the provider received the form fields (body sent as application/x-www-form-urlencoded and signed)"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_api_console_gives_up_on_an_api_slower_than_fifteen_seconds_in_words() {
-    // A call through Latchkey waits as long as fetch would (embed_fetch.rs); the console
-    // gives up after its own deadline, in words, instead of a Send button that stays busy,
-    // and the call it stops is cancelled all the way to the API.
-    let stack = signed_in_stack().await;
-    let b = &stack.browser;
-    let out = api_call(b, "GET", "/slow?seconds=18", None).await;
-    assert_eq!(out.code(), None, "{out:?}");
-    assert_eq!(
-        out.status,
-        "The call to /slow?seconds=18 got no answer within 15 seconds, so the console stopped it.",
-        "{out:?}"
-    );
-    let slow = stack.flask().slow_answers(1).await;
-    assert!(
-        slow[0].starts_with("the client went away after"),
-        "the stopped call went on to the end: {slow:?}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stop_in_the_api_console_cancels_the_call_from_the_keyboard() {
-    let stack = signed_in_stack().await;
-    let b = &stack.browser;
-    const STOP: &str = ".api-row button[type=button]";
-    let stop_shown = || async {
-        b.js(
-            "const s = document.querySelector(arguments[0]);\
-             return !!s && !s.hidden && s.offsetParent !== null;",
-            vec![Value::from(STOP)],
-        )
-        .await
-            == Value::Bool(true)
-    };
-    assert!(!stop_shown().await, "Stop is there with no call running");
-    b.fill(API_PATH, "/slow?seconds=10").await;
-    b.click_button("Send").await;
-    b.wait_until("the Stop button", stop_shown).await;
-    // The console while the call runs: Send busy, Stop offered.
-    assert_accessible(b, "the API console while a call runs").await;
-    b.screenshot("console-running").await;
-    assert!(
-        stop_shown().await,
-        "the ten-second call ended before Stop was pressed"
-    );
-    // Flask has begun its ten-second answer; a keyboard stops it.
-    b.js(
-        "document.querySelector(arguments[0]).focus(); return null;",
-        vec![Value::from(STOP)],
-    )
-    .await;
-    let stopped_at = std::time::Instant::now();
-    b.press_enter().await;
-    b.wait_until("the console's words", || async {
-        b.text()
-            .await
-            .contains("You stopped the call to /slow?seconds=10.")
-    })
-    .await;
-    assert!(
-        stopped_at.elapsed() < std::time::Duration::from_secs(5),
-        "the words came only after {:?}",
-        stopped_at.elapsed()
-    );
-    let slow = stack.flask().slow_answers(1).await;
-    assert!(
-        slow[0].starts_with("the client went away after"),
-        "Stop did not cancel the call at the API: {slow:?}"
-    );
-    // Stop goes with the call, and the keyboard goes on from Send.
-    assert!(!stop_shown().await, "Stop stayed after the call ended");
-    let focused = b
-        .js("return document.activeElement.textContent.trim();", vec![])
-        .await;
-    assert_eq!(focused, "Send");
-    assert_accessible(b, "the API console after Stop").await;
-    // The console still calls: the next call answers.
-    let out = api_call(b, "GET", "/me", None).await;
-    assert_eq!(out.code(), Some(200), "{out:?}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_session_cookie_is_refused() {
-    let stack = signed_in_stack().await;
+    let stack = flask_signed_in_stack().await;
     let b = &stack.browser;
     let value = b.cookie(&session_cookie()).await.expect("session cookie");
     // Flip one character in the middle of the sealed value.
@@ -310,7 +121,7 @@ async fn a_tampered_session_cookie_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cookie_sealed_for_another_purpose_is_refused() {
     let stack = Stack::start(StackOptions::flask()).await;
-    home(&stack).await;
+    flask_home(&stack).await;
     let b = &stack.browser;
     flask_to_consent(b, &stack.flask().base_url()).await;
     // Cookies are per host, not per port: the companion's pending cookie is visible here.
@@ -332,7 +143,7 @@ async fn a_cookie_sealed_for_another_purpose_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_callback_is_refused() {
     let stack = Stack::start(StackOptions::flask()).await;
-    home(&stack).await;
+    flask_home(&stack).await;
     let b = &stack.browser;
     flask_to_consent(b, &stack.flask().base_url()).await;
     let pending = b
@@ -399,7 +210,7 @@ async fn a_replayed_callback_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_path_outside_api_base_is_forbidden_and_nothing_is_sent() {
-    let stack = signed_in_stack().await;
+    let stack = flask_signed_in_stack().await;
     let b = &stack.browser;
     let before = stack.flask().request_count();
     for path in [
@@ -426,7 +237,7 @@ async fn a_proxy_path_outside_api_base_is_forbidden_and_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cross_origin_post_is_refused() {
-    let stack = signed_in_stack().await;
+    let stack = flask_signed_in_stack().await;
     let b = &stack.browser;
     let cookie = b.cookie(&session_cookie()).await.expect("session cookie");
     let before = stack.flask().requests_logged("/api/me");
@@ -467,7 +278,7 @@ async fn a_cross_origin_post_is_refused() {
 /// navigation: refused, nothing signed, nothing sent to the provider.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_navigation_to_the_signing_proxy_is_refused_and_nothing_is_sent() {
-    let stack = signed_in_stack().await;
+    let stack = flask_signed_in_stack().await;
     let b = &stack.browser;
     let before = stack.flask().requests_logged("/api/me");
     let proxied = format!("{}/oauth1/{FLASK_ID}/api/me", stack.origin());
@@ -506,36 +317,9 @@ async fn a_navigation_to_the_signing_proxy_is_refused_and_nothing_is_sent() {
     assert_eq!(status, Value::from(200), "the app's own call is signed");
 }
 
-/// The console's own deadline may come after its card has gone: signed out while a call
-/// runs, the page keeps working past those 15 seconds (a disposed value read then would stop
-/// the app's wasm for good).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_out_during_a_console_call_leaves_the_page_working_past_its_deadline() {
-    let stack = signed_in_stack().await;
-    let b = &stack.browser;
-    b.fill(API_PATH, "/slow?seconds=20").await;
-    b.click_button("Send").await;
-    b.click_button("Sign out").await;
-    b.wait_until("the sign-in button after signing out", || async {
-        b.has_button(&sign_in_label(FLASK_NAME)).await
-    })
-    .await;
-    tokio::time::sleep(std::time::Duration::from_secs(16)).await;
-    let errors: Vec<String> = b
-        .console_errors()
-        .await
-        .into_iter()
-        .map(|e| e.message)
-        .filter(|m| !m.contains("favicon.ico"))
-        .collect();
-    assert_eq!(errors, Vec::<String>::new());
-    flask_sign_in(b, &stack.flask().base_url()).await;
-    b.wait_for_text(SIGNED_IN).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_companion_session() {
-    let stack = signed_in_stack().await;
+    let stack = flask_signed_in_stack().await;
     let b = &stack.browser;
     b.click_button("Sign out").await;
     b.wait_until("the sign-in button after signing out", || async {
