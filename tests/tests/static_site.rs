@@ -316,11 +316,16 @@ async fn a_missing_latchkey_json_is_said_in_words_and_nothing_throws() {
 }
 
 /// Issue 18: the provider's `authorize_params` and a call's `loginHint` / `prompt` reach the
-/// provider's authorization request, and DOT signs the person in with them.
+/// provider's authorization request, and DOT signs the person in with them. A sign-in older
+/// than the site's `max_age`, asked for again with `prompt=login`, keeps the call's hint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_sends_the_providers_authorize_params_and_the_calls_hints() {
     let site = Site::start(SiteOptions {
-        dot_authorize_params: &[("ui_locales", "fr"), ("prompt", "consent")],
+        dot_authorize_params: &[
+            ("ui_locales", "fr"),
+            ("prompt", "consent"),
+            ("max_age", "600"),
+        ],
         ..SiteOptions::default()
     })
     .await;
@@ -343,37 +348,84 @@ async fn sign_in_sends_the_providers_authorize_params_and_the_calls_hints() {
     b.wait_for_url(&site.dot.base_url()).await;
     // The authorization request as DOT received it (its request log; DOT drops `prompt=login`
     // from the login page's `next` once it has asked for the password).
-    let log =
-        std::fs::read_to_string(latchkey_e2e::paths::log_dir().join("dot.log")).expect("DOT's log");
-    let request = log
-        .lines()
-        .find_map(|l| l.split_once("GET /o/authorize/?").map(|(_, q)| q))
-        .and_then(|q| q.split_whitespace().next())
-        .expect("DOT logged the authorization request")
-        .to_owned();
-    let params: Vec<(String, String)> =
-        reqwest::Url::parse(&format!("http://dot.invalid/?{request}"))
-            .expect("a query")
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    let value = |name: &str| {
+    let params = authorize_requests()
+        .into_iter()
+        .next()
+        .expect("DOT logged the request");
+    let value = |params: &[(String, String)], name: &str| {
         params
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.to_owned())
     };
-    assert_eq!(value("login_hint"), Some("demo@example.test"), "{request}");
-    assert_eq!(value("ui_locales"), Some("fr"), "{request}");
+    let hint = Some("demo@example.test".to_owned());
+    assert_eq!(value(&params, "login_hint"), hint, "{params:?}");
+    assert_eq!(
+        value(&params, "ui_locales").as_deref(),
+        Some("fr"),
+        "{params:?}"
+    );
     // The call's prompt replaced the provider's, and appears once.
-    assert_eq!(value("prompt"), Some("login"), "{request}");
+    assert_eq!(
+        value(&params, "prompt").as_deref(),
+        Some("login"),
+        "{params:?}"
+    );
     assert_eq!(params.iter().filter(|(k, _)| k == "prompt").count(), 1);
-    b.fill("#id_username", DEMO_USER).await;
-    b.fill("#id_password", latchkey_e2e::DEMO_PASSWORD).await;
-    b.click_button("Sign in").await;
+    let log_in_and_authorize = || async {
+        b.fill("#id_username", DEMO_USER).await;
+        b.fill("#id_password", latchkey_e2e::DEMO_PASSWORD).await;
+        b.click_button("Sign in").await;
+        b.find("#authorizationForm").await;
+        b.click_button("Authorize").await;
+        site.wait_for_user(DEMO_USER).await;
+    };
+    log_in_and_authorize().await;
+
+    // Two hours later at DOT, the site asks again with a hint and no prompt of its own: DOT
+    // only asks for consent, and answers with that old sign-in. The client asks once more with
+    // prompt=login, and with the same hint.
+    site.dot.backdate_login(DEMO_USER, 7200);
+    b.js(
+        "latchkey.signIn('dot', {loginHint: 'demo@example.test'}); return null;",
+        vec![],
+    )
+    .await;
+    b.wait_for_url(&site.dot.base_url()).await;
     b.find("#authorizationForm").await;
     b.click_button("Authorize").await;
-    site.wait_for_user(DEMO_USER).await;
+    b.wait_until("DOT's login form after prompt=login", || async {
+        b.exists("#login-form").await
+    })
+    .await;
+    let sent = authorize_requests();
+    let again = sent.last().expect("DOT logged the request asked again");
+    assert_eq!(
+        value(again, "prompt").as_deref(),
+        Some("login"),
+        "{again:?}"
+    );
+    assert_eq!(value(again, "max_age").as_deref(), Some("600"), "{again:?}");
+    assert_eq!(value(again, "login_hint"), hint, "{again:?}");
+    log_in_and_authorize().await;
+}
+
+/// The authorization requests DOT received, oldest first, each as its query's pairs (from
+/// DOT's request log).
+fn authorize_requests() -> Vec<Vec<(String, String)>> {
+    let log =
+        std::fs::read_to_string(latchkey_e2e::paths::log_dir().join("dot.log")).expect("DOT's log");
+    log.lines()
+        .filter_map(|l| l.split_once("GET /o/authorize/?").map(|(_, q)| q))
+        .filter_map(|q| q.split_whitespace().next())
+        .map(|query| {
+            reqwest::Url::parse(&format!("http://dot.invalid/?{query}"))
+                .expect("a query")
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .collect()
 }
 
 /// Issue 16 §5: a provider that answers HTML, or nothing, when the embed asks for its sign-in

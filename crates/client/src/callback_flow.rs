@@ -32,14 +32,16 @@ impl Engine {
             // ignores max_age may still honour prompt=login).
             Err((
                 CallbackError::StaleSignIn {
-                    login_asked: false, ..
+                    login_asked: false,
+                    login_hint,
+                    ..
                 },
                 Some((name, id)),
             )) => {
                 let again = SignInOptions {
                     return_to: Some(self.return_path()),
                     prompt: Some("login".into()),
-                    ..SignInOptions::default()
+                    login_hint,
                 };
                 if let Err(e) = self.start_sign_in(&id, again).await {
                     self.fail(e.failure(&name, &id));
@@ -135,7 +137,7 @@ impl Engine {
         let client_id = p.client_id.clone().unwrap_or_default();
         let nonce = flow.nonce.clone();
         let flow_key = flow.dpop_key.clone();
-        let (max_age, login_asked) = (flow.max_age, flow.login_asked);
+        let (max_age, login_asked, login_hint) = (flow.max_age, flow.login_asked, flow.login_hint);
         let (request, peer) = if p.token_via_companion {
             let request = mediation::code_request(&p.id, validated, flow.verifier)
                 .map_err(|detail| fail(CallbackError::Token { detail }))?;
@@ -255,6 +257,7 @@ impl Engine {
                         age,
                         max_age,
                         login_asked,
+                        login_hint,
                     },
                 })
             })?;

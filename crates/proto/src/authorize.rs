@@ -303,6 +303,12 @@ pub fn begin_request(
             .extra
             .iter()
             .any(|(name, value)| *name == "prompt" && value.split(' ').any(|p| p == "login")),
+        login_hint: start
+            .extra
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == "login_hint")
+            .map(|(_, hint)| (*hint).to_owned()),
     };
     Ok((request, pending))
 }
@@ -543,15 +549,24 @@ mod tests {
     }
 
     #[test]
-    fn max_age_and_a_login_prompt_are_kept_with_the_flow_and_a_bad_max_age_is_refused() {
+    fn max_age_a_login_prompt_and_the_hint_are_kept_with_the_flow_and_a_bad_max_age_is_refused() {
         let s = scopes();
-        let extra = [("max_age", "300"), ("prompt", "consent login")];
+        let extra = [
+            ("login_hint", "ada@example.org"),
+            ("max_age", "300"),
+            ("prompt", "consent login"),
+        ];
         let (url, pending) =
             begin(&start(&s, "https://idp.example/a", &extra), &RANDOM, 1000).unwrap();
-        assert!(url.contains("&max_age=300&prompt=consent+login"), "{url}");
-        assert_eq!((pending.max_age, pending.login_asked), (Some(300), true));
+        assert!(
+            url.contains("&login_hint=ada%40example.org&max_age=300&prompt=consent+login"),
+            "{url}"
+        );
+        let kept = |f: &PendingFlow| (f.max_age, f.login_asked, f.login_hint.clone());
+        let expected = (Some(300), true, Some("ada@example.org".to_owned()));
+        assert_eq!(kept(&pending), expected);
         let back = PendingFlow::from_json(pending.to_json().as_bytes()).unwrap();
-        assert_eq!((back.max_age, back.login_asked), (Some(300), true));
+        assert_eq!(kept(&back), expected);
 
         // Without them, and as a flow stored before they existed reads.
         let (_, plain) = begin(
@@ -560,13 +575,13 @@ mod tests {
             1000,
         )
         .unwrap();
-        assert_eq!((plain.max_age, plain.login_asked), (None, false));
+        assert_eq!(kept(&plain), (None, false, None));
         let mut doc: serde_json::Value = serde_json::from_str(&pending.to_json()).unwrap();
         doc.as_object_mut()
             .unwrap()
-            .retain(|k, _| k != "max_age" && k != "login_asked");
+            .retain(|k, _| !["max_age", "login_asked", "login_hint"].contains(&k.as_str()));
         let old = PendingFlow::from_json(doc.to_string().as_bytes()).unwrap();
-        assert_eq!((old.max_age, old.login_asked), (None, false));
+        assert_eq!(kept(&old), (None, false, None));
 
         for bad in ["", "soon", "-1", "1.5", " 60", "99999999999999999999"] {
             assert_eq!(

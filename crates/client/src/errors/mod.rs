@@ -232,6 +232,8 @@ pub enum CallbackError {
         /// Whether that request already asked for a fresh sign-in (`prompt=login`); if not,
         /// the client asks once more with it before showing this.
         login_asked: bool,
+        /// The `login_hint` that request carried, for the request asked again.
+        login_hint: Option<String>,
     },
     /// The userinfo response could not be used (or its `sub` differs from the ID token's).
     #[error("the profile could not be loaded: {detail}")]

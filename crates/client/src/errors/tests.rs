@@ -244,6 +244,7 @@ fn a_sign_in_older_than_max_age_is_said_with_both_ages_and_what_to_do() {
         age: 7260,
         max_age: 300,
         login_asked: true,
+        login_hint: None,
     }
     .failure(Some(("Django", "dot")));
     assert_eq!(f.title, words::TITLE_SIGN_IN_FAILED);

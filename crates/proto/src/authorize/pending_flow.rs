@@ -42,6 +42,9 @@ pub struct PendingFlow {
     /// True when the request's `prompt` included `login`: the provider was asked for a fresh
     /// sign-in, so a stale `auth_time` is not worth asking again.
     pub login_asked: bool,
+    /// The `login_hint` sent (OIDC Core §3.1.2.1), so that a sign-in asked for again (a stale
+    /// `auth_time`) names the same account.
+    pub login_hint: Option<String>,
 }
 
 impl PendingFlow {
@@ -65,6 +68,9 @@ impl PendingFlow {
         if self.login_asked {
             m.insert("login_asked".into(), true.into());
         }
+        if let Some(hint) = &self.login_hint {
+            m.insert("login_hint".into(), hint.clone().into());
+        }
         serde_json::Value::Object(m).to_string()
     }
 
@@ -85,6 +91,7 @@ impl PendingFlow {
             dpop_key: json::opt_str(&m, "dpop_key").ok()?,
             max_age: json::opt_u64(&m, "max_age").ok()?,
             login_asked: json::opt_bool(&m, "login_asked").ok()?,
+            login_hint: json::opt_str(&m, "login_hint").ok()?,
         })
     }
 
