@@ -107,6 +107,8 @@ pub fn ApiConsole(
             signal
         });
         cut.set_value(None);
+        // The last answer goes as the next call starts, so that it cannot be read as this one's.
+        set_outcome.set(None);
         let deadline = set_timeout_with_handle(
             move || call_off(Cut::TimedOut),
             Duration::from_secs(DEADLINE_SECONDS),

@@ -138,9 +138,16 @@ async fn stop_in_the_api_console_cancels_the_call_from_the_keyboard() {
             == Value::Bool(true)
     };
     assert!(!stop_shown().await, "Stop is there with no call running");
+    let first = api_call(b, "GET", "/me", None).await;
+    assert_eq!(first.code(), Some(200), "{first:?}");
     b.fill(API_PATH, "/slow?seconds=10").await;
     b.click_button("Send").await;
     b.wait_until("the Stop button", stop_shown).await;
+    // The last call's answer went as this one started: it is not shown as this one's.
+    assert!(
+        !b.exists(".api-result").await,
+        "the answer of the call before stayed while this one runs"
+    );
     // The console while the call runs: Send busy, Stop offered.
     assert_accessible(b, "the API console while a call runs").await;
     b.screenshot("console-running").await;
