@@ -2,7 +2,7 @@
 //! whole group is killed on drop, and its output goes to a log file whose tail is printed when
 //! the test fails.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,13 +14,31 @@ pub struct Service {
     name: String,
     child: Child,
     log: PathBuf,
+    /// Set once [`Service::stop`] has ended the group, so that it is not signalled again
+    /// (its id may belong to another process group by then).
+    stopped: bool,
 }
 
 impl Service {
     /// Spawns `command` in a new process group, stdout and stderr to `<log_dir>/<name>.log`.
-    pub fn spawn(name: &str, mut command: Command) -> Self {
+    pub fn spawn(name: &str, command: Command) -> Self {
         let log = crate::paths::log_dir().join(format!("{name}.log"));
         let out = File::create(&log).unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
+        Self::spawn_to(name, command, log, out)
+    }
+
+    /// Stops this process group and spawns `command` in its place, its output appended to the
+    /// same log (a server restarted with new settings).
+    pub fn restart(&mut self, command: Command) {
+        self.stop();
+        let out = OpenOptions::new()
+            .append(true)
+            .open(&self.log)
+            .unwrap_or_else(|e| panic!("open {}: {e}", self.log.display()));
+        *self = Self::spawn_to(&self.name, command, self.log.clone(), out);
+    }
+
+    fn spawn_to(name: &str, mut command: Command, log: PathBuf, out: File) -> Self {
         let err = out.try_clone().expect("clone a log file handle");
         command
             .stdin(Stdio::null())
@@ -34,6 +52,7 @@ impl Service {
             name: name.to_owned(),
             child,
             log,
+            stopped: false,
         }
     }
 
@@ -111,6 +130,26 @@ impl Service {
             libc::kill(-pgid, signal);
         }
     }
+
+    /// Ends the process group: SIGTERM, up to 3 s to exit, then SIGKILL.
+    pub fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        self.signal_group(libc::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The leader may be gone while children (a browser's renderers) linger: kill the group.
+        self.signal_group(libc::SIGKILL);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for Service {
@@ -124,18 +163,7 @@ impl Drop for Service {
                 self.name
             );
         }
-        self.signal_group(libc::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // The leader may be gone while children (a browser's renderers) linger: kill the group.
-        self.signal_group(libc::SIGKILL);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 

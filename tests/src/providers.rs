@@ -49,6 +49,9 @@ pub struct Dot {
     service: Service,
     _data: ScratchDir,
     port: u16,
+    /// How it was started, to start it again ([`Dot::rotate_signing_key`]).
+    options: DotOptions,
+    env: Vec<(String, String)>,
 }
 
 impl Dot {
@@ -60,8 +63,31 @@ impl Dot {
     /// [`Dot::start`] with extra environment for `run.sh`, such as `DOT_CONF_CLIENT_SECRET`
     /// (which adds the confidential client; see `crate::mediation`).
     pub async fn start_with_env(options: &DotOptions, env: &[(&str, &str)]) -> Self {
-        let port = free_port();
         let data = ScratchDir::new("dot");
+        let port = free_port();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let command = Self::run_sh(options, &env, port, data.path());
+        let mut dot = Self {
+            service: Service::spawn("dot", command),
+            _data: data,
+            port,
+            options: options.clone(),
+            env,
+        };
+        dot.wait_ready().await;
+        dot
+    }
+
+    /// `run.sh` for this port and data dir.
+    fn run_sh(
+        options: &DotOptions,
+        env: &[(String, String)],
+        port: u16,
+        data: &std::path::Path,
+    ) -> Command {
         let mut command = Command::new(repo_root().join("tests/providers/dot/run.sh"));
         command
             .arg("--port")
@@ -69,48 +95,54 @@ impl Dot {
             .arg("--app-origin")
             .arg(&options.app_origin)
             .arg("--data")
-            .arg(data.path())
+            .arg(data)
             .arg("--access-token-seconds")
-            .arg(options.access_token_seconds.to_string());
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let mut service = Service::spawn("dot", command);
-        let dot = format!("http://127.0.0.1:{port}");
-        service
-            .wait_ready(
-                &format!("{dot}/o/.well-known/openid-configuration"),
-                READY_TIMEOUT,
-            )
-            .await;
-        Self {
-            service,
-            _data: data,
-            port,
-        }
+            .arg(options.access_token_seconds.to_string())
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// Waits for discovery to answer.
+    async fn wait_ready(&mut self) {
+        let discovery = format!("{}/o/.well-known/openid-configuration", self.base_url());
+        self.service.wait_ready(&discovery, READY_TIMEOUT).await;
     }
 
     /// Moves `user`'s last sign-in at DOT `seconds` into the past (`manage.py
     /// backdate_login`): the `auth_time` of the ID tokens it issues next, while the person's
     /// session at DOT stays.
     pub fn backdate_login(&self, user: &str, seconds: u64) {
-        let dir = repo_root().join("tests/providers/dot");
+        self.manage(&["backdate_login", user, &seconds.to_string()]);
+    }
+
+    /// Rolls DOT's signing key over as a provider does (OIDC Core §10.1.1; `manage.py
+    /// rotate_signing_key`): the old key stays in the key set, ID tokens are signed with a
+    /// new one under a new `kid`. DOT is restarted on the same port to read its keys again;
+    /// sessions and tokens (in its database) stay.
+    pub async fn rotate_signing_key(&mut self) {
+        self.service.stop();
+        self.manage(&["rotate_signing_key"]);
+        let command = Self::run_sh(&self.options, &self.env, self.port, self._data.path());
+        self.service.restart(command);
+        self.wait_ready().await;
+    }
+
+    /// Runs `manage.py ARGS` against this fixture's data dir.
+    fn manage(&self, args: &[&str]) {
         let python = std::env::var_os("DOT_PYTHON")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| repo_root().join(".venv/dot/bin/python"));
         let out = std::process::Command::new(python)
-            .current_dir(&dir)
+            .current_dir(repo_root().join("tests/providers/dot"))
             .arg("manage.py")
-            .arg("backdate_login")
-            .arg(user)
-            .arg(seconds.to_string())
+            .args(args)
             .env("DOT_DATA_DIR", self._data.path())
             .env("DOT_PORT", self.port.to_string())
             .output()
-            .unwrap_or_else(|e| panic!("run manage.py backdate_login: {e}"));
+            .unwrap_or_else(|e| panic!("run manage.py {args:?}: {e}"));
         assert!(
             out.status.success(),
-            "manage.py backdate_login failed: {}{}",
+            "manage.py {args:?} failed: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );

@@ -458,3 +458,57 @@ async fn a_provider_sign_in_older_than_max_age_is_asked_for_again_with_prompt_lo
     b.wait_for_text(SIGNED_IN).await;
     assert_eq!(console_errors(&b).await, Vec::<String>::new());
 }
+
+/// A provider rolls its signing key over (OIDC Core §10.1.1): it keeps the old key in its key
+/// set and signs the next ID token under a `kid` the client has not seen. DOT sends its key
+/// set with `Cache-Control: public, max-age=3600`, so for an hour the browser would answer a
+/// plain fetch of it from its cache, without the new key. The client asks DOT again for an
+/// unknown `kid`, past the browser's cache, and the sign-in goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signing_key_rolled_over_at_the_provider_is_fetched_past_the_browsers_cache() {
+    let port = latchkey_e2e::process::free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let mut dot = Dot::start(&DotOptions {
+        app_origin: origin.clone(),
+        access_token_seconds: 3600,
+    })
+    .await;
+    let _companion = Companion::start(port, &[dot_provider_toml(&dot, "tab")], &[]).await;
+    let b = Browser::start().await;
+    let sign_in = |dot_base: String| {
+        let (b, origin) = (&b, &origin);
+        async move {
+            b.goto(&format!("{origin}/")).await;
+            b.wait_until("the DOT sign-in button", || async {
+                b.has_button(&sign_in_label(DOT_NAME)).await
+            })
+            .await;
+            dot_to_consent(b, &dot_base).await;
+            b.click_button("Authorize").await;
+        }
+    };
+    let key_set_fetches = |dot: &Dot| {
+        dot.service()
+            .log_text()
+            .lines()
+            .filter(|l| l.contains("\"GET /o/.well-known/jwks.json"))
+            .count()
+    };
+
+    sign_in(dot.base_url()).await;
+    b.wait_for_text(SIGNED_IN).await;
+    assert_eq!(key_set_fetches(&dot), 1);
+
+    dot.rotate_signing_key().await;
+    // A new tab ("tab" storage: nobody is signed in there) signs in again; the browser still
+    // holds the key set from before, fresh by its Cache-Control.
+    b.new_tab().await;
+    sign_in(dot.base_url()).await;
+    b.wait_for_text(SIGNED_IN).await;
+    assert_eq!(
+        key_set_fetches(&dot),
+        2,
+        "the key set was asked for once more"
+    );
+    assert_eq!(console_errors(&b).await, Vec::<String>::new());
+}

@@ -16,7 +16,7 @@ use super::endpoints::Resolved;
 use super::mediation::{self, CompanionRefusal};
 use super::reach::{self, Endpoint, NoAnswer};
 use super::webcrypto::WebCryptoVerifier;
-use crate::browser::fetch::Peer;
+use crate::browser::fetch::{Peer, Revalidate};
 use crate::browser::page;
 
 /// Allowed clock skew for `exp`, `iat` and `nbf`, in seconds.
@@ -136,15 +136,6 @@ pub async fn verify_id_token(
         .jwks_uri
         .as_deref()
         .ok_or_else(|| IdTokenFailure::Signature("the provider publishes no jwks_uri".into()))?;
-    let request = http::Request::get(jwks_uri)
-        .header(http::header::ACCEPT, "application/json")
-        .body(Vec::new())
-        .map_err(|e| IdTokenFailure::Signature(e.to_string()))?;
-    let response = reach::send(request, Peer::Provider, Endpoint::Keys)
-        .await
-        .map_err(IdTokenFailure::NoAnswer)?;
-    let jwks =
-        JwkSet::parse_response(&response).map_err(|e| IdTokenFailure::Signature(e.to_string()))?;
     let algs = alg_list(endpoints.metadata.as_ref());
     let checks = IdTokenChecks {
         issuer,
@@ -156,18 +147,42 @@ pub async fn verify_id_token(
         algs: AlgPolicy::OneOf(&algs),
         max_age: expect.max_age,
     };
-    oidc::verify_id_token(compact, &jwks, &WebCryptoVerifier, &checks, page::now_s())
+    let now = page::now_s();
+    let jwks = key_set(jwks_uri, false).await?;
+    let mut verified =
+        oidc::verify_id_token(compact, &jwks, &WebCryptoVerifier, &checks, now).await;
+    // A kid the key set lacks: the provider may have rolled its keys over since the browser
+    // cached the set (OIDC Core §10.1.1 has the client fetch it again). Once, past the cache.
+    if let Err(IdTokenError::NoMatchingKey { .. }) = verified {
+        let jwks = key_set(jwks_uri, true).await?;
+        verified = oidc::verify_id_token(compact, &jwks, &WebCryptoVerifier, &checks, now).await;
+    }
+    verified.map_err(|e| match e {
+        IdTokenError::Malformed(_)
+        | IdTokenError::AlgNotAllowed(_)
+        | IdTokenError::NoMatchingKey { .. }
+        | IdTokenError::Signature(_) => IdTokenFailure::Signature(e.to_string()),
+        IdTokenError::StaleAuthentication { age, max_age, .. } => {
+            IdTokenFailure::Stale { age, max_age }
+        }
+        other => IdTokenFailure::Claims(other.to_string()),
+    })
+}
+
+/// The provider's key set; `past_cache`: asked of the provider even when the browser holds a
+/// copy it would still call fresh.
+async fn key_set(jwks_uri: &str, past_cache: bool) -> Result<JwkSet, IdTokenFailure> {
+    let mut request = http::Request::get(jwks_uri)
+        .header(http::header::ACCEPT, "application/json")
+        .body(Vec::new())
+        .map_err(|e| IdTokenFailure::Signature(e.to_string()))?;
+    if past_cache {
+        request.extensions_mut().insert(Revalidate);
+    }
+    let response = reach::send(request, Peer::Provider, Endpoint::Keys)
         .await
-        .map_err(|e| match e {
-            IdTokenError::Malformed(_)
-            | IdTokenError::AlgNotAllowed(_)
-            | IdTokenError::NoMatchingKey { .. }
-            | IdTokenError::Signature(_) => IdTokenFailure::Signature(e.to_string()),
-            IdTokenError::StaleAuthentication { age, max_age, .. } => {
-                IdTokenFailure::Stale { age, max_age }
-            }
-            other => IdTokenFailure::Claims(other.to_string()),
-        })
+        .map_err(IdTokenFailure::NoAnswer)?;
+    JwkSet::parse_response(&response).map_err(|e| IdTokenFailure::Signature(e.to_string()))
 }
 
 /// Why userinfo could not be used.

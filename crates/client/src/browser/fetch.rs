@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use gloo_net::http::RequestBuilder;
 use web_sys::{
-    AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType,
+    AbortController, AbortSignal, RequestCache, RequestCredentials, RequestMode, RequestRedirect,
+    ResponseType,
 };
 
 use super::timer::Timeout;
@@ -34,6 +35,12 @@ const KEPT_HEADERS: [http::HeaderName; 4] = [
 /// be parsed with http's table of standard names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtraHeaders(pub Vec<(String, String)>);
+
+/// In a request's extensions: the browser is to ask the server rather than answer from its
+/// HTTP cache (`cache: "no-cache"`), for a resource the client has reason to think changed
+/// since the cached copy (a key set without the key an ID token names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revalidate;
 
 /// Every header of an answer the page may read (CORS hides the others), as text in the order
 /// the browser lists them, kept in the response's extensions for whoever hands the answer to
@@ -305,6 +312,9 @@ pub async fn open(
         if let Ok(v) = value.to_str() {
             builder = builder.header(name.as_str(), v);
         }
+    }
+    if parts.extensions.get::<Revalidate>().is_some() {
+        builder = builder.cache(RequestCache::NoCache);
     }
     if let Some(ExtraHeaders(extra)) = parts.extensions.get::<ExtraHeaders>() {
         for (name, value) in extra {

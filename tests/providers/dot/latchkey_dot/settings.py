@@ -2,7 +2,8 @@
 
 Everything a test or the demo may change comes from the environment (run.sh sets it):
 
-- DOT_DATA_DIR: SQLite database and the OIDC signing key (default: ../data beside this project)
+- DOT_DATA_DIR: SQLite database and the OIDC signing keys (default: ../data beside this project;
+  demo/signing_keys.py)
 - DOT_PORT: the port served on 127.0.0.1; the issuer is http://127.0.0.1:<port>/o
 - DOT_APP_ORIGINS: space- or comma-separated origins allowed by CORS (default http://127.0.0.1:8080)
 - DOT_REDIRECT_URIS / DOT_POST_LOGOUT_REDIRECT_URIS: read by `manage.py setup`
@@ -13,6 +14,8 @@ Everything a test or the demo may change comes from the environment (run.sh sets
 
 import os
 from pathlib import Path
+
+from demo import signing_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DOT_DATA_DIR", BASE_DIR / "data")).resolve()
@@ -28,7 +31,7 @@ PORT = int(os.environ.get("DOT_PORT", "9000"))
 ISSUER = os.environ.get("DOT_ISSUER", f"http://127.0.0.1:{PORT}/o")
 APP_ORIGINS = _list("DOT_APP_ORIGINS", "http://127.0.0.1:8080")
 ACCESS_TOKEN_SECONDS = int(os.environ.get("DOT_ACCESS_TOKEN_SECONDS", "3600"))
-OIDC_KEY_FILE = DATA_DIR / "oidc-rs256.pem"
+OIDC_KEY_FILE = signing_keys.active(DATA_DIR)
 
 # A loopback-only fixture: the key only has to be stable across one data dir.
 _secret_file = DATA_DIR / "django-secret-key"
@@ -111,6 +114,8 @@ OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_ISS_ENDPOINT": ISSUER,
     "OIDC_RSA_PRIVATE_KEY": OIDC_KEY_FILE.read_text() if OIDC_KEY_FILE.exists() else "",
+    # Keys retired by `manage.py rotate_signing_key`: still in the key set, not signed with.
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [p.read_text() for p in signing_keys.retired(DATA_DIR)],
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     # With a valid id_token_hint and a registered post_logout_redirect_uri, log out and
     # come straight back instead of asking again.

@@ -10,13 +10,13 @@ confidential client's secret from the environment and keeps the signing key.
 
 import os
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from oauth2_provider.models import get_application_model
+
+from demo import signing_keys
 
 DEMO_USER = "demo"
 DEFAULT_PASSWORD = "latchkey-demo-pw"
@@ -59,16 +59,8 @@ class Command(BaseCommand):
 
     def _key(self):
         path = settings.OIDC_KEY_FILE
-        if path.exists():
-            return
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        path.write_bytes(pem)
-        path.chmod(0o600)
+        if not path.exists():
+            signing_keys.write_new(path)
 
     def _user(self, password):
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USER)

@@ -1,0 +1,27 @@
+"""`manage.py rotate_signing_key`: retires the active OIDC signing key and makes a new one.
+
+As a provider rolls its keys over (OIDC Core §10.1.1): the retired key stays in the key set
+(`OIDC_RSA_PRIVATE_KEYS_INACTIVE`), and ID tokens are signed with the new one, under a `kid`
+a client has not seen. DOT reads its keys when it starts, so the server is restarted after
+this (`Dot::rotate_signing_key` in tests/src/providers.rs does both).
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from demo import signing_keys
+
+
+class Command(BaseCommand):
+    help = "Retire the active OIDC signing key and make a new one."
+
+    def handle(self, *args, **options):
+        data = settings.DATA_DIR
+        current = signing_keys.active(data)
+        if not current.exists():
+            raise CommandError(f"no active key at {current}: run `manage.py setup` first")
+        retired = signing_keys.retired(data)
+        n = int(retired[-1].stem.rsplit("-", 1)[1]) + 1 if retired else 1
+        current.rename(data / f"oidc-rs256-retired-{n}.pem")
+        signing_keys.write_new(current)
+        self.stdout.write(f"signing key {n} retired; a new one is active")
