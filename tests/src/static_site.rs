@@ -105,6 +105,8 @@ pub struct SiteOptions {
     pub dot_storage: &'static str,
     /// Whether to write a `latchkey.json` at all (false: the file is missing).
     pub write_config: bool,
+    /// A change to the `latchkey.json` written (a mistake a site's author could make).
+    pub edit_config: Option<fn(&mut serde_json::Value)>,
     /// DOT's `authorize_params`.
     pub dot_authorize_params: &'static [(&'static str, &'static str)],
     /// An issuer to name for DOT's entry instead of DOT's own (a fault proxy's, say).
@@ -121,6 +123,7 @@ impl Default for SiteOptions {
         Self {
             dot_storage: "browser",
             write_config: true,
+            edit_config: None,
             dot_authorize_params: &[],
             dot_issuer: None,
             dot_behind_proxy: false,
@@ -176,7 +179,7 @@ impl Site {
         copy_dir(&site_build_dir(), &root);
         let config = root.join("latchkey/latchkey.json");
         if options.write_config {
-            let json = serde_json::json!({ "providers": [
+            let mut json = serde_json::json!({ "providers": [
                 {
                     "id": DOT_ID, "name": DOT_NAME, "protocol": "oidc",
                     "issuer": dot_issuer,
@@ -196,6 +199,9 @@ impl Site {
                     "api_base": format!("{}/api/", flask.base_url()),
                 },
             ]});
+            if let Some(edit) = options.edit_config {
+                edit(&mut json);
+            }
             std::fs::write(&config, json.to_string()).expect("write the site's latchkey.json");
         } else {
             let _ = std::fs::remove_file(&config);

@@ -315,6 +315,38 @@ async fn a_missing_latchkey_json_is_said_in_words_and_nothing_throws() {
     assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
 }
 
+/// Issue 16 §5: a `latchkey.json` that reads as JSON but is wrong (here two providers with one
+/// id, which would make every sign-in's answer and session ambiguous) is said in words, with
+/// where in the file; nothing throws, and no sign-in is offered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_latchkey_json_giving_two_providers_one_id_is_said_in_words_and_nothing_throws() {
+    let site = Site::start(SiteOptions {
+        edit_config: Some(|json| json["providers"][1]["id"] = DOT_ID.into()),
+        ..SiteOptions::default()
+    })
+    .await;
+    let b = &site.browser;
+    b.goto(&site.page("")).await;
+    b.wait_until("the configuration failure in words", || async {
+        site.last_error().await.is_some()
+    })
+    .await;
+    let error = site.last_error().await.unwrap_or_default();
+    let problem = format!(
+        "providers[1].id is \"{DOT_ID}\", which is also the id of providers[0]; each provider \
+         needs its own"
+    );
+    assert!(error.contains(&problem), "{error}");
+    b.wait_until("the sign-in element's words", || async {
+        b.text().await.contains(&problem)
+    })
+    .await;
+    assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
+    assert!(!b.has_button(&sign_in_label(FLASK_NAME)).await);
+    b.screenshot("config-duplicate-id").await;
+    assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
+}
+
 /// Issue 18: the provider's `authorize_params` and a call's `loginHint` / `prompt` reach the
 /// provider's authorization request, and DOT signs the person in with them. A sign-in older
 /// than the site's `max_age`, asked for again with `prompt=login`, keeps the call's hint.

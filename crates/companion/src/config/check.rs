@@ -6,7 +6,7 @@ mod mediation;
 mod oauth1;
 mod preset;
 
-use latchkey_proto::public_config::{Endpoints, Protocol, SessionStorage};
+use latchkey_proto::public_config::{is_valid_id, Endpoints, Protocol, SessionStorage};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -89,13 +89,6 @@ fn http_url(v: &str) -> Result<(), &'static str> {
         Some(_) => Err("must name a host and no user information"),
         None => Err("must name a host"),
     }
-}
-
-fn is_url_safe_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub(super) fn check(text: &str, raw: RawConfig) -> Result<Config, Vec<Problem>> {
@@ -194,7 +187,7 @@ fn check_provider(c: &mut Checker, p: &RawProvider) -> Option<Provider> {
     let p = expanded.as_ref().unwrap_or(p);
     let id = p.id.get_ref().clone();
     let mut ok = true;
-    if !is_url_safe_id(&id) {
+    if !is_valid_id(&id) {
         c.at(
             &p.id,
             format!(

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 mod read;
 
-pub use read::PublicConfigError;
+pub use read::{is_valid_id, PublicConfigError};
 
 /// The whole of `/latchkey.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -380,6 +380,38 @@ mod tests {
         }
         assert!(serde_json::from_str::<Holder>(r#"{"dpop":"Required"}"#).is_err());
         assert!(serde_json::from_str::<Holder>(r#"{"dpop":true}"#).is_err());
+    }
+
+    #[test]
+    fn a_provider_id_must_be_url_safe_and_unique() {
+        let file = |ids: &[&str]| {
+            let providers: Vec<String> = ids
+                .iter()
+                .map(|id| format!(r#"{{"id":{id:?},"name":"N","protocol":"oauth2"}}"#))
+                .collect();
+            PublicConfig::from_json(
+                format!(r#"{{"providers":[{}]}}"#, providers.join(",")).as_bytes(),
+            )
+        };
+        assert!(file(&["dot", "git-hub_2", "A9"]).is_ok());
+        assert_eq!(
+            file(&["dot", "flask", "dot"]).unwrap_err().to_string(),
+            "providers[2].id is \"dot\", which is also the id of providers[0]; each provider needs its own"
+        );
+        for bad in ["", "my idp", "a/../b", "x?y", "é", "a.b"] {
+            assert_eq!(
+                file(&["ok", bad]).unwrap_err(),
+                PublicConfigError::BadId {
+                    path: "providers[1].id".into(),
+                    id: bad.into()
+                },
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            file(&["a/b"]).unwrap_err().to_string(),
+            "providers[0].id is \"a/b\"; an id may only have letters, digits, '-' and '_', as it goes into URLs and storage keys"
+        );
     }
 
     #[test]

@@ -49,6 +49,36 @@ pub enum PublicConfigError {
         /// The names allowed, comma-separated.
         expected: String,
     },
+    /// A provider `id` that is empty or has more than letters, digits, `-` and `_`
+    /// ([`is_valid_id`]).
+    #[error("{path} is {id:?}; an id may only have letters, digits, '-' and '_', as it goes into URLs and storage keys")]
+    BadId {
+        /// The member's path (`providers[1].id`).
+        path: String,
+        /// What the file says.
+        id: String,
+    },
+    /// Two providers with one `id`: the sign-in, its answer and the session would be
+    /// ambiguous.
+    #[error("{path} is {id:?}, which is also the id of {first}; each provider needs its own")]
+    DuplicateId {
+        /// The member's path (`providers[1].id`).
+        path: String,
+        /// The id.
+        id: String,
+        /// The provider that has it first (`providers[0]`).
+        first: String,
+    },
+}
+
+/// Whether `id` may name a provider: not empty, and only ASCII letters, digits, `-` and `_`,
+/// since it becomes part of paths (`/callback/<id>`, `/oauth1/<id>/login`) and storage keys.
+/// The companion's configuration is held to the same rule.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 const TOP: &[&str] = &["public_url", "companion", "providers"];
@@ -95,7 +125,25 @@ impl PublicConfig {
             None | Some(Value::Null) => {}
             Some(Value::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
-                    let entry = provider(item).map_err(|p| p.at(&format!("providers[{i}]")))?;
+                    let at = format!("providers[{i}]");
+                    let entry = provider(item).map_err(|p| p.at(&at))?;
+                    let path = || format!("{at}.id");
+                    if !is_valid_id(&entry.id) {
+                        return Err(PublicConfigError::BadId {
+                            path: path(),
+                            id: entry.id,
+                        });
+                    }
+                    if let Some(first) = providers
+                        .iter()
+                        .position(|p: &PublicProvider| p.id == entry.id)
+                    {
+                        return Err(PublicConfigError::DuplicateId {
+                            path: path(),
+                            id: entry.id,
+                            first: format!("providers[{first}]"),
+                        });
+                    }
                     providers.push(entry);
                 }
             }
