@@ -265,4 +265,16 @@ impl Site {
     pub async fn last_error(&self) -> Option<String> {
         embed_last_error(&self.browser).await
     }
+
+    /// Opens the front page and waits for `latchkey.lastError`, which a configuration the
+    /// embed cannot use sets as it starts; returns it.
+    pub async fn front_page_error(&self) -> String {
+        self.browser.goto(&self.page("")).await;
+        self.browser
+            .wait_until("the configuration failure in words", || async {
+                self.last_error().await.is_some()
+            })
+            .await;
+        self.last_error().await.unwrap_or_default()
+    }
 }

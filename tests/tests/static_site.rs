@@ -293,12 +293,7 @@ async fn a_missing_latchkey_json_is_said_in_words_and_nothing_throws() {
     })
     .await;
     let b = &site.browser;
-    b.goto(&site.page("")).await;
-    b.wait_until("the configuration failure in words", || async {
-        site.last_error().await.is_some()
-    })
-    .await;
-    let error = site.last_error().await.unwrap_or_default();
+    let error = site.front_page_error().await;
     assert!(error.contains("latchkey.json"), "{error}");
     assert!(b.text().await.contains("Sign-in is not available"));
     // A sign-in attempt now is refused in words, not with an exception.
@@ -326,12 +321,7 @@ async fn a_latchkey_json_giving_two_providers_one_id_is_said_in_words_and_nothin
     })
     .await;
     let b = &site.browser;
-    b.goto(&site.page("")).await;
-    b.wait_until("the configuration failure in words", || async {
-        site.last_error().await.is_some()
-    })
-    .await;
-    let error = site.last_error().await.unwrap_or_default();
+    let error = site.front_page_error().await;
     let problem = format!(
         "providers[1].id is \"{DOT_ID}\", which is also the id of providers[0]; each provider \
          needs its own"
