@@ -334,6 +334,11 @@ async fn a_latchkey_json_giving_two_providers_one_id_is_said_in_words_and_nothin
     assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
     assert!(!b.has_button(&sign_in_label(FLASK_NAME)).await);
     b.screenshot("config-duplicate-id").await;
+    latchkey_e2e::accessibility::assert_accessible(
+        b,
+        "the site with a latchkey.json it cannot use",
+    )
+    .await;
     assert_eq!(unexpected_console_errors(b).await, Vec::<String>::new());
 }
 
