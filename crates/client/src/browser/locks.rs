@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
@@ -36,18 +37,34 @@ where
     Fut: Future<Output = T> + 'static,
     T: 'static,
 {
+    let slot: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+    let out = slot.clone();
+    hold(
+        name,
+        Box::pin(async move {
+            let value = f().await;
+            *out.borrow_mut() = Some(value);
+        }),
+    )
+    .await?;
+    let value = slot.borrow_mut().take();
+    value.ok_or_else(|| {
+        BrowserError("navigator.locks.request: the locked section did not run".into())
+    })
+}
+
+/// Requests the lock `name` and holds it until `section` has run. Not generic, so that one
+/// copy of the request and of its promise glue serves every caller of [`with_lock`].
+async fn hold(name: &str, section: Pin<Box<dyn Future<Output = ()>>>) -> Result<(), BrowserError> {
     let locks = lock_manager()?;
     let request: js_sys::Function = js_sys::Reflect::get(&locks, &"request".into())
         .map_err(|e| BrowserError::from_js("navigator.locks.request", &e))?
         .dyn_into()
         .map_err(|_| BrowserError::missing("navigator.locks.request"))?;
-    let slot: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
-    let out = slot.clone();
     // The lock is held until the promise this callback returns settles.
     let callback = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
         future_to_promise(async move {
-            let value = f().await;
-            *out.borrow_mut() = Some(value);
+            section.await;
             Ok(JsValue::UNDEFINED)
         })
     });
@@ -59,8 +76,5 @@ where
     JsFuture::from(promise)
         .await
         .map_err(|e| BrowserError::from_js("navigator.locks.request", &e))?;
-    let value = slot.borrow_mut().take();
-    value.ok_or_else(|| {
-        BrowserError("navigator.locks.request: the locked section did not run".into())
-    })
+    Ok(())
 }
