@@ -512,3 +512,35 @@ async fn a_signing_key_rolled_over_at_the_provider_is_fetched_past_the_browsers_
     );
     assert_eq!(console_errors(&b).await, Vec::<String>::new());
 }
+
+/// A device whose clock is five minutes behind gets an ID token dated in its future: the
+/// sign-in is refused (OIDC Core §3.1.3.7 step 10 leaves `iat` to the client; Latchkey allows
+/// a minute), and the words say the device's clock is the likely cause and what to do, not
+/// two Unix times. With the clock put right, "Try again" signs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_clock_five_minutes_behind_is_named_as_the_cause_and_try_again_signs_in() {
+    let stack = Stack::start(options(3600, "tab")).await;
+    let b = &stack.browser;
+    let skewed = b.skew_clock(-300).await;
+    home(&stack).await;
+    dot_to_consent(b, &stack.dot().base_url()).await;
+    b.click_button("Authorize").await;
+    b.wait_for_text("this device's clock is about 5 minutes behind Django OAuth Toolkit's")
+        .await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Set this device's date and time to update automatically, then try again."),
+        "{text}"
+    );
+    assert!(!text.contains(SIGNED_IN), "{text}");
+    assert!(!text.contains("now 1"), "Unix times in the words: {text}");
+    b.screenshot("clock-behind").await;
+
+    // Put right for the pages after this one: "Try again" here still starts on the wrong
+    // clock, which a pending sign-in (ten minutes) outlasts.
+    b.set_clock_right(skewed).await;
+    b.click_button("Try again").await;
+    dot_login_to_consent(b, &stack.dot().base_url()).await;
+    b.click_button("Authorize").await;
+    b.wait_for_text(SIGNED_IN).await;
+}

@@ -253,6 +253,7 @@ impl Engine {
                     IdTokenFailure::NoAnswer(n) => CallbackError::NoAnswer(n),
                     IdTokenFailure::Signature(detail) => CallbackError::Signature { detail },
                     IdTokenFailure::Claims(detail) => CallbackError::Claims { detail },
+                    IdTokenFailure::Clock(skew) => CallbackError::Clock(skew),
                     IdTokenFailure::Stale { age, max_age } => CallbackError::StaleSignIn {
                         age,
                         max_age,

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::dpop::{self, DpopKey, Target};
 use super::endpoints::Resolved;
+use super::errors::ClockSkew;
 use super::mediation::{self, CompanionRefusal};
 use super::reach::{self, Endpoint, NoAnswer};
 use super::webcrypto::WebCryptoVerifier;
@@ -93,6 +94,10 @@ pub enum IdTokenFailure {
         /// The `max_age` sent.
         max_age: u64,
     },
+    /// The token's times and this device's clock disagree by more than [`LEEWAY_SECS`]: a
+    /// token just issued is dated in the future (`iat`, `nbf`) or has expired (`exp`) by the
+    /// browser's clock, which is then most likely wrong.
+    Clock(ClockSkew),
 }
 
 /// The algorithms the provider says it signs ID tokens with, when it says.
@@ -165,7 +170,10 @@ pub async fn verify_id_token(
         IdTokenError::StaleAuthentication { age, max_age, .. } => {
             IdTokenFailure::Stale { age, max_age }
         }
-        other => IdTokenFailure::Claims(other.to_string()),
+        other => match ClockSkew::of(&other) {
+            Some(skew) => IdTokenFailure::Clock(skew),
+            None => IdTokenFailure::Claims(other.to_string()),
+        },
     })
 }
 

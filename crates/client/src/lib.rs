@@ -82,7 +82,9 @@ pub use api_call::{ApiAnswer, ApiRequest, ApiResult};
 pub use api_target::ApiMethod;
 pub use browser::fetch::PageBody;
 pub use client::{Client, Pending, Subscription};
-pub use errors::{ApiError, CallbackError, DiscoveryError, RefreshError, SignOutError, StartError};
+pub use errors::{
+    ApiError, CallbackError, ClockSkew, DiscoveryError, RefreshError, SignOutError, StartError,
+};
 pub use signin::SignInOptions;
 pub use signout::ProviderLogout;
 pub use status::{AuthFailure, AuthStatus, RetryAction, SessionView};

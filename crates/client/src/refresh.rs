@@ -355,6 +355,9 @@ impl Engine {
                 IdTokenFailure::Signature(d) | IdTokenFailure::Claims(d) => {
                     RefreshError::Invalid { detail: d }
                 }
+                IdTokenFailure::Clock(skew) => RefreshError::Invalid {
+                    detail: skew.sentence(&p.name),
+                },
                 IdTokenFailure::Stale { age, max_age } => RefreshError::Invalid {
                     detail: format!(
                         "the sign-in is {age} seconds old, more than max_age {max_age}"

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::paths::{log_dir, test_name, ScratchDir};
 use crate::process::{free_port, Service};
 
+mod clock;
 mod cookies;
 mod network;
 mod phone;

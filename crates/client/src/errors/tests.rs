@@ -239,6 +239,58 @@ fn a_bad_pushed_answer_and_an_unbound_token_are_said_in_words() {
 }
 
 #[test]
+fn an_id_token_out_of_reach_of_this_clock_says_the_clock_is_likely_wrong() {
+    let now = 1_700_000_000;
+    let skew = |e| ClockSkew::of(&e);
+    assert_eq!(
+        skew(IdTokenError::IssuedInTheFuture {
+            iat: now + 600,
+            now
+        }),
+        Some(ClockSkew::Behind(600))
+    );
+    assert_eq!(
+        skew(IdTokenError::NotYetValid { nbf: now + 90, now }),
+        Some(ClockSkew::Behind(90))
+    );
+    assert_eq!(
+        skew(IdTokenError::Expired {
+            exp: now - 7200,
+            now
+        }),
+        Some(ClockSkew::Ahead(7200))
+    );
+    assert_eq!(skew(IdTokenError::NonceMismatch), None);
+
+    let behind = CallbackError::Clock(ClockSkew::Behind(600)).failure(Some(("Django", "dot")));
+    assert_eq!(behind.title, words::TITLE_SIGN_IN_FAILED);
+    assert_eq!(
+        behind.message,
+        "Signing in with Django failed: this device's clock is about 10 minutes behind \
+         Django's: the sign-in Django sent is dated after the time here. Nothing was signed in. \
+         Set this device's date and time to update automatically, then try again."
+    );
+    assert!(
+        matches!(behind.retry, RetryAction::SignIn { .. }),
+        "{behind:?}"
+    );
+    let ahead = CallbackError::Clock(ClockSkew::Ahead(7200)).failure(Some(("Django", "dot")));
+    assert!(
+        ahead.message.contains(
+            "this device's clock is at least 2 hours ahead of Django's: the sign-in Django \
+             sent had already expired by it."
+        ),
+        "{}",
+        ahead.message
+    );
+    assert_eq!(
+        CallbackError::Clock(ClockSkew::Ahead(7200)).to_string(),
+        "the ID token had expired 2 hours before this device's time, so this device's clock is \
+         likely wrong"
+    );
+}
+
+#[test]
 fn a_sign_in_older_than_max_age_is_said_with_both_ages_and_what_to_do() {
     let f = CallbackError::StaleSignIn {
         age: 7260,
