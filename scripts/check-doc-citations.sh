@@ -31,7 +31,7 @@ for doc in "${@:-docs/security.md}"; do
         elif ! grep -Eq "fn ${name}\b" "$file"; then
             echo "$doc: \`$cite\`: $file defines no fn $name" >&2; bad=1
         fi
-    done < <(grep -oE '`[A-Za-z0-9_./-]+\.rs::[A-Za-z0-9_]+`' "$doc" | tr -d '`' | sort -u)
+    done < <(grep -oE '`[A-Za-z0-9_./-]+\.rs(::[A-Za-z0-9_]+)+`' "$doc" | tr -d '`' | sort -u)
 
     while read -r path; do
         file="$(expand "$path")"
