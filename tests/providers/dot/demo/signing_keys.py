@@ -11,10 +11,13 @@ def active(data_dir):
     return data_dir / "oidc-rs256.pem"
 
 
+def _number(path):
+    return int(path.stem.rsplit("-", 1)[1])
+
+
 def retired(data_dir):
     """The retired keys' files, oldest first."""
-    files = data_dir.glob("oidc-rs256-retired-*.pem")
-    return sorted(files, key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    return sorted(data_dir.glob("oidc-rs256-retired-*.pem"), key=_number)
 
 
 def write_new(path):
@@ -27,3 +30,13 @@ def write_new(path):
     )
     path.write_bytes(pem)
     path.chmod(0o600)
+
+
+def rotate(data_dir):
+    """Retires the active key (it stays in the key set) and makes a new one; returns the
+    retired key's number. The active key must exist."""
+    previous = retired(data_dir)
+    n = _number(previous[-1]) + 1 if previous else 1
+    active(data_dir).rename(data_dir / f"oidc-rs256-retired-{n}.pem")
+    write_new(active(data_dir))
+    return n

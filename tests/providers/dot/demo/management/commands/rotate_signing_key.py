@@ -16,12 +16,8 @@ class Command(BaseCommand):
     help = "Retire the active OIDC signing key and make a new one."
 
     def handle(self, *args, **options):
-        data = settings.DATA_DIR
-        current = signing_keys.active(data)
+        current = signing_keys.active(settings.DATA_DIR)
         if not current.exists():
             raise CommandError(f"no active key at {current}: run `manage.py setup` first")
-        retired = signing_keys.retired(data)
-        n = int(retired[-1].stem.rsplit("-", 1)[1]) + 1 if retired else 1
-        current.rename(data / f"oidc-rs256-retired-{n}.pem")
-        signing_keys.write_new(current)
+        n = signing_keys.rotate(settings.DATA_DIR)
         self.stdout.write(f"signing key {n} retired; a new one is active")
