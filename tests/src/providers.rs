@@ -42,6 +42,14 @@ pub struct DotOptions {
     pub access_token_seconds: u32,
 }
 
+/// The value of parameter `name` in a request's query pairs ([`Dot::authorize_requests`]).
+pub fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// A running Django OAuth Toolkit fixture.
 #[derive(Debug)]
 pub struct Dot {
@@ -166,6 +174,22 @@ impl Dot {
     /// The process and its log.
     pub fn service(&self) -> &Service {
         &self.service
+    }
+
+    /// The authorization requests DOT received, oldest first, each as its query's pairs
+    /// (from its request log).
+    pub fn authorize_requests(&self) -> Vec<Vec<(String, String)>> {
+        self.service
+            .log_text()
+            .lines()
+            .filter_map(|l| l.split_once("GET /o/authorize/?").map(|(_, q)| q))
+            .filter_map(|q| q.split_whitespace().next())
+            .map(|query| {
+                reqwest::Url::parse(&format!("http://dot.invalid/?{query}"))
+                    .map(|url| url.query_pairs().into_owned().collect())
+                    .unwrap_or_default()
+            })
+            .collect()
     }
 
     /// Runs a read-only SQL query on the fixture's database (with the fixture's own Python, so

@@ -8,6 +8,7 @@ use latchkey_e2e::flows::{
     api_call, dot_login_to_consent, dot_sign_in, dot_to_consent, sign_in_label,
 };
 use latchkey_e2e::mediation::stored_sessions;
+use latchkey_e2e::providers::query_param;
 use latchkey_e2e::{Browser, Companion, Dot, DotOptions, Stack, StackOptions, DEMO_USER, DOT_NAME};
 
 const SIGNED_IN: &str = "Signed in as demo";
@@ -415,20 +416,12 @@ async fn a_provider_sign_in_older_than_max_age_is_asked_for_again_with_prompt_lo
         })
         .await;
     };
-    let authorize_requests = || {
-        dot.service()
-            .log_text()
-            .lines()
-            .filter(|l| l.contains("GET /o/authorize/?"))
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    };
 
     // A fresh sign-in (DOT's login form): within max_age, which went with the request.
     sign_in_page().await;
     dot_sign_in(&b, &dot.base_url()).await;
-    let sent = authorize_requests();
-    assert!(sent[0].contains("max_age=600"), "{sent:?}");
+    let sent = dot.authorize_requests();
+    assert_eq!(query_param(&sent[0], "max_age"), Some("600"), "{sent:?}");
 
     // The person's sign-in at DOT is two hours old now; their session there stays. A new
     // tab ("tab" storage: nobody is signed in there) signs in again: DOT asks only for
@@ -446,12 +439,10 @@ async fn a_provider_sign_in_older_than_max_age_is_asked_for_again_with_prompt_lo
         b.exists("#login-form").await
     })
     .await;
-    let sent = authorize_requests();
-    assert!(
-        sent.last()
-            .is_some_and(|l| l.contains("prompt=login") && l.contains("max_age=600")),
-        "{sent:?}"
-    );
+    let sent = dot.authorize_requests();
+    let again = sent.last().expect("DOT logged the request asked again");
+    assert_eq!(query_param(again, "prompt"), Some("login"), "{again:?}");
+    assert_eq!(query_param(again, "max_age"), Some("600"), "{again:?}");
     assert!(!b.text().await.contains(SIGNED_IN));
     dot_login_to_consent(&b, &dot.base_url()).await;
     b.click_button("Authorize").await;

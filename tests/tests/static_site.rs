@@ -5,6 +5,7 @@
 
 use latchkey_e2e::browser::Browser;
 use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, sign_in_label};
+use latchkey_e2e::providers::query_param;
 use latchkey_e2e::static_site::{dts_members, unexpected_console_errors, Site, SiteOptions};
 use latchkey_e2e::{DEMO_USER, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
 
@@ -375,29 +376,17 @@ async fn sign_in_sends_the_providers_authorize_params_and_the_calls_hints() {
     b.wait_for_url(&site.dot.base_url()).await;
     // The authorization request as DOT received it (its request log; DOT drops `prompt=login`
     // from the login page's `next` once it has asked for the password).
-    let params = authorize_requests()
+    let params = site
+        .dot
+        .authorize_requests()
         .into_iter()
         .next()
         .expect("DOT logged the request");
-    let value = |params: &[(String, String)], name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.to_owned())
-    };
-    let hint = Some("demo@example.test".to_owned());
-    assert_eq!(value(&params, "login_hint"), hint, "{params:?}");
-    assert_eq!(
-        value(&params, "ui_locales").as_deref(),
-        Some("fr"),
-        "{params:?}"
-    );
+    let hint = Some("demo@example.test");
+    assert_eq!(query_param(&params, "login_hint"), hint, "{params:?}");
+    assert_eq!(query_param(&params, "ui_locales"), Some("fr"), "{params:?}");
     // The call's prompt replaced the provider's, and appears once.
-    assert_eq!(
-        value(&params, "prompt").as_deref(),
-        Some("login"),
-        "{params:?}"
-    );
+    assert_eq!(query_param(&params, "prompt"), Some("login"), "{params:?}");
     assert_eq!(params.iter().filter(|(k, _)| k == "prompt").count(), 1);
     let log_in_and_authorize = || async {
         b.fill("#id_username", DEMO_USER).await;
@@ -425,34 +414,12 @@ async fn sign_in_sends_the_providers_authorize_params_and_the_calls_hints() {
         b.exists("#login-form").await
     })
     .await;
-    let sent = authorize_requests();
+    let sent = site.dot.authorize_requests();
     let again = sent.last().expect("DOT logged the request asked again");
-    assert_eq!(
-        value(again, "prompt").as_deref(),
-        Some("login"),
-        "{again:?}"
-    );
-    assert_eq!(value(again, "max_age").as_deref(), Some("600"), "{again:?}");
-    assert_eq!(value(again, "login_hint"), hint, "{again:?}");
+    assert_eq!(query_param(again, "prompt"), Some("login"), "{again:?}");
+    assert_eq!(query_param(again, "max_age"), Some("600"), "{again:?}");
+    assert_eq!(query_param(again, "login_hint"), hint, "{again:?}");
     log_in_and_authorize().await;
-}
-
-/// The authorization requests DOT received, oldest first, each as its query's pairs (from
-/// DOT's request log).
-fn authorize_requests() -> Vec<Vec<(String, String)>> {
-    let log =
-        std::fs::read_to_string(latchkey_e2e::paths::log_dir().join("dot.log")).expect("DOT's log");
-    log.lines()
-        .filter_map(|l| l.split_once("GET /o/authorize/?").map(|(_, q)| q))
-        .filter_map(|q| q.split_whitespace().next())
-        .map(|query| {
-            reqwest::Url::parse(&format!("http://dot.invalid/?{query}"))
-                .expect("a query")
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .collect()
 }
 
 /// Issue 16 §5: a provider that answers HTML, or nothing, when the embed asks for its sign-in

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::reach::{Endpoint, Reach};
+use latchkey_proto::oidc::IdTokenError;
 
 #[test]
 fn an_unknown_provider_id_is_said_in_words_with_the_provider_list_offered() {
