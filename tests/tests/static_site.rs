@@ -334,6 +334,11 @@ async fn a_latchkey_json_giving_two_providers_one_id_is_said_in_words_and_nothin
     .await;
     assert!(!b.has_button(&sign_in_label(DOT_NAME)).await);
     assert!(!b.has_button(&sign_in_label(FLASK_NAME)).await);
+    // What to do fits this problem: nothing about fields that are not allowed.
+    assert!(
+        error.ends_with("Fix the file and reload this page."),
+        "{error}"
+    );
     b.screenshot("config-duplicate-id").await;
     latchkey_e2e::accessibility::assert_accessible(
         b,

@@ -3,7 +3,7 @@
 //! The fetch itself is a thin gloo-net call; what the answer means (missing, broken,
 //! empty) is decided by [`interpret`], which is plain Rust and tested natively.
 
-use latchkey_proto::public_config::PublicConfig;
+use latchkey_proto::public_config::{PublicConfig, PublicConfigError};
 
 /// Where the showcase app reads its configuration from: its own origin.
 pub const CONFIG_PATH: &str = "/latchkey.json";
@@ -38,6 +38,9 @@ pub enum ConfigError {
         reason: String,
         /// The start of the body as received.
         excerpt: String,
+        /// The file has a member Latchkey does not know (perhaps a secret pasted in), which
+        /// the advice explains.
+        unknown_field: bool,
     },
 }
 
@@ -45,9 +48,13 @@ impl ConfigError {
     /// What the site's author should do about it, in one sentence.
     pub fn advice(&self) -> &'static str {
         match self {
-            ConfigError::Parse { .. } => {
-                "Fix the file and reload this page. Only the fields listed in the README are allowed, so a secret cannot slip in."
+            ConfigError::Parse {
+                unknown_field: true,
+                ..
+            } => {
+                "Remove that field and reload this page. Only the fields listed in the README are allowed, so a secret cannot slip in."
             }
+            ConfigError::Parse { .. } => "Fix the file and reload this page.",
             ConfigError::Status { .. } => {
                 "The web server could not serve the file. Its log should say why."
             }
@@ -76,6 +83,7 @@ pub fn interpret(status: u16, body: &str) -> Result<PublicConfig, ConfigError> {
         return Ok(PublicConfig::default());
     }
     PublicConfig::from_json(trimmed.as_bytes()).map_err(|e| ConfigError::Parse {
+        unknown_field: matches!(e, PublicConfigError::UnknownField { .. }),
         reason: e.to_string(),
         excerpt: trimmed.chars().take(BODY_EXCERPT_CHARS).collect(),
     })
@@ -150,11 +158,16 @@ mod tests {
             r#"{{"providers":[{{"id":"x","name":"X","protocol":"saml"}}], "pad":"{}"}}"#,
             "a".repeat(1000)
         );
-        let ConfigError::Parse { reason, excerpt } = interpret(200, &body).unwrap_err() else {
+        let err = interpret(200, &body).unwrap_err();
+        let ConfigError::Parse {
+            reason, excerpt, ..
+        } = &err
+        else {
             panic!("expected a parse error");
         };
         assert!(reason.contains("saml"), "{reason}");
         assert_eq!(excerpt.chars().count(), BODY_EXCERPT_CHARS);
+        assert_eq!(err.advice(), "Fix the file and reload this page.");
     }
 
     #[test]
@@ -165,5 +178,12 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("client_secret"), "{err}");
+        // Why an unknown field is refused is said only for one.
+        assert!(
+            err.advice()
+                .starts_with("Remove that field and reload this page. Only the fields"),
+            "{}",
+            err.advice()
+        );
     }
 }

@@ -103,6 +103,7 @@ mod tests {
             &ConfigError::Parse {
                 reason: "unknown field `client_secret`".into(),
                 excerpt: String::new(),
+                unknown_field: true,
             },
             "/latchkey.json",
         ) else {
