@@ -12,6 +12,24 @@ use serde_json::Value;
 
 const SIGNED_IN: &str = "Signed in as demo";
 
+/// Calls the API from the console on a signed-in stack, checks that the provider accepted
+/// the signature, and returns its echo of `field` (`query` or `form`).
+async fn echo_of_a_call(
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    field: &str,
+) -> Vec<(String, String)> {
+    let stack = flask_signed_in_stack().await;
+    let out = api_call(&stack.browser, method, path, body).await;
+    assert_eq!(
+        out.code(),
+        Some(200),
+        "the provider accepted the signature: {out:?}"
+    );
+    echoed(&out.body, field)
+}
+
 /// The provider's echo of what reached it, minus the OAuth protocol parameters.
 fn echoed(body: &str, field: &str) -> Vec<(String, String)> {
     let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("JSON echo ({e}): {body}"));
@@ -44,23 +62,10 @@ const TRICKY_QUERY: [(&str, &str); 4] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_console_get_with_an_encoded_tricky_query_reaches_the_provider_intact() {
-    let stack = flask_signed_in_stack().await;
-    let b = &stack.browser;
     // Space, +, ~, %, ü and a repeated key, percent-encoded as a URL carries them.
-    let out = api_call(
-        b,
-        "GET",
-        "/me?q=a%20b%2Bc~d%25e%20%C3%BC&tag=x&tag=y&plus=1+2",
-        None,
-    )
-    .await;
+    let path = "/me?q=a%20b%2Bc~d%25e%20%C3%BC&tag=x&tag=y&plus=1+2";
     assert_eq!(
-        out.code(),
-        Some(200),
-        "the provider accepted the signature: {out:?}"
-    );
-    assert_eq!(
-        echoed(&out.body, "query"),
+        echo_of_a_call("GET", path, None, "query").await,
         pairs(&TRICKY_QUERY),
         "the provider saw the query"
     );
@@ -68,18 +73,11 @@ async fn api_console_get_with_an_encoded_tricky_query_reaches_the_provider_intac
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_console_get_with_a_query_typed_raw_reaches_the_provider_intact() {
-    let stack = flask_signed_in_stack().await;
-    let b = &stack.browser;
     // As a person types it: a raw space and ü (an address bar would encode them), with + and %
     // encoded where the query syntax would otherwise change their meaning.
-    let out = api_call(b, "GET", "/me?q=a b%2Bc~d%25e ü&tag=x&tag=y&plus=1+2", None).await;
+    let path = "/me?q=a b%2Bc~d%25e ü&tag=x&tag=y&plus=1+2";
     assert_eq!(
-        out.code(),
-        Some(200),
-        "the provider accepted the signature: {out:?}"
-    );
-    assert_eq!(
-        echoed(&out.body, "query"),
+        echo_of_a_call("GET", path, None, "query").await,
         pairs(&TRICKY_QUERY),
         "the provider saw the query"
     );
@@ -87,16 +85,9 @@ async fn api_console_get_with_a_query_typed_raw_reaches_the_provider_intact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_console_post_with_a_form_body_reaches_the_provider_intact() {
-    let stack = flask_signed_in_stack().await;
-    let b = &stack.browser;
-    let out = api_call(b, "POST", "/me", Some("note=hello w%C3%B6rld %26 more&n=1")).await;
+    let body = Some("note=hello w%C3%B6rld %26 more&n=1");
     assert_eq!(
-        out.code(),
-        Some(200),
-        "the provider accepted the signature: {out:?}"
-    );
-    assert_eq!(
-        echoed(&out.body, "form"),
+        echo_of_a_call("POST", "/me", body, "form").await,
         pairs(&[("note", "hello wörld & more"), ("n", "1")]),
         "the provider received the form fields (body sent as application/x-www-form-urlencoded and signed)"
     );

@@ -25,13 +25,16 @@ fn options(access_token_seconds: u32, storage: &'static str) -> StackOptions {
 }
 
 async fn home(stack: &Stack) {
-    stack.browser.goto(&format!("{}/", stack.origin())).await;
-    stack
-        .browser
-        .wait_until("the DOT sign-in button", || async {
-            stack.browser.has_button(&sign_in_label(DOT_NAME)).await
-        })
-        .await;
+    home_at(&stack.browser, &stack.origin()).await;
+}
+
+/// Opens the app's home page at `origin` and waits for its DOT sign-in button.
+async fn home_at(b: &Browser, origin: &str) {
+    b.goto(&format!("{origin}/")).await;
+    b.wait_until("the DOT sign-in button", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await
+    })
+    .await;
 }
 
 /// Console errors other than Chromium's favicon probe.
@@ -409,16 +412,9 @@ async fn a_provider_sign_in_older_than_max_age_is_asked_for_again_with_prompt_lo
     let provider = dot_provider_toml(&dot, "tab") + "authorize_params = { max_age = \"600\" }\n";
     let _companion = Companion::start(port, &[provider], &[]).await;
     let b = Browser::start().await;
-    let sign_in_page = || async {
-        b.goto(&format!("{origin}/")).await;
-        b.wait_until("the DOT sign-in button", || async {
-            b.has_button(&sign_in_label(DOT_NAME)).await
-        })
-        .await;
-    };
 
     // A fresh sign-in (DOT's login form): within max_age, which went with the request.
-    sign_in_page().await;
+    home_at(&b, &origin).await;
     dot_sign_in(&b, &dot.base_url()).await;
     let sent = dot.authorize_requests();
     assert_eq!(query_param(&sent[0], "max_age"), Some("600"), "{sent:?}");
@@ -428,7 +424,7 @@ async fn a_provider_sign_in_older_than_max_age_is_asked_for_again_with_prompt_lo
     // consent, and answers with that old sign-in.
     dot.backdate_login(DEMO_USER, 7200);
     b.new_tab().await;
-    sign_in_page().await;
+    home_at(&b, &origin).await;
     b.click_button(&sign_in_label(DOT_NAME)).await;
     b.wait_for_url(&dot.base_url()).await;
     b.find("#authorizationForm").await;
@@ -469,11 +465,7 @@ async fn a_signing_key_rolled_over_at_the_provider_is_fetched_past_the_browsers_
     let sign_in = |dot_base: String| {
         let (b, origin) = (&b, &origin);
         async move {
-            b.goto(&format!("{origin}/")).await;
-            b.wait_until("the DOT sign-in button", || async {
-                b.has_button(&sign_in_label(DOT_NAME)).await
-            })
-            .await;
+            home_at(b, origin).await;
             dot_to_consent(b, &dot_base).await;
             b.click_button("Authorize").await;
         }
