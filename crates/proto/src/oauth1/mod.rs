@@ -37,7 +37,9 @@ pub use credentials::{
     parse_request_token_response, AccessTokenError, Consumer, RequestTokenError, Stamp,
     TemporaryCredentials, TokenCredentials,
 };
-pub use request::{sign_request, Credentials, Signed, SigningError, SigningRequest};
+pub use request::{
+    sign_request, Credentials, ParameterPlace, Signed, SigningError, SigningRequest,
+};
 #[cfg(feature = "rsa")]
 pub use signature::RsaSigningKey;
 pub use signature::{ConsumerCredential, SignError, SignatureMethod};

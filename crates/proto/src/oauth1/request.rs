@@ -9,7 +9,7 @@
 //! [RFC 5849 §3.1]: https://www.rfc-editor.org/rfc/rfc5849#section-3.1
 
 use super::authorization;
-use super::base_string::{signature_base_string, BaseStringError, Body};
+use super::base_string::{is_form_content_type, signature_base_string, BaseStringError, Body};
 use rand_core::CryptoRngCore;
 
 use super::signature::{self, ConsumerCredential, SignError, SignatureMethod};
@@ -103,9 +103,77 @@ pub enum SigningError {
     /// The `http` crate refused to build the request (a URL it reads differently).
     #[error("could not build the HTTP request: {0}")]
     InvalidHttpRequest(String),
+    /// The request's query or form body carries a parameter named `oauth_…`. RFC 5849 §3.5
+    /// puts the protocol parameters in one place only, and the signature writes them into the
+    /// `Authorization` header; a second copy elsewhere is refused by oauthlib and read
+    /// ambiguously by others.
+    #[error(
+        "the request's {place} carries `{name}`: OAuth 1.0a protocol parameters go only in \
+         the Authorization header, which the signature writes (RFC 5849 §3.5)"
+    )]
+    ProtocolParameterInRequest {
+        /// The parameter's name, decoded.
+        name: String,
+        /// Where it was.
+        place: ParameterPlace,
+    },
+}
+
+/// Where a request carries parameters of its own (RFC 5849 §3.4.1.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterPlace {
+    /// The URL's query.
+    Query,
+    /// An `application/x-www-form-urlencoded` body.
+    FormBody,
+}
+
+impl core::fmt::Display for ParameterPlace {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ParameterPlace::Query => "query",
+            ParameterPlace::FormBody => "form body",
+        })
+    }
+}
+
+/// The first parameter of the request's query or form body whose name begins with `oauth_`.
+fn protocol_parameter_in(url: &str, body: Body<'_>) -> Option<(String, ParameterPlace)> {
+    let is_protocol = |name: &str| name.starts_with("oauth_");
+    // In a URL `Uri::parse` accepted, the first `?` starts the query and `#` ends it.
+    let query = url
+        .split_once('?')
+        .map(|(_, rest)| rest.split('#').next().unwrap_or_default());
+    let in_query = query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .map(|(name, _)| name)
+            .find(|name| is_protocol(name))
+    });
+    if let Some(name) = in_query {
+        return Some((name.into_owned(), ParameterPlace::Query));
+    }
+    let in_body = match body {
+        Body::None => None,
+        Body::Form(fields) => fields
+            .iter()
+            .find(|(name, _)| is_protocol(name))
+            .map(|(name, _)| name.clone()),
+        Body::Raw {
+            content_type: Some(content_type),
+            bytes,
+        } if is_form_content_type(content_type) => form_urlencoded::parse(bytes)
+            .map(|(name, _)| name)
+            .find(|name| is_protocol(name))
+            .map(|name| name.into_owned()),
+        Body::Raw { .. } => None,
+    };
+    in_body.map(|name| (name, ParameterPlace::FormBody))
 }
 
 /// Signs a request (RFC 5849 §3.1–§3.5.1).
+///
+/// The request's own query and form body must not carry parameters named `oauth_…`
+/// ([`SigningError::ProtocolParameterInRequest`]): the header this writes is their one place.
 ///
 /// `rng` blinds an RSA signature ([`signature`]'s module docs): the caller's RNG, since this
 /// crate draws no random numbers. The result never depends on it.
@@ -159,6 +227,9 @@ pub fn sign_request(
     }
 
     let base_string = signature_base_string(request.method, request.url, request.body, &params)?;
+    if let Some((name, place)) = protocol_parameter_in(request.url, request.body) {
+        return Err(SigningError::ProtocolParameterInRequest { name, place });
+    }
     let signature = signature::sign(
         request.signature_method,
         &base_string,
@@ -257,6 +328,89 @@ mod tests {
         .unwrap();
         assert_eq!(signed.signature, "very-secret&");
         assert!(!format!("{signed:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn a_protocol_parameter_in_the_query_or_form_body_is_refused() {
+        let consumer = ConsumerSecret::new("s");
+        let creds = Credentials {
+            consumer: ConsumerCredential::Secret(&consumer),
+            token_secret: None,
+        };
+        let form = [
+            ("a".to_owned(), "1".to_owned()),
+            ("oauth_verifier".to_owned(), "v".to_owned()),
+        ];
+        let refused = [
+            (
+                "https://h/r?a=1&oauth_token=t",
+                Body::None,
+                "oauth_token",
+                ParameterPlace::Query,
+            ),
+            // Decoded before it is looked at.
+            (
+                "https://h/r?oauth%5Fnonce=n",
+                Body::None,
+                "oauth_nonce",
+                ParameterPlace::Query,
+            ),
+            (
+                "https://h/r",
+                Body::Form(&form),
+                "oauth_verifier",
+                ParameterPlace::FormBody,
+            ),
+            (
+                "https://h/r",
+                Body::Raw {
+                    content_type: Some("application/x-www-form-urlencoded; charset=utf-8"),
+                    bytes: b"x=1&oauth_signature=forged",
+                },
+                "oauth_signature",
+                ParameterPlace::FormBody,
+            ),
+        ];
+        for (url, body, name, place) in refused {
+            let mut r = request(SignatureMethod::HmacSha1);
+            (r.url, r.body) = (url, body);
+            assert_eq!(
+                sign_request(&r, &creds, &mut test_rng()).map(|s| s.signature),
+                Err(SigningError::ProtocolParameterInRequest {
+                    name: name.to_owned(),
+                    place
+                }),
+                "{url}"
+            );
+        }
+        // Not a protocol parameter: another prefix, a fragment, or a body that is not a form.
+        let fine = [
+            (
+                "https://h/r?auth_token=t&xoauth_x=1#oauth_token=t",
+                Body::None,
+            ),
+            (
+                "https://h/r",
+                Body::Raw {
+                    content_type: Some("application/json"),
+                    bytes: b"oauth_token=t",
+                },
+            ),
+        ];
+        for (url, body) in fine {
+            let mut r = request(SignatureMethod::HmacSha1);
+            (r.url, r.body) = (url, body);
+            assert!(sign_request(&r, &creds, &mut test_rng()).is_ok(), "{url}");
+        }
+        let words = SigningError::ProtocolParameterInRequest {
+            name: "oauth_token".into(),
+            place: ParameterPlace::Query,
+        }
+        .to_string();
+        assert!(
+            words.starts_with("the request's query carries `oauth_token`"),
+            "{words}"
+        );
     }
 
     #[test]

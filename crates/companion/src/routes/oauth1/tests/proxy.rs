@@ -324,3 +324,44 @@ async fn the_companions_own_answers_on_the_proxy_route_carry_the_same_headers() 
     }
     assert!(up.requests().is_empty(), "{:?}", up.requests());
 }
+
+/// RFC 5849 §3.5: the protocol parameters go in one place, the header the companion writes.
+/// A page's request with its own `oauth_*` parameter in the query or form body is refused in
+/// words, and nothing is sent.
+#[tokio::test]
+async fn proxy_refuses_a_protocol_parameter_of_the_pages_own_and_sends_nothing() {
+    let up = Upstream::start(Some(API_REPLY)).await;
+    let t = app(Setup {
+        api_base: &up.base,
+        ..Setup::default()
+    });
+    let c = cookie(&t.state, CookieKind::Session, &session());
+    let r = send(
+        &t,
+        fetch_get("/oauth1/flask/api/me?oauth_token=someone-else", Some(&c)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        message.contains("the request's query carries `oauth_token`")
+            && message.contains("only in the Authorization header"),
+        "{message}"
+    );
+    assert_hardened(&r, "the refusal");
+    let form = post(
+        "/oauth1/flask/api/items",
+        Some(APP),
+        Some(&c),
+        "application/x-www-form-urlencoded",
+        "name=x&oauth_verifier=v",
+    );
+    let r = send(&t, form).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body.contains("form body carries `oauth_verifier`"),
+        "{}",
+        r.body
+    );
+    assert!(up.requests().is_empty(), "{:?}", up.requests());
+}

@@ -127,6 +127,39 @@ async fn sign_refuses_outside_api_base_signed_out_foreign_origin_and_bad_json() 
     }
 }
 
+/// RFC 5849 §3.5: a URL or form that already carries an `oauth_*` parameter would send it twice.
+#[tokio::test]
+async fn sign_refuses_a_protocol_parameter_in_the_url_or_params() {
+    let t = app(Setup::default());
+    let c = cookie(&t.state, CookieKind::Session, &session());
+    for (body, words) in [
+        (
+            r#"{"method":"GET","url":"http://127.0.0.1:9/api/me?oauth_nonce=1"}"#,
+            "the request's query carries `oauth_nonce`",
+        ),
+        (
+            r#"{"method":"POST","url":"http://127.0.0.1:9/api/me","params":{"oauth_callback":"x"}}"#,
+            "the request's form body carries `oauth_callback`",
+        ),
+    ] {
+        let r = send(
+            &t,
+            post(
+                "/oauth1/flask/sign",
+                Some(APP),
+                Some(&c),
+                "application/json",
+                body,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.body);
+        let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.contains(words), "{message}");
+        assert!(r.json().get("authorization").is_none());
+    }
+}
+
 #[tokio::test]
 async fn cors_is_offered_to_allowed_origins_only() {
     let t = app(Setup::default());

@@ -77,6 +77,19 @@ async fn request_errors_name_the_problem() {
             StatusCode::BAD_REQUEST,
             "grant_type",
         ),
+        // With the client's secret, either would hand the browser a token nobody signed in for.
+        (
+            "/oauth2/med/token",
+            good.replace("authorization_code", "client_credentials"),
+            StatusCode::BAD_REQUEST,
+            "grant_type",
+        ),
+        (
+            "/oauth2/med/refresh",
+            "grant_type=client_credentials&refresh_token=r".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "grant_type",
+        ),
         (
             "/oauth2/med/token",
             format!("{good}&pad={}", "a".repeat(17 * 1024)),
