@@ -30,7 +30,7 @@ pub mod stack;
 pub mod static_host;
 pub mod static_site;
 
-pub use browser::{Browser, ConsoleEntry};
+pub use browser::{Browser, ConsoleEntry, SentRequest};
 pub use companion::{Companion, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME, OP_ID, OP_NAME};
 pub use fault_proxy::{CannedCors, Fault, FaultProxy};
 pub use providers::{

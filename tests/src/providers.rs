@@ -228,7 +228,8 @@ impl Dot {
         .collect()
     }
 
-    /// Every access token DOT holds, as issued.
+    /// Every access token DOT holds, as issued (DOT deletes one when it is revoked or its
+    /// refresh token is used).
     pub fn access_tokens(&self) -> Vec<String> {
         self.query("SELECT token FROM oauth2_provider_accesstoken ORDER BY id")
             .into_iter()

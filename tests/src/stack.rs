@@ -58,6 +58,16 @@ pub struct Stack {
 impl Stack {
     /// Starts the providers, then the companion configured for them, then the browser.
     pub async fn start(options: StackOptions) -> Self {
+        Self::launch(options, false).await
+    }
+
+    /// Like [`Stack::start`], with a browser that records every request it sends
+    /// ([`Browser::sent_requests`]).
+    pub async fn start_recording_requests(options: StackOptions) -> Self {
+        Self::launch(options, true).await
+    }
+
+    async fn launch(options: StackOptions, record_requests: bool) -> Self {
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
         let mut providers = Vec::new();
@@ -85,7 +95,11 @@ impl Stack {
         };
         let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let companion = Companion::start(port, &providers, &env_refs).await;
-        let browser = Browser::start().await;
+        let browser = if record_requests {
+            Browser::start_recording_requests().await
+        } else {
+            Browser::start().await
+        };
         Self {
             browser,
             companion,

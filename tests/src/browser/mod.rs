@@ -14,6 +14,9 @@ mod clock;
 mod cookies;
 mod network;
 mod phone;
+mod requests;
+
+pub use requests::SentRequest;
 
 /// How long the helpers wait for something to appear.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -51,17 +54,23 @@ impl Browser {
     /// `--test-third-party-cookie-phaseout`, which blocks third-party cookies as Safari and
     /// Firefox do).
     pub async fn start_with(extra_args: &[&str]) -> Self {
-        Self::launch(extra_args, "normal").await
+        Self::launch(extra_args, "normal", false).await
+    }
+
+    /// Like [`Browser::start`], with Chromium's performance log on, so that
+    /// [`Browser::sent_requests`] can list every request the browser sent.
+    pub async fn start_recording_requests() -> Self {
+        Self::launch(&[], "normal", true).await
     }
 
     /// Like [`Browser::start`], but navigations return at once instead of waiting for the
     /// page's `load` (WebDriver's page load strategy `none`): for a test that acts while a
     /// page is still loading. Wait for what the test needs before touching the page.
     pub async fn start_not_waiting_for_loads() -> Self {
-        Self::launch(&[], "none").await
+        Self::launch(&[], "none", false).await
     }
 
-    async fn launch(extra_args: &[&str], page_load_strategy: &str) -> Self {
+    async fn launch(extra_args: &[&str], page_load_strategy: &str, record_requests: bool) -> Self {
         let driver_port = free_port();
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let mut command = Command::new(&chromedriver);
@@ -94,7 +103,7 @@ impl Browser {
         .map(|a| (*a).to_owned())
         .collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
-        let caps = json!({
+        let mut caps = json!({
             "browserName": "chrome",
             "pageLoadStrategy": page_load_strategy,
             "goog:chromeOptions": {
@@ -103,6 +112,11 @@ impl Browser {
             },
             "goog:loggingPrefs": { "browser": "ALL" },
         });
+        if record_requests {
+            caps["goog:loggingPrefs"]["performance"] = json!("ALL");
+            caps["goog:chromeOptions"]["perfLoggingPrefs"] =
+                json!({ "enableNetwork": true, "enablePage": false });
+        }
         let caps = match caps {
             Value::Object(map) => map,
             _ => unreachable!("a JSON object literal"),
