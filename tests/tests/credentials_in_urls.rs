@@ -48,7 +48,7 @@ async fn no_token_travels_in_a_url_and_the_code_stays_out_of_referers_and_the_ad
     let address = b.url().await;
     assert!(
         !address.contains("code=") && !address.contains("state="),
-        "the callback's parameters left the address bar: {address}"
+        "the callback's parameters stayed in the address bar: {address}"
     );
 
     // DOT deletes an access token once its refresh token is used: note each while it lives.

@@ -425,6 +425,34 @@ async fn sign_in_sends_the_providers_authorize_params_and_the_calls_hints() {
     assert_eq!(query_param(again, "max_age"), Some("600"), "{again:?}");
     assert_eq!(query_param(again, "login_hint"), hint, "{again:?}");
     log_in_and_authorize().await;
+
+    // Each of the three sign-ins drew its own state, nonce and PKCE verifier from the browser
+    // (RFC 9700 §2.1.1, §4.5.3). DOT logs a request again after its login form, unchanged.
+    let mut flows: Vec<[String; 3]> = Vec::new();
+    for request in site.dot.authorize_requests() {
+        let flow = ["state", "nonce", "code_challenge"]
+            .map(|name| query_param(&request, name).unwrap_or_default().to_owned());
+        if !flows.contains(&flow) {
+            flows.push(flow);
+        }
+    }
+    assert_eq!(
+        flows.len(),
+        3,
+        "three sign-ins, one set of values each: {flows:?}"
+    );
+    for (i, a) in flows.iter().enumerate() {
+        assert!(
+            a.iter().all(|v| v.len() >= 43),
+            "32 random bytes or more: {a:?}"
+        );
+        for b in &flows[i + 1..] {
+            assert!(
+                (0..3).all(|k| a[k] != b[k]),
+                "two sign-ins share a value: {a:?} {b:?}"
+            );
+        }
+    }
 }
 
 /// Issue 16 §5: a provider that answers HTML, or nothing, when the embed asks for its sign-in
