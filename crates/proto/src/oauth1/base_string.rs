@@ -156,9 +156,44 @@ pub fn signature_base_string(
     body: Body<'_>,
     protocol_params: &[(&str, &str)],
 ) -> Result<String, BaseStringError> {
+    base_string_and_stray_protocol_parameter(method, url, body, protocol_params).map(|(b, _)| b)
+}
+
+/// Where a request carries parameters of its own (RFC 5849 §3.4.1.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterPlace {
+    /// The URL's query.
+    Query,
+    /// An `application/x-www-form-urlencoded` body.
+    FormBody,
+}
+
+impl core::fmt::Display for ParameterPlace {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ParameterPlace::Query => "query",
+            ParameterPlace::FormBody => "form body",
+        })
+    }
+}
+
+/// A parameter of the request's own (query or form body) whose name begins with `oauth_`, in
+/// its §3.6 form (`oauth_…` is unreserved, so a decoded name begins with it exactly when its
+/// encoded form does), and where it was.
+pub(crate) type StrayProtocolParameter = Option<(String, ParameterPlace)>;
+
+/// [`signature_base_string`], and the first parameter of the request's own that is named like
+/// a protocol parameter: found while the parameters are read for the base string, so a
+/// signer refuses it at no extra cost (RFC 5849 §3.5).
+pub(crate) fn base_string_and_stray_protocol_parameter(
+    method: &str,
+    url: &str,
+    body: Body<'_>,
+    protocol_params: &[(&str, &str)],
+) -> Result<(String, StrayProtocolParameter), BaseStringError> {
     let method = normalize_method(method)?;
     let uri = Uri::parse(url)?;
-    let pairs = encoded_pairs(&uri, body, protocol_params)?;
+    let (pairs, stray) = encoded_pairs(&uri, body, protocol_params)?;
 
     let mut uri_text = String::with_capacity(url.len());
     push_base_string_uri(&mut uri_text, &uri);
@@ -185,7 +220,7 @@ pub fn signature_base_string(
         out.push_str("%3D");
         encode_str_into(&mut out, value);
     }
-    Ok(out)
+    Ok((out, stray))
 }
 
 /// The normalized request parameters (RFC 5849 §3.4.1.3.2), before the final encoding.
@@ -194,7 +229,7 @@ pub fn normalized_parameters(
     body: Body<'_>,
     protocol_params: &[(&str, &str)],
 ) -> Result<String, BaseStringError> {
-    let pairs = encoded_pairs(uri, body, protocol_params)?;
+    let (pairs, _) = encoded_pairs(uri, body, protocol_params)?;
     let len = pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
     let mut out = String::with_capacity(len);
     for (i, (name, value)) in pairs.iter().enumerate() {
@@ -219,11 +254,18 @@ fn encoded_pairs<'a>(
     uri: &Uri<'a>,
     body: Body<'a>,
     protocol_params: &[(&'a str, &'a str)],
-) -> Result<Vec<EncodedPair<'a>>, BaseStringError> {
+) -> Result<(Vec<EncodedPair<'a>>, StrayProtocolParameter), BaseStringError> {
+    let stray_in = |pairs: &[EncodedPair<'_>], place| {
+        pairs
+            .iter()
+            .find(|(name, _)| name.starts_with("oauth_"))
+            .map(|(name, _)| (name.to_string(), place))
+    };
     let mut pairs = Vec::with_capacity(protocol_params.len() + 8);
     if let Some(query) = uri.query() {
         push_form_encoded(&mut pairs, query.as_bytes()).map_err(BaseStringError::QueryEncoding)?;
     }
+    let from_query = pairs.len();
     match body {
         Body::None => {}
         Body::Form(fields) => {
@@ -239,6 +281,8 @@ fn encoded_pairs<'a>(
         }
         Body::Raw { .. } => {}
     }
+    let stray = stray_in(&pairs[..from_query], ParameterPlace::Query)
+        .or_else(|| stray_in(&pairs[from_query..], ParameterPlace::FormBody));
     for (name, value) in protocol_params {
         if *name != "realm" && *name != "oauth_signature" {
             pairs.push((encode_cow(name), encode_cow(value)));
@@ -246,7 +290,7 @@ fn encoded_pairs<'a>(
     }
     // Sorting the encoded forms byte-wise is the order §3.4.1.3.2 asks for.
     pairs.sort_unstable();
-    Ok(pairs)
+    Ok((pairs, stray))
 }
 
 fn encode_cow(text: &str) -> Cow<'_, str> {

@@ -9,7 +9,8 @@
 //! [RFC 5849 §3.1]: https://www.rfc-editor.org/rfc/rfc5849#section-3.1
 
 use super::authorization;
-use super::base_string::{is_form_content_type, signature_base_string, BaseStringError, Body};
+pub use super::base_string::ParameterPlace;
+use super::base_string::{base_string_and_stray_protocol_parameter, BaseStringError, Body};
 use rand_core::CryptoRngCore;
 
 use super::signature::{self, ConsumerCredential, SignError, SignatureMethod};
@@ -112,62 +113,11 @@ pub enum SigningError {
          the Authorization header, which the signature writes (RFC 5849 §3.5)"
     )]
     ProtocolParameterInRequest {
-        /// The parameter's name, decoded.
+        /// The parameter's name, percent-encoded as RFC 5849 §3.6 does.
         name: String,
         /// Where it was.
         place: ParameterPlace,
     },
-}
-
-/// Where a request carries parameters of its own (RFC 5849 §3.4.1.3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParameterPlace {
-    /// The URL's query.
-    Query,
-    /// An `application/x-www-form-urlencoded` body.
-    FormBody,
-}
-
-impl core::fmt::Display for ParameterPlace {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            ParameterPlace::Query => "query",
-            ParameterPlace::FormBody => "form body",
-        })
-    }
-}
-
-/// The first parameter of the request's query or form body whose name begins with `oauth_`.
-fn protocol_parameter_in(url: &str, body: Body<'_>) -> Option<(String, ParameterPlace)> {
-    let is_protocol = |name: &str| name.starts_with("oauth_");
-    // In a URL `Uri::parse` accepted, the first `?` starts the query and `#` ends it.
-    let query = url
-        .split_once('?')
-        .map(|(_, rest)| rest.split('#').next().unwrap_or_default());
-    let in_query = query.and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .map(|(name, _)| name)
-            .find(|name| is_protocol(name))
-    });
-    if let Some(name) = in_query {
-        return Some((name.into_owned(), ParameterPlace::Query));
-    }
-    let in_body = match body {
-        Body::None => None,
-        Body::Form(fields) => fields
-            .iter()
-            .find(|(name, _)| is_protocol(name))
-            .map(|(name, _)| name.clone()),
-        Body::Raw {
-            content_type: Some(content_type),
-            bytes,
-        } if is_form_content_type(content_type) => form_urlencoded::parse(bytes)
-            .map(|(name, _)| name)
-            .find(|name| is_protocol(name))
-            .map(|name| name.into_owned()),
-        Body::Raw { .. } => None,
-    };
-    in_body.map(|name| (name, ParameterPlace::FormBody))
 }
 
 /// Signs a request (RFC 5849 §3.1–§3.5.1).
@@ -226,8 +176,13 @@ pub fn sign_request(
         params.push(("oauth_verifier", verifier));
     }
 
-    let base_string = signature_base_string(request.method, request.url, request.body, &params)?;
-    if let Some((name, place)) = protocol_parameter_in(request.url, request.body) {
+    let (base_string, stray) = base_string_and_stray_protocol_parameter(
+        request.method,
+        request.url,
+        request.body,
+        &params,
+    )?;
+    if let Some((name, place)) = stray {
         return Err(SigningError::ProtocolParameterInRequest { name, place });
     }
     let signature = signature::sign(
