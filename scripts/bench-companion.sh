@@ -60,11 +60,19 @@ fi
 bin="${BENCH_BIN_DIR:-$root/target/server}"
 
 mkdir -p "$work/dist" && echo '<!doctype html><title>bench</title>' > "$work/dist/index.html"
+# The companion allows /sign 600 requests a minute per client address, and wrk is one address.
+# As behind a load balancer, it believes the X-Forwarded-For of loopback, and each request
+# names one of $naddrs client addresses (every server gets the same header); their budgets are
+# set as high as a configuration allows, so nothing here is refused for its rate.
+naddrs=4096
 cat > "$work/latchkey.toml" <<TOML
 [server]
 listen = "127.0.0.1:$port_c"
 public_url = "http://127.0.0.1:$port_c"
 static_dir = "$work/dist"
+trusted_proxies = ["127.0.0.1"]
+api_rate_per_minute = 100000
+api_rate_burst = 100000
 
 [[provider]]
 id = "bench"
@@ -121,7 +129,8 @@ echo "companion answer: $(curl -fsS -X POST -H 'Content-Type: application/json' 
 echo "python answer:    $(curl -fsS -X POST -H 'Content-Type: application/json' --data "$body" "http://127.0.0.1:$port_p/oauth1/bench/sign" | cut -c1-120)…" >&2
 echo "fair python:      $(curl -fsS -X POST -H 'Content-Type: application/json' -H "Origin: http://127.0.0.1:$port_c" -H "Cookie: $cookie" --data "$body" "http://127.0.0.1:$port_f/oauth1/bench/sign" | cut -c1-120)…" >&2
 
-# The requests are formatted once per wrk thread; each request takes the next cookie.
+# The requests are formatted once per wrk thread; each request takes the next cookie and the
+# next client address.
 {
   echo 'local cookies = {'
   for c in "${cookies[@]}"; do echo "  \"$c\","; done
@@ -129,11 +138,12 @@ echo "fair python:      $(curl -fsS -X POST -H 'Content-Type: application/json' 
   cat <<LUA
 local reqs, i = {}, 0
 function init(args)
-  for k, c in ipairs(cookies) do
+  for k = 1, $naddrs do
     reqs[k] = wrk.format("POST", nil, {
       ["Content-Type"] = "application/json",
       ["Origin"] = "http://127.0.0.1:$port_c",
-      ["Cookie"] = c,
+      ["Cookie"] = cookies[(k - 1) % #cookies + 1],
+      ["X-Forwarded-For"] = string.format("10.0.%d.%d", math.floor((k - 1) / 256), (k - 1) % 256),
     }, '$body')
   end
 end

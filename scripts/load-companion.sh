@@ -72,11 +72,21 @@ export FLASK_CONSUMER_SECRET="load-consumer-secret-0123456789"
 pids+=($!)
 
 mkdir -p "$work/dist" && echo '<!doctype html><title>load</title>' > "$work/dist/index.html"
+# The companion allows each client address 600 signed requests and 20 sign-ins a minute, and
+# wrk is one address. As behind a load balancer, it believes the X-Forwarded-For of loopback,
+# and each request names one of $naddrs client addresses, with budgets as high as a
+# configuration allows: this measures load, not the limits (their tests are the router's).
+naddrs=4096
 cat > "$work/latchkey.toml" <<TOML
 [server]
 listen = "127.0.0.1:$port_c"
 public_url = "http://127.0.0.1:$port_c"
 static_dir = "$work/dist"
+trusted_proxies = ["127.0.0.1"]
+api_rate_per_minute = 100000
+api_rate_burst = 100000
+token_rate_per_minute = 100000
+token_rate_burst = 100000
 
 [[provider]]
 id = "flask"
@@ -129,22 +139,29 @@ local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args)
   leg = args[1]; n = 0; s200 = 0; s302 = 0; other = 0
-  sign = wrk.format("POST", "/oauth1/flask/sign",
-    { ["Content-Type"] = "application/json", ["Origin"] = origin, ["Cookie"] = cookie },
-    '$sign_body')
-  proxy_get = wrk.format("GET", "/oauth1/flask/api/me?count=20&q=caf%C3%A9%20%2B%20~",
-    { ["Cookie"] = cookie, ["Accept"] = "application/json", ["Sec-Fetch-Site"] = "same-origin",
-      ["Sec-Fetch-Mode"] = "cors", ["Sec-Fetch-Dest"] = "empty" })
-  proxy_post = wrk.format("POST", "/oauth1/flask/api/statuses/update.json",
-    { ["Content-Type"] = "application/x-www-form-urlencoded", ["Origin"] = origin, ["Cookie"] = cookie },
-    "status=load%20test&tag=a&tag=b")
-  login = wrk.format("GET", "/oauth1/flask/login?return_to=%2Fconsole")
+  sign, proxy_get, proxy_post, login = {}, {}, {}, {}
+  for k = 1, $naddrs do
+    local from = string.format("10.0.%d.%d", math.floor((k - 1) / 256), (k - 1) % 256)
+    sign[k] = wrk.format("POST", "/oauth1/flask/sign",
+      { ["Content-Type"] = "application/json", ["Origin"] = origin, ["Cookie"] = cookie,
+        ["X-Forwarded-For"] = from },
+      '$sign_body')
+    proxy_get[k] = wrk.format("GET", "/oauth1/flask/api/me?count=20&q=caf%C3%A9%20%2B%20~",
+      { ["Cookie"] = cookie, ["Accept"] = "application/json", ["Sec-Fetch-Site"] = "same-origin",
+        ["Sec-Fetch-Mode"] = "cors", ["Sec-Fetch-Dest"] = "empty", ["X-Forwarded-For"] = from })
+    proxy_post[k] = wrk.format("POST", "/oauth1/flask/api/statuses/update.json",
+      { ["Content-Type"] = "application/x-www-form-urlencoded", ["Origin"] = origin, ["Cookie"] = cookie,
+        ["X-Forwarded-For"] = from },
+      "status=load%20test&tag=a&tag=b")
+    login[k] = wrk.format("GET", "/oauth1/flask/login?return_to=%2Fconsole", { ["X-Forwarded-For"] = from })
+  end
 end
 function request()
-  if leg == "login" then return login end
   n = n + 1
+  local a = n % $naddrs + 1
+  if leg == "login" then return login[a] end
   local k = n % 4
-  if k == 1 or k == 3 then return sign elseif k == 2 then return proxy_get else return proxy_post end
+  if k == 1 or k == 3 then return sign[a] elseif k == 2 then return proxy_get[a] else return proxy_post[a] end
 end
 function response(status, headers, body)
   if status == 200 then s200 = s200 + 1 elseif status == 302 then s302 = s302 + 1 else other = other + 1 end

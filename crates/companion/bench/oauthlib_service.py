@@ -81,6 +81,8 @@ def app(environ, start_response):
 _AAD_CONTEXT = b"latchkey-cookie-v1"
 _CACHE_MAX = 1024
 _CACHE_SECONDS = 300
+# A session lives at most a day after its sign-in (cookies.rs, SESSION_TTL).
+_SESSION_MAX_SECONDS = 24 * 3600
 _checked = None
 
 
@@ -116,7 +118,7 @@ class _Checked:
         (expires_at,) = struct.unpack(">Q", plain[:8])
         if now >= expires_at:
             return None
-        session = _payload(plain[8:])
+        session = _payload(plain[8:], now)
         if session is None:
             return None
         if len(self.cache) >= _CACHE_MAX:
@@ -132,11 +134,22 @@ class _Checked:
         return all(seg not in (".", "..") for seg in u.path.split("/"))
 
 
-def _payload(data):
-    """The binary session payload: 0x01, then token, secret (u16-prefixed UTF-8), ..."""
-    if not data or data[0] != 1:
+def _payload(data, now):
+    """The binary session payload (cookie_payload.rs): 0x02, the sign-in time (u64, big-endian
+    Unix seconds), then token, secret (u16-prefixed UTF-8), ...; or 0x01 without the time, as
+    sealed before sessions slid. A session past a day after its sign-in is refused, as the
+    companion refuses it."""
+    if not data or data[0] not in (1, 2):
         return None
-    fields, i = [], 1
+    i = 1
+    if data[0] == 2:
+        if len(data) < 9:
+            return None
+        (signed_in_at,) = struct.unpack(">Q", data[1:9])
+        if now >= signed_in_at + _SESSION_MAX_SECONDS:
+            return None
+        i = 9
+    fields = []
     while len(fields) < 2:
         if i + 2 > len(data):
             return None
