@@ -1,14 +1,17 @@
 //! What travels in URLs and `Referer` headers, read from every request Chromium sent while a
 //! person signs in with the real Django OAuth Toolkit, calls the API, has the session renewed
-//! and signs out in the showcase app:
+//! and signs out in the showcase app, with the browser talking to DOT and with the companion
+//! mediating the token requests:
 //! - no access or refresh token in any URL (RFC 9700 §4.3.2, RFC 6750 §2.3);
 //! - the authorization code only in the one redirect that brings it, never in a `Referer`,
-//!   and not left in the address bar (RFC 9700 §4.2.4).
+//!   and not left in the address bar (RFC 9700 §4.2.4);
+//! - with mediation, the client secret in no request the browser sends at all.
 
 use std::time::Duration;
 
 use latchkey_e2e::flows::{api_call, dot_sign_in, sign_in_label};
-use latchkey_e2e::{SentRequest, Stack, StackOptions, DOT_NAME};
+use latchkey_e2e::mediation::{MediatedStack, RefreshTokenIn, TokenAuth, TokenRoute};
+use latchkey_e2e::{Browser, SentRequest, Stack, StackOptions, DOT_NAME};
 
 const SIGNED_IN: &str = "Signed in as demo";
 
@@ -36,6 +39,25 @@ async fn no_token_travels_in_a_url_and_the_code_stays_out_of_referers_and_the_ad
         flask: None,
     })
     .await;
+    let token_url = stack.dot().token_endpoint();
+    walk_and_check(&stack, &token_url, None).await;
+}
+
+/// The same, with the companion exchanging the code and renewing for the browser, holding the
+/// refresh token in its sealed cookie and the client secret to itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mediation_no_token_or_secret_travels_in_a_url_and_the_secret_in_no_request() {
+    let route = TokenRoute::Companion(TokenAuth::ClientSecretBasic, RefreshTokenIn::Companion);
+    let mut m = MediatedStack::start(10, route, latchkey_e2e::random_token(24)).await;
+    m.stack.browser = Browser::start_recording_requests().await;
+    let token_url = format!("{}/oauth2/dot/token", m.stack.origin());
+    walk_and_check(&m.stack, &token_url, Some(&m.secret)).await;
+}
+
+/// Signs in with DOT, calls the API, waits for a renewal, calls again and signs out, then
+/// checks every request the browser sent. `token_url` is where the code goes (it must be in
+/// the record); `secret` must be in no request at all.
+async fn walk_and_check(stack: &Stack, token_url: &str, secret: Option<&str>) {
     let (b, dot) = (&stack.browser, stack.dot());
     let origin = stack.origin();
     b.goto(&format!("{origin}/")).await;
@@ -75,7 +97,7 @@ async fn no_token_travels_in_a_url_and_the_code_stays_out_of_referers_and_the_ad
     let sent = b.sent_requests().await;
     let all = listing(&sent);
     // The record is whole: the API calls went out with access tokens noted above, and the
-    // renewal's POST is there; without them the checks below would prove nothing.
+    // code went to `token_url`; without them the checks below would prove nothing.
     let bearer_sent: Vec<&str> = sent
         .iter()
         .flat_map(|r| r.header("authorization"))
@@ -86,8 +108,8 @@ async fn no_token_travels_in_a_url_and_the_code_stays_out_of_referers_and_the_ad
         "the API calls' tokens are among those DOT issued: sent {bearer_sent:?}, noted {access:?}"
     );
     assert!(
-        sent.iter().any(|r| r.url == dot.token_endpoint()),
-        "the token endpoint's requests are in the record:\n{all}"
+        sent.iter().any(|r| r.url == token_url),
+        "the code exchange ({token_url}) is in the record:\n{all}"
     );
 
     let callback_prefix = format!("{origin}/callback/dot?");
@@ -118,6 +140,14 @@ async fn no_token_travels_in_a_url_and_the_code_stays_out_of_referers_and_the_ad
             assert!(
                 !referer.contains(code) && !referer.contains("code="),
                 "the code left in a Referer ({referer}) of {}",
+                request.url
+            );
+        }
+        if let Some(secret) = secret {
+            assert!(
+                !request.url.contains(secret)
+                    && request.headers.iter().all(|(_, v)| !v.contains(secret)),
+                "the client secret was in a request the browser sent: {}",
                 request.url
             );
         }
