@@ -109,8 +109,8 @@ pub enum SigningError {
     /// `Authorization` header; a second copy elsewhere is refused by oauthlib and read
     /// ambiguously by others.
     #[error(
-        "the request's {place} carries `{name}`: OAuth 1.0a protocol parameters go only in \
-         the Authorization header, which the signature writes (RFC 5849 §3.5)"
+        "the request's {place} carries `{name}`: OAuth 1.0a protocol parameters belong only \
+         in the signed Authorization header (RFC 5849 §3.5); leave it out of the request"
     )]
     ProtocolParameterInRequest {
         /// The parameter's name, percent-encoded as RFC 5849 §3.6 does.

@@ -345,7 +345,7 @@ async fn proxy_refuses_a_protocol_parameter_of_the_pages_own_and_sends_nothing()
     let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
     assert!(
         message.contains("the request's query carries `oauth_token`")
-            && message.contains("only in the Authorization header"),
+            && message.contains("only in the signed Authorization header"),
         "{message}"
     );
     assert_hardened(&r, "the refusal");
