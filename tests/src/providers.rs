@@ -50,6 +50,21 @@ pub fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a 
         .map(|(_, v)| v.as_str())
 }
 
+/// The `state`, `nonce` and `code_challenge` of each sign-in among `requests`
+/// ([`Dot::authorize_requests`]), oldest first, each set once: DOT logs a request again,
+/// unchanged, after its login form.
+pub fn sign_in_values(requests: &[Vec<(String, String)>]) -> Vec<[String; 3]> {
+    let mut flows: Vec<[String; 3]> = Vec::new();
+    for request in requests {
+        let flow = ["state", "nonce", "code_challenge"]
+            .map(|name| query_param(request, name).unwrap_or_default().to_owned());
+        if !flows.contains(&flow) {
+            flows.push(flow);
+        }
+    }
+    flows
+}
+
 /// A running Django OAuth Toolkit fixture.
 #[derive(Debug)]
 pub struct Dot {

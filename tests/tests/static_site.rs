@@ -5,7 +5,7 @@
 
 use latchkey_e2e::browser::Browser;
 use latchkey_e2e::flows::{dot_login_to_consent, dot_to_consent, sign_in_label};
-use latchkey_e2e::providers::query_param;
+use latchkey_e2e::providers::{query_param, sign_in_values};
 use latchkey_e2e::static_site::{dts_members, unexpected_console_errors, Site, SiteOptions};
 use latchkey_e2e::{DEMO_USER, DOT_ID, DOT_NAME, FLASK_ID, FLASK_NAME};
 
@@ -427,15 +427,8 @@ async fn sign_in_sends_the_providers_authorize_params_and_the_calls_hints() {
     log_in_and_authorize().await;
 
     // Each of the three sign-ins drew its own state, nonce and PKCE verifier from the browser
-    // (RFC 9700 §2.1.1, §4.5.3). DOT logs a request again after its login form, unchanged.
-    let mut flows: Vec<[String; 3]> = Vec::new();
-    for request in site.dot.authorize_requests() {
-        let flow = ["state", "nonce", "code_challenge"]
-            .map(|name| query_param(&request, name).unwrap_or_default().to_owned());
-        if !flows.contains(&flow) {
-            flows.push(flow);
-        }
-    }
+    // (RFC 9700 §2.1.1, §4.5.3).
+    let flows = sign_in_values(&site.dot.authorize_requests());
     assert_eq!(
         flows.len(),
         3,

@@ -11,26 +11,17 @@ use crate::paths::{log_dir, test_name, ScratchDir};
 use crate::process::{free_port, Service};
 
 mod clock;
+mod console;
 mod cookies;
 mod network;
 mod phone;
 mod requests;
 
+pub use console::ConsoleEntry;
 pub use requests::SentRequest;
 
 /// How long the helpers wait for something to appear.
 pub const WAIT: Duration = Duration::from_secs(20);
-
-/// One browser console entry.
-#[derive(Debug, Clone)]
-pub struct ConsoleEntry {
-    /// `SEVERE`, `WARNING`, `INFO`, ...
-    pub level: String,
-    /// Where it came from (`javascript`, `console-api`, `network`, ...).
-    pub source: String,
-    /// The text.
-    pub message: String,
-}
 
 /// A headless Chromium session with its own chromedriver and a fresh profile.
 #[derive(Debug)]
@@ -383,49 +374,6 @@ impl Browser {
         el.select_by_value(value)
             .await
             .unwrap_or_else(|e| panic!("select {value:?} in {css}: {e}"));
-    }
-
-    /// Every console entry since the session started (chromedriver hands each one out once;
-    /// they are kept here).
-    pub async fn console(&self) -> Vec<ConsoleEntry> {
-        let url = format!(
-            "http://127.0.0.1:{}/session/{}/se/log",
-            self.driver_port, self.session_id
-        );
-        let fresh = match reqwest::Client::new()
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(json!({"type": "browser"}).to_string())
-            .send()
-            .await
-        {
-            Ok(resp) => match resp.bytes().await {
-                Ok(body) => serde_json::from_slice(&body).unwrap_or(Value::Null),
-                Err(_) => Value::Null,
-            },
-            Err(_) => Value::Null,
-        };
-        let mut all = self.console.lock().expect("console lock");
-        if let Some(entries) = fresh.get("value").and_then(Value::as_array) {
-            for e in entries {
-                let field = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-                all.push(ConsoleEntry {
-                    level: field("level"),
-                    source: field("source"),
-                    message: field("message"),
-                });
-            }
-        }
-        all.clone()
-    }
-
-    /// Console entries at level SEVERE (uncaught errors, `console.error`, failed loads).
-    pub async fn console_errors(&self) -> Vec<ConsoleEntry> {
-        self.console()
-            .await
-            .into_iter()
-            .filter(|e| e.level == "SEVERE")
-            .collect()
     }
 
     /// Both Web Storage areas of the current page as `{"session": {..}, "local": {..}}`.

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::Browser;
 
@@ -34,22 +34,8 @@ impl Browser {
     /// The requests sent since the session started or since the last call, oldest first.
     /// Panics unless the session was started with [`Browser::start_recording_requests`].
     pub async fn sent_requests(&self) -> Vec<SentRequest> {
-        let url = format!(
-            "http://127.0.0.1:{}/session/{}/se/log",
-            self.driver_port, self.session_id
-        );
-        let body = reqwest::Client::new()
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(json!({ "type": "performance" }).to_string())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("ask chromedriver for the performance log: {e}"))
-            .bytes()
-            .await
-            .unwrap_or_else(|e| panic!("read the performance log: {e}"));
-        let log: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let Some(entries) = log.get("value").and_then(Value::as_array) else {
+        let log = self.driver_value(self.log_request("performance")).await;
+        let Some(entries) = log.as_array() else {
             panic!("no performance log (was the browser started recording requests?): {log}");
         };
         requests_in(entries)
