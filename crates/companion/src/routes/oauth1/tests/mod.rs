@@ -115,6 +115,18 @@ struct T {
     _dir: TempDir,
 }
 
+/// A signed-in session against an API that answers [`API_REPLY`]: the API, the app with its
+/// `api_base` there, and the session cookie.
+async fn signed_in_with_api() -> (Upstream, T, String) {
+    let up = Upstream::start(Some(API_REPLY)).await;
+    let t = app(Setup {
+        api_base: &up.base,
+        ..Setup::default()
+    });
+    let c = cookie(&t.state, CookieKind::Session, &session());
+    (up, t, c)
+}
+
 fn app(setup: Setup<'_>) -> T {
     let (state, dir) = test_state(setup);
     T {

@@ -94,12 +94,7 @@ async fn proxy_signs_forwards_and_filters_headers() {
 
 #[tokio::test]
 async fn proxy_path_escapes_are_403_and_nothing_goes_upstream() {
-    let up = Upstream::start(Some(API_REPLY)).await;
-    let t = app(Setup {
-        api_base: &up.base,
-        ..Setup::default()
-    });
-    let c = cookie(&t.state, CookieKind::Session, &session());
+    let (up, t, c) = signed_in_with_api().await;
     for path in [
         "/oauth1/flask/api/%2e%2e/admin",
         "/oauth1/flask/api/a/%2E%2E/%2E%2E/admin",
@@ -118,12 +113,7 @@ async fn proxy_path_escapes_are_403_and_nothing_goes_upstream() {
 
 #[tokio::test]
 async fn proxy_refuses_foreign_origins_and_oversized_bodies_without_sending() {
-    let up = Upstream::start(Some(API_REPLY)).await;
-    let t = app(Setup {
-        api_base: &up.base,
-        ..Setup::default()
-    });
-    let c = cookie(&t.state, CookieKind::Session, &session());
+    let (up, t, c) = signed_in_with_api().await;
     let r = send(
         &t,
         post(
@@ -258,12 +248,7 @@ fn cors_headers(r: &Resp) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn the_companions_own_answers_on_the_proxy_route_carry_the_same_headers() {
-    let up = Upstream::start(Some(API_REPLY)).await;
-    let t = app(Setup {
-        api_base: &up.base,
-        ..Setup::default()
-    });
-    let c = cookie(&t.state, CookieKind::Session, &session());
+    let (up, t, c) = signed_in_with_api().await;
     // Port 9 (discard) refuses connections: the 502 path.
     let down = app(Setup {
         api_base: "http://127.0.0.1:9/api/",
@@ -330,12 +315,7 @@ async fn the_companions_own_answers_on_the_proxy_route_carry_the_same_headers() 
 /// words, and nothing is sent.
 #[tokio::test]
 async fn proxy_refuses_a_protocol_parameter_of_the_pages_own_and_sends_nothing() {
-    let up = Upstream::start(Some(API_REPLY)).await;
-    let t = app(Setup {
-        api_base: &up.base,
-        ..Setup::default()
-    });
-    let c = cookie(&t.state, CookieKind::Session, &session());
+    let (up, t, c) = signed_in_with_api().await;
     let r = send(
         &t,
         fetch_get("/oauth1/flask/api/me?oauth_token=someone-else", Some(&c)),

@@ -351,12 +351,7 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)], cookie: &str) -> 
 
 #[tokio::test]
 async fn a_navigation_to_the_proxy_is_refused_and_nothing_is_sent() {
-    let up = Upstream::start(Some(API_REPLY)).await;
-    let t = app(Setup {
-        api_base: &up.base,
-        ..Setup::default()
-    });
-    let c = cookie(&t.state, CookieKind::Session, &session());
+    let (up, t, c) = signed_in_with_api().await;
     let (_, _, link) = HOSTILE[0];
     let r = send(&t, request("GET", "/oauth1/flask/api/me", link, &c)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -371,12 +366,7 @@ async fn a_navigation_to_the_proxy_is_refused_and_nothing_is_sent() {
 
 #[tokio::test]
 async fn hostile_request_shapes_are_refused_by_the_proxy_before_anything_is_sent() {
-    let up = Upstream::start(Some(API_REPLY)).await;
-    let t = app(Setup {
-        api_base: &up.base,
-        ..Setup::default()
-    });
-    let c = cookie(&t.state, CookieKind::Session, &session());
+    let (up, t, c) = signed_in_with_api().await;
     let mut wrong = Vec::new();
     for (what, method, headers) in HOSTILE {
         let r = send(&t, request(method, "/oauth1/flask/api/me", headers, &c)).await;
@@ -414,12 +404,7 @@ async fn hostile_request_shapes_are_refused_by_sign() {
 
 #[tokio::test]
 async fn the_apps_own_request_shapes_are_signed_and_forwarded() {
-    let up = Upstream::start(Some(API_REPLY)).await;
-    let t = app(Setup {
-        api_base: &up.base,
-        ..Setup::default()
-    });
-    let c = cookie(&t.state, CookieKind::Session, &session());
+    let (up, t, c) = signed_in_with_api().await;
     let url = format!("{}me", up.base);
     for (i, (what, method, headers)) in FRIENDLY.into_iter().enumerate() {
         let mut req = request(method, "/oauth1/flask/api/me", headers, &c);
