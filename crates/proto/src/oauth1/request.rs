@@ -207,6 +207,14 @@ mod tests {
     use crate::oauth1::test_rng;
     use crate::secret::ConsumerSecret;
 
+    /// The consumer secret alone (no token yet, as on the request-token leg).
+    fn without_token(consumer: &ConsumerSecret) -> Credentials<'_> {
+        Credentials {
+            consumer: ConsumerCredential::Secret(consumer),
+            token_secret: None,
+        }
+    }
+
     fn request<'a>(method: SignatureMethod) -> SigningRequest<'a> {
         SigningRequest {
             method: "post",
@@ -226,10 +234,7 @@ mod tests {
     #[test]
     fn header_carries_every_protocol_param_in_order() {
         let consumer = ConsumerSecret::new("kd94hf93k423kf44");
-        let creds = Credentials {
-            consumer: ConsumerCredential::Secret(&consumer),
-            token_secret: None,
-        };
+        let creds = without_token(&consumer);
         let signed =
             sign_request(&request(SignatureMethod::HmacSha1), &creds, &mut test_rng()).unwrap();
         // Computed with oauthlib 3.3.1 (`Client(..).sign(..)`), which prints the same header.
@@ -271,10 +276,7 @@ mod tests {
     #[test]
     fn plaintext_signature_is_not_debug_printed() {
         let consumer = ConsumerSecret::new("very-secret");
-        let creds = Credentials {
-            consumer: ConsumerCredential::Secret(&consumer),
-            token_secret: None,
-        };
+        let creds = without_token(&consumer);
         let signed = sign_request(
             &request(SignatureMethod::Plaintext),
             &creds,
@@ -288,10 +290,7 @@ mod tests {
     #[test]
     fn a_protocol_parameter_in_the_query_or_form_body_is_refused() {
         let consumer = ConsumerSecret::new("s");
-        let creds = Credentials {
-            consumer: ConsumerCredential::Secret(&consumer),
-            token_secret: None,
-        };
+        let creds = without_token(&consumer);
         let form = [
             ("a".to_owned(), "1".to_owned()),
             ("oauth_verifier".to_owned(), "v".to_owned()),
@@ -371,10 +370,7 @@ mod tests {
     #[test]
     fn bad_input_is_reported_not_signed() {
         let consumer = ConsumerSecret::new("s");
-        let creds = Credentials {
-            consumer: ConsumerCredential::Secret(&consumer),
-            token_secret: None,
-        };
+        let creds = without_token(&consumer);
         let mut r = request(SignatureMethod::HmacSha1);
         r.url = "photos.example.net/initiate";
         assert!(matches!(
