@@ -4,7 +4,10 @@
 #      embed (locals renamed, property names kept: the wasm's imports are looked up by name),
 #      and puts the minified file's hash in index.html's `integrity` attribute, since Trunk
 #      hashed the file before this hook ran;
-#   2. writes the .br/.gz siblings (scripts/precompress.sh).
+#   2. takes the `integrity` attribute off the wasm's `<link rel="preload" as="fetch">`:
+#      Chromium ignores it there and says so on the console at every load (crbug.com/981419),
+#      and wasm-bindgen's loader fetches the wasm without one, so it checked nothing;
+#   3. writes the .br/.gz siblings (scripts/precompress.sh).
 # One hook rather than two: Trunk starts the hooks of a stage together, in no fixed order.
 # A debug build (`trunk serve`) is left as it is.
 set -euo pipefail
@@ -32,5 +35,11 @@ for js in "$dir"/*.js; do
   fi
   echo "trunk-post-build: minified $(basename "$js")"
 done
+
+# `[^>]*` keeps the match inside the one tag Trunk writes for the wasm.
+sed -E -i 's#(<link rel="preload" href="[^"]*_bg\.wasm"[^>]*) integrity="[^"]*"#\1#' "$page"
+if grep -qE '<link rel="preload" href="[^"]*_bg\.wasm"[^>]* integrity=' "$page"; then
+  echo "trunk-post-build: the wasm's preload still carries an integrity attribute" >&2; exit 1
+fi
 
 bash "$root/scripts/precompress.sh" "$dir"

@@ -74,11 +74,12 @@ const giveUp = (words) => {
   shell.hidden = false;
 };
 
-// Its own preload (index.html, `crossorigin="use-credentials"`), taken whether or not it is
-// needed, so no preload goes unused: the other one, anonymous, is left for the app's fetch,
-// which then needs no round trip of its own once the wasm has arrived.
+// Its own preload (index.html), taken whether or not it is needed, so no preload goes unused.
+// The same file under a URL of its own: the preload of `/latchkey.json` is left for the app's
+// fetch, which then needs no round trip once the wasm has arrived. (A fetch of the same URL
+// in another credentials mode would not take it either, but Chromium warns on the console.)
 // Anything but a usable file (none, a broken one, no answer) is for the app to put into words.
-const config = fetch("/latchkey.json", { credentials: "include" })
+const config = fetch("/latchkey.json?early")
   .then((response) => (response.ok ? response.json() : null))
   .catch(() => null);
 

@@ -45,7 +45,8 @@ pub async fn shown_before_the_wasm(b: &Browser, url: &str, css: &str, started: &
 }
 
 /// Goes to `url` with the network throttled, waits until the page's early script has run
-/// (`script_ran`, a JavaScript expression) and `latchkey.json` has arrived, when early
+/// (`script_ran`, a JavaScript expression) and `latchkey.json` has arrived (the showcase's
+/// `early.js` asks for `latchkey.json?early`, the embed for `latchkey.json`), when early
 /// buttons would show, and checks that no button `label` did, before the wasm has started
 /// (`window[started]`). For a visitor who may be signed in. Leaves the browser throttled.
 pub async fn not_shown_before_the_wasm(
@@ -60,7 +61,7 @@ pub async fn not_shown_before_the_wasm(
     let ready = format!(
         "return location.href === arguments[0] && ({script_ran})
            && performance.getEntriesByType('resource')
-             .some((e) => e.name.endsWith('/latchkey.json') && e.responseEnd > 0);"
+             .some((e) => /[/]latchkey[.]json([?]early)?$/.test(e.name) && e.responseEnd > 0);"
     );
     b.wait_until(
         "the early script to run and latchkey.json to arrive",

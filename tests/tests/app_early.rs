@@ -168,16 +168,15 @@ async fn a_click_before_the_wasm_signs_in_once_it_runs_and_a_signed_in_visitor_s
     assert!(!b.exists("#latchkey-early").await);
 }
 
-/// Held back in the page: every fetch of `latchkey.json` after the first (`early.js`'s) waits
-/// three seconds, so the app, whose wasm fetches it again, stays a while between starting and
+/// Held back in the page: the app's fetch of `/latchkey.json` (`early.js` asks for
+/// `/latchkey.json?early`) waits three seconds, so the app stays a while between starting and
 /// taking the page over.
 const SLOW_APP_CONFIG: &str = r#"(() => {
   const fetch = window.fetch.bind(window);
-  let seen = 0;
   window.fetch = (input, init) => {
     const url = typeof input === "string" ? input : input.url;
-    const later = url.endsWith("/latchkey.json") && seen++ > 0;
-    return later ? new Promise((done) => setTimeout(() => done(fetch(input, init)), 3000)) : fetch(input, init);
+    const app = url.endsWith("/latchkey.json");
+    return app ? new Promise((done) => setTimeout(() => done(fetch(input, init)), 3000)) : fetch(input, init);
   };
 })();"#;
 

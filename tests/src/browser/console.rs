@@ -54,6 +54,16 @@ impl Browser {
         all.clone()
     }
 
+    /// Console entries at level WARNING or SEVERE: what DevTools flags to a site's author on
+    /// opening the console (a preload the page never used, a missing favicon, …).
+    pub async fn console_warnings_and_errors(&self) -> Vec<ConsoleEntry> {
+        self.console()
+            .await
+            .into_iter()
+            .filter(|e| e.level == "WARNING" || e.level == "SEVERE")
+            .collect()
+    }
+
     /// Console entries at level SEVERE (uncaught errors, `console.error`, failed loads).
     pub async fn console_errors(&self) -> Vec<ConsoleEntry> {
         self.console()
