@@ -76,8 +76,9 @@ const giveUp = (words) => {
 
 // Its own preload (index.html), taken whether or not it is needed, so no preload goes unused.
 // The same file under a URL of its own: the preload of `/latchkey.json` is left for the app's
-// fetch, which then needs no round trip once the wasm has arrived. (A fetch of the same URL
-// in another credentials mode would not take it either, but Chromium warns on the console.)
+// fetch, which then needs no round trip once the wasm has arrived. (This fetch used to ask
+// for the same URL with credentials, which left the preload alone too, but Chromium warned
+// about the mismatch on every load.)
 // Anything but a usable file (none, a broken one, no answer) is for the app to put into words.
 const config = fetch("/latchkey.json?early")
   .then((response) => (response.ok ? response.json() : null))

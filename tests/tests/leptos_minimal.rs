@@ -49,11 +49,7 @@ async fn sign_in_returns_to_the_page_greets_calls_the_api_and_signs_out() {
     // not have; the crate finishes the sign-in there and puts the person back here.
     b.goto(&format!("{}/?tab=1", companion.origin())).await;
     b.find("button.latchkey-signin-button").await;
-    let problems = b.console_warnings_and_errors().await;
-    assert!(
-        problems.is_empty(),
-        "the console flags nothing on the example's page: {problems:#?}"
-    );
+    b.assert_console_quiet("the example's page").await;
     assert_eq!(
         accessible_names(&b, "button.latchkey-signin-button").await,
         [sign_in_label(DOT_NAME)],

@@ -24,11 +24,7 @@ async fn home_page_renders_header_providers_and_footer_without_console_warnings(
 
     // Not even a warning: none of the page's preloads goes unused or unmatched, and the app
     // names its icon (so Chromium does not probe /favicon.ico).
-    let problems = b.console_warnings_and_errors().await;
-    assert!(
-        problems.is_empty(),
-        "console warnings or errors on /: {problems:#?}"
-    );
+    b.assert_console_quiet("/").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -88,11 +88,7 @@ async fn dot_sign_in_returns_to_the_page_and_every_page_and_tab_is_signed_in_unt
     })
     .await;
     assert_eq!(site.user_name().await, None);
-    let problems = b.console_warnings_and_errors().await;
-    assert!(
-        problems.is_empty(),
-        "the console flags nothing on the site's page: {problems:#?}"
-    );
+    b.assert_console_quiet("the site's page").await;
     dot_sign_in_from(&site).await;
     site.wait_for_user(DEMO_USER).await;
     assert_eq!(

@@ -54,14 +54,20 @@ impl Browser {
         all.clone()
     }
 
-    /// Console entries at level WARNING or SEVERE: what DevTools flags to a site's author on
-    /// opening the console (a preload the page never used, a missing favicon, …).
-    pub async fn console_warnings_and_errors(&self) -> Vec<ConsoleEntry> {
-        self.console()
+    /// Fails unless the console holds no entry at level WARNING or SEVERE so far: nothing
+    /// DevTools would flag to a site's author on `page` (a preload that is not used, an
+    /// `integrity` Chromium ignores, a missing favicon, …).
+    pub async fn assert_console_quiet(&self, page: &str) {
+        let flagged: Vec<ConsoleEntry> = self
+            .console()
             .await
             .into_iter()
             .filter(|e| e.level == "WARNING" || e.level == "SEVERE")
-            .collect()
+            .collect();
+        assert!(
+            flagged.is_empty(),
+            "the console flags something on {page}: {flagged:#?}"
+        );
     }
 
     /// Console entries at level SEVERE (uncaught errors, `console.error`, failed loads).
