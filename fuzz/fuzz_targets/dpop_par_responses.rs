@@ -77,6 +77,10 @@ fuzz_target!(|data: &[u8]| {
         // RFC 9449 §4.2: without query and fragment; scheme http or https, in lower case.
         assert!(!u.contains(['?', '#']), "{u}");
         assert!(u.starts_with("http://") || u.starts_with("https://"), "{u}");
-        assert_eq!(htu(&u).ok().as_deref(), Some(u.as_str()), "htu is not idempotent");
+        assert_eq!(
+            htu(&u).ok().as_deref(),
+            Some(u.as_str()),
+            "htu is not idempotent"
+        );
     }
 });
