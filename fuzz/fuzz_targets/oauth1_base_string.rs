@@ -38,12 +38,12 @@ impl rand_core::CryptoRng for NoRandomness {}
 /// Whether any `name=value` pair of `form` (a query or a form body, `+` a space) has a name
 /// that decodes to `oauth_…`: decoded here without proto's code, as an oracle.
 fn names_a_protocol_parameter(form: &[u8]) -> bool {
+    let hex = |b: u8| char::from(b).to_digit(16);
     form.split(|&b| b == b'&').any(|pair| {
         let name = pair.split(|&b| b == b'=').next().unwrap_or_default();
         let mut decoded = Vec::with_capacity(name.len());
         let mut i = 0;
         while i < name.len() {
-            let hex = |b: u8| char::from(b).to_digit(16);
             match (
                 name[i],
                 name.get(i + 1).copied().and_then(hex),
