@@ -13,9 +13,13 @@ use latchkey_e2e::flows::{api_call, dot_sign_in, dot_to_consent, sign_in_label};
 use latchkey_e2e::static_site::{Site, SiteOptions};
 use latchkey_e2e::{Browser, Stack, StackOptions, DEMO_USER, DOT_NAME, FLASK_NAME};
 
+/// The DOT button on the app's own page: after the app has taken the page over from
+/// index.html's copy (src/early.rs, checked in app_early.rs), so that each check reads one
+/// page and not the handover, where an element read a moment apart from another may belong
+/// to the other page.
 async fn wait_for_dot_button(b: &Browser) {
-    b.wait_until("the DOT sign-in button", || async {
-        b.has_button(&sign_in_label(DOT_NAME)).await
+    b.wait_until("the DOT sign-in button on the app's own page", || async {
+        b.has_button(&sign_in_label(DOT_NAME)).await && !b.exists("#latchkey-early").await
     })
     .await;
 }
