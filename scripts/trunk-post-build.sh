@@ -36,9 +36,11 @@ for js in "$dir"/*.js; do
   echo "trunk-post-build: minified $(basename "$js")"
 done
 
-# `[^>]*` keeps the match inside the one tag Trunk writes for the wasm.
+# `[^>]*` keeps the match inside the one tag Trunk writes for the wasm. The check after it
+# looks for the attribute on any tag naming the wasm, in either order, so a Trunk that
+# writes the tag differently stops the build instead of bringing the warning back.
 sed -E -i 's#(<link rel="preload" href="[^"]*_bg\.wasm"[^>]*) integrity="[^"]*"#\1#' "$page"
-if grep -qE '<link rel="preload" href="[^"]*_bg\.wasm"[^>]* integrity=' "$page"; then
+if grep -qE '<link[^>]*_bg\.wasm"[^>]* integrity=|<link[^>]* integrity=[^>]*_bg\.wasm"' "$page"; then
   echo "trunk-post-build: the wasm's preload still carries an integrity attribute" >&2; exit 1
 fi
 
