@@ -59,13 +59,16 @@ pub const TITLE_RENEW_FAILED: &str = "Your session could not be renewed";
 /// Heading for a profile that could not be loaded (the user is signed in).
 pub const TITLE_PROFILE: &str = "Your profile could not be loaded";
 
-/// A span of seconds in words: "45 seconds", "5 minutes", "3 hours", "2 days".
+/// A span of seconds in words: "45 seconds", "5 minutes", "3 hours", "2 days", rounded to the
+/// nearest whole unit. Rounding, not flooring: a clock set five minutes back meets a token
+/// issued a second before the check as 299 s, which is "5 minutes", not "4".
 pub fn duration(secs: u64) -> String {
+    let nearest = |unit: u64| secs.saturating_add(unit / 2) / unit;
     let (n, unit) = match secs {
         0..120 => (secs, "second"),
-        120..7200 => (secs / 60, "minute"),
-        7200..172_800 => (secs / 3600, "hour"),
-        _ => (secs / 86_400, "day"),
+        120..7200 => (nearest(60), "minute"),
+        7200..172_800 => (nearest(3600), "hour"),
+        _ => (nearest(86_400), "day"),
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
@@ -175,6 +178,17 @@ mod tests {
         assert_eq!(duration(3600), "60 minutes");
         assert_eq!(duration(7200), "2 hours");
         assert_eq!(duration(86_400 * 3), "3 days");
+    }
+
+    #[test]
+    fn durations_round_to_the_nearest_unit_rather_than_down() {
+        assert_eq!(duration(299), "5 minutes");
+        assert_eq!(duration(329), "5 minutes");
+        assert_eq!(duration(330), "6 minutes");
+        assert_eq!(duration(7199), "120 minutes");
+        assert_eq!(duration(9000), "3 hours");
+        assert_eq!(duration(86_400 * 3 - 1), "3 days");
+        assert_eq!(duration(u64::MAX), format!("{} days", u64::MAX / 86_400));
     }
 
     use super::*;
