@@ -345,7 +345,10 @@ impl Engine {
                     access_token: Some(&tokens.access_token),
                     expected_sub: basis.sub.as_deref(),
                     // A refreshed ID token keeps the original sign-in's auth_time (OIDC
-                    // Core §12.2): max_age was checked at sign-in.
+                    // Core §12.2): max_age was checked at sign-in. Nor is it compared with
+                    // the first token's: DOT sends the account's `last_login`, which moves
+                    // when the same person signs in on another device, and a strict check
+                    // would then sign them out here (docs/notes/django-oauth-toolkit.md).
                     max_age: None,
                 },
             )
