@@ -63,12 +63,22 @@ pub const TITLE_PROFILE: &str = "Your profile could not be loaded";
 /// nearest whole unit. Rounding, not flooring: a clock set five minutes back meets a token
 /// issued a second before the check as 299 s, which is "5 minutes", not "4".
 pub fn duration(secs: u64) -> String {
-    let nearest = |unit: u64| secs.saturating_add(unit / 2) / unit;
+    in_whole_units(secs, |unit| secs.saturating_add(unit / 2) / unit)
+}
+
+/// A lower bound in words ("at least …"): like [`duration`], but rounded down, so the words
+/// never claim more than `secs`.
+pub fn duration_at_least(secs: u64) -> String {
+    in_whole_units(secs, |unit| secs / unit)
+}
+
+/// `secs` in the largest unit that reads as at least two of it, counted by `count(unit)`.
+fn in_whole_units(secs: u64, count: impl Fn(u64) -> u64) -> String {
     let (n, unit) = match secs {
         0..120 => (secs, "second"),
-        120..7200 => (nearest(60), "minute"),
-        7200..172_800 => (nearest(3600), "hour"),
-        _ => (nearest(86_400), "day"),
+        120..7200 => (count(60), "minute"),
+        7200..172_800 => (count(3600), "hour"),
+        _ => (count(86_400), "day"),
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
@@ -189,6 +199,15 @@ mod tests {
         assert_eq!(duration(9000), "3 hours");
         assert_eq!(duration(86_400 * 3 - 1), "3 days");
         assert_eq!(duration(u64::MAX), format!("{} days", u64::MAX / 86_400));
+    }
+
+    #[test]
+    fn a_lower_bound_rounds_down_so_it_never_claims_more() {
+        assert_eq!(duration_at_least(119), "119 seconds");
+        assert_eq!(duration_at_least(359), "5 minutes");
+        assert_eq!(duration_at_least(86_400 * 3 + 43_200), "3 days");
+        assert_eq!(duration(86_400 * 3 + 43_200), "4 days");
+        assert_eq!(duration_at_least(86_400 * 3), "3 days");
     }
 
     use super::*;

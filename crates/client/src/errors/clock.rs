@@ -41,7 +41,7 @@ impl ClockSkew {
             ),
             ClockSkew::Ahead(secs) => format!(
                 "this device's clock is at least {} ahead of {provider}'s: the sign-in {provider} sent had already expired by it",
-                words::duration(secs)
+                words::duration_at_least(secs)
             ),
         }
     }
